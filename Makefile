@@ -1,0 +1,32 @@
+# The two commands of the README: `make run` and `make test`.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+ADAPTERS := $(sort $(dir $(wildcard adapters/*/pyproject.toml)))
+STAMP := $(VENV)/.installed
+PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+export FLASK_APP := webapp
+
+.PHONY: run test test-sqlite test-postgresql test-adapters
+
+$(STAMP): pyproject.toml $(wildcard adapters/*/pyproject.toml)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q $(foreach a,$(ADAPTERS),-e '$(a:/=)[test]') -e '.[test]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/flask db upgrade
+	$(BIN)/flask demo seed
+	$(BIN)/flask run --host 127.0.0.1 --port 5000
+
+test: test-sqlite test-postgresql test-adapters
+
+test-sqlite: $(STAMP)
+	DATABASE_URL= $(BIN)/pytest tests
+
+test-postgresql: $(STAMP)
+	DATABASE_URL=$(PG_URL) $(BIN)/pytest tests
+
+test-adapters: $(STAMP)
+	set -e; for a in $(ADAPTERS); do (cd $$a && ../../$(BIN)/pytest); done
