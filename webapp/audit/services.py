@@ -1,0 +1,104 @@
+"""The one helper every area calls to write the audit log."""
+
+from __future__ import annotations
+
+import contextvars
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from datetime import date, datetime
+from decimal import Decimal
+from enum import Enum
+from typing import Any
+
+from flask import has_request_context
+from flask_login import current_user
+
+from webapp import db
+from webapp.audit.models import AuditEntry
+
+# Who acts outside a request (CLI commands, jobs); inside one it is the logged-in user.
+_system_actor: contextvars.ContextVar[str] = contextvars.ContextVar("system_actor", default="système")
+
+ENTITY_LABELS = {
+    "family": "Famille",
+    "guardian": "Responsable",
+    "child": "Enfant",
+    "regie": "Régie",
+    "organisation": "Collectivité",
+    "user": "Utilisateur",
+    "membership": "Droits",
+}
+
+ACTION_LABELS = {
+    "create": "Création",
+    "update": "Modification",
+    "archive": "Archivage",
+    "unarchive": "Désarchivage",
+}
+
+
+@contextmanager
+def acting_as(name: str) -> Iterator[None]:
+    token = _system_actor.set(name)
+    try:
+        yield
+    finally:
+        _system_actor.reset(token)
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    return value
+
+
+def snapshot(obj: Any, fields: Iterable[str]) -> dict[str, Any]:
+    return {name: _json_value(getattr(obj, name)) for name in fields}
+
+
+def apply_changes(obj: Any, data: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Set the given attributes and return {field: [before, after]} for those that really changed."""
+    changes: dict[str, list[Any]] = {}
+    for name, new in data.items():
+        old = getattr(obj, name)
+        if old != new:
+            changes[name] = [_json_value(old), _json_value(new)]
+            setattr(obj, name, new)
+    return changes
+
+
+def record(
+    action: str,
+    entity_type: str,
+    obj: Any,
+    changes: Mapping[str, list[Any]] | None = None,
+    *,
+    organisation_id: int | None,
+) -> AuditEntry:
+    """Append one entry; `changes` maps each field to [before, after] (None for a side that does not exist)."""
+    if has_request_context() and current_user.is_authenticated:
+        user_id, actor = current_user.id, current_user.full_name
+    else:
+        user_id, actor = None, _system_actor.get()
+    db.session.flush()  # the object needs its id
+    entry = AuditEntry(
+        organisation_id=organisation_id,
+        user_id=user_id,
+        actor=actor,
+        action=action,
+        entity_type=entity_type,
+        entity_id=getattr(obj, "id", None),
+        entity_label=str(obj)[:200],
+        changes=dict(changes or {}),
+    )
+    db.session.add(entry)
+    return entry
+
+
+def record_creation(entity_type: str, obj: Any, fields: Iterable[str], *, organisation_id: int | None) -> AuditEntry:
+    created = {name: [None, value] for name, value in snapshot(obj, fields).items() if value not in (None, "")}
+    return record("create", entity_type, obj, created, organisation_id=organisation_id)

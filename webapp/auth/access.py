@@ -1,0 +1,96 @@
+"""What each role may do, and the tenant scope every organisation URL runs in.
+
+Every URL under /o/<org_id>/ loads the organisation through the user's membership: a user without one
+gets 404, exactly as if the organisation did not exist.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, g
+from flask_login import current_user, login_required
+
+from webapp import db
+from webapp.auth.models import Membership, Role
+from webapp.organisations.models import Organisation
+
+ALL_ROLES = frozenset(Role)
+PERMISSIONS: dict[str, frozenset[Role]] = {
+    "families.view": ALL_ROLES,
+    "families.edit": frozenset({Role.ADMIN, Role.REGISSEUR, Role.AGENT}),
+    "regies.view": ALL_ROLES,
+    "regies.manage": frozenset({Role.ADMIN}),
+    "users.manage": frozenset({Role.ADMIN}),
+    "audit.view": frozenset({Role.ADMIN}),
+}
+
+
+def can(permission: str) -> bool:
+    membership: Membership | None = g.get("membership")
+    return membership is not None and membership.role in PERMISSIONS[permission]
+
+
+def requires(permission: str) -> Callable:
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(*args: Any, **kwargs: Any) -> Any:
+            if not can(permission):
+                abort(403)
+            return view(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+def operator_required(view: Callable) -> Callable:
+    @wraps(view)
+    @login_required
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        if not current_user.is_operator:
+            abort(404)
+        return view(*args, **kwargs)
+
+    return wrapped
+
+
+def _enter_organisation(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    if not current_user.is_authenticated:
+        return  # the before_request below sends the visitor to the login page
+    org_id = (values or {}).pop("org_id", None)
+    membership = db.session.scalar(
+        sa.select(Membership)
+        .join(Organisation)
+        .where(
+            Membership.user_id == current_user.id,
+            Membership.organisation_id == org_id,
+            Organisation.active.is_(True),
+        )
+    )
+    if membership is None:
+        abort(404)
+    g.membership = membership
+    g.org = membership.organisation
+
+
+def _add_org_id(endpoint: str, values: dict[str, Any]) -> None:
+    if "org" in g and "org_id" not in values:
+        values["org_id"] = g.org.id
+
+
+@login_required
+def _require_login() -> None:
+    return None
+
+
+def tenant_blueprint(name: str, import_name: str, url_prefix: str) -> Blueprint:
+    """A blueprint whose every URL lives under /o/<org_id>/ and runs scoped to that organisation."""
+    bp = Blueprint(name, import_name, url_prefix=f"/o/<int:org_id>{url_prefix}")
+    bp.url_value_preprocessor(_enter_organisation)
+    bp.url_defaults(_add_org_id)
+    bp.before_request(_require_login)
+    return bp

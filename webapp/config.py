@@ -1,0 +1,32 @@
+"""Defaults; then `instance/regie.cfg` if present; then REGIE_* environment variables."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class Defaults:
+    SQLALCHEMY_ECHO = False
+    WTF_CSRF_TIME_LIMIT = None  # a boosted page keeps its token for the whole session
+    SESSION_COOKIE_SECURE = True
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
+    # Failed logins tolerated per e-mail (and, wider, per address) within the window.
+    LOGIN_MAX_FAILURES = 5
+    LOGIN_MAX_FAILURES_PER_IP = 30
+    LOGIN_WINDOW_MINUTES = 15
+    FAMILIES_PER_PAGE = 25
+
+
+def database_url(instance_path: str) -> str:
+    """DATABASE_URL wins; else an SQLite file under instance/."""
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        return url
+    return f"sqlite:///{Path(instance_path) / 'regie.sqlite3'}"

@@ -1,0 +1,96 @@
+"""The SQLAlchemy base, the request-scoped session and the few query helpers every area shares."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Generic, TypeVar
+
+import sqlalchemy as sa
+from flask import abort
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session, sessionmaker
+
+# Constraint names must be stable for Alembic on both SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Timestamped:
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(
+        sa.DateTime(timezone=True), default=utcnow, onupdate=utcnow
+    )
+
+
+# Bound to the engine by the app factory; tests rebind it to a connection inside a transaction.
+session = scoped_session(sessionmaker(expire_on_commit=False))
+
+T = TypeVar("T")
+
+
+def first_or_404(stmt: sa.Select) -> Any:
+    obj = session.scalar(stmt)
+    if obj is None:
+        abort(404)
+    return obj
+
+
+def get_or_404(model: type[T], ident: Any, **scope: Any) -> T:
+    """Load one row by id, restricted to the given scope (e.g. organisation_id): out of scope is 404."""
+    return first_or_404(sa.select(model).filter_by(id=ident, **scope))
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    page: int
+    per_page: int
+    total: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def paginate(stmt: sa.Select, page: int, per_page: int = 25) -> Page:
+    page = max(1, page)
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
+    return Page(items=items, page=page, per_page=per_page, total=total or 0)
+
+
+def enum_column(enum_cls: type, **kw: Any) -> Any:
+    """An enum stored as its value in a VARCHAR with a CHECK, identical on SQLite and PostgreSQL."""
+    return mapped_column(
+        sa.Enum(
+            enum_cls,
+            native_enum=False,
+            create_constraint=True,
+            length=max(len(m.value) for m in enum_cls),
+            values_callable=lambda e: [m.value for m in e],
+            name=enum_cls.__name__.lower(),
+        ),
+        **kw,
+    )

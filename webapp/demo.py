@@ -1,0 +1,135 @@
+"""A living demo: an intercommunal syndicate with two régies, ~40 families and ~60 children,
+plus a small Belgian commune, so tenancy and both countries show from the first run."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+from decimal import Decimal
+
+import schwifty
+import sqlalchemy as sa
+from stdnum import luhn
+from stdnum.eu import at_02
+
+from webapp import db
+from webapp.audit.services import acting_as
+from webapp.auth.models import Role
+from webapp.auth.services import create_user, grant
+from webapp.families.services import add_child, add_guardian, create_family
+from webapp.organisations.models import Organisation
+from webapp.organisations.services import create_organisation, create_regie
+
+PASSWORD = "demo-regie-2026"
+SYNDICATE = "SIVU des Trois Vallées"
+LOGINS = [
+    ("exploitant@demo.regie.fr", "exploitant du serveur"),
+    ("admin@demo.regie.fr", "administrateur, SIVU des Trois Vallées"),
+    ("regisseur@demo.regie.fr", "régisseur, SIVU des Trois Vallées"),
+    ("agent@demo.regie.fr", "agent, SIVU des Trois Vallées (régie restauration)"),
+    ("lecteur@demo.regie.fr", "lecteur, SIVU des Trois Vallées"),
+    ("admin@lasne.demo.regie.be", "administrateur, Commune de Lasne (BE)"),
+]
+
+LAST_NAMES = [
+    "Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau",
+    "Simon", "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier",
+    "Morel", "Girard", "André", "Lefèbvre", "Mercier", "Dupont", "Lambert", "Bonnet", "François", "Martinez",
+    "Legrand", "Garnier", "Faure", "Rousseau", "Blanc", "Guérin", "Muller", "Henry", "Roussel", "Nicolas",
+    "Perrin", "Morin", "Mathieu", "Clément", "Gauthier",
+]
+WOMEN = ["Hélène", "Camille", "Sophie", "Julie", "Aurélie", "Émilie", "Nadia", "Claire", "Léa", "Inès", "Sarah", "Anaïs"]
+MEN = ["Julien", "Nicolas", "Thomas", "Karim", "Sébastien", "Mathieu", "Romain", "Antoine", "Yann", "Jérôme", "David"]
+CHILDREN = ["Lucas", "Emma", "Hugo", "Jade", "Louis", "Chloé", "Gabriel", "Louise", "Arthur", "Alice", "Jules",
+            "Lina", "Adam", "Rose", "Raphaël", "Zoé", "Noé", "Manon", "Timéo", "Ambre", "Maël", "Nina"]
+TOWNS = [("38190", "Froges"), ("38570", "Le Cheylas"), ("38190", "Villard-Bonnot"), ("38660", "La Terrasse")]
+STREETS = ["rue des Écoles", "chemin du Moulin", "avenue de la Gare", "impasse des Tilleuls", "route de Grenoble",
+           "place de la Mairie", "allée des Cerisiers"]
+SCHOOLS = [("École du Bourg", ["PS", "MS", "GS"]), ("École Jean-Moulin", ["CP", "CE1", "CE2", "CM1", "CM2"])]
+
+
+def _siret(siren_body: str, nic_body: str) -> str:
+    """SIREN (8 digits + Luhn) then NIC (4 digits + Luhn over the whole)."""
+    siren = siren_body + luhn.calc_check_digit(siren_body)
+    return siren + nic_body + luhn.calc_check_digit(siren + nic_body)
+
+
+def _ics(national: str) -> str:
+    return f"FR{at_02.calc_check_digits('FR00' + national)}{national}"
+
+
+def _birth(rng: random.Random, school_class: str) -> date:
+    age = {"PS": 3, "MS": 4, "GS": 5, "CP": 6, "CE1": 7, "CE2": 8, "CM1": 9, "CM2": 10}[school_class]
+    return date(2026 - age - 1, rng.randint(1, 12), rng.randint(1, 28))
+
+
+def _families(org: Organisation, rng: random.Random, count: int, towns: list[tuple[str, str]], country: str) -> None:
+    names = rng.sample(LAST_NAMES, count)
+    for index, last_name in enumerate(names):
+        postcode, city = rng.choice(towns)
+        woman = rng.random() < 0.7
+        payer = {
+            "civility": "Mme" if woman else "M.", "last_name": last_name,
+            "first_name": rng.choice(WOMEN if woman else MEN),
+            "address_line1": f"{rng.randint(1, 80)} {rng.choice(STREETS)}", "postcode": postcode, "city": city,
+            "country": country, "phone": f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+        }
+        payer["email"] = f"{payer['first_name']}.{last_name}@exemple.fr".lower().replace(" ", "")
+        quotient = Decimal(rng.randrange(300, 2400, 10))
+        family = create_family(org, {
+            "number": "", "direct_debit": rng.random() < 0.55, "quotient": quotient,
+            "quotient_valid_from": date(2026, 1, 1), "quotient_valid_to": date(2026, 12, 31),
+            "tariff_category": "Hors commune" if rng.random() < 0.1 else "", "note": "",
+        }, payer)
+        if rng.random() < 0.6:
+            add_guardian(family, {**payer, "civility": "M." if woman else "Mme",
+                                  "first_name": rng.choice(MEN if woman else WOMEN), "email": "", "is_payer": False})
+        for _ in range(1 if index % 3 else 2 + (index % 2)):
+            school, classes = rng.choice(SCHOOLS)
+            school_class = rng.choice(classes)
+            add_child(family, {"last_name": last_name, "first_name": rng.choice(CHILDREN),
+                               "birth_date": _birth(rng, school_class), "school": school, "school_class": school_class})
+
+
+def seed() -> bool:
+    """Create the demo once; False when it is already there."""
+    if db.session.scalar(sa.select(Organisation).where(Organisation.name == SYNDICATE)):
+        return False
+    rng = random.Random(2026)
+    with acting_as("données de démonstration"):
+        create_user({"email": LOGINS[0][0], "full_name": "Exploitant Démo", "password": PASSWORD,
+                                "is_operator": True})
+        sivu = create_organisation({"name": SYNDICATE, "kind": "syndicat", "country": "FR"})
+        canteen = create_regie(sivu, {
+            "name": "Restauration scolaire", "address_line": "12 place de la Mairie", "postcode": "38190",
+            "city": "Froges", "phone": "04 76 71 00 00",
+            "iban": schwifty.IBAN.generate("FR", bank_code="30001", branch_code="00064", account_code="C6450000000").compact,
+            "bic": "BDFEFRPPCCT", "creditor_id": _ics("ZZZ482913"), "company_number": _siret("21380123", "0001"),
+            "invoice_prefix": "CANT",
+        })
+        create_regie(sivu, {
+            "name": "Périscolaire et centre de loisirs", "address_line": "12 place de la Mairie", "postcode": "38190",
+            "city": "Froges", "phone": "04 76 71 00 01",
+            "iban": schwifty.IBAN.generate("FR", bank_code="30001", branch_code="00064", account_code="C6450000001").compact,
+            "bic": "BDFEFRPPCCT", "creditor_id": _ics("ZZZ482914"), "company_number": _siret("21380123", "0002"),
+            "invoice_prefix": "PERI",
+        })
+        people = [("admin", "Anne Administratrice", Role.ADMIN), ("regisseur", "Rémi Régisseur", Role.REGISSEUR),
+                  ("agent", "Agathe Agent", Role.AGENT), ("lecteur", "Luc Lecteur", Role.READER)]
+        for login, name, role in people:
+            user = create_user({"email": f"{login}@demo.regie.fr", "full_name": name, "password": PASSWORD})
+            grant(user, sivu, role, [canteen] if role is Role.AGENT else [])
+        _families(sivu, rng, 40, TOWNS, "FR")
+
+        lasne = create_organisation({"name": "Commune de Lasne", "kind": "commune", "country": "BE"})
+        create_regie(lasne, {
+            "name": "Accueil extrascolaire", "address_line": "Place communale 1", "postcode": "1380", "city": "Lasne",
+            "phone": "+32 2 634 05 00",
+            "iban": schwifty.IBAN.generate("BE", bank_code="091", account_code="0122345").compact,
+            "bic": "GKCCBEBB", "creditor_id": f"BE{at_02.calc_check_digits('BE00ZZZ0216754319')}ZZZ0216754319",
+            "company_number": "0216754319", "invoice_prefix": "AES",
+        })
+        admin_be = create_user({"email": LOGINS[5][0], "full_name": "Benoît Bourgmestre", "password": PASSWORD})
+        grant(admin_be, lasne, Role.ADMIN)
+        _families(lasne, rng, 5, [("1380", "Lasne"), ("1380", "Ohain")], "BE")
+    return True

@@ -1,0 +1,62 @@
+from wtforms import BooleanField, DateField, DecimalField, EmailField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
+
+from webapp.families.models import Civility
+from webapp.forms import Form
+
+CIVILITIES = [(c.value, c.value) for c in Civility]
+
+
+class GuardianForm(Form):
+    civility = SelectField("Civilité", choices=CIVILITIES)
+    last_name = StringField("Nom", [InputRequired(), Length(max=80)])
+    first_name = StringField("Prénom", [InputRequired(), Length(max=80)])
+    address_line1 = StringField("Adresse", [Optional(), Length(max=120)])
+    address_line2 = StringField("Complément d'adresse", [Optional(), Length(max=120)])
+    postcode = StringField("Code postal", [Optional(), Length(max=10)])
+    city = StringField("Commune", [Optional(), Length(max=80)])
+    country = SelectField("Pays", choices=[("FR", "France"), ("BE", "Belgique")], default="FR")
+    email = EmailField("E-mail", [Optional(), Email(message="Adresse e-mail invalide."), Length(max=254)])
+    phone = StringField("Téléphone", [Optional(), Length(max=30)])
+    is_payer = BooleanField("Payeur de la famille")
+
+
+class FamilyForm(Form):
+    number = StringField(
+        "Numéro de famille", [Optional(), Length(max=20)],
+        description="Laissez vide pour prendre le numéro suivant.",
+    )
+    direct_debit = BooleanField("Paie par prélèvement")
+    quotient = DecimalField(
+        "Quotient familial", [Optional(), NumberRange(min=0, message="Le quotient ne peut pas être négatif.")],
+        places=2,
+    )
+    quotient_valid_from = DateField("Valable du", [Optional()])
+    quotient_valid_to = DateField("au", [Optional()])
+    tariff_category = StringField("Catégorie tarifaire", [Optional(), Length(max=40)])
+    note = TextAreaField("Note", [Optional()])
+
+
+class NewFamilyForm(FamilyForm, GuardianForm):
+    """A family is created with its payer, so it is never without one."""
+
+    is_payer = None
+
+    def payer_data(self) -> dict:
+        return {name: self._fields[name].data for name in GuardianForm.__dict__ if name in self._fields}
+
+
+class ChildForm(Form):
+    last_name = StringField("Nom", [InputRequired(), Length(max=80)])
+    first_name = StringField("Prénom", [InputRequired(), Length(max=80)])
+    birth_date = DateField("Date de naissance", [Optional()])
+    school = StringField("École", [Optional(), Length(max=120)])
+    school_class = StringField("Classe", [Optional(), Length(max=40)])
+
+
+class SearchForm(Form):
+    class Meta:
+        csrf = False
+
+    q = StringField("Rechercher")
+    archived = BooleanField("Familles archivées")

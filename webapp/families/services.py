@@ -1,0 +1,204 @@
+"""Families, guardians and children: the business actions on them, and the family search."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from webapp import db
+from webapp.audit.services import apply_changes, record, record_creation
+from webapp.db import Page, paginate, utcnow
+from webapp.errors import DomainError
+from webapp.families.models import Child, Civility, Family, Guardian
+from webapp.organisations.models import Organisation
+from webapp.text import fold
+
+FAMILY_FIELDS = (
+    "number", "direct_debit", "quotient", "quotient_valid_from", "quotient_valid_to",
+    "tariff_category", "note",
+)
+GUARDIAN_FIELDS = (
+    "is_payer", "civility", "last_name", "first_name", "address_line1", "address_line2",
+    "postcode", "city", "country", "email", "phone",
+)
+CHILD_FIELDS = ("last_name", "first_name", "birth_date", "school", "school_class")
+
+
+def _strip(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
+    return {f: data[f].strip() if isinstance(data.get(f), str) else data.get(f) for f in fields}
+
+
+def next_family_number(org: Organisation) -> str:
+    """The next free number: one more than the largest all-digit number in use, zero-padded to 5."""
+    numbers = db.session.scalars(sa.select(Family.number).where(Family.organisation_id == org.id))
+    largest = max((int(n) for n in numbers if n.isdigit()), default=0)
+    return f"{largest + 1:05d}"
+
+
+def _clean_family(org: Organisation, data: dict[str, Any], current: Family | None = None) -> dict[str, Any]:
+    clean = _strip(data, FAMILY_FIELDS)
+    clean["number"] = clean["number"] or (current.number if current else next_family_number(org))
+    clean["direct_debit"] = bool(clean["direct_debit"])
+    clean["tariff_category"] = clean["tariff_category"] or ""
+    clean["note"] = clean["note"] or ""
+    quotient = clean["quotient"]
+    if quotient is not None:
+        quotient = Decimal(quotient).quantize(Decimal("0.01"))
+        if quotient < 0:
+            raise DomainError("Le quotient familial ne peut pas être négatif.", "quotient")
+        clean["quotient"] = quotient
+    start, end = clean["quotient_valid_from"], clean["quotient_valid_to"]
+    if start and end and end < start:
+        raise DomainError("La fin de validité du quotient précède son début.", "quotient_valid_to")
+    others = sa.select(Family).where(Family.organisation_id == org.id, Family.number == clean["number"])
+    if current is not None:
+        others = others.where(Family.id != current.id)
+    if db.session.scalar(sa.select(others.exists())):
+        raise DomainError(f"Le numéro de famille {clean['number']} est déjà utilisé.", "number")
+    return clean
+
+
+def _clean_guardian(data: dict[str, Any]) -> dict[str, Any]:
+    clean = _strip(data, GUARDIAN_FIELDS)
+    clean["civility"] = Civility(clean["civility"])
+    clean["is_payer"] = bool(clean["is_payer"])
+    clean["last_name"] = clean["last_name"] or ""
+    clean["first_name"] = clean["first_name"] or ""
+    for field, label in (("last_name", "nom"), ("first_name", "prénom")):
+        if not clean[field]:
+            raise DomainError(f"Le {label} du responsable est obligatoire.", field)
+    clean["email"] = (clean["email"] or "").lower()
+    clean["country"] = (clean["country"] or "FR").upper()
+    for field in ("address_line1", "address_line2", "postcode", "city", "phone"):
+        clean[field] = clean[field] or ""
+    return clean
+
+
+def _clean_child(data: dict[str, Any]) -> dict[str, Any]:
+    clean = _strip(data, CHILD_FIELDS)
+    for field, label in (("last_name", "nom"), ("first_name", "prénom")):
+        if not clean[field]:
+            raise DomainError(f"Le {label} de l'enfant est obligatoire.", field)
+    clean["school"] = clean["school"] or ""
+    clean["school_class"] = clean["school_class"] or ""
+    return clean
+
+
+def refresh_search(family: Family) -> None:
+    """Keep the list label and the folded search text in step with the names they are made of."""
+    payer = family.payer
+    family.label = f"{payer.last_name.upper()} {payer.first_name}" if payer else ""
+    names = [f"{g.last_name} {g.first_name}" for g in family.guardians]
+    names += [f"{c.last_name} {c.first_name}" for c in family.children]
+    family.search_text = fold(" ".join([family.number, *names]))[:1000]
+
+
+def create_family(org: Organisation, data: dict[str, Any], payer: dict[str, Any]) -> Family:
+    family = Family(organisation_id=org.id, **_clean_family(org, data))
+    guardian = Guardian(**_clean_guardian({**payer, "is_payer": True}))
+    family.guardians.append(guardian)
+    db.session.add(family)
+    refresh_search(family)
+    record_creation("family", family, FAMILY_FIELDS, organisation_id=org.id)
+    record_creation("guardian", guardian, GUARDIAN_FIELDS, organisation_id=org.id)
+    return family
+
+
+def update_family(family: Family, data: dict[str, Any]) -> Family:
+    org = db.session.get(Organisation, family.organisation_id)
+    changes = apply_changes(family, _clean_family(org, data, family))
+    if changes:
+        refresh_search(family)
+        record("update", "family", family, changes, organisation_id=family.organisation_id)
+    return family
+
+
+def set_family_archived(family: Family, archived: bool) -> Family:
+    """Archiving hides a family from lists and new billing; it is never deleted, money or not."""
+    if (family.archived_at is not None) == archived:
+        return family
+    before = family.archived_at
+    family.archived_at = utcnow() if archived else None
+    record(
+        "archive" if archived else "unarchive", "family", family,
+        {"archived_at": [before and before.isoformat(), family.archived_at and family.archived_at.isoformat()]},
+        organisation_id=family.organisation_id,
+    )
+    return family
+
+
+def _make_sole_payer(family: Family, guardian: Guardian) -> None:
+    for other in family.guardians:
+        if other is not guardian and other.is_payer:
+            other.is_payer = False
+            record("update", "guardian", other, {"is_payer": [True, False]}, organisation_id=family.organisation_id)
+
+
+def add_guardian(family: Family, data: dict[str, Any]) -> Guardian:
+    guardian = Guardian(**_clean_guardian(data))
+    family.guardians.append(guardian)
+    if guardian.is_payer:
+        _make_sole_payer(family, guardian)
+    refresh_search(family)
+    record_creation("guardian", guardian, GUARDIAN_FIELDS, organisation_id=family.organisation_id)
+    return guardian
+
+
+def update_guardian(guardian: Guardian, data: dict[str, Any]) -> Guardian:
+    clean = _clean_guardian(data)
+    if guardian.is_payer and not clean["is_payer"]:
+        raise DomainError(
+            "Une famille a toujours un payeur : désignez un autre responsable comme payeur.", "is_payer"
+        )
+    changes = apply_changes(guardian, clean)
+    if changes:
+        if guardian.is_payer:
+            _make_sole_payer(guardian.family, guardian)
+        refresh_search(guardian.family)
+        record("update", "guardian", guardian, changes, organisation_id=guardian.family.organisation_id)
+    return guardian
+
+
+def add_child(family: Family, data: dict[str, Any]) -> Child:
+    child = Child(**_clean_child(data))
+    family.children.append(child)
+    refresh_search(family)
+    record_creation("child", child, CHILD_FIELDS, organisation_id=family.organisation_id)
+    return child
+
+
+def update_child(child: Child, data: dict[str, Any]) -> Child:
+    changes = apply_changes(child, _clean_child(data))
+    if changes:
+        refresh_search(child.family)
+        record("update", "child", child, changes, organisation_id=child.family.organisation_id)
+    return child
+
+
+def set_child_archived(child: Child, archived: bool) -> Child:
+    if (child.archived_at is not None) == archived:
+        return child
+    before = child.archived_at
+    child.archived_at = utcnow() if archived else None
+    record(
+        "archive" if archived else "unarchive", "child", child,
+        {"archived_at": [before and before.isoformat(), child.archived_at and child.archived_at.isoformat()]},
+        organisation_id=child.family.organisation_id,
+    )
+    return child
+
+
+def search_families(org: Organisation, query: str, *, archived: bool = False, page: int = 1,
+                    per_page: int = 25) -> Page:
+    """Every word of the query must appear in a name or the number; a family number typed whole comes first."""
+    stmt = sa.select(Family).where(Family.organisation_id == org.id)
+    stmt = stmt.where(Family.archived_at.is_not(None) if archived else Family.archived_at.is_(None))
+    words = fold(query).split()
+    for word in words:
+        escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        stmt = stmt.where(Family.search_text.like(f"%{escaped}%", escape="\\"))
+    exact_number = sa.case((Family.number == query.strip(), 0), else_=1)
+    stmt = stmt.order_by(exact_number, Family.label, Family.number)
+    return paginate(stmt, page, per_page)

@@ -1,0 +1,143 @@
+"""Families: list and live search, detail, create, edit, archive; guardians and children."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, flash, g, redirect, request, url_for
+
+from webapp import db
+from webapp.auth.access import requires, tenant_blueprint
+from webapp.families import services
+from webapp.families.forms import ChildForm, FamilyForm, GuardianForm, NewFamilyForm, SearchForm
+from webapp.families.models import Child, Family, Guardian
+from webapp.forms import form_status, submit
+from webapp.htmx import render
+
+bp = tenant_blueprint("families", __name__, "/familles")
+
+
+def _family(family_id: int) -> Family:
+    return db.get_or_404(Family, family_id, organisation_id=g.org.id)
+
+
+def _member(model: type, member_id: int, family: Family) -> Any:
+    return db.get_or_404(model, member_id, family_id=family.id)
+
+
+def _to_family(family: Family) -> Any:
+    return redirect(url_for("families.detail", family_id=family.id), 303)
+
+
+@bp.get("/")
+@requires("families.view")
+def index() -> Any:
+    form = SearchForm(request.args)
+    page = services.search_families(
+        g.org, form.q.data or "", archived=form.archived.data,
+        page=request.args.get("page", 1, type=int), per_page=current_app.config["FAMILIES_PER_PAGE"],
+    )
+    return render("families/index.html", "results", form=form, page=page)
+
+
+@bp.route("/nouvelle", methods=["GET", "POST"])
+@requires("families.edit")
+def create() -> Any:
+    form = NewFamilyForm()
+    if request.method == "GET":
+        form.number.data = services.next_family_number(g.org)
+    family = submit(form, lambda data: services.create_family(g.org, data, form.payer_data()))
+    if family:
+        flash(f"Famille {family.number} créée.", "success")
+        return _to_family(family)
+    return render("families/new.html", "form", form_status(form), form=form)
+
+
+@bp.get("/<int:family_id>")
+@requires("families.view")
+def detail(family_id: int) -> Any:
+    return render("families/detail.html", family=_family(family_id))
+
+
+@bp.route("/<int:family_id>/modifier", methods=["GET", "POST"])
+@requires("families.edit")
+def edit(family_id: int) -> Any:
+    family = _family(family_id)
+    form = FamilyForm(obj=family)
+    if submit(form, lambda data: services.update_family(family, data)):
+        flash("Famille enregistrée.", "success")
+        return _to_family(family)
+    return render("families/edit.html", "form", form_status(form), form=form, family=family)
+
+
+@bp.post("/<int:family_id>/archivage")
+@requires("families.edit")
+def archive(family_id: int) -> Any:
+    family = _family(family_id)
+    archived = request.form.get("archived") == "1"
+    services.set_family_archived(family, archived)
+    flash("Famille archivée." if archived else "Famille réactivée.", "success")
+    return _to_family(family)
+
+
+@bp.route("/<int:family_id>/responsables/nouveau", methods=["GET", "POST"])
+@requires("families.edit")
+def add_guardian(family_id: int) -> Any:
+    family = _family(family_id)
+    form = GuardianForm()
+    if submit(form, lambda data: services.add_guardian(family, data)):
+        flash("Responsable ajouté.", "success")
+        return _to_family(family)
+    return render("families/member_form.html", "form", form_status(form), form=form, family=family,
+                  title="Nouveau responsable")
+
+
+@bp.route("/<int:family_id>/responsables/<int:guardian_id>", methods=["GET", "POST"])
+@requires("families.edit")
+def edit_guardian(family_id: int, guardian_id: int) -> Any:
+    family = _family(family_id)
+    guardian = _member(Guardian, guardian_id, family)
+    form = GuardianForm(obj=guardian)
+    if submit(form, lambda data: services.update_guardian(guardian, data)):
+        flash("Responsable enregistré.", "success")
+        return _to_family(family)
+    return render("families/member_form.html", "form", form_status(form), form=form, family=family,
+                  title=f"Responsable : {guardian.full_name}")
+
+
+@bp.route("/<int:family_id>/enfants/nouveau", methods=["GET", "POST"])
+@requires("families.edit")
+def add_child(family_id: int) -> Any:
+    family = _family(family_id)
+    form = ChildForm()
+    if request.method == "GET" and family.payer:
+        form.last_name.data = family.payer.last_name
+    if submit(form, lambda data: services.add_child(family, data)):
+        flash("Enfant ajouté.", "success")
+        return _to_family(family)
+    return render("families/member_form.html", "form", form_status(form), form=form, family=family,
+                  title="Nouvel enfant")
+
+
+@bp.route("/<int:family_id>/enfants/<int:child_id>", methods=["GET", "POST"])
+@requires("families.edit")
+def edit_child(family_id: int, child_id: int) -> Any:
+    family = _family(family_id)
+    child = _member(Child, child_id, family)
+    form = ChildForm(obj=child)
+    if submit(form, lambda data: services.update_child(child, data)):
+        flash("Enfant enregistré.", "success")
+        return _to_family(family)
+    return render("families/member_form.html", "form", form_status(form), form=form, family=family,
+                  title=f"Enfant : {child}")
+
+
+@bp.post("/<int:family_id>/enfants/<int:child_id>/archivage")
+@requires("families.edit")
+def archive_child(family_id: int, child_id: int) -> Any:
+    family = _family(family_id)
+    archived = request.form.get("archived") == "1"
+    services.set_child_archived(_member(Child, child_id, family), archived)
+    flash("Enfant archivé." if archived else "Enfant réactivé.", "success")
+    return _to_family(family)
+

@@ -1,0 +1,37 @@
+"""French formats for money, dates and numbers, through Babel."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from flask import Flask
+from flask_babel import format_currency, format_date, format_datetime, format_decimal
+
+
+def money(value: Decimal | None) -> str:
+    return "" if value is None else format_currency(value, "EUR")
+
+
+def short_date(value: date | None) -> str:
+    return "" if value is None else format_date(value, "dd/MM/yyyy")
+
+
+def date_time(value: datetime | None) -> str:
+    return "" if value is None else format_datetime(value, "dd/MM/yyyy HH:mm")
+
+
+def number(value: Decimal | int | None) -> str:
+    return "" if value is None else format_decimal(value)
+
+
+def iban(value: str) -> str:
+    return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
+
+
+def init_app(app: Flask) -> None:
+    app.add_template_filter(money)
+    app.add_template_filter(short_date, "date")
+    app.add_template_filter(date_time, "datetime")
+    app.add_template_filter(number)
+    app.add_template_filter(iban)

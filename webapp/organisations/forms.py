@@ -1,0 +1,36 @@
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length, Optional
+
+from webapp.forms import Form
+from webapp.organisations.models import COUNTRY_LABELS, KIND_LABELS
+
+
+class RegieForm(Form):
+    name = StringField("Nom", [InputRequired(), Length(max=120)])
+    address_line = StringField("Adresse", [Optional(), Length(max=200)])
+    postcode = StringField("Code postal", [Optional(), Length(max=10)])
+    city = StringField("Commune", [Optional(), Length(max=80)])
+    phone = StringField("Téléphone", [Optional(), Length(max=30)])
+    iban = StringField("IBAN du compte créancier", [InputRequired(), Length(max=42)])
+    bic = StringField("BIC", [InputRequired(), Length(max=11)])
+    creditor_id = StringField("Identifiant créancier SEPA (ICS)", [InputRequired(), Length(max=35)])
+    company_number = StringField("SIRET", [InputRequired(), Length(max=20)])
+    invoice_prefix = StringField(
+        "Préfixe des factures", [InputRequired(), Length(max=10)],
+        description="Début du numéro des factures de cette régie, par exemple CANT.",
+    )
+
+
+class OrganisationForm(Form):
+    name = StringField("Nom", [InputRequired(), Length(max=120)])
+    kind = SelectField("Type", choices=[(k.value, label) for k, label in KIND_LABELS.items()])
+    country = SelectField("Pays", choices=[(c.value, label) for c, label in COUNTRY_LABELS.items()])
+    active = BooleanField("Active", default=True)
+
+
+class NewOrganisationForm(OrganisationForm):
+    """A new organisation comes with its first administrator, so someone can log into it."""
+
+    admin_full_name = StringField("Nom de l'administrateur", [InputRequired(), Length(max=120)])
+    admin_email = EmailField("E-mail de l'administrateur", [InputRequired(), Email(message="Adresse e-mail invalide.")])
+    admin_password = PasswordField("Mot de passe initial", [InputRequired(), Length(min=10)])

@@ -1,0 +1,74 @@
+"""Tenants (organisations) and their cash offices (régies)."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.db import Base, Timestamped, enum_column
+
+if TYPE_CHECKING:
+    from webapp.auth.models import Membership
+
+
+class Country(enum.StrEnum):
+    FR = "FR"
+    BE = "BE"
+
+
+class OrganisationKind(enum.StrEnum):
+    COMMUNE = "commune"
+    SYNDICATE = "syndicat"
+
+
+COUNTRY_LABELS = {Country.FR: "France", Country.BE: "Belgique"}
+KIND_LABELS = {OrganisationKind.COMMUNE: "Commune", OrganisationKind.SYNDICATE: "Syndicat intercommunal"}
+
+
+class Organisation(Timestamped, Base):
+    __tablename__ = "organisations"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(120), unique=True)
+    kind: Mapped[OrganisationKind] = enum_column(OrganisationKind)
+    country: Mapped[Country] = enum_column(Country)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    regies: Mapped[list[Regie]] = relationship(
+        back_populates="organisation", order_by="Regie.name"
+    )
+    memberships: Mapped[list[Membership]] = relationship(back_populates="organisation")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Regie(Timestamped, Base):
+    __tablename__ = "regies"
+    __table_args__ = (
+        sa.UniqueConstraint("organisation_id", "name", name="uq_regies_organisation_id_name"),
+        sa.UniqueConstraint(
+            "organisation_id", "invoice_prefix", name="uq_regies_organisation_id_invoice_prefix"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    address_line: Mapped[str] = mapped_column(sa.String(200), default="")
+    postcode: Mapped[str] = mapped_column(sa.String(10), default="")
+    city: Mapped[str] = mapped_column(sa.String(80), default="")
+    phone: Mapped[str] = mapped_column(sa.String(30), default="")
+    iban: Mapped[str] = mapped_column(sa.String(34))
+    bic: Mapped[str] = mapped_column(sa.String(11))
+    creditor_id: Mapped[str] = mapped_column(sa.String(35))
+    company_number: Mapped[str] = mapped_column(sa.String(14))
+    invoice_prefix: Mapped[str] = mapped_column(sa.String(10))
+
+    organisation: Mapped[Organisation] = relationship(back_populates="regies")
+
+    def __str__(self) -> str:
+        return self.name
