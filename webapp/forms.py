@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
+from wtforms import DecimalField
 
 from webapp.errors import DomainError
 
@@ -22,6 +23,17 @@ class Form(FlaskForm):
             self.form_errors.append(error.message)
         else:
             field.errors = [*field.errors, error.message]
+
+
+class FrenchDecimalField(DecimalField):
+    """Takes what an agent types: '1 234,50' as well as '1234.50'."""
+
+    def process_formdata(self, valuelist: list[Any]) -> None:
+        if valuelist:
+            valuelist = [str(valuelist[0]).replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")]
+        super().process_formdata(valuelist)
+        if self.process_errors:
+            self.process_errors = ["Saisissez un nombre, par exemple 850,50."]
 
 
 def submit(form: Form, action: Callable[[dict[str, Any]], T]) -> T | None:

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import g, request
-from wtforms import DateField, SelectField, StringField
+from wtforms import DateField, SelectChoice, SelectField, StringField
 from wtforms.validators import Optional
 
 from webapp import db
@@ -26,7 +26,7 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
-    entity_type = SelectField("Objet", choices=[("", "Tous"), *ENTITY_LABELS.items()], default="")
+    entity_type = SelectField("Objet", choices=[SelectChoice("", "Tous"), *(SelectChoice(k, v) for k, v in ENTITY_LABELS.items())], default="")
     actor = StringField("Auteur")
     text = StringField("Contient")
     start = DateField("Du", [Optional()])

@@ -1,11 +1,11 @@
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, SelectChoice, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from webapp.auth.models import ROLE_LABELS
 from webapp.forms import Form
 
-ROLES = [(role.value, label) for role, label in ROLE_LABELS.items()]
+ROLES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class LoginForm(Form):

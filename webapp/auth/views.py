@@ -10,6 +10,8 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, g, redirect, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
+from wtforms import SelectChoice
+
 from webapp import db
 from webapp.auth import services
 from webapp.auth.access import requires, tenant_blueprint
@@ -72,7 +74,7 @@ def no_access() -> Any:
 
 def _member_form(**kw: Any) -> MemberForm:
     form = MemberForm(**kw)
-    form.regies.choices = [(r.id, r.name) for r in g.org.regies]
+    form.regies.choices = [SelectChoice(r.id, r.name) for r in g.org.regies]
     return form
 
 

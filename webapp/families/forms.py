@@ -1,10 +1,10 @@
-from wtforms import BooleanField, DateField, DecimalField, EmailField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, DateField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from webapp.families.models import Civility
-from webapp.forms import Form
+from webapp.forms import Form, FrenchDecimalField
 
-CIVILITIES = [(c.value, c.value) for c in Civility]
+CIVILITIES = [SelectChoice(c.value) for c in Civility]
 
 
 class GuardianForm(Form):
@@ -15,7 +15,7 @@ class GuardianForm(Form):
     address_line2 = StringField("Complément d'adresse", [Optional(), Length(max=120)])
     postcode = StringField("Code postal", [Optional(), Length(max=10)])
     city = StringField("Commune", [Optional(), Length(max=80)])
-    country = SelectField("Pays", choices=[("FR", "France"), ("BE", "Belgique")], default="FR")
+    country = SelectField("Pays", choices=[SelectChoice("FR", "France"), SelectChoice("BE", "Belgique")], default="FR")
     email = EmailField("E-mail", [Optional(), Email(message="Adresse e-mail invalide."), Length(max=254)])
     phone = StringField("Téléphone", [Optional(), Length(max=30)])
     is_payer = BooleanField("Payeur de la famille")
@@ -27,7 +27,7 @@ class FamilyForm(Form):
         description="Laissez vide pour prendre le numéro suivant.",
     )
     direct_debit = BooleanField("Paie par prélèvement")
-    quotient = DecimalField(
+    quotient = FrenchDecimalField(
         "Quotient familial", [Optional(), NumberRange(min=0, message="Le quotient ne peut pas être négatif.")],
         places=2,
     )

@@ -1,4 +1,4 @@
-from wtforms import BooleanField, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, SelectChoice, EmailField, PasswordField, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from webapp.forms import Form
@@ -23,8 +23,8 @@ class RegieForm(Form):
 
 class OrganisationForm(Form):
     name = StringField("Nom", [InputRequired(), Length(max=120)])
-    kind = SelectField("Type", choices=[(k.value, label) for k, label in KIND_LABELS.items()])
-    country = SelectField("Pays", choices=[(c.value, label) for c, label in COUNTRY_LABELS.items()])
+    kind = SelectField("Type", choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
+    country = SelectField("Pays", choices=[SelectChoice(c.value, label) for c, label in COUNTRY_LABELS.items()])
     active = BooleanField("Active", default=True)
 
 

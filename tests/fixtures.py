@@ -1,0 +1,170 @@
+"""Test fixtures, loaded as a pytest plugin: one migrated database per run, one transaction per test.
+
+DATABASE_URL selects PostgreSQL; without it the run uses a fresh SQLite file.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from webapp import create_app, db, make_engine, migrations
+from webapp.auth.models import Role, User
+from webapp.auth.services import create_user, grant
+from webapp.families.models import Family
+from webapp.families.services import create_family
+from webapp.organisations.models import Organisation, Regie
+from webapp.organisations.services import create_organisation, create_regie
+
+PASSWORD = "mot-de-passe-de-test"
+VALID_REGIE = {
+    "FR": {"iban": "FR7630006000011234567890189", "bic": "BDFEFRPPCCT", "creditor_id": "FR72ZZZ123456",
+           "company_number": "21380123600018"},
+    "BE": {"iban": "BE09091012234557", "bic": "GKCCBEBB", "creditor_id": "BE13ZZZ0216754319",
+           "company_number": "0216754319"},
+}
+
+
+def _reset_postgresql(engine: sa.Engine) -> None:
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP SCHEMA public CASCADE")
+        conn.exec_driver_sql("CREATE SCHEMA public")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[sa.Engine]:
+    engine = make_engine(database_url)
+    if engine.dialect.name == "postgresql":
+        _reset_postgresql(engine)
+    with engine.begin() as conn:
+        migrations.upgrade(database_url, conn)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def app(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    return create_app({
+        "TESTING": True,
+        "DATABASE_URL": database_url,
+        "SECRET_KEY": "test-secret",
+        "SERVER_NAME": "regie.test",
+    })
+
+
+@pytest.fixture(autouse=True)
+def session(engine: sa.Engine) -> Iterator[Any]:
+    """Everything a test does, requests included, happens inside one transaction rolled back at the end."""
+    connection = engine.connect()
+    outer = connection.begin()
+    db.session.remove()
+    db.session.configure(bind=connection, join_transaction_mode="create_savepoint")
+    try:
+        yield db.session
+    finally:
+        db.session.remove()
+        outer.rollback()
+        connection.close()
+        db.session.configure(bind=None)
+
+
+_counter = itertools.count(1)
+
+
+@pytest.fixture
+def make_org() -> Any:
+    def make(country: str = "FR", **kw: Any) -> Organisation:
+        n = next(_counter)
+        org = create_organisation({"name": kw.pop("name", f"Commune {n}"), "kind": kw.pop("kind", "commune"),
+                                   "country": country})
+        return org
+
+    return make
+
+
+@pytest.fixture
+def make_regie() -> Any:
+    def make(org: Organisation, **kw: Any) -> Regie:
+        n = next(_counter)
+        data = {"name": f"Régie {n}", "invoice_prefix": f"R{n}", **VALID_REGIE[org.country], **kw}
+        return create_regie(org, data)
+
+    return make
+
+
+@pytest.fixture
+def make_user() -> Any:
+    def make(org: Organisation | None = None, role: Role = Role.ADMIN, **kw: Any) -> User:
+        n = next(_counter)
+        user = create_user({"email": f"user{n}@example.org", "full_name": f"Utilisateur {n}",
+                            "password": PASSWORD, **kw})
+        if org is not None:
+            grant(user, org, role, kw.get("regies"))
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_family() -> Any:
+    def make(org: Organisation, last_name: str = "Dupont", first_name: str = "Hélène", **kw: Any) -> Family:
+        family_fields = {"number": "", "direct_debit": False, "quotient": None, "quotient_valid_from": None,
+                         "quotient_valid_to": None, "tariff_category": "", "note": ""}
+        family_data = {k: kw.pop(k, v) for k, v in family_fields.items()}
+        payer = {"civility": "Mme", "last_name": last_name, "first_name": first_name, "email": "", **kw}
+        return create_family(org, family_data, payer)
+
+    return make
+
+
+class Client(FlaskClient):
+    """A test client that logs in and sends the CSRF token the way the pages do."""
+
+    csrf_token: str | None = None
+
+    def fetch_csrf(self) -> str:
+        html = self.get("/connexion").get_data(as_text=True)
+        match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+            r'"X-CSRFToken": "([^"]+)"', html
+        )
+        assert match, "no CSRF token on the login page"
+        self.csrf_token = match.group(1)
+        return self.csrf_token
+
+    def login(self, user: User, password: str = PASSWORD) -> Any:
+        self.fetch_csrf()
+        return self.post("/connexion", data={"email": user.email, "password": password,
+                                             "csrf_token": self.csrf_token})
+
+    def post_form(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
+        return self.post(url, data={**(data or {}), "csrf_token": self.csrf_token}, **kw)
+
+
+@pytest.fixture
+def client(app: Flask) -> Iterator[Client]:
+    app.test_client_class = Client
+    with app.test_client() as client:
+        yield client  # type: ignore[misc]
+
+
+@pytest.fixture
+def login(client: Client) -> Any:
+    def do(user: User) -> Client:
+        response = client.login(user)
+        assert response.status_code == 303, response.get_data(as_text=True)
+        return client
+
+    return do

@@ -1,0 +1,98 @@
+import sqlalchemy as sa
+
+from webapp.families.models import Family
+
+PAYER = {"civility": "Mme", "last_name": "Durand", "first_name": "Léa", "country": "FR",
+         "email": "lea.durand@example.org", "postcode": "38190", "city": "Froges"}
+
+
+def test_create_a_family_then_open_it(login, make_user, make_org, session):
+    org = make_org()
+    client = login(make_user(org))
+    response = client.post_form(f"/o/{org.id}/familles/nouvelle", {**PAYER, "number": "", "quotient": "850,00"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    family = session.scalar(sa.select(Family).where(Family.organisation_id == org.id))
+    assert family.label == "DURAND Léa" and str(family.quotient) == "850.00"
+    page = client.get(response.location).get_data(as_text=True)
+    assert "DURAND Léa" in page and "lea.durand@example.org" in page
+
+
+def test_bad_input_comes_back_marked_in_french_and_saves_nothing(login, make_user, make_org, session):
+    org = make_org()
+    client = login(make_user(org))
+    response = client.post_form(f"/o/{org.id}/familles/nouvelle",
+                                {**PAYER, "last_name": "", "email": "pas-une-adresse", "quotient": "-3"})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="last_name" aria-invalid="true"' in html.replace(' name="last_name"', "").replace(" required", "") \
+        or ('aria-invalid="true"' in html and 'id="last_name-erreur"' in html)
+    assert "Adresse e-mail invalide." in html
+    assert "Le quotient ne peut pas être négatif." in html
+    assert session.scalar(sa.select(sa.func.count()).select_from(Family)) == 0
+
+
+def test_duplicate_number_from_the_form(login, make_user, make_org, make_family):
+    org = make_org()
+    make_family(org, number="00010")
+    client = login(make_user(org))
+    response = client.post_form(f"/o/{org.id}/familles/nouvelle", {**PAYER, "number": "00010"})
+    assert response.status_code == 422
+    assert "Le numéro de famille 00010 est déjà utilisé." in response.get_data(as_text=True)
+
+
+def test_live_search_answers_a_fragment_to_htmx(login, make_user, make_org, make_family):
+    org = make_org()
+    make_family(org, last_name="Lefèvre", first_name="Hélène")
+    make_family(org, last_name="Martin")
+    client = login(make_user(org))
+    response = client.get(f"/o/{org.id}/familles/?q=lefe", headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert "<html" not in html and html.lstrip().startswith('<section id="results"')
+    assert "LEFÈVRE Hélène" in html and "MARTIN" not in html
+    assert "HX-Request" in response.headers["Vary"]
+    full = client.get(f"/o/{org.id}/familles/?q=lefe")
+    assert "<html" in full.get_data(as_text=True) and "HX-Request" in full.headers["Vary"]
+
+
+def test_htmx_validation_failure_returns_the_form_fragment_with_422(login, make_user, make_org):
+    org = make_org()
+    client = login(make_user(org))
+    response = client.post(f"/o/{org.id}/familles/nouvelle", data={**PAYER, "last_name": ""},
+                           headers={"HX-Request": "true", "X-CSRFToken": client.csrf_token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert html.lstrip().startswith('<form id="family-form"') and "<html" not in html
+
+
+def test_post_without_csrf_token_is_refused_and_saves_nothing(login, make_user, make_org, session):
+    org = make_org()
+    client = login(make_user(org))
+    response = client.post(f"/o/{org.id}/familles/nouvelle", data=PAYER)
+    assert response.status_code == 400
+    assert "expiré" in response.get_data(as_text=True)
+    response = client.post(f"/o/{org.id}/familles/nouvelle", data=PAYER, headers={"HX-Request": "true"})
+    assert response.status_code == 400
+    assert session.scalar(sa.select(sa.func.count()).select_from(Family)) == 0
+
+
+def test_htmx_post_with_the_csrf_header_is_accepted(login, make_user, make_org):
+    org = make_org()
+    client = login(make_user(org))
+    response = client.post(f"/o/{org.id}/familles/nouvelle", data=PAYER,
+                           headers={"HX-Request": "true", "X-CSRFToken": client.csrf_token})
+    assert response.status_code == 303
+
+
+def test_archive_and_children(login, make_user, make_org, make_family):
+    org = make_org()
+    family = make_family(org)
+    client = login(make_user(org))
+    base = f"/o/{org.id}/familles/{family.id}"
+    assert client.post_form(f"{base}/enfants/nouveau", {"last_name": "Dupont", "first_name": "Jules",
+                                                        "birth_date": "2019-03-04", "school": "École du Bourg",
+                                                        "school_class": "GS"}).status_code == 303
+    page = client.get(base).get_data(as_text=True)
+    assert "Jules DUPONT" in page and "04/03/2019" in page
+    assert client.post_form(f"{base}/archivage", {"archived": "1"}).status_code == 303
+    assert "Archivée le" in client.get(base).get_data(as_text=True)

@@ -1,0 +1,13 @@
+from datetime import date
+from decimal import Decimal
+
+from webapp import formatting
+
+
+def test_french_money_and_dates(app):
+    with app.test_request_context():
+        # Babel groups with a narrow no-break space and puts a no-break space before the euro sign.
+        assert formatting.money(Decimal("1234.5")).replace("\u202f", " ").replace("\xa0", " ") == "1 234,50 €"
+        assert formatting.money(Decimal("9")).replace("\xa0", " ") == "9,00 €"
+        assert formatting.short_date(date(2026, 1, 31)) == "31/01/2026"
+        assert formatting.iban("FR7630006000011234567890189") == "FR76 3000 6000 0112 3456 7890 189"

@@ -1,0 +1,82 @@
+"""Every URL that names an object answers 404 when the object belongs to another organisation."""
+
+import pytest
+
+from webapp import db
+from webapp.organisations.models import Organisation
+from webapp.auth.models import Role
+from webapp.auth.services import grant
+from webapp.families.services import add_child
+
+TENANT_BLUEPRINTS = {"families", "regies", "users", "audit"}
+
+
+@pytest.fixture
+def two_tenants(make_org, make_regie, make_user, make_family):
+    def world():
+        org = make_org()
+        regie = make_regie(org)
+        family = make_family(org)
+        child = add_child(family, {"last_name": "Dupont", "first_name": "Léo"})
+        member = make_user(org, Role.AGENT)
+        return {"org_id": org.id, "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id,
+                "child_id": child.id, "membership_id": member.membership_in(org.id).id, "organisation_id": org.id}
+
+    mine, theirs = world(), world()
+    user = make_user()
+    grant(user, db.session.get(Organisation, mine["org_id"]), Role.ADMIN)
+    return user, mine, theirs
+
+
+def _routes(app):
+    for rule in app.url_map.iter_rules():
+        if rule.arguments and rule.endpoint != "static":
+            yield rule
+
+
+def _url(rule, values):
+    unknown = rule.arguments - values.keys()
+    assert not unknown, f"{rule.rule}: teach this sweep the argument(s) {unknown}"
+    path = rule.rule
+    for name in rule.arguments:
+        path = path.replace(f"<int:{name}>", str(values[name]))
+    return path
+
+
+def test_every_route_with_an_id_is_covered(app):
+    blueprints = {rule.endpoint.split(".")[0] for rule in _routes(app)}
+    assert blueprints == TENANT_BLUEPRINTS | {"operator"}
+
+
+def test_foreign_organisation_answers_404_on_every_route(app, login, two_tenants):
+    user, mine, theirs = two_tenants
+    client = login(user)
+    checked = 0
+    for rule in _routes(app):
+        # Their organisation with their objects, then my organisation with their objects.
+        for values in (theirs, {**theirs, "org_id": mine["org_id"]}):
+            if rule.endpoint.startswith("operator.") or set(rule.arguments) == {"org_id"} and values is not theirs:
+                continue
+            url = _url(rule, values)
+            for method in rule.methods & {"GET", "POST"}:
+                response = client.open(url, method=method, data={"csrf_token": client.csrf_token})
+                assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
+                checked += 1
+    assert checked > 20
+
+
+def test_my_own_objects_answer(app, login, two_tenants):
+    user, mine, _ = two_tenants
+    client = login(user)
+    for rule in _routes(app):
+        if "GET" in rule.methods and not rule.endpoint.startswith("operator."):
+            url = _url(rule, mine)
+            assert client.get(url).status_code == 200, url
+
+
+def test_operator_pages_are_404_for_everyone_else(app, login, two_tenants):
+    user, _, theirs = two_tenants
+    client = login(user)
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith("operator."):
+            assert client.get(_url(rule, theirs)).status_code == 404
