@@ -19,7 +19,7 @@ from webapp.auth.forms import LoginForm, MemberForm
 from webapp.auth.models import Membership, Role, User
 from webapp.errors import DomainError
 from webapp.forms import form_status, submit
-from webapp.htmx import render
+from webapp.htmx import redirect_to, render
 
 bp = Blueprint("auth", __name__)
 admin_bp = tenant_blueprint("users", __name__, "/utilisateurs")
@@ -63,7 +63,7 @@ def login() -> Any:
 def logout() -> Any:
     logout_user()
     flash("Vous êtes déconnecté.", "info")
-    return redirect(url_for("auth.login"), 303)
+    return redirect_to(url_for("auth.login"))
 
 
 @bp.get("/sans-acces")
@@ -115,7 +115,7 @@ def create() -> Any:
     form = _member_form()
     if membership := submit(form, lambda data: _save_member(data, None)):
         flash(f"{membership.user.full_name} a maintenant accès à la collectivité.", "success")
-        return redirect(url_for("users.index"), 303)
+        return redirect_to(url_for("users.index"))
     return render("auth/member_form.html", "form", form_status(form), form=form, membership=None)
 
 
@@ -129,7 +129,7 @@ def edit(membership_id: int) -> Any:
         form.role.errors = ["Vous ne pouvez pas retirer vos propres droits d'administrateur."]
     elif submit(form, lambda data: _save_member(data, membership)):
         flash(f"Droits de {membership.user.full_name} enregistrés.", "success")
-        return redirect(url_for("users.index"), 303)
+        return redirect_to(url_for("users.index"))
     return render("auth/member_form.html", "form", form_status(form), form=form, membership=membership,
                   shared=not _belongs_here_only(membership.user))
 
@@ -144,5 +144,5 @@ def revoke(membership_id: int) -> Any:
         name = membership.user.full_name
         services.revoke(membership)
         flash(f"{name} n'a plus accès à la collectivité.", "success")
-    return redirect(url_for("users.index"), 303)
+    return redirect_to(url_for("users.index"))
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, flash, g, redirect, request, url_for
+from flask import current_app, flash, g, request, url_for
 
 from webapp import db
 from webapp.auth.access import requires, tenant_blueprint
@@ -12,7 +12,7 @@ from webapp.families import services
 from webapp.families.forms import ChildForm, FamilyForm, GuardianForm, NewFamilyForm, SearchForm
 from webapp.families.models import Child, Family, Guardian
 from webapp.forms import form_status, submit
-from webapp.htmx import render
+from webapp.htmx import redirect_to, render
 
 bp = tenant_blueprint("families", __name__, "/familles")
 
@@ -26,7 +26,7 @@ def _member(model: type, member_id: int, family: Family) -> Any:
 
 
 def _to_family(family: Family) -> Any:
-    return redirect(url_for("families.detail", family_id=family.id), 303)
+    return redirect_to(url_for("families.detail", family_id=family.id))
 
 
 @bp.get("/")

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, g, redirect, url_for
+from flask import Blueprint, flash, g, url_for
 
 from webapp import db
 from webapp.auth import services as auth_services
 from webapp.auth.access import operator_required, requires, tenant_blueprint
 from webapp.auth.models import Role
 from webapp.forms import form_status, submit
-from webapp.htmx import render
+from webapp.htmx import redirect_to, render
 from webapp.organisations import services
 from webapp.organisations.forms import NewOrganisationForm, OrganisationForm, RegieForm
 from webapp.organisations.models import Organisation, Regie
@@ -40,7 +40,7 @@ def create() -> Any:
     form = _regie_form()
     if regie := submit(form, lambda data: services.create_regie(g.org, data)):
         flash(f"Régie « {regie.name} » créée.", "success")
-        return redirect(url_for("regies.index"), 303)
+        return redirect_to(url_for("regies.index"))
     return render("organisations/regie_form.html", "form", form_status(form), form=form, regie=None)
 
 
@@ -51,7 +51,7 @@ def edit(regie_id: int) -> Any:
     form = _regie_form(obj=regie)
     if submit(form, lambda data: services.update_regie(regie, data)):
         flash(f"Régie « {regie.name} » enregistrée.", "success")
-        return redirect(url_for("regies.index"), 303)
+        return redirect_to(url_for("regies.index"))
     return render("organisations/regie_form.html", "form", form_status(form), form=form, regie=regie)
 
 
@@ -78,7 +78,7 @@ def create_organisation() -> Any:
     form = NewOrganisationForm()
     if org := submit(form, _create_with_admin):
         flash(f"Collectivité « {org.name} » créée avec son administrateur.", "success")
-        return redirect(url_for("operator.index"), 303)
+        return redirect_to(url_for("operator.index"))
     return render("organisations/organisation_form.html", "form", form_status(form), form=form, organisation=None)
 
 
@@ -89,5 +89,5 @@ def edit_organisation(organisation_id: int) -> Any:
     form = OrganisationForm(obj=org)
     if submit(form, lambda data: services.update_organisation(org, data)):
         flash(f"Collectivité « {org.name} » enregistrée.", "success")
-        return redirect(url_for("operator.index"), 303)
+        return redirect_to(url_for("operator.index"))
     return render("organisations/organisation_form.html", "form", form_status(form), form=form, organisation=org)

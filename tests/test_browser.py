@@ -1,0 +1,119 @@
+"""The key flow in a real browser: Debian's Chromium driven by Playwright against `flask run`.
+
+The server runs as its own process on its own SQLite file, migrated and seeded by the same commands
+as `make run`, so this also proves the first-run path.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from playwright.sync_api import expect, sync_playwright
+
+from webapp import demo
+
+pytestmark = pytest.mark.browser
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    folder = tmp_path_factory.mktemp("live")
+    url = f"sqlite:///{folder / 'regie.sqlite3'}"
+    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "webapp", "REGIE_SECRET_KEY": "browser-test"}
+    flask = [sys.executable, "-m", "flask"]
+    for command in (["db", "upgrade"], ["demo", "seed"]):
+        subprocess.run(flask + command, env=env, check=True, capture_output=True)
+    port = _free_port()
+    log = folder / "server.log"
+    with log.open("wb") as output:
+        server = subprocess.Popen(flask + ["run", "--port", str(port)], env=env, stdout=output, stderr=output)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.1)
+    else:
+        server.kill()
+        pytest.fail(f"the server did not start: {log.read_text()}")
+    engine = sa.create_engine(url)
+    with engine.connect() as conn:
+        label = conn.execute(sa.text("SELECT label FROM families ORDER BY number LIMIT 1")).scalar_one()
+    engine.dispose()
+    yield f"http://127.0.0.1:{port}", label
+    server.terminate()
+    server.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    assert Path(CHROMIUM).exists(), "Debian's chromium is required (apt-get install chromium)"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                  "--disable-sync", "--no-first-run", "--disable-quic"],
+        )
+        yield browser
+        browser.close()
+
+
+def test_log_in_find_a_family_by_typing_and_open_it(live_server, browser, tmp_path):
+    base, label = live_server
+    last_name, first_name = label.split(" ", 1)
+    page = browser.new_page()
+    page.goto(base + "/")
+    expect(page).to_have_url(f"{base}/connexion")
+    page.get_by_label("E-mail").fill("agent@demo.regie.fr")
+    page.get_by_label("Mot de passe").fill(demo.PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", name="Familles")).to_be_visible()
+
+    search = page.get_by_role("searchbox")
+    # Typed the way an agent types: lower case, no accents, part of the name.
+    search.press_sequentially(last_name[:4].lower(), delay=60)
+    results = page.locator("#results")
+    expect(results).to_contain_text(f"pour « {last_name[:4].lower()} »")
+    expect(page).to_have_url(f"{base}/o/1/familles/?q={last_name[:4].lower()}", timeout=5000)
+    results.get_by_role("link", name=label).click()
+
+    expect(page.get_by_role("heading", level=1)).to_contain_text(label)
+    expect(page.get_by_role("heading", name="Enfants")).to_be_visible()
+    page.screenshot(path=tmp_path / "family.png", full_page=True)
+
+
+def test_a_form_error_comes_back_in_place(live_server, browser):
+    base, _ = live_server
+    page = browser.new_page()
+    page.goto(base + "/connexion")
+    page.get_by_label("E-mail").fill("admin@demo.regie.fr")
+    page.get_by_label("Mot de passe").fill(demo.PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_role("link", name="Nouvelle famille").click()
+    page.get_by_label("Prénom").fill("Inès")
+    page.get_by_label("E-mail").fill("pas-une-adresse")
+    page.get_by_role("button", name="Créer la famille").click()
+    expect(page.locator("#last_name-erreur")).to_be_visible()
+    expect(page.get_by_text("Adresse e-mail invalide.")).to_be_visible()
+    page.get_by_label("Nom", exact=True).fill("Zerbib")
+    page.get_by_label("E-mail").fill("ines.zerbib@exemple.fr")
+    page.get_by_role("button", name="Créer la famille").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("ZERBIB Inès")
+    expect(page.get_by_text("Famille 00041 créée.")).to_be_visible()
