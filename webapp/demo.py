@@ -19,6 +19,7 @@ from webapp.auth.services import create_user, grant
 from webapp.families.services import add_child, add_guardian, create_family
 from webapp.organisations.models import Organisation
 from webapp.organisations.services import create_organisation, create_regie
+from webapp.text import fold
 
 PASSWORD = "demo-regie-2026"
 SYNDICATE = "SIVU des Trois Vallées"
@@ -74,7 +75,7 @@ def _families(org: Organisation, rng: random.Random, count: int, towns: list[tup
             "address_line1": f"{rng.randint(1, 80)} {rng.choice(STREETS)}", "postcode": postcode, "city": city,
             "country": country, "phone": f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
         }
-        payer["email"] = f"{payer['first_name']}.{last_name}@exemple.fr".lower().replace(" ", "")
+        payer["email"] = fold(f"{payer['first_name']}.{last_name}@exemple.fr").replace(" ", "")
         quotient = Decimal(rng.randrange(300, 2400, 10))
         family = create_family(org, {
             "number": "", "direct_debit": rng.random() < 0.55, "quotient": quotient,

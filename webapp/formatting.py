@@ -29,9 +29,26 @@ def iban(value: str) -> str:
     return " ".join(value[i : i + 4] for i in range(0, len(value), 4))
 
 
+def audit_value(value: object) -> str:
+    """Audit values are stored as JSON; show them the French way."""
+    if value is None or value == "":
+        return "—"
+    if value is True or value is False:
+        return "oui" if value else "non"
+    if isinstance(value, list):
+        return ", ".join(audit_value(v) for v in value) or "—"
+    if isinstance(value, str) and len(value) == 10 and value[4] == "-" and value[7] == "-":
+        try:
+            return short_date(date.fromisoformat(value))
+        except ValueError:
+            return value
+    return str(value)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(short_date, "date")
     app.add_template_filter(date_time, "datetime")
     app.add_template_filter(number)
     app.add_template_filter(iban)
+    app.add_template_filter(audit_value)

@@ -29,6 +29,20 @@ ENTITY_LABELS = {
     "membership": "Droits",
 }
 
+FIELD_LABELS = {
+    "name": "nom", "kind": "type", "country": "pays", "active": "actif",
+    "address_line": "adresse", "address_line1": "adresse", "address_line2": "complément", "postcode": "code postal",
+    "city": "commune", "phone": "téléphone", "email": "e-mail", "iban": "IBAN", "bic": "BIC",
+    "creditor_id": "ICS", "company_number": "SIRET / BCE", "invoice_prefix": "préfixe des factures",
+    "number": "numéro", "direct_debit": "prélèvement", "quotient": "quotient familial",
+    "quotient_valid_from": "QF valable du", "quotient_valid_to": "QF valable au",
+    "tariff_category": "catégorie tarifaire", "note": "note", "archived_at": "archivé le",
+    "is_payer": "payeur", "civility": "civilité", "last_name": "nom", "first_name": "prénom",
+    "birth_date": "date de naissance", "school": "école", "school_class": "classe",
+    "full_name": "nom complet", "is_operator": "exploitant", "password": "mot de passe",
+    "role": "rôle", "regies": "régies",
+}
+
 ACTION_LABELS = {
     "create": "Création",
     "update": "Modification",

@@ -13,7 +13,7 @@ from wtforms.validators import Optional
 
 from webapp import db
 from webapp.audit.models import AuditEntry
-from webapp.audit.services import ACTION_LABELS, ENTITY_LABELS
+from webapp.audit.services import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS
 from webapp.auth.access import requires, tenant_blueprint
 from webapp.forms import Form
 from webapp.htmx import render
@@ -56,4 +56,4 @@ def index() -> Any:
     page = db.paginate(stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
                        request.args.get("page", 1, type=int), 50)
     return render("audit/index.html", "entries", form=form, page=page,
-                  entity_labels=ENTITY_LABELS, action_labels=ACTION_LABELS)
+                  entity_labels=ENTITY_LABELS, action_labels=ACTION_LABELS, field_labels=FIELD_LABELS)
