@@ -1,0 +1,143 @@
+"""``regie-ormc``: build, read and check treasury rolls with JSON in and out.
+
+    regie-ormc build INPUT.json --out FILE [--format pes|rolmre]
+    regie-ormc read FILE
+    regie-ormc check FILE
+
+Errors go to stderr in French with exit status 1, and no file is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from . import check, jsonio, keys, reader, rolmre, writer
+from .errors import OrmcError
+from .records import Roll, RolmreArticle
+
+
+def _with_keys(data: dict[str, Any]) -> dict[str, Any]:
+    """Fill each piece's missing ``cle1``/``cle2`` from ``cle1_basis``, the bordereau year and the piece."""
+    data = dict(data)
+    raw_basis = data.pop("cle1_basis", None)
+    basis = None if raw_basis is None else jsonio.from_json(keys.Cle1Basis, raw_basis, "cle1_basis")
+    pieces = data.get("pieces")
+    bordereau = data.get("bordereau")
+    if not isinstance(pieces, list) or not isinstance(bordereau, dict):
+        return data
+    year = jsonio.convert(int, bordereau.get("fiscal_year"), "bordereau.fiscal_year")
+    filled = []
+    for i, raw in enumerate(pieces):
+        if isinstance(raw, dict) and ("cle1" not in raw or "cle2" not in raw):
+            path = f"pieces[{i}]"
+            period = jsonio.convert(int, raw.get("period"), f"{path}.period")
+            debt = jsonio.convert(int, raw.get("debt_number"), f"{path}.debt_number")
+            raw = dict(raw)
+            if "cle1" not in raw:
+                if basis is None:
+                    raise OrmcError(
+                        "cle1 absente et cle1_basis non fourni : indiquer le code collectivité et le code nature "
+                        "convenus avec la trésorerie",
+                        field=f"{path}.cle1",
+                    )
+                raw["cle1"] = keys.ormc_cle1(basis, year, period, debt)
+            raw.setdefault("cle2", keys.ormc_cle2(year, period, debt))
+        filled.append(raw)
+    data["pieces"] = filled
+    return data
+
+
+def _build(args: argparse.Namespace) -> int:
+    data = jsonio.loads(Path(args.input).read_text(encoding="utf-8"))
+    if not isinstance(data, dict):
+        raise OrmcError("objet JSON attendu à la racine", field="racine")
+    chosen = args.format or data.pop("format", None) or "pes"
+    data.pop("format", None)
+    if chosen == "rolmre":
+        articles = data.get("articles")
+        if not isinstance(articles, list):
+            raise OrmcError("liste « articles » attendue", field="articles")
+        records = [jsonio.from_json(RolmreArticle, a, f"articles[{i}]") for i, a in enumerate(articles)]
+        output = rolmre.write(records, encoding=args.encoding)
+        summary: dict[str, Any] = {"format": "rolmre", "pieces": len(records)}
+    else:
+        roll = jsonio.from_json(Roll, _with_keys(data))
+        output = writer.write(roll, schema_dir=args.schemas, encoding=args.encoding)
+        summary = {"format": "pes", "pieces": len(roll.pieces), "total": f"{roll.total:f}"}
+    Path(args.out).write_bytes(output)
+    summary["out"] = str(args.out)
+    _print(summary)
+    return 0
+
+
+def _read(args: argparse.Namespace) -> int:
+    data = Path(args.file).read_bytes()
+    if (args.format or check.detect(data)) == "rolmre":
+        _print({"format": "rolmre", "articles": jsonio.to_json(rolmre.read(data, encoding=args.encoding))})
+    else:
+        _print({"format": "pes", **jsonio.to_json(reader.read(data))})
+    return 0
+
+
+def _check(args: argparse.Namespace) -> int:
+    data = Path(args.file).read_bytes()
+    if (args.format or check.detect(data)) == "rolmre":
+        report = check.check_rolmre(data, encoding=args.encoding)
+    else:
+        basis = None
+        if args.cle1_collectivity is not None or args.cle1_nature is not None:
+            basis = keys.Cle1Basis(args.cle1_collectivity or "", args.cle1_nature or "")
+        report = check.check_pes(data, schema_dir=args.schemas, cle1_basis=basis)
+    _print({**jsonio.to_json(report), "ok": report.ok})
+    return 0 if report.ok else 1
+
+
+def _print(value: Any) -> None:
+    json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="regie-ormc", description="Rôles pour le Trésor : PES V2 ORMC et ROLMRE.")
+    verbs = main.add_subparsers(dest="verb", required=True)
+
+    def common(p: argparse.ArgumentParser, *, pes: bool) -> None:
+        p.add_argument("--format", choices=("pes", "rolmre"), help="pes (défaut à l'écriture) ou rolmre")
+        p.add_argument("--encoding", choices=writer.ENCODINGS, default="ISO-8859-1")
+        if pes:
+            p.add_argument("--schemas", help="dossier des schémas PES V2 (sinon $REGIE_ORMC_SCHEMAS)")
+
+    build = verbs.add_parser("build", help="écrire un rôle depuis un JSON")
+    build.add_argument("input")
+    build.add_argument("--out", required=True)
+    common(build, pes=True)
+    build.set_defaults(run=_build)
+    read = verbs.add_parser("read", help="lire un rôle en JSON")
+    read.add_argument("file")
+    common(read, pes=False)
+    read.set_defaults(run=_read)
+    chk = verbs.add_parser("check", help="contrôler un rôle : articles, total, clés, schéma")
+    chk.add_argument("file")
+    chk.add_argument("--cle1-collectivity", help="code collectivité de la clé 1 (à convenir avec la trésorerie)")
+    chk.add_argument("--cle1-nature", help="code nature de la clé 1 (à convenir avec la trésorerie)")
+    common(chk, pes=True)
+    chk.set_defaults(run=_check)
+    return main
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.run(args))
+    except OrmcError as e:
+        print(f"regie-ormc : {e}", file=sys.stderr)
+    except OSError as e:
+        print(f"regie-ormc : fichier inaccessible : {e.filename} ({e.strerror})", file=sys.stderr)
+    except UnicodeDecodeError as e:
+        print(f"regie-ormc : JSON à enregistrer en UTF-8 ({e.reason})", file=sys.stderr)
+    return 1

@@ -1,0 +1,109 @@
+"""JSON <-> records, driven by the dataclasses' type hints, for the command line.
+
+Amounts are JSON strings (``"42.50"``; numbers are accepted and read as
+decimals, never floats), dates ``"AAAA-MM-JJ"``. A wrong value names its JSON path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any, TypeVar
+
+from .errors import InvalidValue
+
+T = TypeVar("T")
+
+
+def loads(text: str) -> Any:
+    """JSON with decimal numbers."""
+    try:
+        return json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as e:
+        raise InvalidValue(f"JSON illisible ({e.msg})", line=e.lineno) from e
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def _fail(path: str, message: str, value: object) -> InvalidValue:
+    return InvalidValue(message, field=path, value=value)
+
+
+def convert(kind: Any, value: Any, path: str) -> Any:
+    """``value`` from JSON as an instance of ``kind``."""
+    origin = typing.get_origin(kind)
+    if origin in (typing.Union, types.UnionType):
+        options = [k for k in typing.get_args(kind) if k is not type(None)]
+        return None if value is None else convert(options[0], value, path)
+    if origin is typing.Literal:
+        if value not in typing.get_args(kind):
+            raise _fail(path, f"valeur parmi {', '.join(typing.get_args(kind))} attendue", value)
+        return value
+    if origin is tuple:
+        if not isinstance(value, list):
+            raise _fail(path, "liste attendue", value)
+        item = typing.get_args(kind)[0]
+        return tuple(convert(item, v, f"{path}[{i}]") for i, v in enumerate(value))
+    if dataclasses.is_dataclass(kind):
+        return from_json(typing.cast(type, kind), value, path)
+    if kind is Decimal:
+        if isinstance(value, bool) or not isinstance(value, (str, int, Decimal)):
+            raise _fail(path, "montant attendu (ex. \"42.50\")", value)
+        try:
+            return Decimal(value)
+        except InvalidOperation as e:
+            raise _fail(path, "montant attendu (ex. \"42.50\")", value) from e
+    if kind is date:
+        if isinstance(value, str) and len(value) == 10:
+            try:
+                return date.fromisoformat(value)
+            except ValueError as e:
+                raise _fail(path, "date AAAA-MM-JJ attendue", value) from e
+        raise _fail(path, "date AAAA-MM-JJ attendue", value)
+    if kind is bool or kind is int or kind is str:
+        if type(value) is not kind:
+            names = {bool: "booléen", int: "nombre entier", str: "texte"}
+            raise _fail(path, f"{names[kind]} attendu", value)
+        return value
+    raise TypeError(kind)  # pragma: no cover - every record field type is handled above
+
+
+def from_json(cls: type[T], data: Any, path: str = "") -> T:
+    """An instance of the dataclass ``cls`` from a JSON object; unknown keys are refused."""
+    if not isinstance(data, dict):
+        raise _fail(path or "racine", "objet JSON attendu", data)
+    fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = sorted(set(data) - set(fields))
+    if unknown:
+        raise _fail(f"{path}.{unknown[0]}" if path else unknown[0], "zone inconnue", data[unknown[0]])
+    hints = _hints(cls)
+    values = {}
+    for name, f in fields.items():
+        where = f"{path}.{name}" if path else name
+        if name not in data:
+            if f.default is dataclasses.MISSING:
+                raise _fail(where, "zone obligatoire absente", None)
+            continue
+        values[name] = convert(hints[name], data[name], where)
+    return cls(**values)
+
+
+def to_json(value: Any) -> Any:
+    """Records as JSON-ready data: decimals and dates as strings."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, (tuple, list)):
+        return [to_json(v) for v in value]
+    if isinstance(value, Decimal):
+        return f"{value:f}"
+    if isinstance(value, date):
+        return value.isoformat()
+    return value

@@ -1,0 +1,332 @@
+"""ROLMRE, the legacy 500-character roll (« fichier de liaison recettes sur rôles »).
+
+Specification: arrêté of 4 January 2010 (DEVO1000634A), JORF of 2 March 2010,
+annex (layout), annexes 1 and 2 (keys). Obsolete for titles since 1 January 2015
+(arrêté of 27 June 2007, art. 8): kept for treasuries and tools that still take it.
+One record per debt; amounts in cents on 12 digits; text left-aligned and padded
+with spaces. :data:`LAYOUT` is the only description of the positions: writing
+and reading both follow it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Literal
+
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
+
+from . import keys
+from .errors import InvalidValue, MalformedFile
+from .records import RibAccount, RolmreArticle
+
+RECORD_LENGTH = 500
+Kind = Literal["digits", "text", "amount", "date"]
+
+
+@dataclass(frozen=True)
+class Zone:
+    """One zone of the record: 1-based start, length, and how it is padded."""
+
+    name: str
+    start: int
+    length: int
+    kind: Kind
+
+    @property
+    def slice(self) -> slice:
+        return slice(self.start - 1, self.start - 1 + self.length)
+
+
+LAYOUT: tuple[Zone, ...] = tuple(
+    Zone(*row)
+    for row in (
+        ("ROLMVT", 1, 1, "digits"),
+        ("ROLCOL", 2, 2, "digits"),
+        ("ROLNAT", 4, 2, "digits"),
+        ("ROLEX", 6, 4, "digits"),
+        ("ROLPER", 10, 1, "digits"),
+        ("ROLDET", 11, 13, "digits"),
+        ("ROLCLE1", 24, 1, "digits"),
+        ("ROLNUL", 25, 1, "digits"),
+        ("ROLCLE2", 26, 1, "text"),
+        ("ROLREC", 27, 2, "text"),
+        ("ROLDAT", 29, 8, "date"),
+        ("ROLROL", 37, 2, "digits"),
+        ("ROLEAU", 39, 12, "amount"),
+        ("ROLASS", 51, 12, "amount"),
+        ("ROLTVE", 63, 12, "amount"),
+        ("ROLTVA", 75, 12, "amount"),
+        ("ROLTOT", 87, 12, "amount"),
+        ("ROLNMAJ", 99, 12, "amount"),
+        ("ROLNOM", 111, 32, "text"),
+        ("ROLCNM", 143, 32, "text"),
+        ("ROLDIS", 175, 32, "text"),
+        ("ROLADR", 207, 32, "text"),
+        ("ROLCVI", 239, 32, "text"),
+        ("ROLCP", 271, 5, "text"),
+        ("ROLLOC", 276, 27, "text"),
+        ("ROLORU", 303, 32, "text"),
+        ("ROLOVI", 335, 32, "text"),
+        ("ROLPRE", 367, 1, "text"),
+        ("ROLRET", 368, 5, "text"),
+        ("ROLRGU", 373, 5, "text"),
+        ("ROLRCO", 378, 11, "text"),
+        ("ROLRCL", 389, 2, "text"),
+        ("ROLTIT", 391, 24, "text"),
+        ("ROLCLI", 415, 20, "text"),
+        ("ROLSCH", 435, 10, "text"),
+        ("ROLART", 445, 20, "text"),
+        ("ROLMONNAIE", 465, 1, "text"),
+        ("ROLHOM", 466, 1, "text"),
+        ("ROLDEB", 467, 2, "text"),
+        ("FILLER", 469, 30, "text"),
+        ("ROLTPR", 499, 1, "text"),
+        ("ROLVER", 500, 1, "text"),
+    )
+)
+
+#: Zones whose content the layout fixes.
+CONSTANTS = {"ROLNUL": "0", "ROLMONNAIE": "E", "ROLHOM": "", "FILLER": "", "ROLVER": "2"}
+_COMPUTED = frozenset({"ROLCLE1", "ROLCLE2", "ROLTOT", *CONSTANTS})
+MOVEMENTS = frozenset("1234")
+REVENUE_TYPES = frozenset({"0", "1", "2", ""})  # "" (a space): what Noethys writes
+_REVENUE_CODE = re.compile(r"[A-Z]{2}")
+_POSTCODE = re.compile(r"[0-9]{5}")
+_MAX_CENTS = 10**12
+
+
+def _cents(value: Decimal, zone: str, line: int, *, positive: bool) -> str:
+    exponent = value.as_tuple().exponent if isinstance(value, Decimal) else None
+    if not isinstance(exponent, int) or exponent < -2:
+        raise InvalidValue("montant décimal à deux décimales au plus attendu", line=line, field=zone, value=value)
+    cents = int(value * 100)
+    if cents < 0 or (positive and cents == 0) or cents >= _MAX_CENTS:
+        sign = "strictement positif" if positive else "positif ou nul"
+        raise InvalidValue(f"montant {sign} de moins de 10 milliards attendu", line=line, field=zone,
+                           value=str(value))
+    return str(cents)
+
+
+def _account_zones(account: RibAccount | None, line: int) -> dict[str, str]:
+    if account is None:
+        return {"ROLRET": "", "ROLRGU": "", "ROLRCO": "", "ROLRCL": "", "ROLTIT": ""}
+    bban = account.bank_code + account.branch_code + account.account_number + account.key
+    try:
+        IBAN(str(IBAN.from_bban("FR", bban)), validate_bban=True)
+    except SchwiftyException as e:
+        raise InvalidValue(f"RIB invalide ({e})", line=line, field="ROLRCL", value=bban) from e
+    return {
+        "ROLRET": account.bank_code,
+        "ROLRGU": account.branch_code,
+        "ROLRCO": account.account_number,
+        "ROLRCL": account.key,
+        "ROLTIT": account.holder,
+    }
+
+
+def zones(article: RolmreArticle, line: int = 1) -> dict[str, str]:
+    """The zone values of ``article`` before padding; keys and total are computed here."""
+    a = article
+    if a.movement not in MOVEMENTS:
+        raise InvalidValue("code mouvement 1 à 4 attendu", line=line, field="ROLMVT", value=a.movement)
+    if not _REVENUE_CODE.fullmatch(a.revenue_code) or a.revenue_code == "FF":
+        raise InvalidValue("code recette de 2 lettres majuscules (sauf FF) attendu", line=line, field="ROLREC",
+                           value=a.revenue_code)
+    if not _POSTCODE.fullmatch(a.postcode):
+        raise InvalidValue("code postal de 5 chiffres attendu", line=line, field="ROLCP", value=a.postcode)
+    if a.revenue_type not in REVENUE_TYPES:
+        raise InvalidValue("type 0, 1 ou 2 attendu", line=line, field="ROLTPR", value=a.revenue_type)
+    if len(a.debt_prefix) != 2:
+        raise InvalidValue("2 caractères attendus (00 par défaut)", line=line, field="ROLDEB", value=a.debt_prefix)
+    if not 0 < a.roll_number < 100:
+        raise InvalidValue("numéro de rôle de 1 à 99 attendu", line=line, field="ROLROL", value=a.roll_number)
+    if a.direct_debit and a.account is None:
+        raise InvalidValue("prélèvement demandé sans RIB", line=line, field="ROLRET")
+    try:
+        year = keys.year_digits(a.fiscal_year)
+        debt = keys.debt_digits(a.debt_number)
+        period = keys.period_digit(a.period)
+        cle1 = keys.mod11(a.collectivity_code + a.nature_code + year + period + debt)
+        cle2 = keys.ormc_cle2(a.fiscal_year, a.period, a.debt_number, a.debt_prefix)
+    except InvalidValue as e:
+        raise InvalidValue(e.message, line=line, field=e.field, value=e.value) from e
+    values = {
+        "ROLMVT": a.movement,
+        "ROLCOL": a.collectivity_code,
+        "ROLNAT": a.nature_code,
+        "ROLEX": str(a.fiscal_year),
+        "ROLPER": period,
+        "ROLDET": debt,
+        "ROLCLE1": str(cle1),
+        "ROLCLE2": cle2,
+        "ROLREC": a.revenue_code,
+        "ROLDAT": a.issue_date.strftime("%Y%m%d"),
+        "ROLROL": f"{a.roll_number:02d}",
+        "ROLEAU": _cents(a.amount, "ROLEAU", line, positive=True),
+        "ROLASS": _cents(a.sanitation, "ROLASS", line, positive=False),
+        "ROLTVE": _cents(a.water_vat, "ROLTVE", line, positive=False),
+        "ROLTVA": _cents(a.sanitation_vat, "ROLTVA", line, positive=False),
+        "ROLTOT": _cents(a.total, "ROLTOT", line, positive=True),
+        "ROLNMAJ": _cents(a.non_increasable, "ROLNMAJ", line, positive=False),
+        "ROLNOM": a.name,
+        "ROLCNM": a.name_continued,
+        "ROLDIS": a.distribution,
+        "ROLADR": a.street,
+        "ROLCVI": a.locality,
+        "ROLCP": a.postcode,
+        "ROLLOC": a.town,
+        "ROLORU": a.object1,
+        "ROLOVI": a.object2,
+        "ROLPRE": "5" if a.direct_debit else "2",
+        "ROLCLI": a.client_number,
+        "ROLSCH": a.budget_chapter,
+        "ROLART": a.budget_article,
+        "ROLDEB": a.debt_prefix,
+        "ROLTPR": a.revenue_type,
+        **_account_zones(a.account, line),
+        **CONSTANTS,
+    }
+    return values
+
+
+def _pad(zone: Zone, value: str, line: int) -> str:
+    if len(value) > zone.length:
+        raise InvalidValue(f"{len(value)} caractères pour {zone.length} au plus : à raccourcir", line=line,
+                           field=zone.name, value=value)
+    if zone.kind == "text":
+        if value != value.rstrip() or any(not c.isprintable() for c in value):
+            raise InvalidValue("espaces finaux ou caractère non imprimable interdits", line=line, field=zone.name,
+                               value=value)
+        return value.ljust(zone.length)
+    if not (value.isascii() and value.isdigit()) or (zone.kind == "digits" and len(value) != zone.length):
+        raise InvalidValue(f"{zone.length} chiffres attendus", line=line, field=zone.name, value=value)
+    return value.zfill(zone.length)
+
+
+def format_record(article: RolmreArticle, line: int = 1) -> str:
+    """The 500 characters of one article."""
+    values = zones(article, line)
+    return "".join(_pad(zone, values[zone.name], line) for zone in LAYOUT)
+
+
+def write(
+    articles: Iterable[RolmreArticle], *, encoding: str = "ISO-8859-1", newline: str = "\n"
+) -> bytes:
+    """The ROLMRE file: one 500-character record per article, each ended by ``newline``.
+
+    The arrêté fixes neither the encoding nor the record separator: ISO-8859-1 and
+    a line feed are defaults to confirm with the trésorerie.
+    """
+    records = [format_record(article, n) for n, article in enumerate(articles, start=1)]
+    if not records:
+        raise InvalidValue("un rôle ROLMRE porte au moins un article")
+    out = []
+    for n, record in enumerate(records, start=1):
+        try:
+            out.append((record + newline).encode(encoding))
+        except UnicodeEncodeError as e:
+            raise InvalidValue(f"caractère {record[e.start]!r} impossible en {encoding}", line=n,
+                               field=_zone_at(e.start).name, value=record[e.start]) from e
+    return b"".join(out)
+
+
+def _zone_at(index: int) -> Zone:
+    return next(zone for zone in LAYOUT if zone.start - 1 <= index < zone.start - 1 + zone.length)
+
+
+def lines(data: bytes, encoding: str = "ISO-8859-1") -> list[str]:
+    """The records of a file (LF or CRLF separated); a trailing separator is allowed."""
+    try:
+        text = data.decode(encoding)
+    except (UnicodeDecodeError, LookupError) as e:
+        raise MalformedFile(f"fichier illisible en {encoding} ({e})") from e
+    records = text.split("\n")
+    if records and records[-1] == "":
+        records.pop()
+    records = [r[:-1] if r.endswith("\r") else r for r in records]
+    if not records:
+        raise MalformedFile("fichier ROLMRE vide")
+    return records
+
+
+def _split(record: str, line: int) -> dict[str, str]:
+    if len(record) != RECORD_LENGTH:
+        raise MalformedFile(f"enregistrement de {len(record)} caractères au lieu de {RECORD_LENGTH}", line=line)
+    raw = {zone.name: record[zone.slice] for zone in LAYOUT}
+    for zone in LAYOUT:
+        value = raw[zone.name]
+        if zone.kind != "text" and not (value.isascii() and value.isdigit()):
+            raise MalformedFile("chiffres attendus", line=line, field=zone.name, value=value)
+        if zone.kind == "text":
+            raw[zone.name] = value.rstrip(" ")
+    return raw
+
+
+def _amount(raw: dict[str, str], zone: str) -> Decimal:
+    return Decimal(int(raw[zone])) / 100
+
+
+def parse_record(record: str, line: int = 1) -> RolmreArticle:
+    """One record back into an article; keys, total and constant zones must be right."""
+    raw = _split(record, line)
+    try:
+        issue_date = date(int(raw["ROLDAT"][:4]), int(raw["ROLDAT"][4:6]), int(raw["ROLDAT"][6:]))
+    except ValueError as e:
+        raise MalformedFile("date AAAAMMJJ invalide", line=line, field="ROLDAT", value=raw["ROLDAT"]) from e
+    if raw["ROLPRE"] not in {"5", "2"}:
+        raise MalformedFile("5 (prélèvement) ou 2 attendu", line=line, field="ROLPRE", value=raw["ROLPRE"])
+    account = None
+    if any(raw[z] for z in ("ROLRET", "ROLRGU", "ROLRCO", "ROLRCL", "ROLTIT")):
+        account = RibAccount(raw["ROLRET"], raw["ROLRGU"], raw["ROLRCO"], raw["ROLRCL"], raw["ROLTIT"])
+    try:
+        article = RolmreArticle(
+            collectivity_code=raw["ROLCOL"],
+            nature_code=raw["ROLNAT"],
+            fiscal_year=int(raw["ROLEX"]),
+            period=int(raw["ROLPER"]),
+            debt_number=int(raw["ROLDET"]),
+            revenue_code=raw["ROLREC"],
+            issue_date=issue_date,
+            roll_number=int(raw["ROLROL"]),
+            amount=_amount(raw, "ROLEAU"),
+            name=raw["ROLNOM"],
+            movement=raw["ROLMVT"],
+            sanitation=_amount(raw, "ROLASS"),
+            water_vat=_amount(raw, "ROLTVE"),
+            sanitation_vat=_amount(raw, "ROLTVA"),
+            non_increasable=_amount(raw, "ROLNMAJ"),
+            name_continued=raw["ROLCNM"],
+            distribution=raw["ROLDIS"],
+            street=raw["ROLADR"],
+            locality=raw["ROLCVI"],
+            postcode=raw["ROLCP"],
+            town=raw["ROLLOC"],
+            object1=raw["ROLORU"],
+            object2=raw["ROLOVI"],
+            direct_debit=raw["ROLPRE"] == "5",
+            account=account,
+            client_number=raw["ROLCLI"],
+            budget_chapter=raw["ROLSCH"],
+            budget_article=raw["ROLART"],
+            debt_prefix=raw["ROLDEB"] or "00",
+            revenue_type=raw["ROLTPR"],
+        )
+        expected = zones(article, line)
+    except InvalidValue as e:
+        raise MalformedFile(e.message, line=line, field=e.field, value=e.value) from e
+    for zone in LAYOUT:
+        if zone.name in _COMPUTED and record[zone.slice] != _pad(zone, expected[zone.name], line):
+            raise MalformedFile(
+                f"valeur {expected[zone.name]!r} attendue", line=line, field=zone.name, value=record[zone.slice]
+            )
+    return article
+
+
+def read(data: bytes, *, encoding: str = "ISO-8859-1") -> list[RolmreArticle]:
+    """Every article of a ROLMRE file, in file order."""
+    return [parse_record(record, n) for n, record in enumerate(lines(data, encoding), start=1)]
