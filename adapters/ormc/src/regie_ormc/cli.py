@@ -18,55 +18,21 @@ from typing import Any
 
 from . import check, jsonio, keys, reader, rolmre, writer
 from .errors import OrmcError
-from .records import Roll, RolmreArticle
-
-
-def _with_keys(data: dict[str, Any]) -> dict[str, Any]:
-    """Fill each piece's missing ``cle1``/``cle2`` from ``cle1_basis``, the bordereau year and the piece."""
-    data = dict(data)
-    raw_basis = data.pop("cle1_basis", None)
-    basis = None if raw_basis is None else jsonio.from_json(keys.Cle1Basis, raw_basis, "cle1_basis")
-    pieces = data.get("pieces")
-    bordereau = data.get("bordereau")
-    if not isinstance(pieces, list) or not isinstance(bordereau, dict):
-        return data
-    year = jsonio.convert(int, bordereau.get("fiscal_year"), "bordereau.fiscal_year")
-    filled = []
-    for i, raw in enumerate(pieces):
-        if isinstance(raw, dict) and ("cle1" not in raw or "cle2" not in raw):
-            path = f"pieces[{i}]"
-            period = jsonio.convert(int, raw.get("period"), f"{path}.period")
-            debt = jsonio.convert(int, raw.get("debt_number"), f"{path}.debt_number")
-            raw = dict(raw)
-            if "cle1" not in raw:
-                if basis is None:
-                    raise OrmcError(
-                        "cle1 absente et cle1_basis non fourni : indiquer le code collectivité et le code nature "
-                        "convenus avec la trésorerie",
-                        field=f"{path}.cle1",
-                    )
-                raw["cle1"] = keys.ormc_cle1(basis, year, period, debt)
-            raw.setdefault("cle2", keys.ormc_cle2(year, period, debt))
-        filled.append(raw)
-    data["pieces"] = filled
-    return data
 
 
 def _build(args: argparse.Namespace) -> int:
     data = jsonio.loads(Path(args.input).read_text(encoding="utf-8"))
     if not isinstance(data, dict):
         raise OrmcError("objet JSON attendu à la racine", field="racine")
-    chosen = args.format or data.pop("format", None) or "pes"
-    data.pop("format", None)
+    chosen = args.format or data.get("format") or "pes"
+    if chosen not in ("pes", "rolmre"):
+        raise OrmcError("format pes ou rolmre attendu", field="format", value=chosen)
     if chosen == "rolmre":
-        articles = data.get("articles")
-        if not isinstance(articles, list):
-            raise OrmcError("liste « articles » attendue", field="articles")
-        records = [jsonio.from_json(RolmreArticle, a, f"articles[{i}]") for i, a in enumerate(articles)]
+        records = jsonio.articles_from_json(data)
         output = rolmre.write(records, encoding=args.encoding)
         summary: dict[str, Any] = {"format": "rolmre", "pieces": len(records)}
     else:
-        roll = jsonio.from_json(Roll, _with_keys(data))
+        roll = jsonio.roll_from_json(data)
         output = writer.write(roll, schema_dir=args.schemas, encoding=args.encoding)
         summary = {"format": "pes", "pieces": len(roll.pieces), "total": f"{roll.total:f}"}
     Path(args.out).write_bytes(output)

@@ -15,7 +15,9 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, TypeVar
 
+from . import keys
 from .errors import InvalidValue
+from .records import Roll, RolmreArticle
 
 T = TypeVar("T")
 
@@ -107,3 +109,55 @@ def to_json(value: Any) -> Any:
     if isinstance(value, date):
         return value.isoformat()
     return value
+
+
+def _with_keys(data: dict[str, Any]) -> dict[str, Any]:
+    """Fill each piece's missing ``cle1``/``cle2`` from ``cle1_basis``, the bordereau year and the piece."""
+    data = dict(data)
+    raw_basis = data.pop("cle1_basis", None)
+    basis = None if raw_basis is None else from_json(keys.Cle1Basis, raw_basis, "cle1_basis")
+    pieces = data.get("pieces")
+    bordereau = data.get("bordereau")
+    if not isinstance(pieces, list) or not isinstance(bordereau, dict):
+        return data
+    year = convert(int, bordereau.get("fiscal_year"), "bordereau.fiscal_year")
+    filled = []
+    for i, raw in enumerate(pieces):
+        if isinstance(raw, dict) and ("cle1" not in raw or "cle2" not in raw):
+            path = f"pieces[{i}]"
+            period = convert(int, raw.get("period"), f"{path}.period")
+            debt = convert(int, raw.get("debt_number"), f"{path}.debt_number")
+            raw = dict(raw)
+            if "cle1" not in raw:
+                if basis is None:
+                    raise InvalidValue(
+                        "cle1 absente et cle1_basis non fourni : indiquer le code collectivité et le code nature "
+                        "convenus avec la trésorerie",
+                        field=f"{path}.cle1",
+                    )
+                raw["cle1"] = keys.ormc_cle1(basis, year, period, debt)
+            raw.setdefault("cle2", keys.ormc_cle2(year, period, debt))
+        filled.append(raw)
+    data["pieces"] = filled
+    return data
+
+
+def roll_from_json(data: Any) -> Roll:
+    """A :class:`Roll` from its JSON form (as ``regie-ormc read`` prints it).
+
+    Pieces may omit ``cle1``/``cle2``: they are then computed, ``cle1`` from the
+    top-level ``cle1_basis`` (``collectivity_code``, ``nature_code``), which has
+    no default because the texts leave it open.
+    """
+    if not isinstance(data, dict):
+        raise _fail("racine", "objet JSON attendu", data)
+    data = {k: v for k, v in data.items() if k != "format"}
+    return from_json(Roll, _with_keys(data))
+
+
+def articles_from_json(data: Any) -> list[RolmreArticle]:
+    """ROLMRE articles from ``{"articles": [...]}``."""
+    articles = data.get("articles") if isinstance(data, dict) else None
+    if not isinstance(articles, list):
+        raise _fail("articles", "liste « articles » attendue", None)
+    return [from_json(RolmreArticle, a, f"articles[{i}]") for i, a in enumerate(articles)]

@@ -248,8 +248,11 @@ def expected_cle2(fiscal_year: int, piece: Piece) -> str:
 def check_piece(piece: Piece, fiscal_year: int, *, check_keys: bool = True) -> None:
     n = piece.number
     number(n, "IdPce", 8, piece=n)
-    keys.debt_digits(piece.debt_number)
-    keys.period_digit(piece.period)
+    try:
+        keys.debt_digits(piece.debt_number)
+        keys.period_digit(piece.period)
+    except InvalidValue as e:
+        raise InvalidValue(e.message, piece=n, field=e.field, value=e.value) from e
     text(piece.object, "ObjPce", 160, piece=n, required=False)
     if piece.invoice_number is not None:
         pattern(piece.invoice_number, _INVOICE, "NumeroFacture",
