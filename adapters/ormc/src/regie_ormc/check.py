@@ -22,8 +22,8 @@ class Report:
     """What ``check`` found; ``ok`` when ``problems`` is empty."""
 
     format: str
-    pieces: int
-    total: Decimal
+    pieces: int | None  # None when the file could not be read into a roll
+    total: Decimal | None
     problems: tuple[str, ...] = field(default=())
     cle1_checked: bool = False
 
@@ -68,7 +68,7 @@ def check_pes(
     try:
         roll = read_tree(doc)
     except OrmcError as e:
-        return Report("pes", 0, Decimal("0.00"), (*problems, str(e)), cle1_basis is not None)
+        return Report("pes", None, None, (*problems, str(e)), cle1_basis is not None)
     root = doc.getroot()
     declared_count = _declared(root, "NbrPce")
     if declared_count != str(len(roll.pieces)):

@@ -37,7 +37,10 @@ class OrmcError(ValueError):
         prefix = ", ".join(where)
         text = f"{prefix} : {self.message}" if prefix else self.message
         if self.value is not None:
-            text += f" (valeur reçue : {self.value!r})"
+            shown = repr(self.value)
+            if len(shown) > 80:
+                shown = shown[:77] + "..."
+            text += f" (valeur reçue : {shown})"
         return text
 
 

@@ -30,7 +30,7 @@ def parse(data: bytes) -> etree._ElementTree:
         return etree.ElementTree(etree.fromstring(data, parser))
     except (etree.XMLSyntaxError, ValueError) as e:
         line = getattr(e, "lineno", None)
-        raise MalformedFile(f"fichier XML illisible ({e})", line=line) from e
+        raise MalformedFile(f"fichier XML illisible ({getattr(e, 'msg', e)})", line=line) from e
 
 
 class _Reader:

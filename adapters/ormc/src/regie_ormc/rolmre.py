@@ -320,10 +320,9 @@ def parse_record(record: str, line: int = 1) -> RolmreArticle:
     except InvalidValue as e:
         raise MalformedFile(e.message, line=line, field=e.field, value=e.value) from e
     for zone in LAYOUT:
-        if zone.name in _COMPUTED and record[zone.slice] != _pad(zone, expected[zone.name], line):
-            raise MalformedFile(
-                f"valeur {expected[zone.name]!r} attendue", line=line, field=zone.name, value=record[zone.slice]
-            )
+        wanted = _pad(zone, expected[zone.name], line)
+        if zone.name in _COMPUTED and record[zone.slice] != wanted:
+            raise MalformedFile(f"valeur {wanted!r} attendue", line=line, field=zone.name, value=record[zone.slice])
     return article
 
 
