@@ -97,6 +97,7 @@ MOVEMENTS = frozenset("1234")
 REVENUE_TYPES = frozenset({"0", "1", "2", ""})  # "" (a space): what Noethys writes
 _REVENUE_CODE = re.compile(r"[A-Z]{2}")
 _POSTCODE = re.compile(r"[0-9]{5}")
+_RIB = re.compile(r"[0-9]{10}[0-9A-Z]{11}[0-9]{2}")
 _MAX_CENTS = 10**12
 
 
@@ -116,6 +117,9 @@ def _account_zones(account: RibAccount | None, line: int) -> dict[str, str]:
     if account is None:
         return {"ROLRET": "", "ROLRGU": "", "ROLRCO": "", "ROLRCL": "", "ROLTIT": ""}
     bban = account.bank_code + account.branch_code + account.account_number + account.key
+    if not _RIB.fullmatch(bban):
+        raise InvalidValue("RIB attendu : banque et guichet de 5 chiffres, compte de 11 caractères, clé de 2 chiffres",
+                           line=line, field="ROLRCO", value=bban)
     try:
         IBAN(str(IBAN.from_bban("FR", bban)), validate_bban=True)
     except SchwiftyException as e:
@@ -316,13 +320,14 @@ def parse_record(record: str, line: int = 1) -> RolmreArticle:
             debt_prefix=raw["ROLDEB"] or "00",
             revenue_type=raw["ROLTPR"],
         )
-        expected = zones(article, line)
+        expected = format_record(article, line)
     except InvalidValue as e:
         raise MalformedFile(e.message, line=line, field=e.field, value=e.value) from e
     for zone in LAYOUT:
-        wanted = _pad(zone, expected[zone.name], line)
-        if zone.name in _COMPUTED and record[zone.slice] != wanted:
-            raise MalformedFile(f"valeur {wanted!r} attendue", line=line, field=zone.name, value=record[zone.slice])
+        if zone.name in _COMPUTED and record[zone.slice] != expected[zone.slice]:
+            raise MalformedFile(
+                f"valeur {expected[zone.slice]!r} attendue", line=line, field=zone.name, value=record[zone.slice]
+            )
     return article
 
 

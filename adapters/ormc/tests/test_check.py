@@ -1,0 +1,86 @@
+from decimal import Decimal
+
+import pytest
+from conftest import SAMPLES
+
+from regie_ormc import check, keys, writer
+from regie_ormc.errors import MalformedFile
+
+BASIS = keys.Cle1Basis("20", "12")
+
+
+def sample(name: str) -> bytes:
+    return (SAMPLES / name).read_bytes()
+
+
+def test_good_file_passes_with_counts_total_and_both_keys():
+    report = check.check_pes(sample("ormc_good.xml"), cle1_basis=BASIS)
+    assert report.ok
+    assert (report.pieces, report.total, report.cle1_checked) == (3, Decimal("149.25"), True)
+
+
+def test_cle1_is_not_checked_without_its_basis():
+    report = check.check_pes(sample("ormc_good.xml"))
+    assert report.ok and not report.cle1_checked
+
+
+def test_wrong_basis_reports_each_wrong_cle1(roll):
+    other = keys.Cle1Basis("20", "06")
+    report = check.check_pes(sample("ormc_good.xml"), cle1_basis=other)
+    wrong = [p for p in roll.pieces if keys.ormc_cle1(other, 2026, p.period, p.debt_number) != p.cle1]
+    assert wrong
+    assert [problem.split(",")[0] for problem in report.problems] == [f"article {p.number}" for p in wrong]
+
+
+def test_a_leading_zero_of_the_collectivity_code_does_not_change_cle1():
+    # The key reads the digits from the right: CodCol "020" and a 2-digit "20" give the same Cle1.
+    assert check.check_pes(sample("ormc_good.xml"), cle1_basis=keys.Cle1Basis("020", "12")).ok
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("ormc_bad_totals.xml", ["zone NbrPce : 4 déclarés, 3 articles comptés",
+                                 "zone MtBordHt : 150.00 déclaré, 149.25 calculé"]),
+        ("ormc_bad_keys.xml", ["article 1, zone Cle2 : clé 'A' fausse, K attendue"]),
+        ("ormc_bad_postcode.xml", ["article 1, zone CP : 5 chiffres attendus (valeur reçue : '6100')"]),
+    ],
+)
+def test_problems_are_listed(name, expected):
+    report = check.check_pes(sample(name), cle1_basis=BASIS)
+    assert list(report.problems) == expected
+    assert not report.ok
+
+
+def test_schema_errors_and_unreadable_roll_are_reported():
+    report = check.check_pes(sample("ormc_bad_amount_comma.xml"))
+    assert report.pieces is None
+    assert "schéma PES V2 (pièce n° 1 du bordereau)" in report.problems[0]
+    assert "MtHT" in report.problems[-1]
+
+
+def test_missing_declared_total_and_bad_debt_number(roll):
+    data = writer.write(roll).replace(b'<MtBordHt V="149.25"/>', b"").replace(
+        b'<NumDette V="260000042"/>', b'<NumDette V="12345678901234"/>'
+    )
+    report = check.check_pes(data)
+    assert any("MtBordHt : None déclaré" in p for p in report.problems)
+    assert any(p.startswith("article 1 : zone NumDette") for p in report.problems)
+
+
+def test_a_file_that_is_not_xml_cannot_be_checked():
+    with pytest.raises(MalformedFile):
+        check.check_pes(sample("ormc_bad_truncated.xml"))
+
+
+def test_detect():
+    assert check.detect(b"  <?xml") == "pes"
+    assert check.detect(sample("rolmre_good.txt")) == "rolmre"
+
+
+def test_rolmre_good_and_bad():
+    good = check.check_rolmre(sample("rolmre_good.txt"))
+    assert (good.ok, good.pieces, good.total) == (True, 2, Decimal("20.10"))
+    bad = check.check_rolmre(sample("rolmre_bad_cle1.txt"))
+    assert bad.problems == ("ligne 1, zone ROLCLE1 : valeur '2' attendue (valeur reçue : '3')",)
+    assert (bad.pieces, bad.total) == (2, Decimal("7.80"))
