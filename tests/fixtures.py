@@ -154,10 +154,11 @@ class Client(FlaskClient):
 
 
 @pytest.fixture
-def client(app: Flask) -> Iterator[Client]:
+def client(app: Flask) -> Client:
+    # Not used as a context manager: a preserved request context would tear the session down at the
+    # start of the next request, throwing away what the test flushed in between.
     app.test_client_class = Client
-    with app.test_client() as client:
-        yield client  # type: ignore[misc]
+    return app.test_client()  # type: ignore[return-value]
 
 
 @pytest.fixture
