@@ -1,6 +1,8 @@
 import sqlalchemy as sa
 
-from webapp.families.models import Family
+from webapp.auth.models import Role
+from webapp.families.models import Child, Family, Guardian
+from webapp.families.services import add_child
 
 PAYER = {"civility": "Mme", "last_name": "Durand", "first_name": "Léa", "country": "FR",
          "email": "lea.durand@example.org", "postcode": "38190", "city": "Froges"}
@@ -99,3 +101,32 @@ def test_archive_and_children(login, make_user, make_org, make_family):
     assert "Jules DUPONT" in page and "04/03/2019" in page
     assert client.post_form(f"{base}/archivage", {"archived": "1"}).status_code == 303
     assert "Archivée le" in client.get(base).get_data(as_text=True)
+
+
+def test_edit_a_guardian_and_a_child_then_archive_the_child(login, make_user, make_org, make_family, session):
+    org = make_org()
+    family = make_family(org)
+    child = add_child(family, {"last_name": "Dupont", "first_name": "Léo"})
+    guardian_id, child_id = family.payer.id, child.id
+    client = login(make_user(org))
+    base = f"/o/{org.id}/familles/{family.id}"
+    response = client.post_form(f"{base}/responsables/{guardian_id}", {
+        "civility": "Mme", "last_name": "Dupont-Martin", "first_name": "Hélène", "country": "FR", "is_payer": "y"})
+    assert response.status_code == 303
+    response = client.post_form(f"{base}/enfants/{child_id}", {
+        "last_name": "Dupont", "first_name": "Léon", "birth_date": "2018-02-01", "school_class": "CE2"})
+    assert response.status_code == 303
+    assert client.post_form(f"{base}/enfants/{child_id}/archivage", {"archived": "1"}).status_code == 303
+    assert session.get(Guardian, guardian_id).last_name == "Dupont-Martin"
+    child = session.get(Child, child_id)
+    assert (child.first_name, child.school_class, child.archived_at is not None) == ("Léon", "CE2", True)
+    assert session.get(Family, family.id).label == "DUPONT-MARTIN Hélène"
+    response = client.get(f"/o/{org.id}/familles/?q=leon")
+    assert "DUPONT-MARTIN Hélène" in response.get_data(as_text=True)
+
+
+def test_a_reader_sees_no_edit_buttons(login, make_user, make_org, make_family):
+    org = make_org()
+    family = make_family(org)
+    html = login(make_user(org, Role.READER)).get(f"/o/{org.id}/familles/{family.id}").get_data(as_text=True)
+    assert "Modifier" not in html and "Ajouter un enfant" not in html
