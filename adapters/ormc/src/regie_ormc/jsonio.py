@@ -12,7 +12,6 @@ import types
 import typing
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from functools import cache
 from typing import Any, TypeVar
 
 from . import keys
@@ -28,11 +27,6 @@ def loads(text: str) -> Any:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as e:
         raise InvalidValue(f"JSON illisible ({e.msg})", line=e.lineno) from e
-
-
-@cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
 
 
 def _fail(path: str, message: str, value: object) -> InvalidValue:
@@ -86,7 +80,7 @@ def from_json(cls: type[T], data: Any, path: str = "") -> T:
     unknown = sorted(set(data) - set(fields))
     if unknown:
         raise _fail(f"{path}.{unknown[0]}" if path else unknown[0], "zone inconnue", data[unknown[0]])
-    hints = _hints(cls)
+    hints = typing.get_type_hints(cls)
     values = {}
     for name, f in fields.items():
         where = f"{path}.{name}" if path else name

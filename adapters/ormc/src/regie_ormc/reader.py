@@ -40,7 +40,8 @@ class _Reader:
         self.current: int | None = None
 
     def fail(self, message: str, element: etree._Element, field: str, value: object = None) -> MalformedFile:
-        return MalformedFile(message, piece=self.current, line=element.sourceline, field=field, value=value)
+        line = element.sourceline if isinstance(element.sourceline, int) else None
+        return MalformedFile(message, piece=self.current, line=line, field=field, value=value)
 
     def child(self, parent: etree._Element, tag: str) -> etree._Element:
         found = parent.find(tag)

@@ -1,13 +1,13 @@
 """Typed records of a treasury roll: what a PES V2 ORMC file or a ROLMRE file carries.
 
-Money is :class:`~decimal.Decimal` (two places), dates are :class:`~datetime.date`;
+Money is :class:`~decimal.Decimal` (two places), dates are :class:`datetime.date`;
 code lists stay the DGFiP strings (``"01"``) so a value read is the value written.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+import datetime as dt
 from decimal import Decimal
 from typing import Literal
 
@@ -24,7 +24,7 @@ class Header:
     file_name: str  # NomFic
     sender: str  # Sigle: the software vendor
     application: str  # Adresse: application name and version
-    date: date  # DteStr
+    date: dt.date  # DteStr
     post_id: str  # IdPost: codique of the poste comptable
     siret: str  # IdColl: SIRET of the budget
     collectivity_code: str  # CodCol (3 digits)
@@ -39,19 +39,19 @@ class Bordereau:
 
     fiscal_year: int  # Exer
     number: int  # IdBord: the rôle number
-    date: date  # DteBordEm
+    date: dt.date  # DteBordEm
     object: str | None = None  # Objet
-    collection_date: date | None = None  # DteAsp (>= DteBordEm)
+    collection_date: dt.date | None = None  # DteAsp (>= DteBordEm)
 
 
 @dataclass(frozen=True)
 class Debit:
     """``InfoPrelevementSEPA`` of a line: the treasury collects by SEPA direct debit."""
 
-    date: date  # DtePrel: settlement date
+    date: dt.date  # DtePrel: settlement date
     amount: Decimal  # MtPrel
     sequence: Sequence  # SequencePres 01-04
-    mandate_date: date  # DateSignMandat
+    mandate_date: dt.date  # DateSignMandat
     mandate_ref: str  # RefUniMdt (RUM)
     label: str | None = None  # LibPrel
     nature: str = "01"  # NatPrel: 01 file built by the Trésor
@@ -172,7 +172,7 @@ class RolmreArticle:
     period: int  # ROLPER
     debt_number: int  # ROLDET (13 digits)
     revenue_code: str  # ROLREC (2 letters, not FF)
-    issue_date: date  # ROLDAT
+    issue_date: dt.date  # ROLDAT
     roll_number: int  # ROLROL (2 digits)
     amount: Decimal  # ROLEAU: eau HT or the budget amount of any other revenue
     name: str  # ROLNOM: name then first name

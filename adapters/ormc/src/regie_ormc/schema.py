@@ -37,13 +37,18 @@ def _compiled(entry: Path) -> etree.XMLSchema:
     return etree.XMLSchema(etree.parse(str(entry)))
 
 
+def load(schema_dir: str | os.PathLike[str] | None = None) -> etree.XMLSchema:
+    """The compiled PES V2 schema (cached: later calls with the same directory cost nothing)."""
+    return _compiled(locate(schema_dir))
+
+
 def errors(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = None) -> list[SchemaViolation]:
     """Every schema error of ``doc``, each with its line and, inside a piece, the piece's position."""
-    schema = _compiled(locate(schema_dir))
+    schema = load(schema_dir)
     if schema.validate(doc):
         return []
     found = []
-    for entry in schema.error_log:
+    for entry in schema.error_log:  # type: ignore[attr-defined]  # lxml-stubs lack __iter__
         match = _PIECE.search(entry.path or "")
         position = int(match.group(1)) if match else None
         where = f" (pièce n° {position} du bordereau)" if position else ""

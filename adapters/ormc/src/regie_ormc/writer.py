@@ -213,4 +213,6 @@ def write(
     schema.locate(schema_dir)
     doc = build(roll, encoding)
     schema.validate(doc, schema_dir)
-    return etree.tostring(doc, xml_declaration=True, encoding=encoding, pretty_print=True)
+    data = etree.tostring(doc, xml_declaration=True, encoding=encoding, pretty_print=True)
+    assert isinstance(data, bytes)  # an explicit encoding always gives bytes
+    return data
