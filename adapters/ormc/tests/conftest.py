@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from regie_ormc import jsonio, schema
 from regie_ormc.records import Roll
+
+# No example database, and Hypothesis's own cache in a temporary directory:
+# the tests write nothing outside temporary directories.
+settings.register_profile("regie", database=None)
+settings.load_profile("regie")
+HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="regie-ormc-hypothesis-")
+set_hypothesis_home_dir(HYPOTHESIS_HOME)
+
+
+def pytest_sessionfinish() -> None:
+    shutil.rmtree(HYPOTHESIS_HOME, ignore_errors=True)
 
 HERE = Path(__file__).resolve().parent
 PACKAGE = HERE.parent

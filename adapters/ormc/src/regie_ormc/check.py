@@ -11,6 +11,8 @@ import os
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from lxml import etree
+
 from . import keys, rolmre, rules, schema
 from .errors import OrmcError
 from .reader import parse, read_tree
@@ -37,8 +39,8 @@ def detect(data: bytes) -> str:
     return "pes" if data.lstrip()[:1] == b"<" else "rolmre"
 
 
-def _declared(doc_root: object, tag: str) -> str | None:
-    found = doc_root.find(f"PES_RecetteAller/Bordereau/BlocBordereau/{tag}")  # type: ignore[attr-defined]
+def _declared(root: etree._Element, tag: str) -> str | None:
+    found = root.find(f"PES_RecetteAller/Bordereau/BlocBordereau/{tag}")
     return None if found is None else found.get("V")
 
 
