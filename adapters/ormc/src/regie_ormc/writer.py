@@ -53,7 +53,10 @@ class _Builder:
         else:
             text = str(value)
             rules.encodable(text, self.encoding, tag, piece=self.piece)
-        etree.SubElement(parent, tag, V=text)
+        try:
+            etree.SubElement(parent, tag, V=text)
+        except ValueError as e:  # a character XML 1.0 cannot hold (U+FFFE…)
+            raise InvalidValue("caractère interdit en XML", piece=self.piece, field=tag, value=text) from e
 
     def group(self, parent: etree._Element, tag: str, *pairs: tuple[str, str | int | date | None]) -> etree._Element:
         element = etree.SubElement(parent, tag)
