@@ -81,7 +81,7 @@ def _line(data):
     [
         (lambda d: _line(d).update(amount="-3.00"), "article 1, zone MtHT : le montant doit être strictement positif"),
         (lambda d: _line(d).update(amount=0), "article 1, zone MtHT"),
-        (lambda d: _line(d)["debit"].pop("mandate_ref"), "zone pieces[0].lines[0].debit.mandate_ref : zone obligatoire"),
+        (lambda d: _line(d)["debit"].pop("mandate_ref"), "pieces[0].lines[0].debit.mandate_ref : zone obligatoire"),
         (lambda d: d["pieces"][0]["debtor"]["address"].update(postcode="6100"), "article 1, zone CP"),
         (lambda d: d["pieces"][0]["debtor"].update(name="X" * 39), "article 1, zone Nom : texte trop long"),
         (lambda d: d.pop("cle1_basis"), "cle1_basis non fourni"),

@@ -31,7 +31,7 @@ def test_mod11_remainder_zero_gives_zero():
 @given(st.text(alphabet="0123456789", min_size=1, max_size=30))
 def test_mod11_follows_the_annex(digits):
     weights = [2 + i % 6 for i in range(len(digits))]
-    remainder = sum(int(d) * w for d, w in zip(reversed(digits), weights)) % 11
+    remainder = sum(int(d) * w for d, w in zip(reversed(digits), weights, strict=False)) % 11
     expected = {0: 0, 1: 1}.get(remainder, 11 - remainder)
     assert keys.mod11(digits) == expected
     assert 0 <= keys.mod11(digits) <= 9

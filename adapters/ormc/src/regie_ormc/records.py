@@ -6,8 +6,8 @@ code lists stay the DGFiP strings (``"01"``) so a value read is the value writte
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 import datetime as dt
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 

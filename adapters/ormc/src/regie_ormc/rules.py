@@ -32,6 +32,7 @@ _POST_ID = re.compile(r"02[AB][0-9]{3,4}|[0-9]{6,7}")
 _BUDGET = re.compile(r"[0-9A-Z][0-9]")
 _INVOICE = re.compile(r"[ \-/_+0-9a-zA-Z]{1,20}")
 _ALNUM = re.compile(r"[0-9a-zA-Z]+")
+_PRODUCT = re.compile(r"[0-9a-zA-Z]{1,4}")
 
 
 def text(value: str | None, field: str, size: int, *, piece: int | None = None, required: bool = True) -> None:
@@ -231,7 +232,7 @@ def check_debit(debit: Debit, piece: int, debtor: Debtor) -> None:
 def check_line(line: Line, piece: int, debtor: Debtor) -> None:
     number(line.number, "IdLigne", 6, piece=piece)
     text(line.object, "ObjLignePce", 160, piece=piece, required=False)
-    pattern(line.product_code, re.compile(r"[0-9a-zA-Z]{1,4}"), "CodProdLoc",
+    pattern(line.product_code, _PRODUCT, "CodProdLoc",
             "code produit local de 1 à 4 lettres ou chiffres attendu", piece=piece)
     if not (line.nature.isascii() and line.nature.isdigit() and 0 < len(line.nature) <= 12):
         raise InvalidValue("nature comptable de 1 à 12 chiffres attendue", piece=piece, field="Nature",

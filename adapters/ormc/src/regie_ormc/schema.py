@@ -48,11 +48,13 @@ def errors(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = 
     if schema.validate(doc):
         return []
     found = []
-    for entry in schema.error_log:  # type: ignore[attr-defined]  # lxml-stubs lack __iter__
+    # lxml-stubs lack _ErrorLog.__iter__
+    for entry in schema.error_log:  # type: ignore[attr-defined]
         match = _PIECE.search(entry.path or "")
         position = int(match.group(1)) if match else None
         where = f" (pièce n° {position} du bordereau)" if position else ""
-        found.append(SchemaViolation(f"non conforme au schéma PES V2{where} : {entry.message}", line=entry.line or None))
+        message = f"non conforme au schéma PES V2{where} : {entry.message}"
+        found.append(SchemaViolation(message, line=entry.line or None))
     return found
 
 
