@@ -1,0 +1,166 @@
+"""``regie-sepa``: JSON in, JSON out, French errors on stderr, exit 1 and nothing written on error."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence as Seq
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from .build import build_files
+from .checks import notices
+from .dates import LeadTime
+from .errors import SepaError
+from .jsonio import batch_from_json, batch_to_json, mandate_from_json
+from .reader import read, validate
+from .records import Version
+from .rejects import read_status_report
+from .rules import STATUS_LABELS, expiry_date, lapses_within, next_sequence, status_on
+
+
+class CliError(Exception):
+    """A fault outside the SEPA rules (unreadable file, bad option), already in French."""
+
+
+def _load_json(path: str) -> Any:
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as e:
+        raise CliError(f"fichier illisible : {path} ({e.strerror})") from e
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise CliError(f"JSON invalide dans {path} : {e}") from e
+
+
+def _load_bytes(path: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as e:
+        raise CliError(f"fichier illisible : {path} ({e.strerror})") from e
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError as e:
+        raise argparse.ArgumentTypeError(f"date AAAA-MM-JJ attendue : {text}") from e
+
+
+def _write_all(directory: Path, files: dict[str, bytes]) -> None:
+    """Write every file or none: each goes to a temporary name first."""
+    temporary: list[tuple[str, Path]] = []
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            handle, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
+            temporary.append((tmp, directory / name))
+            with os.fdopen(handle, "wb") as out:
+                out.write(data)
+    except OSError as e:
+        for tmp, _ in temporary:
+            Path(tmp).unlink(missing_ok=True)
+        raise CliError(f"écriture impossible dans {directory} ({e.strerror})") from e
+    for tmp, final in temporary:
+        os.replace(tmp, final)
+
+
+def cmd_build(args: argparse.Namespace) -> Any:
+    batch, last_collections = batch_from_json(_load_json(args.input), datetime.now().replace(microsecond=0))
+    files = build_files(batch, version=Version.parse(args.version), single_file=args.single_file,
+                        today=args.today, lead=LeadTime(args.lead_first, args.lead_recurrent),
+                        first_as_rcur=args.rcur_only, last_collections=last_collections)
+    _write_all(Path(args.out), files)
+    return {"files": [{"name": name, "path": str(Path(args.out) / name), "bytes": len(data)}
+                      for name, data in files.items()],
+            "message_id": batch.message_id, "transactions": len(batch.transactions),
+            "total": f"{sum(tx.amount for tx in batch.transactions):.2f}",
+            "avertissements": notices(batch)}
+
+
+def cmd_read(args: argparse.Namespace) -> Any:
+    return batch_to_json(read(_load_bytes(args.file)))
+
+
+def cmd_validate(args: argparse.Namespace) -> Any:
+    return {"valid": True, "version": validate(_load_bytes(args.file)).value}
+
+
+def cmd_rejects(args: argparse.Namespace) -> Any:
+    report = read_status_report(_load_bytes(args.file))
+
+    def reasons(items: Seq[Any]) -> list[dict[str, Any]]:
+        return [{"code": r.code, "proprietary": r.proprietary, "label": r.label,
+                 "additional_info": list(r.additional_info)} for r in items]
+
+    return {
+        "message_id": report.message_id, "original_message_id": report.original_message_id,
+        "original_message_type": report.original_message_type, "group_status": report.group_status,
+        "whole_file_rejected": report.whole_file_rejected, "group_reasons": reasons(report.group_reasons),
+        "rejects": [{"end_to_end_id": r.end_to_end_id, "payment_info_id": r.payment_info_id, "status": r.status,
+                     "reasons": reasons(r.reasons),
+                     "amount": None if r.amount is None else f"{r.amount:.2f}",
+                     "collection_date": None if r.collection_date is None else r.collection_date.isoformat(),
+                     "mandate_reference": r.mandate_reference} for r in report.rejects],
+    }
+
+
+def cmd_mandate_status(args: argparse.Namespace) -> Any:
+    data = _load_json(args.mandates)
+    items = data.get("mandates") if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        raise CliError("liste de mandats attendue (ou un objet avec la clé « mandates »)")
+    result = []
+    for index, item in enumerate(items):
+        mandate = mandate_from_json(item, index)
+        status = status_on(mandate, args.on)
+        result.append({
+            "reference": mandate.reference, "status": status, "label": STATUS_LABELS[status],
+            "expires_on": expiry_date(mandate).isoformat(),
+            "lapses_soon": lapses_within(mandate, args.on, args.warn_days),
+            "next_sequence": next_sequence(mandate, rcur_only=args.rcur_only).name if status == "active" else None,
+        })
+    return result
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="regie-sepa", description="Prélèvements SEPA : pain.008, pain.002, mandats.")
+    verbs = top.add_subparsers(dest="verb", required=True)
+    build = verbs.add_parser("build", help="écrire PRELEV_FIRST.XML / PRELEV_RCUR.XML depuis un lot JSON")
+    build.add_argument("input")
+    build.add_argument("--out", required=True)
+    build.add_argument("--version", choices=["02", "08"], default="02")
+    build.add_argument("--single-file", action="store_true", help="un seul fichier PRELEV.XML avec tous les blocs")
+    build.add_argument("--today", type=_day, help="jour d'envoi (défaut : date de création du lot)")
+    build.add_argument("--lead-first", type=int, default=LeadTime().first, help="délai FIRST/OOFF en jours TARGET2")
+    build.add_argument("--lead-recurrent", type=int, default=LeadTime().recurrent, help="délai RCUR/FNAL")
+    build.add_argument("--rcur-only", action="store_true", help="banque acceptant RCUR dès le premier prélèvement")
+    build.set_defaults(run=cmd_build)
+    for name, run, text in (("read", cmd_read, "lire un pain.008 en JSON"),
+                            ("validate", cmd_validate, "valider un pain.008 (schéma officiel et totaux)"),
+                            ("rejects", cmd_rejects, "lire les rejets d'un compte rendu pain.002")):
+        verb = verbs.add_parser(name, help=text)
+        verb.add_argument("file")
+        verb.set_defaults(run=run)
+    status = verbs.add_parser("mandate-status", help="état des mandats à une date")
+    status.add_argument("mandates")
+    status.add_argument("--on", type=_day, default=date.today())
+    status.add_argument("--warn-days", type=int, default=60, help="signaler les mandats caducs sous N jours")
+    status.add_argument("--rcur-only", action="store_true")
+    status.set_defaults(run=cmd_mandate_status)
+    return top
+
+
+def main(argv: Seq[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        result = args.run(args)
+    except (SepaError, CliError) as e:
+        print(f"erreur : {e}", file=sys.stderr)
+        return 1
+    json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+    sys.stdout.write("\n")
+    return 0
