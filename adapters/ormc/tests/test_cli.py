@@ -96,6 +96,9 @@ def _line(data):
         (lambda d: _line(d).update(amount=True), "montant attendu"),
         (lambda d: _line(d).update(amount="abc"), "montant attendu"),
         (lambda d: d.update(format="indigo"), "format pes ou rolmre attendu"),
+        (lambda d: d["pieces"][0].update(cle1="0"), "article 1, zone Cle1 : clé 1 fausse"),
+        (lambda d: d["pieces"][0].update(debt_number=0), "zone pieces[0].NumDette"),
+        (lambda d: d["pieces"][0].update(cle2="K", period=12), "zone pieces[0].Per"),
     ],
 )
 def test_bad_input_exits_1_in_french_and_writes_nothing(capsys, tmp_path, change, message):
@@ -147,3 +150,11 @@ def test_utf8_output(capsys, tmp_path):
     out = tmp_path / "o.xml"
     code, _, _ = run(capsys, "build", EXAMPLES / "ormc_roll.json", "--out", out, "--encoding", "UTF-8")
     assert code == 0 and out.read_bytes().startswith(b"<?xml version='1.0' encoding='UTF-8'?>")
+
+
+def test_roll_json_must_be_an_object():
+    from regie_ormc import jsonio
+    from regie_ormc.errors import InvalidValue
+
+    with pytest.raises(InvalidValue, match="objet JSON attendu"):
+        jsonio.roll_from_json([])

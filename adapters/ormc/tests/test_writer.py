@@ -162,3 +162,12 @@ def test_error_message_is_french_and_complete(roll):
     with pytest.raises(InvalidValue) as raised:
         writer.write(edit.address(roll, postcode="6100"))
     assert str(raised.value) == "article 1, zone CP : 5 chiffres attendus (valeur reçue : '6100')"
+
+
+def test_cle1_is_verified_when_its_basis_is_given(roll):
+    from regie_ormc import keys
+
+    assert writer.write(roll, cle1_basis=keys.Cle1Basis("20", "12")) == (SAMPLES / "ormc_good.xml").read_bytes()
+    with pytest.raises(InvalidValue) as raised:
+        writer.write(roll, cle1_basis=keys.Cle1Basis("20", "06"))
+    assert raised.value.field == "Cle1" and raised.value.piece is not None

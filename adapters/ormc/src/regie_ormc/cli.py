@@ -33,7 +33,8 @@ def _build(args: argparse.Namespace) -> int:
         summary: dict[str, Any] = {"format": "rolmre", "pieces": len(records)}
     else:
         roll = jsonio.roll_from_json(data)
-        output = writer.write(roll, schema_dir=args.schemas, encoding=args.encoding)
+        basis = jsonio.cle1_basis_from_json(data)
+        output = writer.write(roll, schema_dir=args.schemas, encoding=args.encoding, cle1_basis=basis)
         summary = {"format": "pes", "pieces": len(roll.pieces), "total": f"{roll.total:f}"}
     Path(args.out).write_bytes(output)
     summary["out"] = str(args.out)

@@ -129,11 +129,19 @@ def _with_keys(data: dict[str, Any]) -> dict[str, Any]:
                         "convenus avec la trésorerie",
                         field=f"{path}.cle1",
                     )
-                raw["cle1"] = keys.ormc_cle1(basis, year, period, debt)
-            raw.setdefault("cle2", keys.ormc_cle2(year, period, debt))
+                raw["cle1"] = _key(keys.ormc_cle1, path, basis, year, period, debt)
+            if "cle2" not in raw:
+                raw["cle2"] = _key(keys.ormc_cle2, path, year, period, debt)
         filled.append(raw)
     data["pieces"] = filled
     return data
+
+
+def _key(compute: Any, path: str, *args: Any) -> str:
+    try:
+        return str(compute(*args))
+    except InvalidValue as e:
+        raise InvalidValue(e.message, field=f"{path}.{e.field}", value=e.value) from e
 
 
 def roll_from_json(data: Any) -> Roll:
@@ -147,6 +155,12 @@ def roll_from_json(data: Any) -> Roll:
         raise _fail("racine", "objet JSON attendu", data)
     data = {k: v for k, v in data.items() if k != "format"}
     return from_json(Roll, _with_keys(data))
+
+
+def cle1_basis_from_json(data: Any) -> keys.Cle1Basis | None:
+    """The optional top-level ``cle1_basis`` of a roll's JSON."""
+    raw = data.get("cle1_basis") if isinstance(data, dict) else None
+    return None if raw is None else from_json(keys.Cle1Basis, raw, "cle1_basis")
 
 
 def articles_from_json(data: Any) -> list[RolmreArticle]:

@@ -302,3 +302,12 @@ def check_roll(roll: Roll, *, check_keys: bool = True) -> None:
         seen.add(piece.number)
     amount(roll.total, "MtBordHt")
 
+
+
+def check_cle1(roll: Roll, basis: keys.Cle1Basis) -> None:
+    """Every ``Cle1`` equals the key computed with the basis agreed with the trésorerie."""
+    for piece in roll.pieces:
+        expected = keys.ormc_cle1(basis, roll.bordereau.fiscal_year, piece.period, piece.debt_number)
+        if piece.cle1 != expected:
+            raise InvalidValue(f"clé 1 fausse : {expected} attendue", piece=piece.number, field="Cle1",
+                               value=piece.cle1)

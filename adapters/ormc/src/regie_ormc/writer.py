@@ -14,7 +14,7 @@ from typing import Literal
 
 from lxml import etree
 
-from . import rules, schema
+from . import keys, rules, schema
 from .errors import InvalidValue
 from .records import Debit, Debtor, Line, Piece, Roll
 
@@ -207,14 +207,18 @@ def write(
     *,
     schema_dir: str | os.PathLike[str] | None = None,
     encoding: str = "ISO-8859-1",
+    cle1_basis: keys.Cle1Basis | None = None,
 ) -> bytes:
     """The ORMC file of ``roll``, checked by the rules and validated against the PES V2 schema.
 
     ``schema_dir`` is the DGFiP schema directory (the one holding ``PES_V2/``),
-    else ``$REGIE_ORMC_SCHEMAS``; without it nothing is written.
+    else ``$REGIE_ORMC_SCHEMAS``; without it nothing is written. ``Cle2`` is
+    always verified; ``Cle1`` too when ``cle1_basis`` is given.
     """
     schema.locate(schema_dir)
     doc = build(roll, encoding)
+    if cle1_basis is not None:
+        rules.check_cle1(roll, cle1_basis)
     schema.validate(doc, schema_dir)
     data = etree.tostring(doc, xml_declaration=True, encoding=encoding, pretty_print=True)
     assert isinstance(data, bytes)  # an explicit encoding always gives bytes
