@@ -8,8 +8,10 @@ control sums) is checked here, with the line of the faulty element.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
+from typing import TypeVar
 
 from lxml import etree
 
@@ -19,6 +21,7 @@ from .schema import validate_tree
 from .xml import namespace, parse
 
 SMNDA = "SMNDA"
+T = TypeVar("T")
 
 
 def detect_version(root: etree._Element) -> Version:
@@ -65,14 +68,27 @@ class _Reader:
     def required(self, element: etree._Element, path: str, what: str, transaction: str | None = None) -> str:
         value = self.text(element, path)
         if value is None:
-            raise FileFormatError(f"{what} absent", field=path.rsplit("/", 1)[-1], line=element.sourceline,
+            raise FileFormatError(f"élément absent : {what}", field=path.rsplit("/", 1)[-1], line=element.sourceline,
                                   transaction=transaction)
         return value
 
+    def convert(self, func: Callable[[str], T], text: str, element: etree._Element, transaction: str | None = None) -> T:
+        """Turn schema-valid text into a Python value; some valid values are not (a date with a time zone)."""
+        try:
+            return func(text)
+        except (ValueError, ArithmeticError) as e:
+            raise FileFormatError("valeur non prise en charge", field=etree.QName(element).localname, value=text,
+                                  line=element.sourceline, transaction=transaction) from e
+
+    def day(self, element: etree._Element, path: str, what: str, transaction: str | None = None) -> date:
+        text = self.required(element, path, what, transaction)
+        child = self.find(element, path)
+        return self.convert(date.fromisoformat, text, element if child is None else child, transaction)
+
     def batch(self, root: etree._Element) -> Batch:
-        initiation = root[0]
-        header = self.find(initiation, "GrpHdr")
-        assert header is not None  # guaranteed by the XSD
+        initiation = self.find(root, "CstmrDrctDbtInitn")
+        header = None if initiation is None else self.find(initiation, "GrpHdr")
+        assert initiation is not None and header is not None  # guaranteed by the XSD
         transactions: list[Transaction] = []
         creditors: set[tuple[Creditor, Party | None]] = set()
         for block in initiation.iterfind("p:PmtInf", self.ns):
@@ -86,7 +102,8 @@ class _Reader:
         (creditor, ultimate), = creditors
         return Batch(
             message_id=self.required(header, "MsgId", "identifiant du message"),
-            created_at=datetime.fromisoformat(self.required(header, "CreDtTm", "date de création")),
+            created_at=self.convert(datetime.fromisoformat, self.required(header, "CreDtTm", "date de création"),
+                                    header),
             initiating_party=self.party(self.find(header, "InitgPty"), "partie initiatrice"),
             creditor=creditor,
             transactions=tuple(transactions),
@@ -112,7 +129,7 @@ class _Reader:
         except ValueError as e:
             raise FileFormatError(f"type de séquence {code} non pris en charge", field="SeqTp",
                                   value=code, line=block.sourceline) from e
-        collection_date = date.fromisoformat(self.required(block, "ReqdColltnDt", "date de prélèvement"))
+        collection_date = self.day(block, "ReqdColltnDt", "date de prélèvement")
         creditor_party = self.party(self.find(block, "Cdtr"), "créancier")
         block_scheme = self.text(block, "CdtrSchmeId/Id/PrvtId/Othr/Id")
         ultimate = self.find(block, "UltmtCdtr")
@@ -150,12 +167,12 @@ class _Reader:
         remittance = [line.text for line in element.iterfind("p:RmtInf/p:Ustrd", self.ns)]
         return Transaction(
             end_to_end_id=ref,
-            amount=Decimal(amount.text),
+            amount=self.convert(Decimal, amount.text, amount, ref),
             collection_date=collection_date,
             sequence=sequence,
             mandate=MandateInfo(
                 reference=self.required(mandate, "MndtId", "référence unique du mandat (RUM)", ref),
-                signed_on=date.fromisoformat(self.required(mandate, "DtOfSgntr", "date de signature du mandat", ref)),
+                signed_on=self.day(mandate, "DtOfSgntr", "date de signature du mandat", ref),
                 amendment=self.amendment(mandate),
             ),
             debtor=Debtor(

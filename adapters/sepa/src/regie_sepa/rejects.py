@@ -116,8 +116,8 @@ class _Report:
         return value
 
     def report(self, root: etree._Element) -> StatusReport:
-        body = root[0] if len(root) else None
-        if body is None or etree.QName(body).localname != "CstmrPmtStsRpt":
+        body = root.find("p:CstmrPmtStsRpt", self.ns)
+        if body is None:
             raise FileFormatError("bloc CstmrPmtStsRpt absent", line=root.sourceline)
         header = body.find("p:GrpHdr", self.ns)
         group = body.find("p:OrgnlGrpInfAndSts", self.ns)

@@ -7,6 +7,7 @@ never copied here. If a schema cannot be found or loaded, nothing validates.
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib.metadata import PackageNotFoundError, distribution
 from pathlib import Path
@@ -86,4 +87,4 @@ def _french(message: str) -> str:
     """libxml2 speaks English; translate its usual phrases for the agent."""
     for english, french in _TRANSLATIONS:
         message = message.replace(english, french)
-    return message
+    return re.sub(r"\{urn:[^}]*\}", "", message)

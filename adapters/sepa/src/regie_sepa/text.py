@@ -20,6 +20,7 @@ from .errors import InvalidField
 _ALLOWED = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]*")
 _FORBIDDEN = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
 _SPACES = re.compile(r"\s+")
+_FRENCH = str.maketrans({"°": "o", "«": "'", "»": "'", "’": "'"})  # n° → no, not unidecode's "ndeg"
 
 
 def clean(value: str, limit: int) -> str:
@@ -31,7 +32,7 @@ def clean(value: str, limit: int) -> str:
     "OEuvre 'peri"
     """
     if not (value.isascii() and _ALLOWED.fullmatch(value) and "  " not in value):
-        value = _SPACES.sub(" ", unidecode(value)).replace('"', "'")
+        value = _SPACES.sub(" ", unidecode(value.translate(_FRENCH))).replace('"', "'")
         value = _FORBIDDEN.sub("-", value)
     return value.strip()[:limit].rstrip()
 

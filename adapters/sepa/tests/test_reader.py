@@ -1,0 +1,107 @@
+from decimal import Decimal
+
+import pytest
+from conftest import SAMPLES, make_batch
+from golden import FILES, GOLDEN
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from strategies import batches, in_file_order
+
+from regie_sepa.errors import FileFormatError, SchemaError, SepaError
+from regie_sepa.reader import read, validate
+from regie_sepa.records import Version
+from regie_sepa.writer import write
+
+
+@pytest.mark.parametrize("version", list(Version))
+def test_golden_reads_back(version):
+    assert read(FILES[version].read_bytes()) == in_file_order(GOLDEN)
+    assert validate(FILES[version].read_bytes()) is version
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(batches(), st.sampled_from(Version))
+def test_round_trip(batch, version):
+    assert read(write(batch, version)) == in_file_order(batch)
+
+
+def test_another_tools_layout_ics_per_transaction():
+    batch = read((SAMPLES / "other_tool_tx_level_ics.xml").read_bytes())
+    assert batch == in_file_order(GOLDEN)
+
+
+def test_a_sepaxml_file_is_read():
+    from datetime import date
+
+    from sepaxml import SepaDD
+    config = {"name": "Regie de Marville", "IBAN": "FR7630001007941234567890185", "BIC": "BDFEFRPPCCT",
+              "batch": True, "creditor_id": "FR72ZZZ123456", "currency": "EUR"}
+    sepa = SepaDD(config, schema="pain.008.001.02", clean=True)
+    sepa.add_payment({"name": "Mme Dupont", "IBAN": "FR7630004000010001234567830", "BIC": "BNPAFRPP",
+                      "amount": 4250, "type": "RCUR", "collection_date": date(2026, 12, 8),
+                      "mandate_id": "RUM-000000001", "mandate_date": date(2026, 9, 1),
+                      "description": "Facture F26-11-0000001", "endtoend_id": "F26-11-0000001"})
+    batch = read(sepa.export(validate=False))
+    (tx,) = batch.transactions
+    assert (tx.amount, tx.mandate.reference, tx.debtor.bic) == (Decimal("42.50"), "RUM-000000001", "BNPAFRPP")
+    assert batch.creditor.creditor_id == "FR72ZZZ123456"
+
+
+BROKEN = {
+    "broken_ctrlsum.xml": (FileFormatError, "CtrlSum"),
+    "broken_nboftxs.xml": (FileFormatError, "NbOfTxs"),
+    "broken_schema.xml": (SchemaError, "SeqTp"),
+    "broken_not_xml.xml": (FileFormatError, None),
+    "broken_pain001.xml": (FileFormatError, None),
+    "broken_currency.xml": (FileFormatError, "InstdAmt"),
+    "broken_no_seqtp.xml": (FileFormatError, "SeqTp"),
+    "broken_two_creditors.xml": (FileFormatError, None),
+    "broken_date_zone.xml": (FileFormatError, "ReqdColltnDt"),
+    "broken_rpre.xml": (FileFormatError, "SeqTp"),
+    "broken_no_mandate_id.xml": (FileFormatError, "MndtId"),
+    "broken_no_ics.xml": (FileFormatError, "CdtrSchmeId"),
+}
+
+
+@pytest.mark.parametrize(("name", "expected"), sorted(BROKEN.items()))
+def test_broken_samples(name, expected):
+    kind, field = expected
+    with pytest.raises(kind) as caught:
+        read((SAMPLES / name).read_bytes())
+    assert caught.value.field == field
+    assert caught.value.line is not None
+
+
+def test_not_bytes():
+    with pytest.raises(FileFormatError):
+        read("<Document/>")  # type: ignore[arg-type]
+
+
+def test_entities_are_not_expanded():
+    data = b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]><d>&e;</d>'
+    with pytest.raises(FileFormatError):
+        read(data)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=300))
+def test_junk_raises_only_sepa_errors(data):
+    with pytest.raises(SepaError):
+        read(data)
+
+
+GOOD = FILES[Version.V02].read_bytes()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(0, len(GOOD) - 1), st.integers(0, 40), st.binary(max_size=8))
+def test_mutations_raise_only_sepa_errors(position, length, insert):
+    mutated = GOOD[:position] + insert + GOOD[position + length:]
+    try:
+        read(mutated)
+    except SepaError:
+        pass
+
+
+def test_small_valid_batch(batch):
+    assert read(write(batch)) == batch
