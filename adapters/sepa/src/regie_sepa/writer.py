@@ -56,6 +56,8 @@ def write_files(batch: Batch, version: Version = Version.V02, *, single_file: bo
 
 def split_by_sequence(batch: Batch) -> dict[Sequence, Batch]:
     """One batch per sequence present, message id suffixed ``-FRST``, ``-RCUR``…"""
+    if not batch.transactions:
+        raise InvalidField("le fichier ne contient aucune transaction", field="transactions")
     if len(batch.message_id) > 30:
         raise InvalidField("30 caractères au plus pour pouvoir suffixer la séquence (-FRST, -RCUR)",
                            field="message_id", value=batch.message_id)
