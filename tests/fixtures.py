@@ -6,6 +6,7 @@ DATABASE_URL selects PostgreSQL; without it the run uses a fresh SQLite file.
 from __future__ import annotations
 
 import itertools
+from datetime import date
 import os
 import re
 from collections.abc import Iterator
@@ -23,6 +24,7 @@ from webapp.families.models import Family
 from webapp.families.services import create_family
 from webapp.organisations.models import Organisation, Regie
 from webapp.organisations.services import create_organisation, create_regie
+from webapp.tariffs.services import create_activity, create_tariff
 
 PASSWORD = "mot-de-passe-de-test"
 VALID_REGIE = {
@@ -169,3 +171,24 @@ def login(client: Client) -> Any:
         return client
 
     return do
+
+
+@pytest.fixture
+def make_activity() -> Any:
+    def make(regie: Regie, **kw: Any) -> Any:
+        n = next(_counter)
+        data = {"name": f"Activité {n}", "unit": "repas", "accounting_code": "7067", "monthly_fee": None,
+                "bill_unjustified_absence": True, **kw}
+        return create_activity(regie, data)
+
+    return make
+
+
+@pytest.fixture
+def make_tariff() -> Any:
+    def make(activity: Any, **kw: Any) -> Any:
+        data = {"label": "", "valid_from": date(2026, 1, 1), "valid_to": None, "qf_min": None, "qf_max": None,
+                "category": "", "rank_from": None, "rank_to": None, "mode": "unitaire", **kw}
+        return create_tariff(activity, data)
+
+    return make

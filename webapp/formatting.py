@@ -5,24 +5,31 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_currency, format_decimal
 from flask import Flask
-from flask_babel import format_currency, format_date, format_datetime, format_decimal
+
+# The interface is French; services use these too, outside any request.
+LOCALE = "fr_FR"
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def money(value: Decimal | None) -> str:
-    return "" if value is None else format_currency(value, "EUR")
+    return "" if value is None else format_currency(value, "EUR", locale=LOCALE)
 
 
 def short_date(value: date | None) -> str:
-    return "" if value is None else format_date(value, "dd/MM/yyyy")
+    return "" if value is None else format_date(value, "dd/MM/yyyy", locale=LOCALE)
 
 
 def date_time(value: datetime | None) -> str:
-    return "" if value is None else format_datetime(value, "dd/MM/yyyy HH:mm")
+    return "" if value is None else format_datetime(value, "dd/MM/yyyy HH:mm", tzinfo=PARIS, locale=LOCALE)
 
 
 def number(value: Decimal | int | None) -> str:
-    return "" if value is None else format_decimal(value)
+    return "" if value is None else format_decimal(value, locale=LOCALE)
 
 
 def iban(value: str) -> str:

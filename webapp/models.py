@@ -1,14 +1,18 @@
 """Every model, imported once so the metadata is complete for Alembic and the tests."""
 
+from webapp.attendance.models import Attendance
 from webapp.audit.models import AuditEntry
 from webapp.auth.models import LoginAttempt, Membership, User
 from webapp.db import Base
 from webapp.families.models import Child, Family, Guardian
+from webapp.invoicing.models import Batch, BillingPeriod, Counter, Invoice, InvoiceLine
 from webapp.organisations.models import Organisation, Regie
+from webapp.tariffs.models import Activity, Tariff
 
 metadata = Base.metadata
 
 __all__ = [
+    "Activity", "Attendance", "Batch", "BillingPeriod", "Counter", "Invoice", "InvoiceLine", "Tariff",
     "AuditEntry", "Child", "Family", "Guardian", "LoginAttempt", "Membership",
     "Organisation", "Regie", "User", "metadata",
 ]

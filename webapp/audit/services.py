@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextvars
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
 from typing import Any
@@ -27,6 +27,11 @@ ENTITY_LABELS = {
     "organisation": "Collectivité",
     "user": "Utilisateur",
     "membership": "Droits",
+    "activity": "Activité",
+    "tariff": "Tarif",
+    "attendance": "Pointage",
+    "billing_period": "Période de facturation",
+    "batch": "Lot",
 }
 
 FIELD_LABELS = {
@@ -48,6 +53,10 @@ ACTION_LABELS = {
     "update": "Modification",
     "archive": "Archivage",
     "unarchive": "Désarchivage",
+    "delete": "Suppression",
+    "compute": "Calcul",
+    "number": "Numérotation",
+    "export": "Export",
 }
 
 
@@ -65,7 +74,7 @@ def _json_value(value: Any) -> Any:
         return value.value
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, (date, datetime)):
+    if isinstance(value, (date, datetime, time)):
         return value.isoformat()
     return value
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import g, request
@@ -15,10 +14,10 @@ from webapp import db
 from webapp.audit.models import AuditEntry
 from webapp.audit.services import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS
 from webapp.auth.access import requires, tenant_blueprint
+from webapp.formatting import PARIS
 from webapp.forms import Form
 from webapp.htmx import render
 
-PARIS = ZoneInfo("Europe/Paris")
 bp = tenant_blueprint("audit", __name__, "/journal")
 
 

@@ -1,0 +1,62 @@
+"""Who came when: one child, one activity, one day."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime, time
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.db import Base, Timestamped, enum_column
+from webapp.families.models import Child
+from webapp.tariffs.models import Activity
+
+
+class Presence(enum.StrEnum):
+    PRESENT = "present"
+    JUSTIFIED = "absence_justifiee"
+    UNJUSTIFIED = "absence_injustifiee"
+
+
+PRESENCE_LABELS = {Presence.PRESENT: "Présent", Presence.JUSTIFIED: "Absence justifiée",
+                   Presence.UNJUSTIFIED: "Absence non justifiée"}
+
+
+class Attendance(Timestamped, Base):
+    """Billed at most once: `billed_invoice_id` and `billed_amount` record that billing, and a later
+    change sets `changed_since_billing` so the next batch bills the difference as a regularisation."""
+
+    __tablename__ = "attendances"
+    __table_args__ = (
+        sa.UniqueConstraint("child_id", "activity_id", "day", name="uq_attendances_child_id_activity_id_day"),
+        sa.Index("ix_attendances_activity_id_day", "activity_id", "day"),
+        sa.CheckConstraint("quantity > 0", name="quantity_positive"),
+        sa.CheckConstraint("departure IS NULL OR arrival IS NULL OR departure > arrival", name="times_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(sa.ForeignKey("children.id"), index=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id"))
+    day: Mapped[date]
+    presence: Mapped[Presence] = enum_column(Presence, default=Presence.PRESENT)
+    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(6, 2), default=Decimal(1))
+    arrival: Mapped[time | None]
+    departure: Mapped[time | None]
+    billed_invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id"), index=True)
+    billed_amount: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 2))
+    billed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    changed_since_billing: Mapped[bool] = mapped_column(default=False)
+
+    child: Mapped[Child] = relationship()
+    activity: Mapped[Activity] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.child} · {self.activity} · {self.day:%d/%m/%Y}"
+
+    @property
+    def minutes(self) -> int | None:
+        if self.arrival is None or self.departure is None:
+            return None
+        return (self.departure.hour * 60 + self.departure.minute) - (self.arrival.hour * 60 + self.arrival.minute)

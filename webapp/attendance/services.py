@@ -1,0 +1,55 @@
+"""Recording attendance; a change to a billed one is flagged for regularisation, never rewritten away."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from webapp import db
+from webapp.attendance.models import Attendance, Presence
+from webapp.audit.services import record, snapshot
+from webapp.errors import DomainError
+from webapp.families.models import Child, Family
+from webapp.tariffs.models import Activity, Unit
+
+FIELDS = ("presence", "quantity", "arrival", "departure")
+
+
+def set_attendance(child: Child, activity: Activity, day: date, presence: Presence | None, *,
+                   arrival: time | None = None, departure: time | None = None,
+                   quantity: Decimal = Decimal(1)) -> Attendance | None:
+    """Record what happened that day; None clears it (a billed one becomes a justified absence, so the
+    next invoice refunds it)."""
+    organisation_id = activity.regie.organisation_id
+    if db.session.get(Family, child.family_id).organisation_id != organisation_id:
+        raise DomainError("Cet enfant n'appartient pas à la collectivité de l'activité.")
+    if activity.unit is Unit.SLOT and presence is Presence.PRESENT and (arrival is None or departure is None):
+        raise DomainError(f"« {activity.name} » se facture au temps : indiquez l'arrivée et le départ.", "arrival")
+    if arrival and departure and departure <= arrival:
+        raise DomainError("Le départ doit suivre l'arrivée.", "departure")
+    attendance = db.session.scalar(sa.select(Attendance).where(
+        Attendance.child_id == child.id, Attendance.activity_id == activity.id, Attendance.day == day))
+    before = snapshot(attendance, FIELDS) if attendance else None
+    if presence is None:
+        if attendance is None:
+            return None
+        if attendance.billed_invoice_id is None:
+            record("delete", "attendance", attendance, {k: [v, None] for k, v in before.items()},
+                   organisation_id=organisation_id)
+            db.session.delete(attendance)
+            return None
+        presence, arrival, departure = Presence.JUSTIFIED, None, None
+    if attendance is None:
+        attendance = Attendance(child_id=child.id, activity_id=activity.id, day=day, child=child, activity=activity)
+        db.session.add(attendance)
+    attendance.presence, attendance.quantity = presence, quantity
+    attendance.arrival, attendance.departure = arrival, departure
+    after = snapshot(attendance, FIELDS)
+    if after != before:
+        if attendance.billed_invoice_id is not None:
+            attendance.changed_since_billing = True
+        changes = {k: [before[k] if before else None, v] for k, v in after.items() if not before or before[k] != v}
+        record("update" if before else "create", "attendance", attendance, changes, organisation_id=organisation_id)
+    return attendance

@@ -1,0 +1,189 @@
+"""Billing periods, batches (lots), invoices and their lines, and the numbering counters."""
+
+from __future__ import annotations
+
+import enum
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.auth.models import User
+from webapp.db import Base, Timestamped, enum_column
+from webapp.families.models import Child, Family
+from webapp.organisations.models import Organisation, Regie
+from webapp.tariffs.models import Activity
+
+period_activities = sa.Table(
+    "period_activities",
+    Base.metadata,
+    sa.Column("period_id", sa.ForeignKey("billing_periods.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("activity_id", sa.ForeignKey("activities.id"), primary_key=True),
+)
+
+
+class BillingPeriod(Timestamped, Base):
+    """What is billed together; its fiscal year is its own, not the invoice date's."""
+
+    __tablename__ = "billing_periods"
+    __table_args__ = (
+        sa.CheckConstraint("end_date >= start_date", name="dates_ordered"),
+        sa.CheckConstraint("due_date >= invoice_date", name="due_after_invoice"),
+        sa.CheckConstraint(
+            "regularisation_from IS NULL OR regularisation_from <= start_date", name="regularisation_before"
+        ),
+        sa.CheckConstraint("fiscal_year BETWEEN 2000 AND 2100", name="fiscal_year_plausible"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    label: Mapped[str] = mapped_column(sa.String(120))
+    start_date: Mapped[date]
+    end_date: Mapped[date]
+    invoice_date: Mapped[date]
+    debit_date: Mapped[date | None]
+    due_date: Mapped[date]
+    regularisation_from: Mapped[date | None]
+    fiscal_year: Mapped[int]
+
+    organisation: Mapped[Organisation] = relationship()
+    # Empty: every activity of the régie.
+    activities: Mapped[list[Activity]] = relationship(secondary=period_activities)
+    batches: Mapped[list[Batch]] = relationship(back_populates="period")
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class BatchStatus(enum.StrEnum):
+    NEW = "nouveau"
+    COMPUTED = "calcule"
+    NUMBERED = "numerote"
+    EXPORTED = "exporte"
+
+
+BATCH_STATUS_LABELS = {BatchStatus.NEW: "Nouveau", BatchStatus.COMPUTED: "Calculé",
+                       BatchStatus.NUMBERED: "Numéroté", BatchStatus.EXPORTED: "Exporté"}
+
+
+class Batch(Base):
+    __tablename__ = "batches"
+    __table_args__ = (sa.UniqueConstraint("period_id", "regie_id", name="uq_batches_period_id_regie_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_id: Mapped[int] = mapped_column(sa.ForeignKey("billing_periods.id"), index=True)
+    regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"), index=True)
+    status: Mapped[BatchStatus] = enum_column(BatchStatus, default=BatchStatus.NEW)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    computed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    computed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    numbered_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    numbered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    exported_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    exported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    period: Mapped[BillingPeriod] = relationship(back_populates="batches")
+    regie: Mapped[Regie] = relationship()
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    computed_by: Mapped[User | None] = relationship(foreign_keys=[computed_by_id])
+    numbered_by: Mapped[User | None] = relationship(foreign_keys=[numbered_by_id])
+    exported_by: Mapped[User | None] = relationship(foreign_keys=[exported_by_id])
+    invoices: Mapped[list[Invoice]] = relationship(back_populates="batch", order_by="Invoice.id")
+
+    def __str__(self) -> str:
+        return f"{self.period.label} · {self.regie.name}"
+
+
+class InvoiceKind(enum.StrEnum):
+    INVOICE = "facture"
+    CREDIT_NOTE = "avoir"
+
+
+class InvoiceStatus(enum.StrEnum):
+    DRAFT = "brouillon"
+    HELD = "en_attente"
+    NUMBERED = "numerotee"
+
+
+class Invoice(Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        sa.UniqueConstraint("regie_id", "fiscal_year", "kind", "sequence",
+                            name="uq_invoices_regie_id_fiscal_year_kind_sequence"),
+        sa.UniqueConstraint("batch_id", "family_id", name="uq_invoices_batch_id_family_id"),
+        sa.CheckConstraint("(status = 'numerotee') = (number IS NOT NULL AND sequence IS NOT NULL)",
+                           name="numbered_has_number"),
+        sa.CheckConstraint("(kind = 'avoir') = (total < 0)", name="credit_note_is_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id"), index=True)
+    regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"))
+    family_id: Mapped[int] = mapped_column(sa.ForeignKey("families.id"), index=True)
+    fiscal_year: Mapped[int]
+    kind: Mapped[InvoiceKind] = enum_column(InvoiceKind, default=InvoiceKind.INVOICE)
+    status: Mapped[InvoiceStatus] = enum_column(InvoiceStatus, default=InvoiceStatus.DRAFT)
+    hold_reason: Mapped[str] = mapped_column(sa.Text, default="")
+    sequence: Mapped[int | None]
+    number: Mapped[str | None] = mapped_column(sa.String(40), index=True)
+    payment_reference: Mapped[str] = mapped_column(sa.String(40), default="")
+    issued_on: Mapped[date]
+    due_on: Mapped[date]
+    total: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+
+    batch: Mapped[Batch] = relationship(back_populates="invoices")
+    family: Mapped[Family] = relationship()
+    regie: Mapped[Regie] = relationship()
+    lines: Mapped[list[InvoiceLine]] = relationship(
+        back_populates="invoice", order_by="InvoiceLine.id", cascade="all, delete-orphan"
+    )
+
+    def __str__(self) -> str:
+        return self.number or f"Brouillon n° {self.id}"
+
+
+class LineKind(enum.StrEnum):
+    CONSUMPTION = "consommation"
+    MONTHLY_FEE = "forfait"
+    REGULARISATION = "regularisation"
+
+
+class InvoiceLine(Base):
+    __tablename__ = "invoice_lines"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    child_id: Mapped[int | None] = mapped_column(sa.ForeignKey("children.id"))
+    activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"))
+    kind: Mapped[LineKind] = enum_column(LineKind)
+    label: Mapped[str] = mapped_column(sa.String(200))
+    accounting_code: Mapped[str] = mapped_column(sa.String(20))
+    unit_price: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2))
+    quantity: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2))
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    # What the line bills, one {"id": attendance id, "day": ISO date, "amount": "1.20"} per day: the
+    # detailed invoice lists them, and numbering marks exactly these attendances as billed.
+    items: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+
+    invoice: Mapped[Invoice] = relationship(back_populates="lines")
+    child: Mapped[Child | None] = relationship()
+    activity: Mapped[Activity | None] = relationship()
+
+
+class Counter(Base):
+    """The last number given, per régie, fiscal year and kind of document; only ever moves forward."""
+
+    __tablename__ = "counters"
+    __table_args__ = (
+        sa.UniqueConstraint("regie_id", "fiscal_year", "kind", name="uq_counters_regie_id_fiscal_year_kind"),
+        sa.CheckConstraint("last_value >= 0", name="last_value_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"))
+    fiscal_year: Mapped[int]
+    kind: Mapped[str] = mapped_column(sa.String(20))
+    last_value: Mapped[int] = mapped_column(default=0)

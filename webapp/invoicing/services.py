@@ -1,0 +1,158 @@
+"""The billing cycle's business actions: periods, batches, compute, number, export."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask_login import current_user
+from stdnum.be import ogm_vcs
+
+from webapp import db
+from webapp.attendance.models import Attendance
+from webapp.audit.services import record, record_creation
+from webapp.db import utcnow
+from webapp.errors import DomainError
+from webapp.formatting import date_time
+from webapp.invoicing import compute as computing
+from webapp.invoicing.models import (
+    BATCH_STATUS_LABELS, Batch, BatchStatus, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus,
+)
+from webapp.invoicing.numbering import reserve
+from webapp.organisations.models import Country, Organisation, Regie
+from webapp.tariffs.models import Activity
+
+PERIOD_FIELDS = ("label", "start_date", "end_date", "invoice_date", "debit_date", "due_date",
+                 "regularisation_from", "fiscal_year")
+NUMBER_KIND_PREFIX = {InvoiceKind.INVOICE: "", InvoiceKind.CREDIT_NOTE: "AV-"}
+
+
+def _actor_id() -> int | None:
+    return current_user.id if current_user and current_user.is_authenticated else None
+
+
+def _who_when(user: Any, at: Any) -> str:
+    return f"le {date_time(at)} par {user.full_name if user else 'le système'}"
+
+
+def create_period(org: Organisation, data: dict[str, Any], regies: list[Regie], activities: list[Activity]) -> BillingPeriod:
+    clean = {name: data.get(name) for name in PERIOD_FIELDS}
+    clean["label"] = (clean["label"] or "").strip()
+    if not clean["label"]:
+        raise DomainError("Le libellé de la période est obligatoire.", "label")
+    if clean["end_date"] < clean["start_date"]:
+        raise DomainError("La fin de la période précède son début.", "end_date")
+    if clean["due_date"] < clean["invoice_date"]:
+        raise DomainError("L'échéance précède la date de facture.", "due_date")
+    if clean["regularisation_from"] and clean["regularisation_from"] > clean["start_date"]:
+        raise DomainError("La régularisation commence avant la période, pas après.", "regularisation_from")
+    clean["fiscal_year"] = clean["fiscal_year"] or clean["end_date"].year
+    if not regies:
+        raise DomainError("Choisissez au moins une régie.", "regies")
+    if any(r.organisation_id != org.id for r in regies) or any(a.regie_id not in {r.id for r in regies}
+                                                                  for a in activities):
+        raise DomainError("Une régie ou une activité choisie n'appartient pas à ces régies.", "activities")
+    period = BillingPeriod(organisation_id=org.id, activities=activities, **clean)
+    db.session.add(period)
+    db.session.flush()
+    for regie in regies:
+        db.session.add(Batch(period_id=period.id, regie_id=regie.id, created_at=utcnow(), created_by_id=_actor_id()))
+    record_creation("billing_period", period, PERIOD_FIELDS, organisation_id=org.id)
+    return period
+
+
+def compute_batch(batch: Batch) -> list[Invoice]:
+    if batch.status not in (BatchStatus.NEW, BatchStatus.COMPUTED):
+        raise DomainError(
+            f"Ce lot est {BATCH_STATUS_LABELS[batch.status].lower()} "
+            f"{_who_when(batch.numbered_by, batch.numbered_at)} : il ne se calcule plus."
+        )
+    invoices = computing.compute(batch)
+    batch.status = BatchStatus.COMPUTED
+    batch.computed_at = utcnow()
+    batch.computed_by_id = _actor_id()
+    record("compute", "batch", batch, {"factures": [None, len(invoices)]},
+           organisation_id=batch.period.organisation_id)
+    return invoices
+
+
+def _payment_reference(regie: Regie, country: Country, invoice: Invoice) -> str:
+    """Belgium: a structured communication (+++RRR/YYSS/SSSCC+++); France: the invoice number."""
+    if country is Country.BE:
+        base = f"{regie.id % 1000:03d}{invoice.fiscal_year % 100:02d}{invoice.sequence % 100000:05d}"
+        return f"+++{ogm_vcs.format(base + ogm_vcs.calc_check_digits(base))}+++"
+    return invoice.number or ""
+
+
+def number_batch(batch: Batch) -> list[Invoice]:
+    """Number every draft of the batch in a stable order (payer's name, family number), in one go."""
+    db.session.refresh(batch, with_for_update=True)  # a second agent waits here, then sees the new status
+    if batch.status is not BatchStatus.COMPUTED:
+        if batch.status is BatchStatus.NEW:
+            raise DomainError("Calculez le lot avant de le numéroter.")
+        raise DomainError(f"Ce lot a déjà été numéroté {_who_when(batch.numbered_by, batch.numbered_at)}.")
+    drafts = db.session.scalars(
+        sa.select(Invoice).join(Invoice.family)
+        .where(Invoice.batch_id == batch.id, Invoice.status == InvoiceStatus.DRAFT)
+        .order_by(sa.text("families.label"), sa.text("families.number"))
+    ).all()
+    _refuse_if_attendance_changed(batch, drafts)
+    country = batch.period.organisation.country
+    now = utcnow()
+    billed: list[dict[str, Any]] = []
+    for kind in InvoiceKind:
+        of_kind = [invoice for invoice in drafts if invoice.kind is kind]
+        if not of_kind:
+            continue
+        first = reserve(batch.regie_id, batch.period.fiscal_year, kind.value, len(of_kind))
+        for sequence, invoice in enumerate(of_kind, start=first):
+            invoice.sequence = sequence
+            invoice.number = f"{NUMBER_KIND_PREFIX[kind]}{batch.regie.invoice_prefix}-{invoice.fiscal_year}-{sequence:06d}"
+            invoice.status = InvoiceStatus.NUMBERED
+            invoice.payment_reference = _payment_reference(batch.regie, country, invoice)
+            for line in invoice.lines:
+                for item in line.items:
+                    # A regularisation item carries the attendance's new billed total beside the difference.
+                    billed.append({"id": item["id"], "billed_invoice_id": invoice.id,
+                                   "billed_amount": Decimal(item.get("billed", item["amount"])), "billed_at": now,
+                                   "changed_since_billing": False})
+    if billed:
+        db.session.execute(sa.update(Attendance), billed)
+    batch.status = BatchStatus.NUMBERED
+    batch.numbered_at = now
+    batch.numbered_by_id = _actor_id()
+    numbers = [i.number for i in drafts]
+    record("number", "batch", batch, {"numéros": [None, f"{numbers[0]} … {numbers[-1]}" if numbers else "aucun"]},
+           organisation_id=batch.period.organisation_id)
+    return drafts
+
+
+def _refuse_if_attendance_changed(batch: Batch, drafts: list[Invoice]) -> None:
+    """The drafts must still describe the attendances: none edited, removed or billed since the compute."""
+    ids = [item["id"] for invoice in drafts for line in invoice.lines for item in line.items]
+    activity_ids = [a.id for a in computing.batch_activities(batch)]
+    edited = db.session.scalar(sa.select(sa.func.count()).select_from(Attendance).where(
+        Attendance.activity_id.in_(activity_ids), Attendance.updated_at > batch.computed_at))
+    still_there = db.session.scalar(sa.select(sa.func.count()).select_from(Attendance).where(
+        Attendance.id.in_(ids), sa.or_(Attendance.billed_invoice_id.is_(None), Attendance.changed_since_billing)
+    )) if ids else 0
+    if edited or still_there != len(ids):
+        raise DomainError(
+            f"Des pointages ont changé depuis le calcul {_who_when(batch.computed_by, batch.computed_at)} : "
+            "recalculez le lot avant de le numéroter.")
+
+
+def export_batch(batch: Batch) -> Batch:
+    """Irreversible: after it, the batch's invoices are neither recomputed, deleted nor cancelled."""
+    db.session.refresh(batch, with_for_update=True)
+    if batch.status is BatchStatus.EXPORTED:
+        raise DomainError(f"Ce lot a déjà été exporté {_who_when(batch.exported_by, batch.exported_at)}.")
+    if batch.status is not BatchStatus.NUMBERED:
+        raise DomainError("Seul un lot numéroté s'exporte.")
+    batch.status = BatchStatus.EXPORTED
+    batch.exported_at = utcnow()
+    batch.exported_by_id = _actor_id()
+    record("export", "batch", batch, {"statut": ["numerote", "exporte"]}, organisation_id=batch.period.organisation_id)
+    return batch
+
