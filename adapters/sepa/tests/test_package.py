@@ -14,7 +14,8 @@ def test_version_comes_from_the_distribution():
     assert regie_sepa.__version__ == "0.1.0"
 
 
-def test_readme_example_runs():
+def test_readme_example_runs(monkeypatch):
+    monkeypatch.chdir(README.parent)  # the README reads examples/ relative to the package
     result = doctest.testfile(str(README), module_relative=False, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0
     assert result.failed == 0
