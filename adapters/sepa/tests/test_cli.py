@@ -176,3 +176,30 @@ def test_python_dash_m():
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0
     assert json.loads(done.stdout)["version"] == "pain.008.001.08"
+
+
+def test_initiating_party_as_a_name_and_bad_types(capsys, tmp_path):
+    def change(data):
+        data["initiating_party"] = "Commune de Marville"
+        data["transactions"][0]["remittance"] = 12
+    code, _, err = run(capsys, "build", edited(tmp_path, change), "--out", str(tmp_path / "o"))
+    assert code == 1 and "champ transactions[0].remittance : valeur illisible" in err
+    code, _, _ = run(capsys, "build", edited(tmp_path, lambda d: d.update(initiating_party="Commune")),
+                     "--out", str(tmp_path / "o"))
+    assert code == 0
+
+
+def test_partial_write_leaves_nothing(capsys, tmp_path, monkeypatch):
+    import regie_sepa.cli as cli
+    real = cli.os.fdopen
+    calls = []
+
+    def failing(handle, mode):
+        calls.append(handle)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(handle, mode)
+    monkeypatch.setattr(cli.os, "fdopen", failing)
+    code, _, err = run(capsys, "build", str(EXAMPLES / "batch.json"), "--out", str(tmp_path))
+    assert code == 1 and "écriture impossible" in err
+    assert list(tmp_path.iterdir()) == []

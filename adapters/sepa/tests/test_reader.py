@@ -105,3 +105,17 @@ def test_mutations_raise_only_sepa_errors(position, length, insert):
 
 def test_small_valid_batch(batch):
     assert read(write(batch)) == batch
+
+
+def test_missing_mandate_block():
+    with pytest.raises(FileFormatError) as caught:
+        read((SAMPLES / "broken_no_mandate.xml").read_bytes())
+    assert (caught.value.field, caught.value.transaction) == ("MndtRltdInf", "F26-11-0000001")
+
+
+def test_other_tools_amendment_forms():
+    """SMNDA under OrgnlDbtrAcct (OCA bank-payment) and a bare AmdmntInd are understood."""
+    batch = read((SAMPLES / "other_tool_smnda_in_account.xml").read_bytes())
+    by_id = {tx.end_to_end_id: tx for tx in batch.transactions}
+    assert by_id["F26-11-0000001"].mandate.amendment is None
+    assert by_id["F26-11-0000003"].mandate.amendment.new_bank

@@ -202,8 +202,7 @@ class _Reader:
         return None if amendment == Amendment() else amendment
 
     def bic(self, institution: etree._Element | None) -> str | None:
-        if institution is None:
-            return None
+        assert institution is not None  # FinInstnId is mandatory in the XSD
         return self.text(institution, "BIC") or self.text(institution, "BICFI")
 
     def party(self, element: etree._Element | None, what: str, transaction: str | None = None) -> Party:
