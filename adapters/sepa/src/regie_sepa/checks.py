@@ -16,7 +16,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.fr import siret
 
 from .errors import InvalidField
-from .records import Address, Amendment, Batch, Party, Transaction
+from .records import Address, Amendment, Batch, Creditor, Debtor, Party, Transaction
 from .text import check_identifier, is_clean
 
 NAME = 70  # EPC limit for Nm (the XSD allows 140)
@@ -167,7 +167,8 @@ def notices(batch: Batch) -> list[str]:
 
 
 def _texts(batch: Batch) -> Iterator[tuple[str | None, str, str, int]]:
-    parties = [(None, "initiating_party", batch.initiating_party), (None, "creditor", batch.creditor)]
+    parties: list[tuple[str | None, str, Party | Creditor | Debtor]] = [
+        (None, "initiating_party", batch.initiating_party), (None, "creditor", batch.creditor)]
     if batch.ultimate_creditor is not None:
         parties.append((None, "ultimate_creditor", batch.ultimate_creditor))
     for tx in batch.transactions:

@@ -61,7 +61,7 @@ def lapses_within(mandate: Mandate, on: date, days: int) -> bool:
 def status_on(mandate: Mandate, on: date) -> str:
     """``active``, ``lapsed``, ``revoked`` or ``closed`` on the day ``on``."""
     if mandate.status is not MandateStatus.ACTIVE:
-        return mandate.status.value
+        return str(mandate.status.value)
     return "lapsed" if is_lapsed(mandate, on) else "active"
 
 
@@ -153,12 +153,15 @@ def mark_transmitted(mandates: Iterable[Mandate], transactions: Iterable[Transac
         collected[key] = tx
     result = []
     for mandate in mandates:
-        tx = collected.pop(mandate.reference.upper(), None)
-        result.append(mandate if tx is None else record_collection(mandate, tx.collection_date, tx.sequence))
-    if collected:
-        tx = next(iter(collected.values()))
+        key = mandate.reference.upper()
+        if key in collected:
+            done = collected.pop(key)
+            mandate = record_collection(mandate, done.collection_date, done.sequence)
+        result.append(mandate)
+    for unknown in collected.values():
         raise MandateError("mandat inconnu : la transaction ne correspond à aucun mandat fourni",
-                           field="mandate.reference", value=tx.mandate.reference, transaction=tx.end_to_end_id)
+                           field="mandate.reference", value=unknown.mandate.reference,
+                           transaction=unknown.end_to_end_id)
     return result
 
 
