@@ -21,6 +21,7 @@ def test_build_example_writes_one_file_per_sequence(capsys, tmp_path):
     assert [f["name"] for f in result["files"]] == ["PRELEV_FIRST.XML", "PRELEV_RCUR.XML"]
     assert (result["transactions"], result["total"]) == (3, "123.70")
     assert any("Hélène" in notice for notice in result["avertissements"])
+    assert not any("pré-notification" in notice for notice in result["avertissements"])
     first = read((tmp_path / "PRELEV_FIRST.XML").read_bytes())
     assert [tx.end_to_end_id for tx in first.transactions] == ["F26-11-0000001", "F26-11-0000003"]
     assert first.transactions[1].mandate.amendment.new_bank
@@ -51,6 +52,13 @@ def test_read_output_builds_the_same_file(capsys, tmp_path):
                        "--single-file", "--today", "2026-11-23")
     assert (code, err) == (0, "")
     assert (tmp_path / "out" / "PRELEV.XML").read_bytes() == source.read_bytes()
+
+
+def test_short_notice_is_a_warning(capsys, tmp_path):
+    code, result, _ = run(capsys, "build", str(EXAMPLES / "batch.json"), "--out", str(tmp_path),
+                          "--today", "2026-11-30")
+    assert code == 0
+    assert sum("pré-notification" in notice for notice in result["avertissements"]) == 3
 
 
 def test_rcur_only_creditor(capsys, tmp_path):
@@ -114,6 +122,7 @@ def set_tx(key, value, index=0):
     (set_tx("amount", 12.5), "champ transactions[0].amount : valeur illisible"),
     (set_tx("collection_date", "2026-12-25"), "jour de fermeture TARGET2"),
     (set_tx("collection_date", "2026-11-24"), "trop proche"),
+    (set_tx("mandate", {"reference": "RUM-000000009", "signed_on": "2026-11-24"}), "champ mandate.signed_on"),
     (set_tx("collection_date", "2026-13-01"), "champ transactions[0].collection_date"),
     (set_tx("sequence", "ALL"), "champ transactions[0].sequence"),
     (set_tx("debtor", {"name": "X", "iban": "FR7630004000010001234567831"}), "champ debtor.iban : IBAN invalide"),

@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date
 
 from .dates import LeadTime, check_collection_date
+from .errors import MandateError
 from .records import Batch, Sequence, Version
 from .rules import check_batch_mandates
 from .writer import write_files
@@ -39,5 +40,8 @@ def build_files(batch: Batch, *, version: Version = Version.V02, single_file: bo
     sent = today or batch.created_at.date()
     for tx in batch.transactions:
         check_collection_date(tx.collection_date, sent, tx.sequence, lead, tx.end_to_end_id)
+        if tx.mandate.signed_on > sent:
+            raise MandateError("mandat daté d'après l'envoi du fichier", field="mandate.signed_on",
+                               value=tx.mandate.signed_on, transaction=tx.end_to_end_id)
     check_batch_mandates(batch.transactions, last_collections or {})
     return write_files(batch, version, single_file=single_file)

@@ -162,7 +162,8 @@ def check_address(address: Address | None, field: str, transaction: str | None =
 
 def notices(batch: Batch) -> list[str]:
     """French notes on text the writer will transliterate or cut (never silently)."""
-    return [f"{'transaction ' + tx + ', ' if tx else ''}champ {field} : « {value} » sera transcrit en caractères SEPA ou coupé à {limit} caractères"
+    return [f"{'transaction ' + tx + ', ' if tx else ''}champ {field} : « {value} » "
+            f"sera transcrit en caractères SEPA ou coupé à {limit} caractères"
             for tx, field, value, limit in _texts(batch) if not is_clean(value, limit)]
 
 

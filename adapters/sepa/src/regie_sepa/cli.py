@@ -14,7 +14,7 @@ from typing import Any
 
 from .build import build_files
 from .checks import notices
-from .dates import LeadTime
+from .dates import LeadTime, short_notice
 from .errors import SepaError
 from .jsonio import batch_from_json, batch_to_json, mandate_from_json
 from .reader import read, validate
@@ -70,15 +70,17 @@ def _write_all(directory: Path, files: dict[str, bytes]) -> None:
 
 def cmd_build(args: argparse.Namespace) -> Any:
     batch, last_collections = batch_from_json(_load_json(args.input), datetime.now().replace(microsecond=0))
+    today = args.today or batch.created_at.date()
     files = build_files(batch, version=Version.parse(args.version), single_file=args.single_file,
-                        today=args.today, lead=LeadTime(args.lead_first, args.lead_recurrent),
+                        today=today, lead=LeadTime(args.lead_first, args.lead_recurrent),
                         first_as_rcur=args.rcur_only, last_collections=last_collections)
     _write_all(Path(args.out), files)
     return {"files": [{"name": name, "path": str(Path(args.out) / name), "bytes": len(data)}
                       for name, data in files.items()],
             "message_id": batch.message_id, "transactions": len(batch.transactions),
             "total": f"{sum(tx.amount for tx in batch.transactions):.2f}",
-            "avertissements": notices(batch)}
+            "avertissements": notices(batch) + short_notice(
+                ((tx.end_to_end_id, tx.collection_date) for tx in batch.transactions), today)}
 
 
 def cmd_read(args: argparse.Namespace) -> Any:

@@ -13,6 +13,7 @@ Creditors whose bank keeps the pre-2016 cycle set ``LeadTime(first=5, recurrent=
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import cache
@@ -68,12 +69,28 @@ def earliest_collection_date(today: date, sequence: Sequence, lead: LeadTime = L
     return day
 
 
+PRENOTIFICATION_DAYS = 14  # EPC rulebook default, unless the parties agreed otherwise
+
+
+def short_notice(collection_dates: Iterable[tuple[str, date]], today: date,
+                 days: int = PRENOTIFICATION_DAYS) -> list[str]:
+    """French warnings for collections due less than ``days`` days after ``today``.
+
+    The debtor must be told of each collection (pre-notification) at least 14
+    calendar days before, unless the mandate or contract says otherwise.
+    """
+    return [f"transaction {ref} : échéance du {day:%d/%m/%Y} à moins de {days} jours, "
+            "vérifier que le débiteur a été prévenu (pré-notification)"
+            for ref, day in collection_dates if (day - today).days < days]
+
+
 def check_collection_date(day: date, today: date, sequence: Sequence, lead: LeadTime = LeadTime(),
                           transaction: str | None = None) -> None:
     """Raise :class:`CollectionDateError` on a closing day or inside the lead time."""
     if not is_business_day(day):
-        raise CollectionDateError(f"le {day:%d/%m/%Y} est un jour de fermeture TARGET2 (week-end ou jour férié bancaire)",
-                                  field="collection_date", value=day, transaction=transaction)
+        raise CollectionDateError(
+            f"le {day:%d/%m/%Y} est un jour de fermeture TARGET2 (week-end ou jour férié bancaire)",
+            field="collection_date", value=day, transaction=transaction)
     earliest = earliest_collection_date(today, sequence, lead)
     if day < earliest:
         raise CollectionDateError(

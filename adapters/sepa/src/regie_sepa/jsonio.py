@@ -83,7 +83,8 @@ def _address(src: _Source | None) -> Address | None:
     lines = src.get("lines", lambda v: tuple(_str(x) for x in _list(v)), required=False) or ()
     return Address(
         town=src.get("town", _str, required=False), country=src.get("country", _str, required=False),
-        street=src.get("street", _str, required=False), building_number=src.get("building_number", _str, required=False),
+        street=src.get("street", _str, required=False),
+        building_number=src.get("building_number", _str, required=False),
         postcode=src.get("postcode", _str, required=False), lines=lines)
 
 

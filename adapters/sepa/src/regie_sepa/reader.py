@@ -72,7 +72,8 @@ class _Reader:
                                   transaction=transaction)
         return value
 
-    def convert(self, func: Callable[[str], T], text: str, element: etree._Element, transaction: str | None = None) -> T:
+    def convert(self, func: Callable[[str], T], text: str, element: etree._Element,
+                transaction: str | None = None) -> T:
         """Turn schema-valid text into a Python value; some valid values are not (a date with a time zone)."""
         try:
             return func(text)

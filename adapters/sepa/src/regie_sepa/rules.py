@@ -73,8 +73,8 @@ def check_collectable(mandate: Mandate, on: date) -> None:
     """Raise :class:`MandateError` unless the mandate may be collected on ``on``."""
     status = status_on(mandate, on)
     if status != "active":
-        raise MandateError(f"mandat {STATUS_LABELS[status]} au {on:%d/%m/%Y} : un nouveau mandat (nouvelle RUM) est nécessaire",
-                           field="mandate", value=mandate.reference)
+        raise MandateError(f"mandat {STATUS_LABELS[status]} au {on:%d/%m/%Y} : "
+                           "un nouveau mandat (nouvelle RUM) est nécessaire", field="mandate", value=mandate.reference)
 
 
 def next_sequence(mandate: Mandate, *, rcur_only: bool = False) -> Sequence:

@@ -52,5 +52,6 @@ def check_identifier(value: str, field: str, transaction: str | None = None) -> 
     elif value.startswith("/") or value.endswith("/") or "//" in value:
         problem = "ne doit ni commencer ni finir par « / » ni contenir « // »"
     if problem:
-        raise InvalidField(f"identifiant « {value} » invalide : {problem}", field=field, value=value, transaction=transaction)
+        raise InvalidField(f"identifiant « {value} » invalide : {problem}",
+                           field=field, value=value, transaction=transaction)
     return value
