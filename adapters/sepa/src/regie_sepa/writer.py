@@ -7,7 +7,7 @@ that cannot be validated is never returned (fail closed).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import replace
 from decimal import Decimal
 
@@ -85,11 +85,15 @@ class _Builder:
 
     def __init__(self, version: Version) -> None:
         self.version = version
-        ns = version.namespace
-        self._tags: dict[str, str] = {}
-        self._q: Callable[[str], str] = lambda tag: self._tags.get(tag) or self._tags.setdefault(tag, f"{{{ns}}}{tag}")
+        self.ns = version.namespace
+        self._tags: dict[str, str] = {}  # "Nm" -> "{urn:…}Nm", built once per tag
         self.bic_tag = "BIC" if version is Version.V02 else "BICFI"
-        self.nsmap = {None: ns}
+
+    def _q(self, tag: str) -> str:
+        qualified = self._tags.get(tag)
+        if qualified is None:
+            qualified = self._tags[tag] = f"{{{self.ns}}}{tag}"
+        return qualified
 
     def sub(self, parent: etree._Element, tag: str, text: str | None = None) -> etree._Element:
         element = etree.SubElement(parent, self._q(tag))
@@ -105,7 +109,7 @@ class _Builder:
         return parent
 
     def document(self, batch: Batch) -> etree._Element:
-        root = etree.Element(self._q("Document"), nsmap=self.nsmap)
+        root = etree.Element(self._q("Document"), nsmap={None: self.ns})
         initiation = self.sub(root, "CstmrDrctDbtInitn")
         header = self.sub(initiation, "GrpHdr")
         self.sub(header, "MsgId", batch.message_id)
@@ -188,8 +192,7 @@ class _Builder:
             self.sub(element, "AdrLine", clean(line, 70))
 
     def agent(self, parent: etree._Element, tag: str, bic: str | None) -> None:
-        institution = self.path(parent, f"{tag}/FinInstnId", "")
-        institution.text = None
+        institution = self.sub(self.sub(parent, tag), "FinInstnId")
         if bic is None:
             self.path(institution, "Othr/Id", NOT_PROVIDED)
         else:
