@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import tempfile
 from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
+from hypothesis.configuration import set_hypothesis_home_dir
 
 from regie_sepa.records import (Address, Amendment, Batch, Creditor, Debtor, MandateInfo, Party, Sequence,
                                 Transaction)
+
+# Tests write nothing outside temporary directories: no example database, no cache in the package.
+set_hypothesis_home_dir(tempfile.mkdtemp(prefix="regie-sepa-hypothesis-"))
+settings.register_profile("regie", database=None)
+settings.load_profile("regie")
 
 SAMPLES = Path(__file__).parent / "samples"
 EXAMPLES = Path(__file__).parent.parent / "examples"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import replace
+from datetime import date
 from decimal import Decimal
 
 from lxml import etree
@@ -18,6 +19,7 @@ from .errors import InvalidField
 from .records import Address, Amendment, Batch, Creditor, Party, Sequence, Transaction, Version
 from .schema import validate_tree
 from .text import clean
+from .xml import parse
 
 NOT_PROVIDED = "NOTPROVIDED"
 SMNDA = "SMNDA"
@@ -34,11 +36,8 @@ def write(batch: Batch, version: Version = Version.V02) -> bytes:
     check_batch(batch)
     root = _Builder(version).document(batch)
     data: bytes = etree.tostring(root, xml_declaration=True, encoding="UTF-8", pretty_print=True)
-    validate_tree(etree.ElementTree(etree.fromstring(data, _PARSER)), version)
+    validate_tree(etree.ElementTree(parse(data, "pain.008")), version)  # what is returned is what was checked
     return data
-
-
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True)
 
 
 def write_files(batch: Batch, version: Version = Version.V02, *, single_file: bool = False,
@@ -68,9 +67,9 @@ def split_by_sequence(batch: Batch) -> dict[Sequence, Batch]:
             for seq in sorted(parts, key=_ORDER.__getitem__)}
 
 
-def grouped(transactions: Iterable[Transaction]) -> list[tuple[tuple[Sequence, object], list[Transaction]]]:
+def grouped(transactions: Iterable[Transaction]) -> list[tuple[tuple[Sequence, date], list[Transaction]]]:
     """Payment blocks: one per (sequence, collection date), in order of first appearance."""
-    groups: dict[tuple[Sequence, object], list[Transaction]] = {}
+    groups: dict[tuple[Sequence, date], list[Transaction]] = {}
     for tx in transactions:
         groups.setdefault((tx.sequence, tx.collection_date), []).append(tx)
     return list(groups.items())
@@ -117,7 +116,7 @@ class _Builder:
         self.sub(header, "NbOfTxs", str(len(batch.transactions)))
         self.sub(header, "CtrlSum", _amount(sum((tx.amount for tx in batch.transactions), Decimal(0))))
         self.party(header, "InitgPty", batch.initiating_party)
-        for index, ((sequence, day), txs) in enumerate(grouped(batch.transactions), start=1):
+        for index, ((sequence, _), txs) in enumerate(grouped(batch.transactions), start=1):
             self.payment(initiation, batch, f"{batch.message_id[:27].rstrip('/')}-{index:03d}", sequence, txs)
         return root
 
