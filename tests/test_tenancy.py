@@ -1,26 +1,41 @@
 """Every URL that names an object answers 404 when the object belongs to another organisation."""
 
+from datetime import date
+from decimal import Decimal
+
 import pytest
+import sqlalchemy as sa
 
 from webapp import db
 from webapp.organisations.models import Organisation
 from webapp.auth.models import Role
 from webapp.auth.services import grant
+from webapp.attendance.models import Attendance, Presence
+from webapp.attendance.services import set_attendance
 from webapp.families.services import add_child
+from webapp.invoicing.services import compute_batch, create_period
 
-TENANT_BLUEPRINTS = {"families", "regies", "users", "audit"}
+TENANT_BLUEPRINTS = {"families", "regies", "users", "audit", "tariffs", "invoicing", "attendance"}
 
 
 @pytest.fixture
-def two_tenants(make_org, make_regie, make_user, make_family):
+def two_tenants(make_org, make_regie, make_user, make_family, make_activity, make_tariff):
     def world():
         org = make_org()
         regie = make_regie(org)
         family = make_family(org)
         child = add_child(family, {"last_name": "Dupont", "first_name": "Léo"})
         member = make_user(org, Role.AGENT)
+        activity = make_activity(regie)
+        tariff = make_tariff(activity, price=Decimal("2.50"))
+        set_attendance(child, activity, date(2026, 3, 2), Presence.PRESENT)
+        period = create_period(org, {"label": "Mars", "start_date": date(2026, 3, 1), "end_date": date(2026, 3, 31),
+                                     "invoice_date": date(2026, 4, 1), "due_date": date(2026, 4, 30)}, [regie], [])
+        (invoice,) = compute_batch(period.batches[0])
         return {"org_id": org.id, "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id,
-                "child_id": child.id, "membership_id": member.membership_in(org.id).id, "organisation_id": org.id}
+                "child_id": child.id, "membership_id": member.membership_in(org.id).id, "organisation_id": org.id,
+                "activity_id": activity.id, "tariff_id": tariff.id, "batch_id": period.batches[0].id,
+                "invoice_id": invoice.id}
 
     mine, theirs = world(), world()
     user = make_user()
@@ -80,3 +95,17 @@ def test_operator_pages_are_404_for_everyone_else(app, login, two_tenants):
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("operator."):
             assert client.get(_url(rule, theirs)).status_code == 404
+
+
+def test_attendance_grid_refuses_another_organisation_activity(login, two_tenants):
+    user, mine, theirs = two_tenants
+    client = login(user)
+    url = f"/o/{mine['org_id']}/pointage/?activity_id={theirs['activity_id']}&day=2026-03-02"
+    assert client.get(url).status_code == 404
+    response = client.post_form(url, {f"presence-{theirs['child_id']}": "present"})
+    assert response.status_code == 404
+    # My activity with their child: the child is not found in my organisation, nothing is recorded.
+    url = f"/o/{mine['org_id']}/pointage/?activity_id={mine['activity_id']}&day=2026-03-03"
+    client.post_form(url, {f"presence-{theirs['child_id']}": "present"})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)
+                             .where(Attendance.child_id == theirs["child_id"], Attendance.day == date(2026, 3, 3))) == 0

@@ -95,9 +95,11 @@ def configure_extensions(app: Flask) -> None:
     from webapp.auth.access import can
     from webapp.auth.models import ROLE_LABELS
     from webapp.organisations.models import COUNTRY_LABELS, KIND_LABELS
+    from webapp.tariffs.models import UNIT_LABELS
 
     app.jinja_env.globals.update(
-        can=can, role_labels=ROLE_LABELS, kind_labels=KIND_LABELS, country_labels=COUNTRY_LABELS
+        can=can, role_labels=ROLE_LABELS, kind_labels=KIND_LABELS, country_labels=COUNTRY_LABELS,
+        unit_labels=UNIT_LABELS
     )
 
     @login_manager.user_loader
@@ -114,8 +116,12 @@ def configure_blueprints(app: Flask) -> None:
     from webapp.families.views import bp as families_bp
     from webapp.organisations.views import admin_bp as regies_bp
     from webapp.organisations.views import operator_bp
+    from webapp.tariffs.views import bp as tariffs_bp
+    from webapp.attendance.views import bp as attendance_bp
+    from webapp.invoicing.views import bp as invoicing_bp
 
-    for bp in (auth_bp, users_bp, families_bp, regies_bp, operator_bp, audit_bp):
+    for bp in (auth_bp, users_bp, families_bp, regies_bp, operator_bp, audit_bp, tariffs_bp,
+               attendance_bp, invoicing_bp):
         app.register_blueprint(bp)
 
     @app.get("/")

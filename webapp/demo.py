@@ -4,7 +4,7 @@ plus a small Belgian commune, so tenancy and both countries show from the first 
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
 import schwifty
@@ -14,11 +14,16 @@ from stdnum.eu import at_02
 
 from webapp import db
 from webapp.audit.services import acting_as
+from webapp.attendance.models import Presence
+from webapp.attendance.services import set_attendance
 from webapp.auth.models import Role
 from webapp.auth.services import create_user, grant
+from webapp.families.models import Child, Family
 from webapp.families.services import add_child, add_guardian, create_family
-from webapp.organisations.models import Organisation
+from webapp.invoicing.services import compute_batch, create_period, number_batch
+from webapp.organisations.models import Organisation, Regie
 from webapp.organisations.services import create_organisation, create_regie
+from webapp.tariffs.services import create_activity, create_tariff
 from webapp.text import fold
 
 PASSWORD = "demo-regie-2026"
@@ -92,6 +97,70 @@ def _families(org: Organisation, rng: random.Random, count: int, towns: list[tup
                                "birth_date": _birth(rng, school_class), "school": school, "school_class": school_class})
 
 
+def _school_days(year: int, month: int) -> list[date]:
+    """Mondays, Tuesdays, Thursdays and Fridays: the French school week."""
+    return [d for d in _days_of_month(year, month) if d.weekday() in (0, 1, 3, 4)]
+
+
+def _valid(year: int, month: int, day: int) -> bool:
+    try:
+        date(year, month, day)
+    except ValueError:
+        return False
+    return True
+
+
+def _billing(sivu: Organisation, canteen_regie: Regie, care_regie: Regie, rng: random.Random) -> None:
+    """Activities with their tariffs, two months of attendance, October billed and November to compute."""
+    canteen = create_activity(canteen_regie, {"name": "Cantine", "unit": "repas", "accounting_code": "7067",
+                                              "bill_unjustified_absence": True})
+    for label, low, high, price in (("Repas QF 0 à 600", None, 600, "1.20"), ("Repas QF 600 à 1 200", 600, 1200, "2.60"),
+                                    ("Repas QF 1 200 et plus", 1200, None, "4.10")):
+        create_tariff(canteen, {"label": label, "valid_from": date(2026, 9, 1), "qf_min": low and Decimal(low),
+                                "qf_max": high and Decimal(high), "mode": "unitaire", "price": Decimal(price)})
+    create_tariff(canteen, {"label": "Repas hors commune", "valid_from": date(2026, 9, 1), "category": "Hors commune",
+                            "mode": "unitaire", "price": Decimal("5.20")})
+    evening = create_activity(care_regie, {"name": "Garderie du soir", "unit": "creneau", "accounting_code": "7066",
+                                           "bill_unjustified_absence": False})
+    create_tariff(evening, {"label": "Garderie", "valid_from": date(2026, 9, 1), "mode": "creneau",
+                            "price": Decimal("0.50"), "slot_minutes": 30, "daily_cap": Decimal("3.00")})
+    wednesday = create_activity(care_regie, {"name": "Centre de loisirs du mercredi", "unit": "jour",
+                                             "accounting_code": "7066", "monthly_fee": Decimal("5.00")})
+    create_tariff(wednesday, {"label": "Journée (taux d'effort)", "valid_from": date(2026, 9, 1), "mode": "taux_effort",
+                              "effort_rate": Decimal("0.012"), "price_floor": Decimal("4.00"),
+                              "price_ceiling": Decimal("18.00")})
+    children = db.session.scalars(sa.select(Child).join(Family).where(Family.organisation_id == sivu.id)
+                                  .order_by(Child.id)).all()
+    for month in (10, 11):
+        for child in children:
+            eats, stays = rng.random() < 0.85, rng.random() < 0.35
+            for day in _school_days(2026, month):
+                if eats and rng.random() < 0.9:
+                    presence = Presence.PRESENT if rng.random() < 0.96 else rng.choice(list(Presence)[1:])
+                    set_attendance(child, canteen, day, presence)
+                if stays and rng.random() < 0.6:
+                    set_attendance(child, evening, day, Presence.PRESENT, arrival=time(16, 30),
+                                   departure=time(17 + rng.randint(0, 2), rng.choice((0, 15, 30, 45))))
+            for day in [d for d in _days_of_month(2026, month) if d.weekday() == 2]:
+                if stays and rng.random() < 0.7:
+                    set_attendance(child, wednesday, day, Presence.PRESENT)
+    october = create_period(sivu, {"label": "Octobre 2026", "start_date": date(2026, 10, 1),
+                                   "end_date": date(2026, 10, 31), "invoice_date": date(2026, 11, 4),
+                                   "due_date": date(2026, 11, 30), "debit_date": date(2026, 11, 10)},
+                            [canteen_regie, care_regie], [])
+    for batch in october.batches:
+        compute_batch(batch)
+        number_batch(batch)
+    create_period(sivu, {"label": "Novembre 2026", "start_date": date(2026, 11, 1), "end_date": date(2026, 11, 30),
+                         "invoice_date": date(2026, 12, 3), "due_date": date(2026, 12, 31),
+                         "debit_date": date(2026, 12, 10), "regularisation_from": date(2026, 10, 1)},
+                  [canteen_regie, care_regie], [])
+
+
+def _days_of_month(year: int, month: int) -> list[date]:
+    return [date(year, month, d) for d in range(1, 32) if _valid(year, month, d)]
+
+
 def seed() -> bool:
     """Create the demo once; False when it is already there."""
     if db.session.scalar(sa.select(Organisation).where(Organisation.name == SYNDICATE)):
@@ -108,7 +177,7 @@ def seed() -> bool:
             "bic": "BDFEFRPPCCT", "creditor_id": _ics("ZZZ482913"), "company_number": _siret("21380123", "0001"),
             "invoice_prefix": "CANT",
         })
-        create_regie(sivu, {
+        care = create_regie(sivu, {
             "name": "Périscolaire et centre de loisirs", "address_line": "12 place de la Mairie", "postcode": "38190",
             "city": "Froges", "phone": "04 76 71 00 01",
             "iban": schwifty.IBAN.generate("FR", bank_code="30001", branch_code="00064", account_code="C6450000001").compact,
@@ -121,6 +190,7 @@ def seed() -> bool:
             user = create_user({"email": f"{login}@demo.regie.fr", "full_name": name, "password": PASSWORD})
             grant(user, sivu, role, [canteen] if role is Role.AGENT else [])
         _families(sivu, rng, 40, TOWNS, "FR")
+        _billing(sivu, canteen, care, rng)
 
         lasne = create_organisation({"name": "Commune de Lasne", "kind": "commune", "country": "BE"})
         create_regie(lasne, {

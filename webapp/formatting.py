@@ -52,6 +52,11 @@ def audit_value(value: object) -> str:
     return str(value)
 
 
+def iso_day(value: str) -> str:
+    """An ISO date kept in JSON, shown as dd/mm."""
+    return format_date(date.fromisoformat(value), "dd/MM", locale=LOCALE)
+
+
 def init_app(app: Flask) -> None:
     app.add_template_filter(money)
     app.add_template_filter(short_date, "date")
@@ -59,3 +64,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(number)
     app.add_template_filter(iban)
     app.add_template_filter(audit_value)
+    app.add_template_filter(iso_day)

@@ -26,12 +26,22 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "regies.manage": frozenset({Role.ADMIN}),
     "users.manage": frozenset({Role.ADMIN}),
     "audit.view": frozenset({Role.ADMIN}),
+    "tariffs.view": ALL_ROLES,
+    "tariffs.manage": frozenset({Role.ADMIN, Role.REGISSEUR}),
+    "attendance.edit": frozenset({Role.ADMIN, Role.REGISSEUR, Role.AGENT}),
+    "billing.view": ALL_ROLES,
+    "billing.run": frozenset({Role.ADMIN, Role.REGISSEUR}),
 }
 
 
 def can(permission: str) -> bool:
     membership: Membership | None = g.get("membership")
     return membership is not None and membership.role in PERMISSIONS[permission]
+
+
+def visible_regie_ids() -> set[int]:
+    """The régies of the current organisation this user was granted (all of them when none is named)."""
+    return {regie.id for regie in g.membership.visible_regies()}
 
 
 def requires(permission: str) -> Callable:

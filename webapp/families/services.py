@@ -13,6 +13,7 @@ from webapp.audit.services import apply_changes, record, record_creation
 from webapp.db import Page, paginate, utcnow
 from webapp.errors import DomainError
 from webapp.families.models import Child, Civility, Family, Guardian
+from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Organisation
 from webapp.text import fold
 
@@ -193,13 +194,18 @@ def set_child_archived(child: Child, archived: bool) -> Child:
 
 def search_families(org: Organisation, query: str, *, archived: bool = False, page: int = 1,
                     per_page: int = 25) -> Page:
-    """Every word of the query must appear in a name or the number; a family number typed whole comes first."""
+    """Every word of the query must appear in a name or the family number, or the query is an invoice number;
+    a family number typed whole comes first."""
     stmt = sa.select(Family).where(Family.organisation_id == org.id)
     stmt = stmt.where(Family.archived_at.is_not(None) if archived else Family.archived_at.is_(None))
     words = fold(query).split()
+    by_name = []
     for word in words:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-        stmt = stmt.where(Family.search_text.like(f"%{escaped}%", escape="\\"))
+        by_name.append(Family.search_text.like(f"%{escaped}%", escape="\\"))
+    if words:
+        by_invoice = sa.select(Invoice.family_id).where(Invoice.number == query.strip().upper())
+        stmt = stmt.where(sa.or_(sa.and_(*by_name), Family.id.in_(by_invoice)))
     exact_number = sa.case((Family.number == query.strip(), 0), else_=1)
     stmt = stmt.order_by(exact_number, Family.label, Family.number)
     # The list shows each payer's town and the children's names: load them in two queries, not 50.

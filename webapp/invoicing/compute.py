@@ -38,7 +38,8 @@ class _Line:
 class _Draft:
     family: Family
     lines: dict[tuple, _Line] = field(default_factory=dict)
-    errors: list[str] = field(default_factory=list)
+    # One message per child and activity, with how many more days failed the same way.
+    errors: dict[tuple[int, int], list] = field(default_factory=dict)
 
     def add(self, key: tuple, make: _Line, quantity: Decimal, item: dict[str, str | int] | None = None) -> None:
         line = self.lines.setdefault(key, make)
@@ -134,7 +135,7 @@ def compute(batch: Batch) -> list[Invoice]:
                 activity, attendance, tariffs[activity.id], family, ranks.get(child.id, len(siblings[family.id]) + 1)
             )
         except PricingError as error:
-            draft.errors.append(error.message)
+            draft.errors.setdefault((child.id, activity.id), [error.message, 0])[1] += 1
             continue
         item = {"id": attendance.id, "day": attendance.day.isoformat(), "amount": str(amount)}
         if attendance.billed_invoice_id is not None:
@@ -184,6 +185,7 @@ def _invoice(batch: Batch, draft: _Draft) -> Invoice | None:
         batch_id=batch.id, regie_id=batch.regie_id, family_id=draft.family.id, fiscal_year=period.fiscal_year,
         kind=InvoiceKind.CREDIT_NOTE if total < 0 else InvoiceKind.INVOICE,
         status=InvoiceStatus.HELD if draft.errors else InvoiceStatus.DRAFT,
-        hold_reason="\n".join(dict.fromkeys(draft.errors)), issued_on=period.invoice_date, due_on=period.due_date,
+        hold_reason="\n".join(message if count == 1 else f"{message} (et {count - 1} autre(s) jour(s))"
+                               for message, count in draft.errors.values()), issued_on=period.invoice_date, due_on=period.due_date,
         total=total, lines=lines,
     )

@@ -65,7 +65,7 @@ class Tariff(Timestamped, Base):
     """One price of an activity for the days, QF bracket, category and sibling ranks it covers.
 
     Ranges are inclusive except the QF maximum, so brackets 0–500 and 500–1000 meet without a gap;
-    an empty bound or category means "any".
+    an empty bound means "any"; an empty category is the standard one (families without a category).
     """
 
     __tablename__ = "tariffs"

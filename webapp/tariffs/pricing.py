@@ -61,7 +61,7 @@ def applies(tariff: Tariff, criteria: Criteria) -> bool:
         tariff.valid_from <= criteria.day
         and (tariff.valid_to is None or criteria.day <= tariff.valid_to)
         and _in(criteria.quotient, tariff.qf_min, tariff.qf_max, high_open=True)
-        and (not tariff.category or tariff.category == criteria.category)
+        and tariff.category == criteria.category
         and _in(criteria.rank, tariff.rank_from, tariff.rank_to, high_open=False)
     )
 
@@ -92,7 +92,7 @@ def conflicts(tariff: Tariff, others: Sequence[Tariff]) -> list[Tariff]:
         if other is not tariff and other.id != tariff.id
         and _ranges_meet(tariff.valid_from, tariff.valid_to, other.valid_from, other.valid_to, high_open=False)
         and _ranges_meet(tariff.qf_min, tariff.qf_max, other.qf_min, other.qf_max, high_open=True)
-        and (not tariff.category or not other.category or tariff.category == other.category)
+        and tariff.category == other.category
         and _ranges_meet(tariff.rank_from, tariff.rank_to, other.rank_from, other.rank_to, high_open=False)
     ]
 

@@ -1,0 +1,96 @@
+"""The billing screens: tariffs, the attendance grid through htmx, a period, compute, number, export."""
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from webapp.attendance.models import Attendance, Presence
+from webapp.attendance.services import set_attendance
+from webapp.auth.models import Role
+from webapp.families.services import add_child
+from webapp.invoicing.models import Batch, BatchStatus, Invoice
+from webapp.tariffs.models import Tariff
+
+
+def test_tariff_conflict_is_refused_naming_the_other_tariff(login, make_user, make_org, make_regie, make_activity,
+                                                           make_tariff, session):
+    org = make_org()
+    activity = make_activity(make_regie(org), name="Cantine")
+    make_tariff(activity, label="Repas tous QF", price=Decimal("3.00"))
+    client = login(make_user(org, Role.REGISSEUR))
+    response = client.post_form(f"/o/{org.id}/activites/{activity.id}/tarifs/nouveau", {
+        "label": "Repas QF bas", "valid_from": "2026-03-01", "qf_max": "500", "mode": "unitaire", "price": "1,50"})
+    assert response.status_code == 422
+    assert "« Repas tous QF » (du 01/01/2026)" in response.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Tariff)) == 1
+
+
+def test_a_new_school_year_price_ends_the_old_tariff_the_day_before(login, make_user, make_org, make_regie,
+                                                                    make_activity, make_tariff, session):
+    org = make_org()
+    activity = make_activity(make_regie(org))
+    old = make_tariff(activity, label="Repas", price=Decimal("3.00"))
+    client = login(make_user(org))
+    response = client.post_form(f"/o/{org.id}/activites/{activity.id}/tarifs/{old.id}/nouveau-prix",
+                                {"starts_on": "2026-09-01", "price": "3,10"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    tariffs = session.scalars(sa.select(Tariff).order_by(Tariff.valid_from)).all()
+    assert [(t.valid_from, t.valid_to, t.price) for t in tariffs] == [
+        (date(2026, 1, 1), date(2026, 8, 31), Decimal("3.00")), (date(2026, 9, 1), None, Decimal("3.10"))]
+
+
+def test_the_grid_saves_a_row_through_htmx(login, make_user, make_org, make_regie, make_activity, make_family,
+                                           session):
+    org = make_org()
+    activity = make_activity(make_regie(org), name="Cantine")
+    child = add_child(make_family(org), {"last_name": "Dupont", "first_name": "Léo", "school": "École du Bourg",
+                                         "school_class": "CP"})
+    client = login(make_user(org, Role.AGENT))
+    page = client.get(f"/o/{org.id}/pointage/?activity_id={activity.id}&day=2026-03-02&school_class=CP")
+    assert "DUPONT Léo" in page.get_data(as_text=True)
+    response = client.post(f"/o/{org.id}/pointage/?activity_id={activity.id}&day=2026-03-02",
+                           data={f"presence-{child.id}": "present"},
+                           headers={"HX-Request": "true", "X-CSRFToken": client.csrf_token})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and html.startswith(f'<tr id="row-{child.id}"') and "Enregistré" in html
+    attendance = session.scalar(sa.select(Attendance))
+    assert (attendance.day, attendance.presence) == (date(2026, 3, 2), Presence.PRESENT)
+
+
+def test_the_whole_billing_cycle_through_the_screens(login, make_user, make_org, make_regie, make_activity,
+                                                     make_tariff, make_family, session):
+    org = make_org()
+    regie = make_regie(org, invoice_prefix="CANT")
+    activity = make_activity(regie, name="Cantine")
+    make_tariff(activity, label="Repas", price=Decimal("3.20"))
+    child = add_child(make_family(org, last_name="Durand"), {"last_name": "Durand", "first_name": "Lina"})
+    for day in (2, 3, 5):
+        set_attendance(child, activity, date(2026, 3, day), Presence.PRESENT)
+    client = login(make_user(org, Role.REGISSEUR))
+    response = client.post_form(f"/o/{org.id}/facturation/periodes/nouvelle", {
+        "label": "Mars 2026", "start_date": "2026-03-01", "end_date": "2026-03-31", "invoice_date": "2026-04-02",
+        "due_date": "2026-04-30", "regies": [str(regie.id)]})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    batch = session.scalar(sa.select(Batch))
+    base = f"/o/{org.id}/facturation/lots/{batch.id}"
+    assert client.post_form(f"{base}/calcul").status_code == 303
+    page = client.get(base).get_data(as_text=True)
+    assert "non numérotée" in page and "9,60" in page
+    invoice = session.scalar(sa.select(Invoice))
+    html = client.get(f"/o/{org.id}/facturation/factures/{invoice.id}").get_data(as_text=True)
+    assert "Repas" in html and "02/03, 03/03, 05/03" in html and "non numérotée" in html
+    assert client.post_form(f"{base}/numerotation").status_code == 303
+    assert "CANT-2026-000001" in client.get(base).get_data(as_text=True)
+    response = client.post_form(f"{base}/numerotation", follow_redirects=True)
+    assert "déjà été numéroté" in response.get_data(as_text=True)
+    assert client.post_form(f"{base}/export").status_code == 303
+    assert session.get(Batch, batch.id).status is BatchStatus.EXPORTED
+
+
+def test_an_agent_enters_attendance_but_does_not_number(login, make_user, make_org, make_regie):
+    org = make_org()
+    make_regie(org)
+    client = login(make_user(org, Role.AGENT))
+    assert client.get(f"/o/{org.id}/pointage/").status_code == 200
+    assert client.get(f"/o/{org.id}/facturation/periodes/nouvelle").status_code == 403

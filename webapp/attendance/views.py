@@ -1,0 +1,114 @@
+"""The attendance grid: one day, one activity, a class or a school; each row saves itself through htmx,
+and the whole grid saves with its button when JavaScript is off."""
+
+from __future__ import annotations
+
+from datetime import date, time
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, g, redirect, render_template, request, url_for
+from htmx_flask import request as htmx_request
+
+from webapp import db
+from webapp.attendance.models import PRESENCE_LABELS, Attendance, Presence
+from webapp.attendance.services import set_attendance
+from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
+from webapp.errors import DomainError
+from webapp.families.models import Child, Family
+from webapp.htmx import render
+from webapp.tariffs.models import Activity
+
+bp = tenant_blueprint("attendance", __name__, "/pointage")
+
+
+def _activities() -> list[Activity]:
+    return list(db.session.scalars(sa.select(Activity).where(
+        Activity.regie_id.in_(visible_regie_ids()), Activity.active.is_(True)).order_by(Activity.name)))
+
+
+def _children(school: str, school_class: str, ids: list[int] | None = None) -> list[Child]:
+    stmt = (sa.select(Child).join(Family)
+            .where(Family.organisation_id == g.org.id, Family.archived_at.is_(None), Child.archived_at.is_(None))
+            .order_by(Child.last_name, Child.first_name))
+    if ids is not None:
+        stmt = stmt.where(Child.id.in_(ids))
+    if school:
+        stmt = stmt.where(Child.school == school)
+    if school_class:
+        stmt = stmt.where(Child.school_class == school_class)
+    return list(db.session.scalars(stmt))
+
+
+def _parse_time(value: str | None) -> time | None:
+    return time.fromisoformat(value) if value else None
+
+
+def _selection() -> tuple[Activity | None, date, str, str]:
+    args = request.values
+    activities = {a.id: a for a in _activities()}
+    activity = activities.get(args.get("activity_id", type=int) or 0)
+    if args.get("activity_id") and activity is None:
+        abort(404)
+    try:
+        day = date.fromisoformat(args.get("day") or "")
+    except ValueError:
+        day = date.today()
+    return activity, day, args.get("school", ""), args.get("school_class", "")
+
+
+@bp.get("/")
+@requires("attendance.edit")
+def grid() -> Any:
+    activity, day, school, school_class = _selection()
+    schools = db.session.execute(
+        sa.select(Child.school, Child.school_class).join(Family)
+        .where(Family.organisation_id == g.org.id, Child.archived_at.is_(None), Child.school != "")
+        .distinct().order_by(Child.school, Child.school_class)
+    ).all()
+    children = _children(school, school_class) if activity else []
+    attendances = {a.child_id: a for a in db.session.scalars(sa.select(Attendance).where(
+        Attendance.activity_id == activity.id, Attendance.day == day,
+        Attendance.child_id.in_([c.id for c in children])))} if activity else {}
+    return render("attendance/grid.html", activities=_activities(), activity=activity, day=day, school=school,
+                  school_class=school_class, schools=schools, children=children, attendances=attendances,
+                  presence_labels=PRESENCE_LABELS, errors={})
+
+
+@bp.post("/")
+@requires("attendance.edit")
+def save() -> Any:
+    activity, day, school, school_class = _selection()
+    if activity is None:
+        flash("Choisissez une activité.", "error")
+        return redirect(url_for("attendance.grid"), 303)
+    posted = [int(key.split("-", 1)[1]) for key in request.form if key.startswith("presence-")]
+    children = _children("", "", posted)
+    errors: dict[int, str] = {}
+    saved: dict[int, Attendance | None] = {}
+    for child in children:
+        form = request.form
+        value = form.get(f"presence-{child.id}") or None
+        try:
+            with db.session.begin_nested():
+                saved[child.id] = set_attendance(
+                    child, activity, day, Presence(value) if value else None,
+                    arrival=_parse_time(form.get(f"arrival-{child.id}")),
+                    departure=_parse_time(form.get(f"departure-{child.id}")))
+        except (DomainError, ValueError) as error:
+            errors[child.id] = getattr(error, "message", "Heure invalide (HH:MM).")
+    if htmx_request.htmx and not htmx_request.htmx.boosted:
+        rows = "".join(render_template("attendance/_row.html", child=child, attendance=saved.get(child.id),
+                                       activity=activity, error=errors.get(child.id), presence_labels=PRESENCE_LABELS,
+                                       saved=child.id not in errors, values=request.form, day=day)
+                       for child in children)
+        # 200 even with an error: the other rows of the request are saved, and the row shows its message.
+        return rows
+    if errors:
+        for child in children:
+            if child.id in errors:
+                flash(f"{child} : {errors[child.id]}", "error")
+    else:
+        flash(f"Pointage du {day:%d/%m/%Y} enregistré.", "success")
+    return redirect(url_for("attendance.grid", activity_id=activity.id, day=day.isoformat(), school=school,
+                            school_class=school_class), 303)

@@ -1,0 +1,125 @@
+"""Billing periods, their batches and invoices."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import flash, g, url_for
+from sqlalchemy.orm import selectinload
+
+from webapp import db
+from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
+from webapp.errors import DomainError
+from webapp.forms import form_status, submit
+from webapp.htmx import redirect_to, render
+from webapp.invoicing import services
+from webapp.invoicing.forms import PeriodForm
+from webapp.invoicing.models import BATCH_STATUS_LABELS, Batch, BillingPeriod, Invoice, InvoiceLine, InvoiceStatus
+from webapp.tariffs.models import Activity
+
+bp = tenant_blueprint("invoicing", __name__, "/facturation")
+
+
+def _batch(batch_id: int) -> Batch:
+    return db.first_or_404(sa.select(Batch).join(BillingPeriod).where(
+        Batch.id == batch_id, BillingPeriod.organisation_id == g.org.id, Batch.regie_id.in_(visible_regie_ids())))
+
+
+@bp.get("/")
+@requires("billing.view")
+def index() -> Any:
+    periods = db.session.scalars(
+        sa.select(BillingPeriod).where(BillingPeriod.organisation_id == g.org.id)
+        .options(selectinload(BillingPeriod.batches)).order_by(BillingPeriod.start_date.desc(), BillingPeriod.id.desc())
+    ).all()
+    return render("invoicing/index.html", periods=periods, status_labels=BATCH_STATUS_LABELS,
+                  visible=visible_regie_ids())
+
+
+@bp.route("/periodes/nouvelle", methods=["GET", "POST"])
+@requires("billing.run")
+def create_period() -> Any:
+    regies = [r for r in g.org.regies if r.id in visible_regie_ids()]
+    activities = db.session.scalars(sa.select(Activity).where(Activity.regie_id.in_([r.id for r in regies]))
+                                    .order_by(Activity.name)).all()
+    form = PeriodForm()
+    form.set_choices(regies, activities)
+
+    def create(data: dict[str, Any]) -> BillingPeriod:
+        return services.create_period(g.org, data, [r for r in regies if r.id in data["regies"]],
+                                      [a for a in activities if a.id in data["activities"]])
+
+    if period := submit(form, create):
+        flash(f"Période « {period.label} » créée : calculez ses lots.", "success")
+        return redirect_to(url_for("invoicing.index"))
+    return render("invoicing/period_form.html", "form", form_status(form), form=form)
+
+
+def _totals(invoices: list[Invoice]) -> dict[str, Any]:
+    billed = [i for i in invoices if i.status is not InvoiceStatus.HELD]
+    return {
+        "count": len(billed),
+        "held": len(invoices) - len(billed),
+        "invoiced": sum((i.total for i in billed if i.total >= 0), Decimal("0.00")),
+        "credits": sum((i.total for i in billed if i.total < 0), Decimal("0.00")),
+    }
+
+
+@bp.get("/lots/<int:batch_id>")
+@requires("billing.view")
+def batch(batch_id: int) -> Any:
+    batch = _batch(batch_id)
+    invoices = db.session.scalars(
+        sa.select(Invoice).where(Invoice.batch_id == batch.id).options(selectinload(Invoice.family))
+        .order_by(Invoice.sequence, Invoice.id)
+    ).all()
+    return render("invoicing/batch.html", batch=batch, invoices=invoices, totals=_totals(invoices),
+                  status_labels=BATCH_STATUS_LABELS)
+
+
+def _batch_action(batch_id: int, action: Any, message: str) -> Any:
+    batch = _batch(batch_id)
+    try:
+        action(batch)
+    except DomainError as error:
+        db.session.rollback()  # nothing half-done survives the refusal
+        flash(error.message, "error")
+    else:
+        flash(message, "success")
+    return redirect_to(url_for("invoicing.batch", batch_id=batch_id))
+
+
+@bp.post("/lots/<int:batch_id>/calcul")
+@requires("billing.run")
+def compute(batch_id: int) -> Any:
+    return _batch_action(batch_id, services.compute_batch, "Lot calculé.")
+
+
+@bp.post("/lots/<int:batch_id>/numerotation")
+@requires("billing.run")
+def number(batch_id: int) -> Any:
+    return _batch_action(batch_id, services.number_batch, "Factures numérotées.")
+
+
+@bp.post("/lots/<int:batch_id>/export")
+@requires("billing.run")
+def export(batch_id: int) -> Any:
+    return _batch_action(batch_id, services.export_batch, "Lot exporté : ses factures sont désormais définitives.")
+
+
+@bp.get("/factures/<int:invoice_id>")
+@requires("billing.view")
+def invoice(invoice_id: int) -> Any:
+    invoice = db.first_or_404(
+        sa.select(Invoice).join(Batch).join(BillingPeriod)
+        .where(Invoice.id == invoice_id, BillingPeriod.organisation_id == g.org.id,
+               Invoice.regie_id.in_(visible_regie_ids()))
+        .options(selectinload(Invoice.lines).selectinload(InvoiceLine.child))
+    )
+    by_child: dict[Any, list[InvoiceLine]] = defaultdict(list)
+    for line in invoice.lines:
+        by_child[line.child].append(line)
+    return render("invoicing/invoice.html", invoice=invoice, by_child=by_child)

@@ -1,0 +1,46 @@
+from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms.validators import InputRequired, Length, NumberRange, Optional
+
+from webapp.forms import Form, FrenchDecimalField
+from webapp.tariffs.models import PRICING_LABELS, UNIT_LABELS
+
+
+class ActivityForm(Form):
+    regie_id = SelectField("Régie", coerce=int)
+    name = StringField("Nom", [InputRequired(), Length(max=120)])
+    unit = SelectField("Unité", choices=[SelectChoice(u.value, label) for u, label in UNIT_LABELS.items()])
+    accounting_code = StringField("Code comptable", [InputRequired(), Length(max=20)],
+                                  description="Imputation des lignes de facture, par exemple 7067.")
+    monthly_fee = FrenchDecimalField("Forfait mensuel (€)", [Optional()], places=2,
+                                     description="Facturé une fois par mois à chaque enfant venu ; vide si aucun.")
+    bill_unjustified_absence = BooleanField("Facturer les absences non justifiées", default=True)
+    active = BooleanField("Active", default=True)
+
+
+class TariffForm(Form):
+    label = StringField("Libellé", [InputRequired(), Length(max=120)],
+                        description="Imprimé sur la facture, par exemple « Repas QF 0 à 500 ».")
+    valid_from = DateField("Valable du", [InputRequired()])
+    valid_to = DateField("au", [Optional()])
+    qf_min = FrenchDecimalField("QF à partir de", [Optional()], places=2)
+    qf_max = FrenchDecimalField("QF inférieur à", [Optional()], places=2)
+    category = StringField("Catégorie tarifaire", [Optional(), Length(max=40)],
+                           description="Vide : les familles sans catégorie (tarif standard).")
+    rank_from = IntegerField("Rang de l'enfant, du", [Optional(), NumberRange(min=1)])
+    rank_to = IntegerField("au", [Optional(), NumberRange(min=1)])
+    mode = SelectField("Calcul", choices=[SelectChoice(m.value, label) for m, label in PRICING_LABELS.items()])
+    price = FrenchDecimalField("Prix unitaire ou du créneau (€)", [Optional()], places=2)
+    slot_minutes = IntegerField("Durée du créneau (min)", [Optional(), NumberRange(min=1)])
+    daily_cap = FrenchDecimalField("Plafond par jour (€)", [Optional()], places=2)
+    effort_rate = FrenchDecimalField("Taux d'effort", [Optional()], places=5,
+                                     description="Prix = QF × taux, borné par le plancher et le plafond.")
+    price_floor = FrenchDecimalField("Prix plancher (€)", [Optional()], places=2)
+    price_ceiling = FrenchDecimalField("Prix plafond (€)", [Optional()], places=2)
+
+
+class RenewTariffForm(Form):
+    starts_on = DateField("Nouveau prix à partir du", [InputRequired()])
+    price = FrenchDecimalField("Nouveau prix (€)", [Optional()], places=2)
+    effort_rate = FrenchDecimalField("Nouveau taux d'effort", [Optional()], places=5)
+    price_floor = FrenchDecimalField("Nouveau plancher (€)", [Optional()], places=2)
+    price_ceiling = FrenchDecimalField("Nouveau plafond (€)", [Optional()], places=2)
