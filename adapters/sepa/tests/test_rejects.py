@@ -3,13 +3,14 @@ from decimal import Decimal
 
 import pytest
 from conftest import EXAMPLES, SAMPLES
-from golden import FILES
+from golden import FILES, GOLDEN
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regie_sepa.errors import FileFormatError, SepaError
-from regie_sepa.records import Version
-from regie_sepa.rejects import REASONS, Reason, read_status_report
+from regie_sepa.records import Sequence, Version
+from regie_sepa.rejects import REASONS, Reason, read_status_report, rejected_transactions
+from regie_sepa.writer import split_by_sequence
 
 
 def test_transaction_rejects_with_french_labels():
@@ -77,3 +78,24 @@ def test_mutations_raise_only_sepa_errors(position, length, insert):
         read_status_report(GOOD[:position] + insert + GOOD[position + length:])
     except SepaError:
         pass
+
+
+def test_rejected_transactions_of_a_file():
+    rcur = split_by_sequence(GOLDEN)[Sequence.RCUR]
+    report = read_status_report((EXAMPLES / "pain002_rejects.xml").read_bytes())
+    [(tx, reasons)] = rejected_transactions(report, rcur)
+    assert (tx.end_to_end_id, reasons[0].code) == ("F26-11-0000002", "AM04")
+
+
+def test_whole_file_reject_rejects_every_transaction():
+    first = split_by_sequence(GOLDEN)[Sequence.FIRST]
+    report = read_status_report((SAMPLES / "pain002_group_reject.xml").read_bytes())
+    rejected = rejected_transactions(report, first)
+    assert [tx for tx, _ in rejected] == list(first.transactions)
+    assert rejected[0][1][0].code == "FF01"
+
+
+def test_report_of_another_file():
+    report = read_status_report((SAMPLES / "pain002_group_reject.xml").read_bytes())
+    with pytest.raises(FileFormatError, match="concerne le fichier REGIE-2026-12-001-FRST"):
+        rejected_transactions(report, GOLDEN)

@@ -11,7 +11,7 @@ from .errors import CollectionDateError, FileFormatError, InvalidField, MandateE
 from .reader import read, validate
 from .records import (Address, Amendment, Batch, Creditor, Debtor, Mandate, MandateInfo, MandateState,
                       MandateStatus, Party, Sequence, Transaction, Version)
-from .rejects import Reason, Reject, StatusReport, read_status_report
+from .rejects import Reason, Reject, StatusReport, read_status_report, rejected_transactions
 from .writer import write, write_files
 
 __version__ = version("regie-sepa")
@@ -21,5 +21,5 @@ __all__ = [
     "InvalidField", "LeadTime", "Mandate", "MandateError", "MandateInfo", "MandateState", "MandateStatus",
     "Party", "Reason", "Reject", "SchemaError", "SepaError", "Sequence", "StatusReport", "Transaction",
     "Version", "build_files", "check_collection_date", "earliest_collection_date", "is_business_day", "read",
-    "read_status_report", "validate", "write", "write_files",
+    "read_status_report", "rejected_transactions", "validate", "write", "write_files",
 ]

@@ -16,6 +16,7 @@ from decimal import Decimal
 from lxml import etree
 
 from .errors import FileFormatError
+from .records import Batch, Transaction
 from .xml import namespace, parse
 
 PAIN_002 = "urn:iso:std:iso:20022:tech:xsd:pain.002.001."
@@ -89,6 +90,22 @@ class StatusReport:
     @property
     def whole_file_rejected(self) -> bool:
         return self.group_status == "RJCT"
+
+
+def rejected_transactions(report: StatusReport, batch: Batch) -> list[tuple[Transaction, tuple[Reason, ...]]]:
+    """The transactions of ``batch`` that ``report`` rejects, with their reasons.
+
+    A whole-file reject (``GrpSts`` = ``RJCT``) rejects every transaction with
+    the group reasons. Raises :class:`FileFormatError` when the report is about
+    another file.
+    """
+    if report.original_message_id != batch.message_id:
+        raise FileFormatError(f"ce compte rendu concerne le fichier {report.original_message_id}, "
+                              f"pas {batch.message_id}", field="OrgnlMsgId", value=report.original_message_id)
+    if report.whole_file_rejected:
+        return [(tx, report.group_reasons) for tx in batch.transactions]
+    reasons = {reject.end_to_end_id: reject.reasons for reject in report.rejects}
+    return [(tx, reasons[tx.end_to_end_id]) for tx in batch.transactions if tx.end_to_end_id in reasons]
 
 
 def read_status_report(data: bytes) -> StatusReport:
