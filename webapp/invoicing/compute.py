@@ -157,7 +157,7 @@ def compute(batch: Batch) -> list[Invoice]:
             if month not in fee_months:
                 fee_months.add(month)
                 draft.add(("fee", child.id, activity.id), _Line(
-                    child, activity, LineKind.MONTHLY_FEE, f"Forfait mensuel {activity.name}", activity.monthly_fee,
+                    child, activity, LineKind.MONTHLY_FEE, "Forfait mensuel", activity.monthly_fee,
                 ), Decimal(1))
 
     invoices = [_invoice(batch, draft) for draft in drafts_by_family.values()]

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, g, url_for
+from flask import Response, flash, g, request, url_for
 from sqlalchemy.orm import selectinload
 
 from webapp import db
@@ -15,7 +15,7 @@ from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.errors import DomainError
 from webapp.forms import form_status, submit
 from webapp.htmx import redirect_to, render
-from webapp.invoicing import services
+from webapp.invoicing import documents, services
 from webapp.invoicing.forms import PeriodForm
 from webapp.invoicing.models import BATCH_STATUS_LABELS, Batch, BillingPeriod, Invoice, InvoiceLine, InvoiceStatus
 from webapp.tariffs.models import Activity
@@ -110,16 +110,55 @@ def export(batch_id: int) -> Any:
     return _batch_action(batch_id, services.export_batch, "Lot exporté : ses factures sont désormais définitives.")
 
 
-@bp.get("/factures/<int:invoice_id>")
-@requires("billing.view")
-def invoice(invoice_id: int) -> Any:
-    invoice = db.first_or_404(
+def _invoice(invoice_id: int) -> Invoice:
+    return db.first_or_404(
         sa.select(Invoice).join(Batch).join(BillingPeriod)
         .where(Invoice.id == invoice_id, BillingPeriod.organisation_id == g.org.id,
                Invoice.regie_id.in_(visible_regie_ids()))
         .options(selectinload(Invoice.lines).selectinload(InvoiceLine.child))
     )
+
+
+@bp.get("/factures/<int:invoice_id>")
+@requires("billing.view")
+def invoice(invoice_id: int) -> Any:
+    invoice = _invoice(invoice_id)
     by_child: dict[Any, list[InvoiceLine]] = defaultdict(list)
     for line in invoice.lines:
         by_child[line.child].append(line)
     return render("invoicing/invoice.html", invoice=invoice, by_child=by_child)
+
+
+def _download(content: bytes, name: str, mimetype: str) -> Response:
+    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'inline; filename="{name}"'})
+
+
+@bp.get("/factures/<int:invoice_id>.pdf")
+@requires("billing.view")
+def invoice_pdf(invoice_id: int) -> Any:
+    invoice = _invoice(invoice_id)
+    pdf = documents.render_invoices([invoice], detailed=request.args.get("detail") == "1")
+    return _download(pdf, documents.filename(invoice), "application/pdf")
+
+
+def _printable(batch: Batch) -> list[Invoice]:
+    return list(db.session.scalars(
+        sa.select(Invoice).where(Invoice.batch_id == batch.id, Invoice.status != InvoiceStatus.HELD)
+        .options(selectinload(Invoice.lines).selectinload(InvoiceLine.child), selectinload(Invoice.family))
+        .order_by(Invoice.sequence, Invoice.id)))
+
+
+@bp.get("/lots/<int:batch_id>/factures.pdf")
+@requires("billing.view")
+def batch_pdf(batch_id: int) -> Any:
+    batch = _batch(batch_id)
+    pdf = documents.render_invoices(_printable(batch), detailed=request.args.get("detail") == "1")
+    return _download(pdf, f"lot-{batch.id}.pdf", "application/pdf")
+
+
+@bp.get("/lots/<int:batch_id>/factures.zip")
+@requires("billing.view")
+def batch_zip(batch_id: int) -> Any:
+    batch = _batch(batch_id)
+    archive = documents.zip_invoices(_printable(batch), detailed=request.args.get("detail") == "1")
+    return _download(archive, f"lot-{batch.id}.zip", "application/zip")

@@ -1,0 +1,73 @@
+"""The invoice PDF: its text read back with pypdf, and its numbers adding up."""
+
+import io
+import re
+import zipfile
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from pypdf import PdfReader
+
+from webapp.attendance.models import Presence
+from webapp.attendance.services import set_attendance
+from webapp.families.services import add_child
+from webapp.invoicing.models import Batch
+from webapp.invoicing.services import compute_batch, create_period, number_batch
+
+MONEY = re.compile(r"(-?\d[\d\u00a0\u202f ]*,\d\d)\s*€")
+
+
+def _amount(text: str) -> Decimal:
+    return Decimal(text.replace("\u00a0", "").replace("\u202f", "").replace(" ", "").replace(",", "."))
+
+
+def _billed_batch(org, regie, activity, make_family):
+    for n, first_name in enumerate(("Léo", "Zoé")):
+        family = make_family(org, last_name=f"Famille{n}", address_line1="1 rue des Écoles", postcode="38190",
+                             city="Froges")
+        child = add_child(family, {"last_name": f"Famille{n}", "first_name": first_name})
+        for day in (2, 3, 5, 6)[: 2 + n * 2]:
+            set_attendance(child, activity, date(2026, 3, day), Presence.PRESENT)
+    period = create_period(org, {"label": "Mars 2026", "start_date": date(2026, 3, 1), "end_date": date(2026, 3, 31),
+                                 "invoice_date": date(2026, 4, 2), "due_date": date(2026, 4, 30)}, [regie], [])
+    compute_batch(period.batches[0])
+    return period.batches[0]
+
+
+def test_the_pdf_says_what_the_invoice_says_and_adds_up(login, make_user, make_org, make_regie, make_activity,
+                                                        make_tariff, make_family, session):
+    org = make_org()
+    regie = make_regie(org, invoice_prefix="CANT", name="Restauration scolaire")
+    activity = make_activity(regie, name="Cantine")
+    make_tariff(activity, label="Repas", price=Decimal("1234.56"))  # a price with a thousands separator
+    batch = _billed_batch(org, regie, activity, make_family)
+    (first, second) = number_batch(batch)
+    client = login(make_user(org))
+    response = client.get(f"/o/{org.id}/facturation/factures/{second.id}.pdf?detail=1")
+    assert response.status_code == 200 and response.mimetype == "application/pdf"
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert second.number in text and "Restauration scolaire" in text and "Famille n°" in text
+    assert "Exercice" in text and "2026" in text and "30/04/2026" in text and "Mars 2026" in text
+    assert "02/03, 03/03, 05/03, 06/03" in text
+    amounts = [_amount(m) for m in MONEY.findall(text)]
+    # unit price, line amount, total: the line is price × quantity and the total is the sum of the lines.
+    assert amounts[:3] == [Decimal("1234.56"), Decimal("4938.24"), Decimal("4938.24")]
+    assert amounts[1] == amounts[0] * 4 and second.total == amounts[2]
+
+
+def test_a_whole_batch_as_one_pdf_or_a_zip(login, make_user, make_org, make_regie, make_activity, make_tariff,
+                                           make_family, session):
+    org = make_org()
+    regie = make_regie(org)
+    activity = make_activity(regie)
+    make_tariff(activity, price=Decimal("3.00"))
+    batch = _billed_batch(org, regie, activity, make_family)
+    client = login(make_user(org))
+    response = client.get(f"/o/{org.id}/facturation/lots/{batch.id}/factures.pdf")
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert text.count("NON NUMÉROTÉE") == 2
+    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/o/{org.id}/facturation/lots/{batch.id}/factures.zip").data))
+    names = archive.namelist()
+    assert len(names) == 2 and all(name.startswith("brouillon-") for name in names)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Batch)) == 1
