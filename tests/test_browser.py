@@ -22,6 +22,8 @@ from playwright.sync_api import expect, sync_playwright
 from webapp import demo
 
 pytestmark = pytest.mark.browser
+# Generous waits: CI shares two cores with the server process and Chromium.
+expect.set_options(timeout=15_000)
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 
 
@@ -118,3 +120,32 @@ def test_a_form_error_comes_back_in_place(live_server, browser):
     page.get_by_role("button", name="Créer la famille").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("ZERBIB Inès")
     expect(page.get_by_text("Famille 00041 créée.")).to_be_visible()
+
+
+def test_compute_a_batch_open_an_invoice_and_number_the_batch(live_server, browser):
+    base, _ = live_server
+    page = browser.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # the "numbers are final" confirmation
+    page.goto(base + "/connexion")
+    page.get_by_label("E-mail").fill("regisseur@demo.regie.fr")
+    page.get_by_label("Mot de passe").fill(demo.PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    expect(page.get_by_role("heading", name="Familles")).to_be_visible()
+    page.get_by_text("Facturation", exact=True).click()
+    page.get_by_role("link", name="Périodes et lots").click()
+    row = page.get_by_role("row").filter(has_text="Novembre 2026")
+    row.get_by_role("link", name="Restauration scolaire").click()
+    expect(page.get_by_text("Ce lot n'est pas encore calculé.")).to_be_visible()
+
+    page.get_by_role("button", name="Calculer le lot").click()
+    expect(page.get_by_text("Lot calculé.")).to_be_visible()
+    expect(page.get_by_text("Montant facturé")).to_be_visible()
+    page.get_by_role("link", name="non numérotée").first.click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("non numérotée")
+    expect(page.get_by_text("Régularisation").or_(page.get_by_text("Repas")).first).to_be_visible()
+    page.go_back()
+
+    page.get_by_role("button", name="Numéroter les factures").click()
+    expect(page.get_by_text("Factures numérotées.")).to_be_visible()
+    expect(page.get_by_role("link", name="CANT-2026-").first).to_be_visible()
+    expect(page.get_by_role("button", name="Exporter le lot")).to_be_visible()
