@@ -1,0 +1,146 @@
+"""Read the consumption file into ``Row`` objects, all or nothing.
+
+The file comes from the canteen system or from a spreadsheet saved as "text
+(tab-delimited)", so the reader is tolerant about the bytes and strict about
+the values:
+
+- encoding: a UTF-8 byte order mark means UTF-8; otherwise the whole file is
+  UTF-8 if it decodes as strict UTF-8, and Windows-1252 if not. Text with
+  accented letters written in Windows-1252 is (in practice) never valid UTF-8,
+  and a pure ASCII file reads the same either way, so the guess is safe for
+  real files. Bytes the chosen encoding cannot decode are reported where they
+  stand (line and column), like any other bad value;
+- line ends CRLF or LF (a lone CR is refused: it is how old Mac software ends
+  lines, and it would glue rows together); blank lines are skipped, wherever
+  they are;
+- columns split on tabs only, spaces around a value ignored; column E may be
+  missing altogether, and one trailing empty column (a trailing tab) is
+  tolerated.
+
+Every problem of the file is collected; if there is any, ``read`` raises one
+``InvalidFile`` holding all of them, in line order, and returns no rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import date
+from decimal import Decimal
+from functools import partial
+
+from .errors import InvalidFile, InvalidValue, LineError, MalformedLine
+from .records import EXPECT_DATE, EXPECT_MEALS, EXPECT_PRICE, Convert, Row, row_problems
+
+BOM = b"\xef\xbb\xbf"
+_MEALS = re.compile(r"[+-]?[0-9]{1,4}")
+_PRICE = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+
+EXPECT_COLUMNS = "5 colonnes séparées par des tabulations (A à E, la colonne E pouvant être vide)"
+EXPECT_LINE_END = (
+    "des fins de ligne Windows (CR LF) ou Unix (LF), or cette ligne contient un retour chariot (CR) seul ;"
+    " enregistrer le fichier à nouveau en « Texte (séparateur : tabulation) »"
+)
+
+
+def read(data: bytes) -> list[Row]:
+    """The rows of the file, each with its line number; ``InvalidFile`` listing every problem otherwise."""
+    text, _ = decode(data)
+    rows: list[Row] = []
+    errors: list[LineError] = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        if line.endswith("\r"):
+            line = line[:-1]
+        if not line.strip():
+            continue
+        if "\r" in line:
+            errors.append(MalformedLine(EXPECT_LINE_END, line=number))
+            continue
+        fields = line.split("\t")
+        if len(fields) == 6 and not fields[5].strip():
+            del fields[5]
+        if len(fields) == 4:
+            fields.append("")
+        if len(fields) != 5:
+            expected = f"{EXPECT_COLUMNS}, et non {len(fields)}"
+            errors.append(MalformedLine(expected, line=number, value=line))
+            continue
+        row = _row(fields, number, errors)
+        if row is not None:
+            rows.append(row)
+    if errors:
+        raise InvalidFile(errors)
+    return rows
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The text of the file and the name of the encoding it was read with (for the import log).
+
+    The name is ``"utf-8-sig"`` (UTF-8 with a byte order mark), ``"utf-8"`` or
+    ``"windows-1252"``. Undecodable bytes become lone surrogates (Python's
+    ``surrogateescape``), which no check accepts, so they are reported as bad
+    values instead of stopping the whole file.
+    """
+    if data.startswith(BOM):
+        return data[len(BOM) :].decode("utf-8", "surrogateescape"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        return data.decode("cp1252", "surrogateescape"), "windows-1252"
+
+
+def content_hash(data: bytes) -> str:
+    """SHA-256 of the file's bytes, in hex: the same file imported twice has the same hash."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def _row(fields: list[str], line: int, errors: list[LineError]) -> Row | None:
+    """One line's row, or ``None`` after adding every problem of the line to ``errors``."""
+    a, b, c, d, e = map(str.strip, fields)
+    try:
+        start, end = parse_date(b, line, column="B"), parse_date(c, line, column="C")
+        return Row(a, start, end, parse_meals(d, line), parse_unit_price(e, line), line)
+    except InvalidValue:  # the first problem; look again, column by column, to report them all
+        errors.extend(row_problems(_PARSERS, (a, b, c, d, e), line))
+        return None
+
+
+def parse_meals(text: str, line: int | None = None) -> int:
+    """Column D: ``4``, ``+4`` or ``-2``."""
+    if _MEALS.fullmatch(text):
+        return int(text)
+    raise InvalidValue(EXPECT_MEALS, line=line, column="D", value=text)
+
+
+def parse_unit_price(text: str, line: int | None = None) -> Decimal | None:
+    """Column E: empty, or ``3,45`` / ``3.45`` / ``3`` (any number of decimals, if the value is whole cents)."""
+    if not text:
+        return None
+    if _PRICE.fullmatch(text):
+        return Decimal(text.replace(",", "."))
+    raise InvalidValue(EXPECT_PRICE, line=line, column="E", value=text)
+
+
+def _text(text: str, line: int | None = None) -> str:
+    """Column A is text: the rule on its value is all there is."""
+    return text
+
+
+def parse_date(text: str, line: int | None = None, *, column: str) -> date:
+    """Columns B and C, ``AAAAMMJJ``."""
+    if len(text) == 8 and text.isascii() and text.isdigit():
+        try:
+            return date.fromisoformat(text)  # Python 3.11 reads the basic format AAAAMMJJ
+        except ValueError as e:
+            raise InvalidValue(EXPECT_DATE, line=line, column=column, value=text) from e
+    raise InvalidValue(EXPECT_DATE, line=line, column=column, value=text)
+
+
+#: The syntax of each column, A to E: text (spaces trimmed), line -> value, or ``InvalidValue``.
+_PARSERS: tuple[Convert, ...] = (
+    _text,
+    partial(parse_date, column="B"),
+    partial(parse_date, column="C"),
+    parse_meals,
+    parse_unit_price,
+)
