@@ -1,0 +1,65 @@
+"""One exception family, so callers catch :class:`TitreError` and show its French message.
+
+Every error names where the problem is (title number, line of the file, field)
+and the raw value, so a town-hall agent can find and fix it.
+"""
+
+from __future__ import annotations
+
+
+class TitreError(ValueError):
+    """Root of every error raised by ``regie_indigo_titre``.
+
+    ``message`` is French and meant for the agent; ``field`` is the PES element
+    or JSON path, ``title`` the title number (``IdPce``), ``line`` the line of
+    the file being read, ``value`` the offending raw value.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        field: str | None = None,
+        value: object = None,
+        title: int | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.message = message
+        self.field = field
+        self.value = value
+        self.title = title
+        self.line = line
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        """The message prefixed with where the problem is."""
+        where = []
+        if self.title is not None:
+            where.append(f"titre {self.title}")
+        if self.line is not None:
+            where.append(f"ligne {self.line}")
+        if self.field is not None:
+            where.append(f"champ {self.field}")
+        prefix = f"{', '.join(where)} : " if where else ""
+        shown = "" if self.value is None else f" (valeur : {self.value!r})"
+        return f"{prefix}{self.message}{shown}"
+
+
+class InvalidValue(TitreError):
+    """A value breaks a PES V2 or DGFiP rule (amount, postcode, code list…)."""
+
+
+class TextTooLong(InvalidValue):
+    """A text is longer than its PES field and cutting was not asked for."""
+
+
+class SchemaInvalid(TitreError):
+    """The XML does not validate against the DGFiP PES V2 schema."""
+
+
+class SchemaMissing(TitreError):
+    """The schema directory is not given or holds no ``PES_Aller.xsd``."""
+
+
+class MalformedFile(TitreError):
+    """The bytes are not a readable PES V2 individual-titles file."""
