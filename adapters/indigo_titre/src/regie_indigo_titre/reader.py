@@ -54,6 +54,8 @@ def read_document(data: bytes) -> Document:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as e:
         raise MalformedFile(f"fichier XML illisible : {e.msg}", line=e.lineno) from e
+    if root is not None and root.getroottree().docinfo.doctype:
+        raise MalformedFile("déclaration DOCTYPE interdite dans un flux PES", line=1)
     if root is None or root.tag != f"{{{NAMESPACE}}}PES_Aller":
         raise MalformedFile("ce fichier n'est pas un flux PES_Aller (racine inattendue)", value=str(getattr(root, "tag", "")))
     bordereaux = root.findall("PES_RecetteAller/Bordereau")

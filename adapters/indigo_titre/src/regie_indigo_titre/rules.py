@@ -41,7 +41,8 @@ _ACCOUNTING_OFFICE = re.compile(r"02[AB][0-9]{3,4}|[0-9]{6,7}")
 _BUDGET_CODE = re.compile(r"[0-9A-Z][0-9]")
 _PRODUCT_CODE = re.compile(r"[0-9A-Za-z]{1,4}")
 _INVOICE_NUMBER = re.compile(r"[ \-/_+0-9a-zA-Z]{1,20}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Control characters (C0, DEL, C1) and what XML cannot carry (surrogates, U+FFFE/FFFF).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 _MAX_AMOUNT_DIGITS = 12  # Base_Montant: 14 digits, 2 of them decimals
 
 
