@@ -68,3 +68,7 @@ def test_root_must_be_an_object() -> None:
     with pytest.raises(InvalidValue, match="objet JSON") as caught:
         jsonio.loads(b"[]")
     assert caught.value.field == "(racine)"
+
+
+def test_null_means_absent() -> None:
+    assert edited("bordereau.titles.0.debtor.address.extra", None).bordereau.titles[0].debtor.address.extra is None

@@ -203,3 +203,12 @@ def test_every_error_is_a_value_error() -> None:
 def test_bordereau_total_sums_every_line(example: TitlesFile) -> None:
     assert example.bordereau.total == Decimal("168.75")
     assert [t.total for t in example.bordereau.titles] == [Decimal("60.50"), Decimal("96.00"), Decimal("12.25")]
+
+
+@pytest.mark.parametrize("amount", [Decimal("NaN"), Decimal("Infinity")])
+def test_amount_that_is_not_a_number(example: TitlesFile, amount: Decimal) -> None:
+    line = dataclasses.replace(example.bordereau.titles[0].lines[0], amount=amount)
+    title = dataclasses.replace(example.bordereau.titles[0], lines=(line,))
+    titles = dataclasses.replace(example, bordereau=dataclasses.replace(example.bordereau, titles=(title,)))
+    with pytest.raises(InvalidValue, match="montant décimal attendu"):
+        write(titles)
