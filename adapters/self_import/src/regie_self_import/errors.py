@@ -36,19 +36,13 @@ class LineError(SelfImportError):
         return COLUMNS[self.column][0] if self.column else None
 
     def _render(self) -> str:
-        where = [f"Ligne {self.line}"] if self.line is not None else []
-        if self.column is not None:
-            where.append(f"colonne {self.column} ({COLUMNS[self.column][1]})")
-        place = ", ".join(where)
-        place = place[:1].upper() + place[1:]
         if self.value is None:
             got = ""
         elif self.value == "":
             got = "vide, "
         else:
             got = f"« {show(self.value)} » reçu, "
-        text = f"{got}attendu : {self.expected}."
-        return f"{place} : {text}" if place else text[:1].upper() + text[1:]
+        return located(self.line, self.column, f"{got}attendu : {self.expected}.")
 
 
 class InvalidValue(LineError):
@@ -67,6 +61,15 @@ class InvalidFile(SelfImportError):
         count = len(self.errors)
         head = f"Fichier refusé, {count} erreur{'s' if count > 1 else ''} :"
         super().__init__("\n".join([head, *(str(e) for e in self.errors)]))
+
+
+def located(line: int | None, column: str | None, text: str) -> str:
+    """``Ligne 12, colonne B (date de début) : text``, with what is known of the place."""
+    where = [f"ligne {line}"] if line is not None else []
+    if column is not None:
+        where.append(f"colonne {column} ({COLUMNS[column][1]})")
+    message = f"{', '.join(where)} : {text}" if where else text
+    return message[:1].upper() + message[1:]
 
 
 def show(value: object) -> str:

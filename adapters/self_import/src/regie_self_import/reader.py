@@ -30,22 +30,30 @@ from decimal import Decimal
 from functools import partial
 
 from .errors import InvalidFile, InvalidValue, LineError, MalformedLine
+from .layout import COLUMNS
 from .records import EXPECT_DATE, EXPECT_MEALS, EXPECT_PRICE, Convert, Row, row_problems
 
 BOM = b"\xef\xbb\xbf"
 _MEALS = re.compile(r"[+-]?[0-9]{1,4}")
 _PRICE = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
+_UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes kept by surrogateescape
 
 EXPECT_COLUMNS = "5 colonnes séparées par des tabulations (A à E, la colonne E pouvant être vide)"
 EXPECT_LINE_END = (
-    "des fins de ligne Windows (CR LF) ou Unix (LF), or cette ligne contient un retour chariot (CR) seul ;"
+    "des fins de ligne Windows (CR LF) ou Unix (LF), pas de retour chariot (CR, \\x0d) seul ;"
     " enregistrer le fichier à nouveau en « Texte (séparateur : tabulation) »"
 )
+EXPECT_TEXT = {
+    "utf-8-sig": "du texte UTF-8, comme l'annonce la marque d'ordre (BOM) au début du fichier",
+    "windows-1252": "du texte Windows-1252 (ou UTF-8)",
+}
+SAVE_AGAIN = " ; enregistrer le fichier à nouveau en UTF-8 ou en Windows-1252 (ANSI)"
 
 
 def read(data: bytes) -> list[Row]:
     """The rows of the file, each with its line number; ``InvalidFile`` listing every problem otherwise."""
-    text, _ = decode(data)
+    text, encoding = decode(data)
+    damaged = _UNDECODABLE.search(text) is not None
     rows: list[Row] = []
     errors: list[LineError] = []
     for number, line in enumerate(text.split("\n"), start=1):
@@ -54,7 +62,10 @@ def read(data: bytes) -> list[Row]:
         if not line.strip():
             continue
         if "\r" in line:
-            errors.append(MalformedLine(EXPECT_LINE_END, line=number))
+            errors.append(MalformedLine(EXPECT_LINE_END, line=number, value=line))
+            continue
+        if damaged and _UNDECODABLE.search(line):
+            errors.extend(_undecodable(line, number, encoding))
             continue
         fields = line.split("\t")
         if len(fields) == 6 and not fields[5].strip():
@@ -92,6 +103,17 @@ def decode(data: bytes) -> tuple[str, str]:
 def content_hash(data: bytes) -> str:
     """SHA-256 of the file's bytes, in hex: the same file imported twice has the same hash."""
     return hashlib.sha256(data).hexdigest()
+
+
+def _undecodable(line: str, number: int, encoding: str) -> list[LineError]:
+    """One problem per column holding bytes the file's encoding cannot decode."""
+    expected = EXPECT_TEXT[encoding] + SAVE_AGAIN
+    fields = line.split("\t")
+    return [
+        InvalidValue(expected, line=number, column=letter, value=text.strip())
+        for letter, text in zip(COLUMNS, fields, strict=False)  # beyond E the column count is wrong anyway
+        if _UNDECODABLE.search(text)
+    ] or [MalformedLine(expected, line=number, value=line)]
 
 
 def _row(fields: list[str], line: int, errors: list[LineError]) -> Row | None:

@@ -1,0 +1,232 @@
+"""Reading: golden samples, each rule of each column, encodings, line ends, all errors at once."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from conftest import SAMPLES
+
+from regie_self_import import InvalidFile, InvalidValue, MalformedLine, Row, SelfImportError, content_hash, decode, read
+from regie_self_import.jsonio import rows_to_json
+
+GOOD = sorted(p.stem for p in SAMPLES.glob("*.tsv") if not p.stem.startswith("broken"))
+BROKEN = sorted(p.stem for p in SAMPLES.glob("broken*.tsv"))
+
+
+def line(*fields: str) -> bytes:
+    return "\t".join(fields).encode("utf-8") + b"\r\n"
+
+
+def problems(data: bytes) -> list[tuple[int | None, str | None]]:
+    with pytest.raises(InvalidFile) as caught:
+        read(data)
+    return [(e.line, e.column) for e in caught.value.errors]
+
+
+@pytest.mark.parametrize("name", GOOD)
+def test_good_samples_match_their_golden_json(name):
+    data = (SAMPLES / f"{name}.tsv").read_bytes()
+    golden = json.loads((SAMPLES / f"{name}.json").read_text(encoding="utf-8"))
+    assert rows_to_json(read(data)) == golden["rows"]
+    assert decode(data)[1] == golden["encoding"]
+    assert content_hash(data) == golden["sha256"]
+
+
+@pytest.mark.parametrize("name", BROKEN)
+def test_broken_samples_give_every_message_of_their_golden_text(name):
+    with pytest.raises(InvalidFile) as caught:
+        read((SAMPLES / f"{name}.tsv").read_bytes())
+    assert [str(e) for e in caught.value.errors] == (SAMPLES / f"{name}.txt").read_text(encoding="utf-8").splitlines()
+
+
+def test_a_line_gives_a_typed_row_with_its_line_number():
+    (row,) = read(b"\r\n" + line("0001234567", "20260105", "20260109", "+4", "3,45"))
+    assert row == Row("0001234567", date(2026, 1, 5), date(2026, 1, 9), 4, Decimal("3.45"))
+    assert row.line == 2
+    assert row.amount == Decimal("13.80")
+
+
+@pytest.mark.parametrize(
+    ("fields", "expected"),
+    [
+        (("0042", "20260105", "20260105", "4", "3,45"), ("0042", 4, Decimal("3.45"))),  # leading zeros kept
+        (("A B", "20260105", "20260105", "-2", "3.5"), ("A B", -2, Decimal("3.50"))),  # inner space kept
+        ((" 1 ", " 20260105", "20260105 ", " +0 ", " 3 "), ("1", 0, Decimal("3.00"))),  # spaces trimmed
+        (("1", "20260105", "20260105", "9999", "3,450"), ("1", 9999, Decimal("3.45"))),  # whole cents
+        (("1", "20260105", "20260105", "-9999", "0"), ("1", -9999, Decimal("0.00"))),
+        (("1", "20260105", "20260105", "0004", "999999,99"), ("1", 4, Decimal("999999.99"))),
+        (("1", "20260105", "20260105", "1", ""), ("1", 1, None)),
+        (("1", "20260105", "20260105", "1"), ("1", 1, None)),  # column E left out
+        (("1", "20260105", "20260105", "1", "2", " "), ("1", 1, Decimal("2.00"))),  # one trailing tab
+        (("ÉLÈVE", "20260105", "20260105", "1", "2"), ("ÉLÈVE", 1, Decimal("2.00"))),
+    ],
+)
+def test_valid_values(fields, expected):
+    (row,) = read(line(*fields))
+    assert (row.pupil_id, row.meals, row.unit_price) == expected
+
+
+@pytest.mark.parametrize(
+    ("fields", "columns"),
+    [
+        (("", "20260105", "20260105", "1", "2"), "A"),
+        (("12345678901", "20260105", "20260105", "1", "2"), "A"),
+        (("12\x0034", "20260105", "20260105", "1", "2"), "A"),
+        (("1\xa02", "20260105", "20260105", "1", "2"), "A"),
+        (("1", "2026015", "20260105", "1", "2"), "B"),
+        (("1", "2026-01-05", "20260105", "1", "2"), "B"),
+        (("1", "20260230", "20260305", "1", "2"), "B"),
+        (("1", "00000101", "20260105", "1", "2"), "B"),
+        (("1", "2026W011", "20260105", "1", "2"), "B"),  # ISO week date: not AAAAMMJJ
+        (("1", "\uff12\uff10\uff12\uff16\uff10\uff11\uff10\uff15", "20260105", "1", "2"), "B"),  # full-width digits
+        (("1", "20260105", "", "1", "2"), "C"),
+        (("1", "20260105", "20260104", "1", "2"), "C"),  # end before start
+        (("1", "20260105", "20260105", "", "2"), "D"),
+        (("1", "20260105", "20260105", "1.0", "2"), "D"),
+        (("1", "20260105", "20260105", "10000", "2"), "D"),
+        (("1", "20260105", "20260105", "+-1", "2"), "D"),
+        (("1", "20260105", "20260105", "1_0", "2"), "D"),
+        (("1", "20260105", "20260105", "1", "-2"), "E"),
+        (("1", "20260105", "20260105", "1", "+2"), "E"),
+        (("1", "20260105", "20260105", "1", "2,345"), "E"),
+        (("1", "20260105", "20260105", "1", "1 000,00"), "E"),
+        (("1", "20260105", "20260105", "1", "1.000,00"), "E"),
+        (("1", "20260105", "20260105", "1", "1e3"), "E"),
+        (("1", "20260105", "20260105", "1", "3,"), "E"),
+        (("1", "20260105", "20260105", "1", ",5"), "E"),
+        (("1", "20260105", "20260105", "1", "1000000"), "E"),
+        (("1", "20260105", "20260105", "1", "NaN"), "E"),
+        (("", "x", "y", "z", "-1"), "ABCDE"),  # every column of a line at once
+        (("1", "x", "20260104", "1", "2"), "B"),  # no order check without a start date
+    ],
+)
+def test_invalid_values_name_their_columns(fields, columns):
+    assert problems(line(*fields)) == [(1, c) for c in columns]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1\t20260105\t20260105",
+        "1\t20260105\t20260105\t1\t2\tcomment",
+        "1\t20260105\t20260105\t1\t2\t\t",
+        "1 20260105 20260105 1 2",
+        "1;20260105;20260105;1;2",
+    ],
+)
+def test_wrong_column_counts_are_line_problems(text):
+    with pytest.raises(InvalidFile) as caught:
+        read(text.encode())
+    (error,) = caught.value.errors
+    assert isinstance(error, MalformedLine)
+    assert (error.line, error.column, error.field) == (1, None, None)
+
+
+def test_every_error_of_the_file_comes_at_once_and_no_row():
+    data = line("1", "20260105", "20260105", "1", "2") + line("2", "x", "20260105", "1", "2") + b"a\tb\r\n"
+    data += line("", "20260105", "20260105", "y", "2")
+    assert problems(data) == [(2, "B"), (3, None), (4, "A"), (4, "D")]
+
+
+def test_error_message_names_line_column_value_and_expectation():
+    with pytest.raises(InvalidFile) as caught:
+        read(b"\n" * 11 + line("1", "20261332", "20261231", "1", "2"))
+    error = caught.value.errors[0]
+    assert isinstance(error, InvalidValue)
+    assert (error.line, error.column, error.field, error.value) == (12, "B", "start", "20261332")
+    assert str(error) == (
+        "Ligne 12, colonne B (date de début) : « 20261332 » reçu,"
+        " attendu : une date réelle au format AAAAMMJJ (ex. 20260105)."
+    )
+    assert str(caught.value).splitlines() == ["Fichier refusé, 1 erreur :", str(error)]
+
+
+def test_the_whole_family_is_value_error():
+    assert issubclass(InvalidFile, SelfImportError)
+    assert issubclass(InvalidValue, SelfImportError)
+    assert issubclass(SelfImportError, ValueError)
+
+
+def test_long_values_are_cut_in_messages():
+    with pytest.raises(InvalidFile) as caught:
+        read(b"x" * 100)
+    assert "« " + "x" * 39 + "… »" in str(caught.value)
+
+
+# Bytes and lines
+
+
+ROW = ("0001234567", "20260105", "20260109", "4", "3,45")
+
+
+@pytest.mark.parametrize("end", [b"\r\n", b"\n"])
+@pytest.mark.parametrize("tail", [b"", b"\r\n", b"\n\n\n", b"  \t \r\n"])
+def test_line_ends_and_trailing_blank_lines(end, tail):
+    data = ("\t".join(ROW).encode() + end) * 2 + tail
+    assert [r.line for r in read(data)] == [1, 2]
+
+
+def test_last_line_without_line_end():
+    assert len(read("\t".join(ROW).encode())) == 1
+
+
+def test_empty_file_has_no_rows():
+    assert read(b"") == []
+    assert read(b"\xef\xbb\xbf\r\n") == []
+
+
+def test_a_lone_carriage_return_is_refused():
+    data = "\t".join(ROW).encode() + b"\r" + "\t".join(ROW).encode() + b"\r\n"
+    with pytest.raises(InvalidFile) as caught:
+        read(data)
+    (error,) = caught.value.errors
+    assert isinstance(error, MalformedLine)
+    assert "retour chariot (CR, \\x0d) seul" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding", "text"),
+    [
+        (b"abc", "utf-8", "abc"),
+        ("é".encode(), "utf-8", "é"),
+        (b"\xef\xbb\xbf" + "é".encode(), "utf-8-sig", "é"),
+        ("é€".encode("cp1252"), "windows-1252", "é€"),
+        (b"\xef\xbb\xbf\xe9", "utf-8-sig", "\udce9"),  # the BOM says UTF-8: the bad byte stays a bad byte
+        (b"\x81\xe9", "windows-1252", "\udc81é"),  # undefined in Windows-1252
+    ],
+)
+def test_decode_chooses_one_encoding_for_the_whole_file(data, encoding, text):
+    assert decode(data) == (text, encoding)
+
+
+def test_undecodable_bytes_are_reported_where_they_stand():
+    data = b"1\t20260105\t20260105\t1\t2\r\n" + b"\x81\t20260105\t20260105\t1\t2\x8d\r\n"
+    with pytest.raises(InvalidFile) as caught:
+        read(data)
+    (a, e) = caught.value.errors
+    assert (a.line, a.column, e.column) == (2, "A", "E")
+    assert "\\x81" in str(a)  # the cp1252-undefined byte, not a silent replacement character
+
+
+def test_undecodable_bytes_beyond_column_e_are_a_line_problem():
+    data = b"\xef\xbb\xbf1\t20260105\t20260105\t1\t2\t\xe9\r\n"
+    with pytest.raises(InvalidFile) as caught:
+        read(data)
+    (error,) = caught.value.errors
+    assert isinstance(error, MalformedLine)
+    assert "marque d'ordre (BOM)" in str(error)
+
+
+def test_windows_1252_identifier_reads_back():
+    (row,) = read("Zoé\t20260105\t20260105\t1\t2\r\n".encode("cp1252"))
+    assert row.pupil_id == "Zoé"
+
+
+def test_content_hash_is_the_sha256_of_the_bytes():
+    data = "\t".join(ROW).encode()
+    assert content_hash(data) == hashlib.sha256(data).hexdigest()
+    assert content_hash(data + b"\r\n") != content_hash(data + b"\n")  # the bytes, not the rows
