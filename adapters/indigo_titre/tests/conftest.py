@@ -14,9 +14,9 @@ from hypothesis.configuration import set_hypothesis_home_dir
 from regie_indigo_titre import jsonio, schema
 from regie_indigo_titre.records import TitlesFile
 
-# No example database, and Hypothesis's own files in a temporary directory:
-# the tests write nothing outside temporary directories.
-settings.register_profile("regie", database=None, deadline=None)
+# No example database, Hypothesis's own files in a temporary directory (the tests
+# write nothing outside temporary directories), and the same examples on every run.
+settings.register_profile("regie", database=None, deadline=None, derandomize=True)
 settings.load_profile("regie")
 HYPOTHESIS_HOME = tempfile.mkdtemp(prefix="regie-indigo-titre-hypothesis-")
 set_hypothesis_home_dir(HYPOTHESIS_HOME)

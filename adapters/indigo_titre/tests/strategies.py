@@ -22,8 +22,13 @@ def text(max_size: int) -> st.SearchStrategy[str]:
     )
 
 
+def _not_zeros(value: str) -> bool:
+    """The schema refuses codes made only of zeros."""
+    return set(value) != {"0"}
+
+
 def digits(min_size: int, max_size: int) -> st.SearchStrategy[str]:
-    return st.text("0123456789", min_size=min_size, max_size=max_size).filter(lambda s: set(s) != {"0"})
+    return st.text("0123456789", min_size=min_size, max_size=max_size).filter(_not_zeros)
 
 
 amounts = st.decimals(min_value=Decimal("0.01"), max_value=Decimal("99999.99"), places=2)
@@ -70,7 +75,7 @@ organisations = st.builds(
 
 lines = st.builds(
     Line,
-    product_code=st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=4).filter(lambda s: set(s) != {"0"}),
+    product_code=st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", min_size=1, max_size=4).filter(_not_zeros),
     nature=digits(1, 12),
     amount=amounts,
     object=st.none() | text(160),
@@ -86,7 +91,7 @@ def titles_files(draw: st.DrawFn, max_titles: int = 4) -> TitlesFile:
             object=draw(text(160)),
             debtor=draw(people | organisations),
             lines=tuple(draw(st.lists(lines, min_size=1, max_size=3))),
-            invoice_number=draw(st.none() | st.from_regex(r"[A-Z0-9][A-Z0-9/_+-]{0,19}", fullmatch=True)),
+            invoice_number=draw(st.none() | st.from_regex(r"[A-Z0-9][A-Z0-9/_+-]{0,19}", fullmatch=True).filter(_not_zeros)),
         )
         for number in numbers
     )
