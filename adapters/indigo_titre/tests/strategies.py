@@ -91,7 +91,9 @@ def titles_files(draw: st.DrawFn, max_titles: int = 4) -> TitlesFile:
             object=draw(text(160)),
             debtor=draw(people | organisations),
             lines=tuple(draw(st.lists(lines, min_size=1, max_size=3))),
-            invoice_number=draw(st.none() | st.from_regex(r"[A-Z0-9][A-Z0-9/_+-]{0,19}", fullmatch=True).filter(_not_zeros)),
+            invoice_number=draw(
+                st.none() | st.from_regex(r"[A-Z0-9][A-Z0-9/_+-]{0,19}", fullmatch=True).filter(_not_zeros)
+            ),
         )
         for number in numbers
     )

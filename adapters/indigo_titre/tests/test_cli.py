@@ -66,7 +66,11 @@ def test_build_cut_on_request(tmp_path: Path, capsys) -> None:
 @pytest.mark.parametrize(
     ("path", "value", "words"),
     [
-        ("bordereau.titles.0.lines.0.amount", "-1.00", "titre 412, champ MtHT : le montant doit être strictement positif"),
+        (
+            "bordereau.titles.0.lines.0.amount",
+            "-1.00",
+            "titre 412, champ MtHT : le montant doit être strictement positif",
+        ),
         ("bordereau.titles.1.debtor.address.postcode", "6125", "titre 413, champ CP : code postal sur 5 chiffres"),
         ("bordereau.titles.1.debtor.last_name", "N" * 39, "titre 413, champ Nom : texte trop long"),
     ],

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from conftest import SAMPLES
 from edit import edited
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from strategies import titles_files
 
 from regie_indigo_titre import TitreError, check, read, write
@@ -54,7 +54,9 @@ def test_mutated_good_file(data: st.DataObject) -> None:
     _raises_only_titre_error(bytes(blob))
 
 
-_VALUES = st.sampled_from(["", "0", "-1", "1e5", "99999999999999999999", "2026-13-01", "nc", ".", "é", "\u00a0", "NaN", "12.345"])
+_VALUES = st.sampled_from(
+    ["", "0", "-1", "1e5", "99999999999999999999", "2026-13-01", "nc", ".", "é", "\u00a0", "NaN", "12.345"]
+)
 
 
 @settings(max_examples=150)

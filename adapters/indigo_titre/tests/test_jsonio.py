@@ -32,7 +32,12 @@ def test_json_numbers_are_read_as_decimals() -> None:
 @pytest.mark.parametrize(
     ("path", "value", "field", "words"),
     [
-        ("bordereau.titles.1.debtor.address.postal_code", "61000", "bordereau.titles[1].debtor.address.postal_code", "clé inconnue"),
+        (
+            "bordereau.titles.1.debtor.address.postal_code",
+            "61000",
+            "bordereau.titles[1].debtor.address.postal_code",
+            "clé inconnue",
+        ),
         ("bordereau.titles.1.lines.0.amount", "96,00", "bordereau.titles[1].lines[0].amount", "montant"),
         ("bordereau.titles.1.lines.0.amount", True, "bordereau.titles[1].lines[0].amount", "montant"),
         ("bordereau.number", "31", "bordereau.number", "entier"),

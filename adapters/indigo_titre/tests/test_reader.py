@@ -54,9 +54,9 @@ def _good() -> str:
 @pytest.mark.parametrize(
     ("old", "new", "field"),
     [
-        ('<Bordereau>', '<Bordereau/><Bordereau>', "Bordereau"),
+        ("<Bordereau>", "<Bordereau/><Bordereau>", "Bordereau"),
         ('<CodRes V="0"/>', '<CodRes V="2"/>', "CodRes"),
-        ('<Nom V="MARTIN"/>', '<Nom/>', "Nom"),
+        ('<Nom V="MARTIN"/>', "<Nom/>", "Nom"),
         ('<DteBordEm V="2026-02-05"/>', '<DteBordEm V="2026-02-30"/>', "DteBordEm"),
         ('<IdBord V="31"/>', '<IdBord V="3 1"/>', "IdBord"),
         ("<EnTetePES>", "<EnTetePESX>", "EnTetePES"),
@@ -78,7 +78,7 @@ def test_line_without_debtor_is_refused() -> None:
 
 def test_title_without_line_is_refused() -> None:
     text = _good()
-    piece = text.index("<Piece>", text.index("<IdPce V=\"413\"/>") - 200)
+    piece = text.index("<Piece>", text.index('<IdPce V="413"/>') - 200)
     start = text.index("<LigneDePiece>", piece)
     end = text.index("</LigneDePiece>", start) + len("</LigneDePiece>")
     with pytest.raises(MalformedFile, match="sans ligne"):
@@ -86,10 +86,14 @@ def test_title_without_line_is_refused() -> None:
 
 
 def test_doctype_and_entities_are_refused() -> None:
-    doc = _good().replace(
-        '<?xml version="1.0" encoding="UTF-8"?>',
-        '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE n:PES_Aller [<!ENTITY x "EXPANDED">]>',
-    ).replace('<Nom V="MARTIN"/>', '<Nom V="&x;"/>')
+    doc = (
+        _good()
+        .replace(
+            '<?xml version="1.0" encoding="UTF-8"?>',
+            '<?xml version="1.0" encoding="UTF-8"?><!DOCTYPE n:PES_Aller [<!ENTITY x "EXPANDED">]>',
+        )
+        .replace('<Nom V="MARTIN"/>', '<Nom V="&x;"/>')
+    )
     with pytest.raises(MalformedFile, match="DOCTYPE"):
         read(doc.encode("utf-8"))
 

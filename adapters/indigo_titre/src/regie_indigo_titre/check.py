@@ -38,7 +38,11 @@ def check(
     expect_count: int | None = None,
     expect_total: Decimal | None = None,
 ) -> Report:
-    """Check a file; raises :class:`~regie_indigo_titre.errors.TitreError` only if it cannot be read or validated at all."""
+    """Check a file and report every problem.
+
+    Raises :class:`~regie_indigo_titre.errors.TitreError` only when the file cannot
+    be read at all or the schema cannot be loaded.
+    """
     document = read_document(data)
     bordereau = document.titles.bordereau
     count, total = len(bordereau.titles), bordereau.total
@@ -47,9 +51,13 @@ def check(
     if document.declared_count != count:
         found.append(f"NbrPce annonce {document.declared_count} titre(s), le fichier en contient {count}")
     if document.declared_total != total:
-        found.append(f"MtBordHt annonce {document.declared_total}, la somme des lignes vaut {rules.format_amount(total)}")
+        found.append(
+            f"MtBordHt annonce {document.declared_total}, la somme des lignes vaut {rules.format_amount(total)}"
+        )
     if expect_count is not None and expect_count != count:
         found.append(f"nombre de titres différent de la liste : {count} dans le fichier, {expect_count} attendus")
     if expect_total is not None and expect_total != total:
-        found.append(f"total différent de la liste : {rules.format_amount(total)} dans le fichier, {expect_total} attendus")
+        found.append(
+            f"total différent de la liste : {rules.format_amount(total)} dans le fichier, {expect_total} attendus"
+        )
     return Report(titles=document.titles, count=count, total=total, problems=tuple(found))

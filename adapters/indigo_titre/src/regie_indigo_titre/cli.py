@@ -110,7 +110,9 @@ def _parser() -> argparse.ArgumentParser:
     build.add_argument("input", help="fichier JSON des titres")
     build.add_argument("--out", required=True, help="fichier PES à écrire")
     build.add_argument("--encoding", default=rules.ENCODINGS[0], help="ISO-8859-1 (défaut) ou UTF-8")
-    build.add_argument("--cut", action="store_true", help="couper les noms, adresses et objets trop longs au lieu de refuser")
+    build.add_argument(
+        "--cut", action="store_true", help="couper les noms, adresses et objets trop longs au lieu de refuser"
+    )
     build.add_argument("--schemas", help=schemas_help)
     build.set_defaults(run=_build)
 

@@ -90,7 +90,7 @@ def _convert(hint: Any, value: object, path: str) -> Any:
         if not isinstance(value, list):
             raise InvalidValue("liste JSON attendue", field=path, value=value)
         return tuple(_convert(args[0], item, f"{path}[{i}]") for i, item in enumerate(value))
-    if dataclasses.is_dataclass(hint):
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return from_dict(hint, value, path)
     if hint is Decimal:
         return _decimal(value, path)
@@ -111,7 +111,7 @@ def _decimal(value: object, path: str) -> Decimal:
         return Decimal(value)
     if isinstance(value, str) and _DECIMAL.fullmatch(value):
         return Decimal(value)
-    raise InvalidValue("montant attendu, en texte avec un point décimal (ex. \"42.50\")", field=path, value=value)
+    raise InvalidValue('montant attendu, en texte avec un point décimal (ex. "42.50")', field=path, value=value)
 
 
 def _date(value: object, path: str) -> date:

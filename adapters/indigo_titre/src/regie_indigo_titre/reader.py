@@ -57,14 +57,25 @@ def read_document(data: bytes) -> Document:
     if root is not None and root.getroottree().docinfo.doctype:
         raise MalformedFile("déclaration DOCTYPE interdite dans un flux PES", line=1)
     if root is None or root.tag != f"{{{NAMESPACE}}}PES_Aller":
-        raise MalformedFile("ce fichier n'est pas un flux PES_Aller (racine inattendue)", value=str(getattr(root, "tag", "")))
+        raise MalformedFile(
+            "ce fichier n'est pas un flux PES_Aller (racine inattendue)", value=str(getattr(root, "tag", ""))
+        )
     bordereaux = root.findall("PES_RecetteAller/Bordereau")
     if len(bordereaux) != 1:
-        raise MalformedFile("un fichier de titres doit contenir exactement un bordereau de recettes", field="Bordereau", value=len(bordereaux))
+        raise MalformedFile(
+            "un fichier de titres doit contenir exactement un bordereau de recettes",
+            field="Bordereau",
+            value=len(bordereaux),
+        )
     element = bordereaux[0]
     bloc = _child(element, "BlocBordereau")
     if _value(bloc, "TypBord") != BORDEREAU_TYPE:
-        raise MalformedFile("bordereau d'un autre type que 01 (titres ordinaires) : un rôle ORMC se lit avec regie-ormc", field="TypBord", value=_value(bloc, "TypBord"), line=bloc.sourceline)
+        raise MalformedFile(
+            "bordereau d'un autre type que 01 (titres ordinaires) : un rôle ORMC se lit avec regie-ormc",
+            field="TypBord",
+            value=_value(bloc, "TypBord"),
+            line=bloc.sourceline,
+        )
     bordereau = Bordereau(
         fiscal_year=_convert(bloc, "Exer", int, _INTEGER),
         number=_convert(bloc, "IdBord", int, _INTEGER),
@@ -100,13 +111,23 @@ def _title(piece: etree._Element) -> Title:
     number = _convert(bloc, "IdPce", int, _INTEGER)
     try:
         if _value(bloc, "TypPce") != PIECE_TYPE:
-            raise MalformedFile("pièce d'un autre type que 01 (titre ordinaire)", field="TypPce", value=_value(bloc, "TypPce"), line=bloc.sourceline)
+            raise MalformedFile(
+                "pièce d'un autre type que 01 (titre ordinaire)",
+                field="TypPce",
+                value=_value(bloc, "TypPce"),
+                line=bloc.sourceline,
+            )
         lines = piece.findall("LigneDePiece")
         if not lines:
             raise MalformedFile("titre sans ligne", field="LigneDePiece", line=piece.sourceline)
         debtors = [_debtor(line) for line in lines]
         if any(debtor != debtors[0] for debtor in debtors):
-            raise MalformedFile("les lignes d'un même titre désignent des débiteurs différents : un titre individuel n'a qu'un débiteur", field="Tiers", line=piece.sourceline)
+            raise MalformedFile(
+                "les lignes d'un même titre désignent des débiteurs différents : "
+                "un titre individuel n'a qu'un débiteur",
+                field="Tiers",
+                line=piece.sourceline,
+            )
         return Title(
             number=number,
             object=_value(bloc, "ObjPce"),
@@ -134,7 +155,12 @@ def _line(element: etree._Element) -> Line:
 def _debtor(element: etree._Element) -> Debtor:
     tiers = element.findall("Tiers")
     if len(tiers) != 1:
-        raise MalformedFile("chaque ligne d'un titre individuel porte exactement un débiteur", field="Tiers", value=len(tiers), line=element.sourceline)
+        raise MalformedFile(
+            "chaque ligne d'un titre individuel porte exactement un débiteur",
+            field="Tiers",
+            value=len(tiers),
+            line=element.sourceline,
+        )
     info = _child(tiers[0], "InfoTiers")
     return Debtor(
         last_name=_value(info, "Nom"),
@@ -152,7 +178,9 @@ def _debtor(element: etree._Element) -> Debtor:
 def _address(element: etree._Element) -> Address:
     resident = _value(element, "CodRes")
     if resident not in {"0", "1"}:
-        raise MalformedFile("CodRes vaut 0 (résident) ou 1 (non-résident)", field="CodRes", value=resident, line=element.sourceline)
+        raise MalformedFile(
+            "CodRes vaut 0 (résident) ou 1 (non-résident)", field="CodRes", value=resident, line=element.sourceline
+        )
     return Address(
         street=_value(element, "Adr2"),
         postcode=_value(element, "CP"),

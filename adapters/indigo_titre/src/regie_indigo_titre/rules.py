@@ -27,9 +27,7 @@ from .records import Address, Bordereau, Debtor, Header, Line, Title, TitlesFile
 ENCODINGS = ("ISO-8859-1", "UTF-8")
 
 # Code lists of the v5.17 schema (the DGFiP grids of allowed pairs are not public).
-CATEGORIES = frozenset(
-    "01 20 21 22 23 24 25 26 27 28 29 50 60 61 62 63 64 65 70 71 72 73 74".split()
-)
+CATEGORIES = frozenset("01 20 21 22 23 24 25 26 27 28 29 50 60 61 62 63 64 65 70 71 72 73 74".split())
 LEGAL_NATURES = frozenset(f"{n:02d}" for n in range(1, 12))
 DEBTOR_TYPES = frozenset("01 02 03 04 05 06 07 10 11 12 13 14 15 20 21 22 23 24 25 26 30".split())
 PIECE_NATURES = frozenset("01 02 03 04 05 06 07 08 09 10 11 12 18".split())
@@ -146,7 +144,9 @@ class _Walk:
         return TitlesFile(header=self.header(titles.header), bordereau=self.bordereau(titles.bordereau))
 
     def header(self, header: Header) -> Header:
-        self.pattern(header.accounting_office, "IdPost", _ACCOUNTING_OFFICE, "codique du poste comptable (6 ou 7 chiffres)")
+        self.pattern(
+            header.accounting_office, "IdPost", _ACCOUNTING_OFFICE, "codique du poste comptable (6 ou 7 chiffres)"
+        )
         try:
             stdnum_siret.validate(header.siret)
             if stdnum_siret.compact(header.siret) != header.siret:
@@ -188,7 +188,12 @@ class _Walk:
         self.number(title.number, "IdPce", 8)
         self.code(title.piece_nature, "NatPce", PIECE_NATURES)
         if title.invoice_number is not None:
-            self.pattern(title.invoice_number, "NumeroFacture", _INVOICE_NUMBER, "20 caractères au plus : lettres sans accent, chiffres, espace, - / _ +")
+            self.pattern(
+                title.invoice_number,
+                "NumeroFacture",
+                _INVOICE_NUMBER,
+                "20 caractères au plus : lettres sans accent, chiffres, espace, - / _ +",
+            )
         if not title.lines:
             self.fail("le titre n'a aucune ligne", "LigneDePiece", 0)
         elif len(title.lines) >= 10**6:
@@ -216,7 +221,9 @@ class _Walk:
             if debtor.first_name is None:
                 self.fail("prénom obligatoire pour une personne physique (catégorie 01)", "Prenom", None)
         if debtor.civility is not None and debtor.civility.strip().upper() in REFUSED_CIVILITIES:
-            self.fail("« Mademoiselle » n'existe plus : la DGFiP rejette le titre (utilisez MME)", "Civilite", debtor.civility)
+            self.fail(
+                "« Mademoiselle » n'existe plus : la DGFiP rejette le titre (utilisez MME)", "Civilite", debtor.civility
+            )
         return dataclasses.replace(
             debtor,
             last_name=self.text(debtor.last_name, "Nom", 38),
@@ -235,9 +242,21 @@ class _Walk:
                 self.fail("un débiteur résident n'a pas de code pays (ou 100, France)", "CodPays", address.country_code)
         else:
             if address.postcode != "99999":
-                self.fail("débiteur à l'étranger : code postal 99999, le code étranger va dans la ville", "CP", address.postcode)
-            if address.country_code is None or not re.fullmatch(r"[0-9]{3}", address.country_code) or address.country_code in {"000", "100"}:
-                self.fail("débiteur à l'étranger : code pays INSEE sur 3 chiffres obligatoire", "CodPays", address.country_code)
+                self.fail(
+                    "débiteur à l'étranger : code postal 99999, le code étranger va dans la ville",
+                    "CP",
+                    address.postcode,
+                )
+            if (
+                address.country_code is None
+                or not re.fullmatch(r"[0-9]{3}", address.country_code)
+                or address.country_code in {"000", "100"}
+            ):
+                self.fail(
+                    "débiteur à l'étranger : code pays INSEE sur 3 chiffres obligatoire",
+                    "CodPays",
+                    address.country_code,
+                )
         return dataclasses.replace(
             address,
             street=self.text(address.street, "Adr2", 38),
@@ -245,4 +264,3 @@ class _Walk:
             extra=self.optional_text(address.extra, "Adr1", 38),
             locality=self.optional_text(address.locality, "Adr3", 38),
         )
-
