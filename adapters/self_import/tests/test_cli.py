@@ -69,6 +69,7 @@ def test_standard_input(capsysbinary, monkeypatch):
         (b"{", "Ligne 1 : attendu : un texte JSON valide (Expecting property name"),
         (b"\xff\xfe\x00", "Attendu : un texte JSON valide en UTF-8."),
         (b"[" * 100_000, "Attendu : un texte JSON valide en UTF-8."),
+        (b'{"rows": [{"meals": 1' + b"0" * 5000 + b"}]}", "Attendu : un texte JSON valide en UTF-8."),
         (b"[]", "Attendu : un objet JSON dont la clé « rows » est la liste des lignes."),
         (b'{"rows": {}}', "Attendu : un objet JSON dont la clé « rows » est la liste des lignes."),
         (b'{"rows": [3]}', "Ligne 1 : « 3 » reçu, attendu : un objet JSON avec les clés"),

@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 from strategies import rows
 
 from regie_self_import import InvalidFile, LineError, Row, decode, read, write
+from regie_self_import.jsonio import rows_from_json
 
 NASTY = [
     b"\t",
@@ -39,7 +40,7 @@ NASTY = [
 
 @st.composite
 def mutated(draw: st.DrawFn) -> bytes:
-    data = bytearray(write(draw(st.lists(rows(), min_size=1, max_size=5).filter(ascii_ids))))
+    data = bytearray(write(draw(st.lists(rows(), min_size=1, max_size=5))))
     for _ in range(draw(st.integers(1, 6))):
         at = draw(st.integers(0, len(data)))
         action = draw(st.sampled_from(["insert", "delete", "replace"]))
@@ -51,10 +52,6 @@ def mutated(draw: st.DrawFn) -> bytes:
         else:
             data[at : at + len(piece)] = piece
     return bytes(data)
-
-
-def ascii_ids(given_rows: list[Row]) -> bool:
-    return all(r.pupil_id.isascii() for r in given_rows)
 
 
 def check_read(data: bytes) -> None:
@@ -90,3 +87,26 @@ def test_junk_raises_only_the_documented_error(data):
 @given(st.text(max_size=200).map(lambda s: s.encode("utf-8", "surrogatepass")))
 def test_junk_text_raises_only_the_documented_error(data):
     check_read(data)
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.decimals() | st.text(max_size=12),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=10), children, max_size=4),
+    max_leaves=12,
+)
+ROW_KEYS = st.sampled_from(["pupil_id", "start", "end", "meals", "unit_price", "line"])
+ROW_VALUES = (
+    st.sampled_from(["2026-01-05", "20260105", "0001234567", "3.45", "3,456", "", -1, 0, 4, 10**6]) | JSON_VALUES
+)
+
+
+@settings(max_examples=300)
+@given(st.lists(st.dictionaries(ROW_KEYS, ROW_VALUES, min_size=3) | JSON_VALUES, max_size=4))
+def test_any_json_rows_give_rows_or_the_documented_error(items):
+    try:
+        rows = rows_from_json({"rows": items})
+    except InvalidFile as e:
+        assert e.errors
+        assert all(isinstance(error, LineError) for error in e.errors)
+    else:
+        assert len(rows) == len(items)

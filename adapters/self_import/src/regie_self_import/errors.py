@@ -50,7 +50,7 @@ class InvalidValue(LineError):
 
 
 class MalformedLine(LineError):
-    """A line cannot be cut into the five columns (wrong count, stray carriage return)."""
+    """A line is not five columns (wrong count, lone carriage return), or a JSON row is not a row object."""
 
 
 class InvalidFile(SelfImportError):

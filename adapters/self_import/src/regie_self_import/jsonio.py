@@ -51,7 +51,7 @@ def loads(data: bytes) -> Any:
         return json.loads(data, parse_float=Decimal)
     except json.JSONDecodeError as e:
         raise InvalidFile([MalformedLine(f"{EXPECT_JSON} ({e.msg}, colonne {e.colno})", line=e.lineno)]) from e
-    except (UnicodeDecodeError, RecursionError) as e:
+    except (ValueError, RecursionError) as e:  # not UTF-8, an integer of 4,300+ digits, nesting too deep
         raise InvalidFile([MalformedLine(f"{EXPECT_JSON} en UTF-8")]) from e
 
 

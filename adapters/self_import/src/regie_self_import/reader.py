@@ -43,7 +43,7 @@ EXPECT_LINE_END = (
     "des fins de ligne Windows (CR LF) ou Unix (LF), pas de retour chariot (CR, \\x0d) seul ;"
     " enregistrer le fichier à nouveau en « Texte (séparateur : tabulation) »"
 )
-EXPECT_TEXT = {
+EXPECT_TEXT = {  # strict UTF-8 never leaves undecodable bytes: only these two readings can
     "utf-8-sig": "du texte UTF-8, comme l'annonce la marque d'ordre (BOM) au début du fichier",
     "windows-1252": "du texte Windows-1252 (ou UTF-8)",
 }
