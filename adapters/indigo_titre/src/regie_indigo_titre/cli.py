@@ -74,7 +74,7 @@ def _check(args: argparse.Namespace) -> int:
 
 def _replace(path: Path, data: bytes) -> None:
     """Write through a temporary file then rename: the target is never left half-written."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent or Path("."), prefix=f".{path.name}.", suffix=".tmp")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(data)

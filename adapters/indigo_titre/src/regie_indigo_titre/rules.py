@@ -17,7 +17,6 @@ import dataclasses
 import re
 from decimal import Decimal
 
-from stdnum.exceptions import ValidationError
 from stdnum.fr import siret as stdnum_siret
 
 from .errors import InvalidValue, TextTooLong
@@ -147,11 +146,8 @@ class _Walk:
         self.pattern(
             header.accounting_office, "IdPost", _ACCOUNTING_OFFICE, "codique du poste comptable (6 ou 7 chiffres)"
         )
-        try:
-            stdnum_siret.validate(header.siret)
-            if stdnum_siret.compact(header.siret) != header.siret:
-                raise ValidationError()
-        except (ValidationError, TypeError):
+        siret = header.siret
+        if not (isinstance(siret, str) and re.fullmatch(r"[0-9]{14}", siret) and stdnum_siret.is_valid(siret)):
             self.fail("SIRET du budget invalide (14 chiffres sans espace, clé de Luhn)", "IdColl", header.siret)
         self.pattern(header.collectivity_code, "CodCol", re.compile(r"[0-9]{3}"), "code collectivité sur 3 chiffres")
         self.pattern(header.budget_code, "CodBud", _BUDGET_CODE, "code budget sur 2 caractères (ex. 00)", zeros=True)
@@ -163,9 +159,9 @@ class _Walk:
         )
 
     def bordereau(self, bordereau: Bordereau) -> Bordereau:
-        self.number(bordereau.fiscal_year, "Exer", 4)
-        if isinstance(bordereau.fiscal_year, int) and bordereau.fiscal_year < 1000:
-            self.fail("exercice sur 4 chiffres attendu", "Exer", bordereau.fiscal_year)
+        year = bordereau.fiscal_year
+        if isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 9999:
+            self.fail("exercice sur 4 chiffres attendu", "Exer", year)
         self.number(bordereau.number, "IdBord", 7)
         if not bordereau.titles:
             self.fail("le bordereau ne contient aucun titre", "NbrPce", 0)
