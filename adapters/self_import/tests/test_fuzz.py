@@ -7,40 +7,23 @@ encoding cannot decode, a byte order mark, a lone carriage return.
 
 from __future__ import annotations
 
-from hypothesis import given, settings
+from hypothesis import given, reject, settings
 from hypothesis import strategies as st
 from strategies import rows
 
 from regie_self_import import InvalidFile, LineError, Row, decode, read, write
 from regie_self_import.jsonio import rows_from_json
 
-NASTY = [
-    b"\t",
-    b"\r",
-    b"\n",
-    b"\r\n",
-    b" ",
-    b"+",
-    b"-",
-    b",",
-    b".",
-    b"0",
-    b"9",
-    b"\xef\xbb\xbf",
-    b"\x81",
-    b"\xe9",
-    b"\xc3",
-    b"\x00",
-    b"\xa0",
-    b"e",
-    b"99999",
-    b"\xd9\xa3",
-]  # \xd9\xa3 is an Arabic-Indic digit in UTF-8
+NASTY = [b"\t", b"\r", b"\n", b"\r\n", b" ", b"+", b"-", b",", b".", b"0", b"9", b"e", b"99999", b"\x00", b"\xa0"]
+NASTY += [b"\xef\xbb\xbf", b"\x81", b"\xe9", b"\xc3", b"\xd9\xa3"]  # BOM, undefined in cp1252, é, UTF-8 lead, Arabic 3
 
 
 @st.composite
 def mutated(draw: st.DrawFn) -> bytes:
-    data = bytearray(write(draw(st.lists(rows(), min_size=1, max_size=5))))
+    try:
+        data = bytearray(write(draw(st.lists(rows(), min_size=1, max_size=5))))
+    except InvalidFile:  # the rare identifiers that would read back as UTF-8 (see test_writer)
+        reject()
     for _ in range(draw(st.integers(1, 6))):
         at = draw(st.integers(0, len(data)))
         action = draw(st.sampled_from(["insert", "delete", "replace"]))

@@ -13,9 +13,6 @@ COLUMNS: dict[str, tuple[str, str]] = {
     "E": ("unit_price", "prix unitaire"),
 }
 
-#: ``Row`` attribute -> column letter.
-LETTERS: dict[str, str] = {name: letter for letter, (name, _) in COLUMNS.items()}
-
 
 def compact(day: date) -> str:
     """A date as the file writes it, ``AAAAMMJJ`` (zero-padded for years before 1000, unlike ``%Y``)."""
