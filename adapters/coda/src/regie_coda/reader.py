@@ -1,0 +1,380 @@
+"""Read CODA bytes into :class:`~regie_coda.records.Statement` values, all or nothing.
+
+The file is decoded (UTF-8 when it is valid UTF-8, else windows-1252, else
+latin-1: what Belgian banks send), split on LF with an optional CR, and read
+record by record with the layouts of :mod:`regie_coda.layouts`. Every
+statement is then checked against its trailer and its balances; any failure
+raises a :class:`~regie_coda.errors.CodaError` and no statement is returned.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import layouts as L
+from .errors import (
+    ControlError,
+    EncodingError,
+    FieldError,
+    RecordLengthError,
+    RecordTypeError,
+    StructureError,
+    VersionError,
+)
+from .records import FreeCommunication, Information, Movement, Statement, TransactionCode
+from .rules import check_balance, check_trailer
+
+SUPPORTED_VERSIONS = (1, 2)
+
+_DETECT = re.compile(r"0{5}\d{9}05[ D] {7}")
+
+
+def looks_like_coda(data: bytes) -> bool:
+    """True when the first record looks like a CODA header (cheap, for sorting uploads)."""
+    return _DETECT.match(data[:24].decode("latin-1")) is not None
+
+
+def decode(data: bytes, encoding: str | None = None) -> str:
+    """Decode with ``encoding``, or guess: UTF-8 (with or without BOM), windows-1252, latin-1."""
+    if encoding is not None:
+        try:
+            return data.decode(encoding)
+        except (UnicodeDecodeError, LookupError) as e:
+            raise EncodingError(f"le fichier n'est pas lisible en {encoding}") from e
+    for guess in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(guess)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def read(data: bytes | str, *, encoding: str | None = None) -> list[Statement]:
+    """Every statement of a CODA file, checked; raises :class:`CodaError` on any fault."""
+    text = data if isinstance(data, str) else decode(data, encoding)
+    lines = text.split("\n")
+    while lines and not lines[-1].strip("\r"):
+        lines.pop()
+    if not lines:
+        raise StructureError("le fichier est vide")
+    return _Reader().run(lines)
+
+
+@dataclass
+class _Pending:
+    """Records of one movement (2.1, 2.2, 2.3) and its information records, before freezing."""
+
+    line: int
+    records: dict[str, dict[str, Any]]
+    last: str
+    information: list[dict[str, dict[str, Any]]] = field(default_factory=list)
+
+
+class _Reader:
+    def __init__(self) -> None:
+        self.statements: list[Statement] = []
+        self.state = "start"
+        self.index = 0
+
+    def run(self, lines: list[str]) -> list[Statement]:
+        for number, line in enumerate(lines, 1):
+            if line.endswith("\r"):
+                line = line[:-1]
+            if len(line) != L.RECORD:
+                raise RecordLengthError(
+                    f"un enregistrement CODA fait 128 caractères, celui-ci en fait {len(line)}",
+                    line=number,
+                )
+            self.step(line, number)
+        if self.state != "start":
+            raise StructureError(
+                "le fichier se termine sans enregistrement 9 (fichier tronqué ?)",
+                line=len(lines),
+                statement=self.index,
+            )
+        return self.statements
+
+    def step(self, line: str, number: int) -> None:
+        kind = line[0]
+        state = self.state
+        if kind == "2" or kind == "3":
+            if state != "body":
+                self.misplaced(line, number)
+            sub = line[:2]
+            if sub == "21":
+                self.close_movement()
+                self.pending = _Pending(number, {"21": L.MOVEMENT.parse(line, number)}, "21")
+            elif sub in ("22", "23"):
+                self.continuation(line, number, sub)
+            elif sub == "31":
+                self.information(line, number)
+            elif sub in ("32", "33"):
+                self.information_continued(line, number, sub)
+            else:
+                raise RecordTypeError(f"type d'enregistrement « {sub} » inconnu", line=number)
+            self.records += 1
+        elif kind == "0":
+            if state != "start":
+                self.misplaced(line, number)
+            self.open(line, number)
+        elif kind == "1":
+            if state != "header":
+                self.misplaced(line, number)
+            self.old = L.OLD_BALANCE.parse(line, number)
+            self.records += 1
+            self.state = "body"
+        elif kind == "4":
+            if state not in ("body", "closed"):
+                self.misplaced(line, number)
+            self.free.append(L.FREE.parse(line, number))
+        elif kind == "8":
+            if state != "body":
+                self.misplaced(line, number)
+            self.close_movement()
+            self.new = L.NEW_BALANCE.parse(line, number)
+            self.new_line = number
+            self.records += 1
+            self.state = "closed"
+        elif kind == "9":
+            if state not in ("body", "closed"):
+                self.misplaced(line, number)
+            self.close_movement()
+            self.finish(L.TRAILER.parse(line, number), number)
+        else:
+            raise RecordTypeError(f"type d'enregistrement « {kind} » inconnu", line=number)
+
+    def misplaced(self, line: str, number: int) -> None:
+        expected = {
+            "start": "un enregistrement 0 (début d'extrait)",
+            "header": "un enregistrement 1 (ancien solde)",
+            "body": "un mouvement (2, 3), une communication (4), le nouveau solde (8) ou la fin (9)",
+            "closed": "une communication (4) ou la fin d'extrait (9)",
+        }[self.state]
+        raise StructureError(
+            f"enregistrement « {line[:2].rstrip()} » inattendu ici : {expected} était attendu",
+            line=number,
+            statement=self.index or None,
+        )
+
+    def open(self, line: str, number: int) -> None:
+        header = L.HEADER.parse(line, number)
+        if header["version"] not in SUPPORTED_VERSIONS:
+            raise VersionError(
+                f"version CODA {header['version']} non prise en charge (versions 1 et 2 seulement)",
+                line=number,
+                field="version",
+                value=str(header["version"]),
+            )
+        self.index += 1
+        self.header = header
+        self.header_line = number
+        self.old: dict[str, Any] = {}
+        self.new: dict[str, Any] | None = None
+        self.new_line = number
+        self.movements: list[Movement] = []
+        self.free: list[dict[str, Any]] = []
+        self.records = 0
+        self.pending: _Pending | None = None
+        self.state = "header"
+
+    def owner(self, line: str, number: int, sub: str) -> _Pending:
+        """The movement a 2.2–3.3 record belongs to: it must share its sequence number."""
+        pending = self.pending
+        sequence = L.MOVEMENT_2.fields[0]
+        if pending is None:
+            raise StructureError(
+                f"enregistrement {sub} sans mouvement 2.1 avant lui",
+                line=number,
+                statement=self.index,
+            )
+        raw = line[2:6]
+        if raw != f"{pending.records['21']['sequence']:04d}":
+            raise StructureError(
+                f"le numéro de séquence de l'enregistrement {sub} diffère de celui du mouvement"
+                f" de la ligne {pending.line}",
+                line=number,
+                field=sequence.label,
+                value=raw,
+                statement=self.index,
+            )
+        return pending
+
+    def continuation(self, line: str, number: int, sub: str) -> None:
+        pending = self.owner(line, number, sub)
+        allowed = ("21",) if sub == "22" else ("21", "22")
+        if pending.last not in allowed or pending.information:
+            raise StructureError(
+                f"enregistrement {sub} hors de l'ordre 2.1, 2.2, 2.3", line=number, statement=self.index
+            )
+        layout = L.MOVEMENT_2 if sub == "22" else self.movement_3
+        pending.records[sub] = layout.parse(line, number)
+        pending.last = sub
+
+    def information(self, line: str, number: int) -> None:
+        pending = self.owner(line, number, "31")
+        pending.information.append({"31": L.INFORMATION.parse(line, number)})
+        pending.last = "31"
+
+    def information_continued(self, line: str, number: int, sub: str) -> None:
+        pending = self.owner(line, number, sub)
+        allowed = ("31",) if sub == "32" else ("31", "32")
+        if pending.last not in allowed:
+            raise StructureError(
+                f"enregistrement {sub} hors de l'ordre 3.1, 3.2, 3.3", line=number, statement=self.index
+            )
+        layout = L.INFORMATION_2 if sub == "32" else L.INFORMATION_3
+        pending.information[-1][sub] = layout.parse(line, number)
+        pending.last = sub
+
+    @property
+    def movement_3(self) -> L.Layout:
+        return L.MOVEMENT_3_V1 if self.header["version"] == 1 else L.MOVEMENT_3
+
+    def close_movement(self) -> None:
+        pending = self.pending
+        if pending is None:
+            return
+        self.pending = None
+        records = pending.records
+        first = records["21"]
+        second = records.get("22")
+        third = records.get("23")
+        pieces = [first["communication"]]
+        if second is not None:
+            pieces.append(second["communication"])
+        extra: dict[str, Any] = {}
+        if third is not None:
+            if "communication" in third:
+                pieces.append(third["communication"])
+            extra.update(_counterparty(third, self.header["version"], pending.line + 1))
+            extra["counterparty_name"] = third["counterparty_name"]
+        if second is not None:
+            for key in ("customer_reference", "counterparty_bic", "r_type", "reason"):
+                extra[key] = second[key]
+            extra["category_purpose"] = second["category_purpose"]
+            extra["purpose"] = second["purpose"]
+        kind, communication = _communication(first["structured"], "".join(pieces))
+        amount = first["amount"]
+        self.movements.append(
+            Movement(
+                sequence=first["sequence"],
+                detail=first["detail"],
+                amount=-amount if first["debit"] else amount,
+                value_date=first["value_date"],
+                entry_date=first["entry_date"],
+                transaction_code=TransactionCode.parse(first["transaction_code"]),
+                communication=communication,
+                communication_type=kind,
+                bank_reference=first["bank_reference"],
+                globalisation_code=first["globalisation"],
+                information=tuple(_information(info) for info in pending.information),
+                **extra,
+            )
+        )
+
+    def finish(self, trailer: dict[str, Any], number: int) -> None:
+        header, old = self.header, self.old
+        version = header["version"]
+        account = _account(old, version, self.header_line + 1)
+        new = self.new
+        if new is not None and new["account_block"] != old["account_block"]:
+            raise ControlError(
+                "le compte du nouveau solde (enregistrement 8) diffère de celui de l'ancien solde"
+                f" (« {old['account_block']} »)",
+                line=self.new_line,
+                field="compte et devise",
+                value=new["account_block"],
+                statement=old["number"],
+            )
+        old_balance = -old["balance"] if old["debit"] else old["balance"]
+        if new is None:
+            new_balance, new_date = old_balance, old["balance_date"]
+        else:
+            new_balance = -new["balance"] if new["debit"] else new["balance"]
+            new_date = new["balance_date"]
+        statement = Statement(
+            account=account["account"],
+            currency=account["currency"],
+            number=old["number"],
+            old_balance=old_balance,
+            old_balance_date=old["balance_date"],
+            new_balance=new_balance,
+            new_balance_date=new_date,
+            movements=tuple(self.movements),
+            holder=old["holder"],
+            description=old["description"],
+            coda_number=old["coda_number"],
+            account_structure=old["structure"],
+            account_country=account.get("country", ""),
+            version=version,
+            creation_date=header["creation_date"],
+            bank_id=header["bank_id"],
+            duplicate=header["duplicate"] == "D",
+            file_reference=header["file_reference"],
+            addressee=header["addressee"],
+            bic=header["bic"],
+            holder_id=header["holder_id"],
+            separate_application=header["separate_application"],
+            transaction_reference=header["transaction_reference"],
+            related_reference=header["related_reference"],
+            free_communications=tuple(
+                FreeCommunication(f["sequence"], f["detail"], f["text"]) for f in self.free
+            ),
+        )
+        check_trailer(
+            statement,
+            records=self.records,
+            count=trailer["count"],
+            debit=trailer["debit"],
+            credit=trailer["credit"],
+            line=number,
+        )
+        check_balance(statement, line=self.new_line)
+        self.statements.append(statement)
+        self.state = "start"
+
+
+def _account(old: dict[str, Any], version: int, line: int) -> dict[str, Any]:
+    if version == 1:
+        return L.ACCOUNT_BLOCK_V1.parse(old["account_block"], line)
+    layout = L.ACCOUNT_BLOCKS.get(old["structure"])
+    if layout is None:
+        raise FieldError(
+            "structure de compte inconnue (0 à 3 attendu)",
+            line=line,
+            field="structure du compte",
+            value=str(old["structure"]),
+        )
+    return layout.parse(old["account_block"], line)
+
+
+def _counterparty(record: dict[str, Any], version: int, line: int) -> dict[str, Any]:
+    block = record["account_block"]
+    bban = version == 1 or len(block) <= 12 or block[12] == " "
+    layout = L.COUNTERPARTY_BBAN if bban else L.COUNTERPARTY_LONG
+    parsed = layout.parse(block, line)
+    return {"counterparty_account": parsed["account"], "counterparty_currency": parsed["currency"]}
+
+
+def _communication(flag: int, text: str) -> tuple[str | None, str]:
+    """Split the structure type off a structured communication; trim trailing blanks."""
+    if flag == 1:
+        return text[: L.STRUCTURED_TYPE], text[L.STRUCTURED_TYPE :].rstrip()
+    return None, text.rstrip()
+
+
+def _information(records: dict[str, dict[str, Any]]) -> Information:
+    first = records["31"]
+    pieces = [first["communication"]] + [records[k]["communication"] for k in ("32", "33") if k in records]
+    kind, communication = _communication(first["structured"], "".join(pieces))
+    return Information(
+        sequence=first["sequence"],
+        detail=first["detail"],
+        transaction_code=TransactionCode.parse(first["transaction_code"]),
+        communication=communication,
+        communication_type=kind,
+        bank_reference=first["bank_reference"],
+    )
+
