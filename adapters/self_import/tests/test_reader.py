@@ -102,6 +102,7 @@ def test_valid_values(fields, expected):
         (("1", "20260105", "20260105", "1", "NaN"), "E"),
         (("", "x", "y", "z", "-1"), "ABCDE"),  # every column of a line at once
         (("1", "x", "20260104", "1", "2"), "B"),  # no order check without a start date
+        (("12345678901", "20260105", "20260104", "x", "2"), "ACD"),  # dates judged together all the same
     ],
 )
 def test_invalid_values_name_their_columns(fields, columns):

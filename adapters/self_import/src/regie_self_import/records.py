@@ -113,27 +113,34 @@ CHECKS: tuple[Convert, ...] = (
 
 
 def row_problems(converters: Sequence[Convert], raw: Sequence[object], line: int | None) -> list[InvalidValue]:
-    """Every problem of one row, not only the first: each column alone, then the columns together.
+    """Every problem of one row, not only the first, in column order.
 
     ``converters`` turn each raw value (text of the file, value of the JSON
     input) into a typed value, or raise ``InvalidValue``; then the column's
-    rule judges it. Messages quote the value as it was written (``3,456``, not ``3.456``).
+    rule judges it, and the dates, if both are valid, are judged together.
+    Messages quote the value as it was written (``3,456``, not ``3.456``).
     """
     found: list[InvalidValue] = []
-    values = []
+    values: list[object] = []
     for convert, check, value in zip(converters, CHECKS, raw, strict=True):
         try:
             typed = convert(value, line)
-        except InvalidValue as e:
+        except InvalidValue as e:  # the converter quotes the value its own way
             found.append(e)
+            values.append(_REFUSED)
             continue
         try:
             values.append(check(typed, line))
         except InvalidValue as e:
             found.append(InvalidValue(e.expected, line=line, column=e.column, value=value))
-    if not found:
+            values.append(_REFUSED)
+    start, end = values[1], values[2]
+    if isinstance(start, date) and isinstance(end, date):
         try:
-            check_order(values[1], values[2], line)
+            check_order(start, end, line)
         except InvalidValue as e:
             found.append(InvalidValue(e.expected, line=line, column=e.column, value=raw[2]))
-    return found
+    return sorted(found, key=lambda e: e.column or "")
+
+
+_REFUSED = object()  # stands for a value refused by its column's rule
