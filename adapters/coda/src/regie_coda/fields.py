@@ -56,7 +56,10 @@ def _read_date(raw: str) -> date | None:
     _digits(raw)
     year = int(raw[4:6])
     year += 1900 if year >= _FIRST_CENTURY_YEAR else 2000
-    value = date(year, int(raw[2:4]), int(raw[0:2]))
+    try:
+        value = date(year, int(raw[2:4]), int(raw[0:2]))
+    except ValueError as e:
+        raise ValueError("jour ou mois impossible") from e
     if len(_DATES) < 100_000:  # files repeat few dates; bound the cache anyway
         _DATES[raw] = value
     return value

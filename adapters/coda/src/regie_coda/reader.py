@@ -43,12 +43,19 @@ def decode(data: bytes, encoding: str | None = None) -> str:
             return data.decode(encoding)
         except (UnicodeDecodeError, LookupError) as e:
             raise EncodingError(f"le fichier n'est pas lisible en {encoding}") from e
-    for guess in ("utf-8-sig", "cp1252"):
-        try:
-            return data.decode(guess)
-        except UnicodeDecodeError:
-            continue
-    return data.decode("latin-1")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        pass
+    else:
+        # windows-1252 bytes can happen to be valid UTF-8 ("Ã©"); then a record
+        # decodes to fewer than 128 characters, which real UTF-8 CODA never does.
+        if all(len(line.rstrip("\r")) == L.RECORD for line in text.split("\n") if line.strip("\r")):
+            return text
+    try:
+        return data.decode("cp1252")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
 
 
 def read(data: bytes | str, *, encoding: str | None = None) -> list[Statement]:
@@ -76,7 +83,7 @@ class _Reader:
     def __init__(self) -> None:
         self.statements: list[Statement] = []
         self.state = "start"
-        self.index = 0
+        self.old: dict[str, Any] = {}
 
     def run(self, lines: list[str]) -> list[Statement]:
         for number, line in enumerate(lines, 1):
@@ -92,7 +99,7 @@ class _Reader:
             raise StructureError(
                 "le fichier se termine sans enregistrement 9 (fichier tronqué ?)",
                 line=len(lines),
-                statement=self.index,
+                statement=self.number,
             )
         return self.statements
 
@@ -145,6 +152,11 @@ class _Reader:
         else:
             raise RecordTypeError(f"type d'enregistrement « {kind} » inconnu", line=number)
 
+    @property
+    def number(self) -> int | None:
+        """The statement number for messages, once record 1 has been read."""
+        return self.old.get("number") if self.state in ("body", "closed") else None
+
     def misplaced(self, line: str, number: int) -> None:
         expected = {
             "start": "un enregistrement 0 (début d'extrait)",
@@ -155,7 +167,7 @@ class _Reader:
         raise StructureError(
             f"enregistrement « {line[:2].rstrip()} » inattendu ici : {expected} était attendu",
             line=number,
-            statement=self.index or None,
+            statement=self.number,
         )
 
     def open(self, line: str, number: int) -> None:
@@ -167,10 +179,9 @@ class _Reader:
                 field="version",
                 value=str(header["version"]),
             )
-        self.index += 1
         self.header = header
         self.header_line = number
-        self.old: dict[str, Any] = {}
+        self.old = {}
         self.new: dict[str, Any] | None = None
         self.new_line = number
         self.movements: list[Movement] = []
@@ -187,7 +198,7 @@ class _Reader:
             raise StructureError(
                 f"enregistrement {sub} sans mouvement 2.1 avant lui",
                 line=number,
-                statement=self.index,
+                statement=self.number,
             )
         raw = line[2:6]
         if raw != f"{pending.records['21']['sequence']:04d}":
@@ -197,7 +208,7 @@ class _Reader:
                 line=number,
                 field=sequence.label,
                 value=raw,
-                statement=self.index,
+                statement=self.number,
             )
         return pending
 
@@ -206,7 +217,7 @@ class _Reader:
         allowed = ("21",) if sub == "22" else ("21", "22")
         if pending.last not in allowed or pending.information:
             raise StructureError(
-                f"enregistrement {sub} hors de l'ordre 2.1, 2.2, 2.3", line=number, statement=self.index
+                f"enregistrement {sub} hors de l'ordre 2.1, 2.2, 2.3", line=number, statement=self.number
             )
         layout = L.MOVEMENT_2 if sub == "22" else self.movement_3
         pending.records[sub] = layout.parse(line, number)
@@ -222,7 +233,7 @@ class _Reader:
         allowed = ("31",) if sub == "32" else ("31", "32")
         if pending.last not in allowed:
             raise StructureError(
-                f"enregistrement {sub} hors de l'ordre 3.1, 3.2, 3.3", line=number, statement=self.index
+                f"enregistrement {sub} hors de l'ordre 3.1, 3.2, 3.3", line=number, statement=self.number
             )
         layout = L.INFORMATION_2 if sub == "32" else L.INFORMATION_3
         pending.information[-1][sub] = layout.parse(line, number)
