@@ -22,25 +22,28 @@ def write(
 ) -> bytes:
     """CODA bytes for ``statements``: windows-1252 and CRLF by default, as banks send."""
     items = list(statements)
-    lines: list[str] = []
+    chunks: list[bytes] = []
+    written = 0
     for index, statement in enumerate(items, 1):
         try:
             check_balance(statement)
-            lines.extend(_statement(statement, last=index == len(items)))
+            lines = _statement(statement, last=index == len(items))
         except CodaError as e:
             if e.statement is not None:
                 raise
             raise type(e)(e.message, field=e.field, value=e.value, statement=statement.number) from e
-    text = newline.join(lines) + newline
-    try:
-        return text.encode(encoding)
-    except UnicodeEncodeError as e:
-        line = text.count(newline, 0, e.start) + 1
-        raise EncodingError(
-            f"le caractère « {text[e.start]} » ne s'écrit pas en {encoding}",
-            line=line,
-            value=text[e.start],
-        ) from e
+        text = newline.join(lines) + newline
+        try:
+            chunks.append(text.encode(encoding))
+        except UnicodeEncodeError as e:
+            raise EncodingError(
+                f"le caractère « {text[e.start]} » ne s'écrit pas en {encoding}",
+                line=written + text.count(newline, 0, e.start) + 1,
+                value=text[e.start],
+                statement=statement.number,
+            ) from e
+        written += len(lines)
+    return b"".join(chunks)
 
 
 def _statement(s: Statement, *, last: bool) -> list[str]:
