@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -18,7 +19,7 @@ from webapp.attendance.models import Attendance, Presence
 from webapp.families.models import Child, Family
 from webapp.invoicing.models import Batch, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 from webapp.tariffs.models import Activity, Tariff
-from webapp.tariffs.pricing import Criteria, PricingError, price, select
+from webapp.tariffs.pricing import Criteria, PricingError, Terms, price, select
 
 ZERO = Decimal("0.00")
 
@@ -48,14 +49,24 @@ class _Draft:
             line.items.append(item)
 
 
-def _quotient_on(family: Family, day: date) -> Decimal | None:
-    if family.quotient is None:
-        return None
-    if family.quotient_valid_from and day < family.quotient_valid_from:
-        return None
-    if family.quotient_valid_to and day > family.quotient_valid_to:
-        return None
-    return family.quotient
+@dataclass(frozen=True, slots=True)
+class _Payer:
+    """What pricing needs of a family, read once rather than through the ORM on every attendance."""
+
+    quotient: Decimal | None
+    valid_from: date | None
+    valid_to: date | None
+    category: str
+
+    @classmethod
+    def of(cls, family: Family) -> _Payer:
+        return cls(family.quotient, family.quotient_valid_from, family.quotient_valid_to, family.tariff_category)
+
+    def quotient_on(self, day: date) -> Decimal | None:
+        if self.quotient is None or (self.valid_from and day < self.valid_from) or (
+                self.valid_to and day > self.valid_to):
+            return None
+        return self.quotient
 
 
 def _ranks(children: list[Child]) -> dict[int, int]:
@@ -73,17 +84,19 @@ def batch_activities(batch: Batch) -> list[Activity]:
     ))
 
 
-def _billable_amount(activity: Activity, attendance: Attendance, tariffs: list[Tariff], family: Family,
-                     rank: int) -> tuple[str, Decimal, Decimal, Decimal]:
-    """(label, unit price, quantity, amount) of one attendance; zero when it is not billed at all."""
-    if attendance.presence is Presence.JUSTIFIED or (
-        attendance.presence is Presence.UNJUSTIFIED and not activity.bill_unjustified_absence
-    ):
-        return "", ZERO, Decimal(0), ZERO
-    criteria = Criteria(attendance.day, _quotient_on(family, attendance.day), family.tariff_category, rank)
-    tariff = select(tariffs, criteria, activity=activity.name, child=str(attendance.child))
-    priced = price(tariff, criteria, quantity=attendance.quantity, minutes=attendance.minutes)
-    label = priced.label if attendance.presence is Presence.PRESENT else f"{priced.label} (absence non justifiée)"
+def _minutes(arrival: time | None, departure: time | None) -> int | None:
+    if arrival is None or departure is None:
+        return None
+    return (departure.hour * 60 + departure.minute) - (arrival.hour * 60 + arrival.minute)
+
+
+def _priced(activity: str, row: Any, terms: list[Terms], payer: _Payer, rank: int,
+            child: str) -> tuple[str, Decimal, Decimal, Decimal]:
+    """(label, unit price, quantity, amount) of one billable attendance."""
+    criteria = Criteria(row.day, payer.quotient_on(row.day), payer.category, rank)
+    tariff = select(terms, criteria, activity=activity, child=child)
+    priced = price(tariff, criteria, quantity=row.quantity, minutes=_minutes(row.arrival, row.departure))
+    label = priced.label if row.presence is Presence.PRESENT else f"{priced.label} (absence non justifiée)"
     return label, priced.unit_price, priced.quantity, priced.amount
 
 
@@ -91,9 +104,9 @@ def compute(batch: Batch) -> list[Invoice]:
     """Replace the batch's drafts with freshly computed ones and return them (held ones included)."""
     period = batch.period
     activities = {a.id: a for a in batch_activities(batch)}
-    tariffs: dict[int, list[Tariff]] = defaultdict(list)
+    terms: dict[int, list[Terms]] = defaultdict(list)
     for tariff in db.session.scalars(sa.select(Tariff).where(Tariff.activity_id.in_(activities))):
-        tariffs[tariff.activity_id].append(tariff)
+        terms[tariff.activity_id].append(Terms.of(tariff))
 
     drafts = sa.select(Invoice.id).where(Invoice.batch_id == batch.id).scalar_subquery()
     db.session.execute(sa.delete(InvoiceLine).where(InvoiceLine.invoice_id.in_(drafts)))
@@ -108,8 +121,11 @@ def compute(batch: Batch) -> list[Invoice]:
             Attendance.changed_since_billing.is_(True),
         ),
     )
+    # Plain rows, not ORM objects: a large commune has hundreds of thousands of them.
     rows = db.session.execute(
-        sa.select(Attendance, Child)
+        sa.select(Attendance.id, Attendance.child_id, Attendance.activity_id, Attendance.day, Attendance.presence,
+                  Attendance.quantity, Attendance.arrival, Attendance.departure, Attendance.billed_invoice_id,
+                  Attendance.billed_amount)
         .join(Child, Attendance.child_id == Child.id)
         .join(Family, Child.family_id == Family.id)
         .where(in_window, Family.organisation_id == period.organisation_id)
@@ -117,75 +133,96 @@ def compute(batch: Batch) -> list[Invoice]:
     ).all()
     family_ids = sa.select(Child.family_id).join(Attendance).where(in_window)
     families = {f.id: f for f in db.session.scalars(sa.select(Family).where(Family.id.in_(family_ids)))}
+    payers = {family_id: _Payer.of(family) for family_id, family in families.items()}
+    children = {c.id: c for c in db.session.scalars(sa.select(Child).where(Child.family_id.in_(family_ids)))}
     siblings: dict[int, list[Child]] = defaultdict(list)
-    for child in db.session.scalars(
-        sa.select(Child).where(Child.family_id.in_(family_ids), Child.archived_at.is_(None))
-    ):
-        siblings[child.family_id].append(child)
-    ranks = {child_id: rank for children in siblings.values() for child_id, rank in _ranks(children).items()}
+    for child in children.values():
+        if child.archived_at is None:
+            siblings[child.family_id].append(child)
+    ranks = {child_id: rank for kids in siblings.values() for child_id, rank in _ranks(kids).items()}
+    names = {child.id: str(child) for child in children.values()}
 
+    family_of = {child.id: child.family_id for child in children.values()}
+    unjustified_billed = {a.id: a.bill_unjustified_absence for a in activities.values()}
+    monthly_fee = {a.id: a.monthly_fee for a in activities.values()}
+    period_start = period.start_date
     drafts_by_family: dict[int, _Draft] = {}
     fee_months: set[tuple[int, int, int]] = set()
-    for attendance, child in rows:
-        family = families[child.family_id]
-        draft = drafts_by_family.setdefault(family.id, _Draft(family))
-        activity = activities[attendance.activity_id]
-        try:
-            label, unit, quantity, amount = _billable_amount(
-                activity, attendance, tariffs[activity.id], family, ranks.get(child.id, len(siblings[family.id]) + 1)
-            )
-        except PricingError as error:
-            draft.errors.setdefault((child.id, activity.id), [error.message, 0])[1] += 1
-            continue
-        item = {"id": attendance.id, "day": attendance.day.isoformat(), "amount": str(amount)}
-        if attendance.billed_invoice_id is not None:
-            difference = amount - attendance.billed_amount
+    unchanged: list[int] = []
+    for row in rows:
+        child_id, activity_id = row.child_id, row.activity_id
+        family_id = family_of[child_id]
+        draft = drafts_by_family.get(family_id) or drafts_by_family.setdefault(family_id, _Draft(families[family_id]))
+        if row.presence is Presence.JUSTIFIED or (
+                row.presence is Presence.UNJUSTIFIED and not unjustified_billed[activity_id]):
+            amount = ZERO  # not billed; a justified absence stays unbilled, so a later change is still billed
+            if row.billed_invoice_id is None:
+                continue
+        else:
+            try:
+                label, unit, quantity, amount = _priced(
+                    activities[activity_id].name, row, terms[activity_id], payers[family_id],
+                    ranks.get(child_id, len(siblings[family_id]) + 1), names[child_id])
+            except PricingError as error:
+                draft.errors.setdefault((child_id, activity_id), [error.message, 0])[1] += 1
+                continue
+        item = {"id": row.id, "day": row.day.isoformat(), "amount": str(amount)}
+        if row.billed_invoice_id is not None:
+            difference = amount - row.billed_amount
             if difference:
-                draft.add(("regul", attendance.id), _Line(
-                    child, activity, LineKind.REGULARISATION,
-                    f"Régularisation {activity.name} du {attendance.day:%d/%m/%Y}", difference,
+                activity = activities[activity_id]
+                draft.add(("regul", row.id), _Line(
+                    children[child_id], activity, LineKind.REGULARISATION,
+                    f"Régularisation {activity.name} du {row.day:%d/%m/%Y}", difference,
                 ), Decimal(1), {**item, "amount": str(difference), "billed": str(amount)})
             else:
-                attendance.changed_since_billing = False  # the change does not change the price
+                unchanged.append(row.id)
             continue
-        if not quantity:
-            continue  # a justified absence: it stays unbilled, so a later change is still billed
-        draft.add(("day", child.id, activity.id, label, unit),
-                  _Line(child, activity, LineKind.CONSUMPTION, label, unit), quantity, item)
-        if activity.monthly_fee and period.start_date <= attendance.day:
-            month = (child.id, activity.id, attendance.day.year * 12 + attendance.day.month)
+        key = ("day", child_id, activity_id, label, unit)
+        line = draft.lines.get(key) or draft.lines.setdefault(
+            key, _Line(children[child_id], activities[activity_id], LineKind.CONSUMPTION, label, unit))
+        line.quantity += quantity
+        line.items.append(item)
+        if monthly_fee[activity_id] and period_start <= row.day:
+            month = (child_id, activity_id, row.day.year * 12 + row.day.month)
             if month not in fee_months:
                 fee_months.add(month)
-                draft.add(("fee", child.id, activity.id), _Line(
-                    child, activity, LineKind.MONTHLY_FEE, "Forfait mensuel", activity.monthly_fee,
-                ), Decimal(1))
+                draft.add(("fee", child_id, activity_id), _Line(
+                    children[child_id], activities[activity_id], LineKind.MONTHLY_FEE, "Forfait mensuel",
+                    monthly_fee[activity_id]), Decimal(1))
+    if unchanged:  # edited without changing the price: nothing to regularise
+        db.session.execute(sa.update(Attendance).where(Attendance.id.in_(unchanged))
+                           .values(changed_since_billing=False).execution_options(synchronize_session=False))
 
-    invoices = [_invoice(batch, draft) for draft in drafts_by_family.values()]
-    invoices = [invoice for invoice in invoices if invoice is not None]
-    db.session.add_all(invoices)
-    db.session.flush()
-    return invoices
+    # Core inserts in three statements whatever the size: the ORM would send one INSERT per row here.
+    drafts = [row for row in (_invoice_row(batch, draft) for draft in drafts_by_family.values()) if row]
+    if drafts:
+        db.session.execute(sa.insert(Invoice), [invoice for invoice, _ in drafts])
+        ids = dict(db.session.execute(
+            sa.select(Invoice.family_id, Invoice.id).where(Invoice.batch_id == batch.id)).all())
+        db.session.execute(sa.insert(InvoiceLine), [
+            {**line, "invoice_id": ids[invoice["family_id"]]} for invoice, lines in drafts for line in lines])
+    db.session.expire(batch, ["invoices"])
+    return list(db.session.scalars(sa.select(Invoice).where(Invoice.batch_id == batch.id).order_by(Invoice.id)))
 
 
-def _invoice(batch: Batch, draft: _Draft) -> Invoice | None:
+def _invoice_row(batch: Batch, draft: _Draft) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     lines = [
-        InvoiceLine(
-            child_id=line.child.id if line.child else None, activity_id=line.activity.id, kind=line.kind,
-            label=line.label, accounting_code=line.activity.accounting_code, unit_price=line.unit_price,
-            quantity=line.quantity, amount=(line.unit_price * line.quantity).quantize(Decimal("0.01")),
-            items=line.items,
-        )
+        {"child_id": line.child.id if line.child else None, "activity_id": line.activity.id, "kind": line.kind,
+         "label": line.label, "accounting_code": line.activity.accounting_code, "unit_price": line.unit_price,
+         "quantity": line.quantity, "amount": (line.unit_price * line.quantity).quantize(Decimal("0.01")),
+         "items": line.items}
         for line in draft.lines.values()
     ]
     if not draft.errors and not lines:
         return None
-    total = sum((line.amount for line in lines), ZERO)
+    total = sum((line["amount"] for line in lines), ZERO)
     period = batch.period
-    return Invoice(
-        batch_id=batch.id, regie_id=batch.regie_id, family_id=draft.family.id, fiscal_year=period.fiscal_year,
-        kind=InvoiceKind.CREDIT_NOTE if total < 0 else InvoiceKind.INVOICE,
-        status=InvoiceStatus.HELD if draft.errors else InvoiceStatus.DRAFT,
-        hold_reason="\n".join(message if count == 1 else f"{message} (et {count - 1} autre(s) jour(s))"
-                               for message, count in draft.errors.values()), issued_on=period.invoice_date, due_on=period.due_date,
-        total=total, lines=lines,
-    )
+    return {
+        "batch_id": batch.id, "regie_id": batch.regie_id, "family_id": draft.family.id,
+        "fiscal_year": period.fiscal_year, "kind": InvoiceKind.CREDIT_NOTE if total < 0 else InvoiceKind.INVOICE,
+        "status": InvoiceStatus.HELD if draft.errors else InvoiceStatus.DRAFT,
+        "hold_reason": "\n".join(message if count == 1 else f"{message} (et {count - 1} autre(s) jour(s))"
+                                 for message, count in draft.errors.values()),
+        "issued_on": period.invoice_date, "due_on": period.due_date, "total": total, "payment_reference": "",
+    }, lines

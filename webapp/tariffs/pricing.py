@@ -23,6 +23,36 @@ class PricingError(DomainError):
     pass
 
 
+@dataclass(frozen=True, slots=True)
+class Terms:
+    """A tariff's pricing terms as plain values: billing reads them hundreds of thousands of times,
+    and an ORM attribute costs ten times a slot."""
+
+    id: int
+    label: str
+    valid_from: date
+    valid_to: date | None
+    qf_min: Decimal | None
+    qf_max: Decimal | None
+    category: str
+    rank_from: int | None
+    rank_to: int | None
+    mode: PricingMode
+    price: Decimal | None
+    slot_minutes: int | None
+    daily_cap: Decimal | None
+    effort_rate: Decimal | None
+    price_floor: Decimal | None
+    price_ceiling: Decimal | None
+
+    @classmethod
+    def of(cls, tariff: Tariff) -> Terms:
+        return cls(**{name: getattr(tariff, name) for name in cls.__slots__})
+
+    def __str__(self) -> str:
+        return self.label or f"Tarif n° {self.id}"
+
+
 @dataclass(frozen=True)
 class Criteria:
     day: date
@@ -56,7 +86,7 @@ def _in(value: Decimal | int | None, low: Decimal | int | None, high: Decimal | 
     return value < high if high_open else value <= high
 
 
-def applies(tariff: Tariff, criteria: Criteria) -> bool:
+def applies(tariff: Tariff | Terms, criteria: Criteria) -> bool:
     return (
         tariff.valid_from <= criteria.day
         and (tariff.valid_to is None or criteria.day <= tariff.valid_to)
@@ -66,7 +96,7 @@ def applies(tariff: Tariff, criteria: Criteria) -> bool:
     )
 
 
-def select(tariffs: Iterable[Tariff], criteria: Criteria, *, activity: str, child: str) -> Tariff:
+def select(tariffs: Iterable[Tariff | Terms], criteria: Criteria, *, activity: str, child: str) -> Tariff | Terms:
     found = [t for t in tariffs if applies(t, criteria)]
     if not found:
         raise PricingError(f"Aucun tarif « {activity} » pour {child} {criteria.describe()}.")
@@ -101,7 +131,7 @@ def _money(value: Decimal) -> Decimal:
     return value.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
-def price(tariff: Tariff, criteria: Criteria, *, quantity: Decimal = Decimal(1), minutes: int | None = None) -> Priced:
+def price(tariff: Tariff | Terms, criteria: Criteria, *, quantity: Decimal = Decimal(1), minutes: int | None = None) -> Priced:
     """The priced consumption of one day; its amount is always unit price × quantity."""
     if tariff.mode is PricingMode.UNIT:
         unit = tariff.price
