@@ -64,6 +64,7 @@ def app(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPathF
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "SERVER_NAME": "regie.test",
+        "IMPORT_FOLDER": str(tmp_path_factory.mktemp("imports")),
     })
 
 

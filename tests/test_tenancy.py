@@ -13,9 +13,10 @@ from webapp.auth.services import grant
 from webapp.attendance.models import Attendance, Presence
 from webapp.attendance.services import set_attendance
 from webapp.families.services import add_child
+from webapp.imports.services import import_file
 from webapp.invoicing.services import compute_batch, create_period
 
-TENANT_BLUEPRINTS = {"families", "regies", "users", "audit", "tariffs", "invoicing", "attendance"}
+TENANT_BLUEPRINTS = {"families", "regies", "users", "audit", "tariffs", "invoicing", "attendance", "imports"}
 
 
 @pytest.fixture
@@ -24,18 +25,19 @@ def two_tenants(make_org, make_regie, make_user, make_family, make_activity, mak
         org = make_org()
         regie = make_regie(org)
         family = make_family(org)
-        child = add_child(family, {"last_name": "Dupont", "first_name": "Léo"})
+        child = add_child(family, {"last_name": "Dupont", "first_name": "Léo", "canteen_id": "P1"})
         member = make_user(org, Role.AGENT)
         activity = make_activity(regie)
         tariff = make_tariff(activity, price=Decimal("2.50"))
         set_attendance(child, activity, date(2026, 3, 2), Presence.PRESENT)
         period = create_period(org, {"label": "Mars", "start_date": date(2026, 3, 1), "end_date": date(2026, 3, 31),
                                      "invoice_date": date(2026, 4, 1), "due_date": date(2026, 4, 30)}, [regie], [])
+        imported = import_file(org, period, activity, "self.txt", b"P1\t20260302\t20260306\t2\t\r\n")
         (invoice,) = compute_batch(period.batches[0])
         return {"org_id": org.id, "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id,
                 "child_id": child.id, "membership_id": member.membership_in(org.id).id, "organisation_id": org.id,
                 "activity_id": activity.id, "tariff_id": tariff.id, "batch_id": period.batches[0].id,
-                "invoice_id": invoice.id}
+                "invoice_id": invoice.id, "import_id": imported.id}
 
     mine, theirs = world(), world()
     user = make_user()

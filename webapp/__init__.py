@@ -118,10 +118,11 @@ def configure_blueprints(app: Flask) -> None:
     from webapp.organisations.views import operator_bp
     from webapp.tariffs.views import bp as tariffs_bp
     from webapp.attendance.views import bp as attendance_bp
+    from webapp.imports.views import bp as imports_bp
     from webapp.invoicing.views import bp as invoicing_bp
 
     for bp in (auth_bp, users_bp, families_bp, regies_bp, operator_bp, audit_bp, tariffs_bp,
-               attendance_bp, invoicing_bp):
+               attendance_bp, invoicing_bp, imports_bp):
         app.register_blueprint(bp)
 
     @app.get("/")

@@ -22,6 +22,8 @@ class Defaults:
     LOGIN_MAX_FAILURES_PER_IP = 30
     LOGIN_WINDOW_MINUTES = 15
     FAMILIES_PER_PAGE = 25
+    # Where an uploaded file waits between its preview and its confirmation (default: instance/imports).
+    IMPORT_FOLDER = None
 
 
 def database_url(instance_path: str) -> str:

@@ -94,7 +94,8 @@ def _families(org: Organisation, rng: random.Random, count: int, towns: list[tup
             school, classes = rng.choice(SCHOOLS)
             school_class = rng.choice(classes)
             add_child(family, {"last_name": last_name, "first_name": rng.choice(CHILDREN),
-                               "birth_date": _birth(rng, school_class), "school": school, "school_class": school_class})
+                               "birth_date": _birth(rng, school_class), "school": school, "school_class": school_class,
+                               "canteen_id": f"{country}{rng.randrange(10**7):07d}"})
 
 
 def _school_days(year: int, month: int) -> list[date]:

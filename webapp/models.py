@@ -5,6 +5,7 @@ from webapp.audit.models import AuditEntry
 from webapp.auth.models import LoginAttempt, Membership, User
 from webapp.db import Base
 from webapp.families.models import Child, Family, Guardian
+from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.invoicing.models import Batch, BillingPeriod, Counter, Invoice, InvoiceLine
 from webapp.organisations.models import Organisation, Regie
 from webapp.tariffs.models import Activity, Tariff
@@ -13,6 +14,6 @@ metadata = Base.metadata
 
 __all__ = [
     "Activity", "Attendance", "Batch", "BillingPeriod", "Counter", "Invoice", "InvoiceLine", "Tariff",
-    "AuditEntry", "Child", "Family", "Guardian", "LoginAttempt", "Membership",
+    "AuditEntry", "ConsumptionImport", "ImportedConsumption", "Child", "Family", "Guardian", "LoginAttempt", "Membership",
     "Organisation", "Regie", "User", "metadata",
 ]

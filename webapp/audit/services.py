@@ -32,6 +32,7 @@ ENTITY_LABELS = {
     "attendance": "Pointage",
     "billing_period": "Période de facturation",
     "batch": "Lot",
+    "consumption_import": "Import self",
 }
 
 FIELD_LABELS = {
@@ -45,7 +46,7 @@ FIELD_LABELS = {
     "is_payer": "payeur", "civility": "civilité", "last_name": "nom", "first_name": "prénom",
     "birth_date": "date de naissance", "school": "école", "school_class": "classe",
     "full_name": "nom complet", "is_operator": "exploitant", "password": "mot de passe",
-    "role": "rôle", "regies": "régies",
+    "role": "rôle", "regies": "régies", "canteen_id": "identifiant cantine",
 }
 
 ACTION_LABELS = {
@@ -57,6 +58,8 @@ ACTION_LABELS = {
     "compute": "Calcul",
     "number": "Numérotation",
     "export": "Export",
+    "import": "Import",
+    "undo": "Annulation",
 }
 
 

@@ -52,6 +52,8 @@ class ChildForm(Form):
     birth_date = DateField("Date de naissance", [Optional()])
     school = StringField("École", [Optional(), Length(max=120)])
     school_class = StringField("Classe", [Optional(), Length(max=40)])
+    canteen_id = StringField("Identifiant cantine (self)", [Optional(), Length(max=10)],
+                             description="Tel qu'il figure dans le fichier du self de l'école.")
 
 
 class SearchForm(Form):

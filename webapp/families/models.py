@@ -95,6 +95,8 @@ class Child(Timestamped, Base):
     birth_date: Mapped[date | None]
     school: Mapped[str] = mapped_column(sa.String(120), default="")
     school_class: Mapped[str] = mapped_column(sa.String(40), default="")
+    # The pupil's identifier in the school's self-service canteen system (unique within the organisation).
+    canteen_id: Mapped[str] = mapped_column(sa.String(10), default="", index=True)
     archived_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     family: Mapped[Family] = relationship(back_populates="children")

@@ -25,7 +25,7 @@ GUARDIAN_FIELDS = (
     "is_payer", "civility", "last_name", "first_name", "address_line1", "address_line2",
     "postcode", "city", "country", "email", "phone",
 )
-CHILD_FIELDS = ("last_name", "first_name", "birth_date", "school", "school_class")
+CHILD_FIELDS = ("last_name", "first_name", "birth_date", "school", "school_class", "canteen_id")
 
 
 def _strip(data: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:
@@ -85,7 +85,20 @@ def _clean_child(data: dict[str, Any]) -> dict[str, Any]:
             raise DomainError(f"Le {label} de l'enfant est obligatoire.", field)
     clean["school"] = clean["school"] or ""
     clean["school_class"] = clean["school_class"] or ""
+    clean["canteen_id"] = clean["canteen_id"] or ""
     return clean
+
+
+def _refuse_shared_canteen_id(family: Family, canteen_id: str, child: Child | None = None) -> None:
+    if not canteen_id:
+        return
+    taken = sa.select(Child).join(Family).where(
+        Family.organisation_id == family.organisation_id, Child.canteen_id == canteen_id)
+    if child is not None:
+        taken = taken.where(Child.id != child.id)
+    other = db.session.scalar(taken)
+    if other is not None:
+        raise DomainError(f"L'identifiant cantine {canteen_id} est déjà celui de {other}.", "canteen_id")
 
 
 def refresh_search(family: Family) -> None:
@@ -164,7 +177,9 @@ def update_guardian(guardian: Guardian, data: dict[str, Any]) -> Guardian:
 
 
 def add_child(family: Family, data: dict[str, Any]) -> Child:
-    child = Child(**_clean_child(data))
+    clean = _clean_child(data)
+    _refuse_shared_canteen_id(family, clean["canteen_id"])
+    child = Child(**clean)
     family.children.append(child)
     refresh_search(family)
     record_creation("child", child, CHILD_FIELDS, organisation_id=family.organisation_id)
@@ -172,7 +187,9 @@ def add_child(family: Family, data: dict[str, Any]) -> Child:
 
 
 def update_child(child: Child, data: dict[str, Any]) -> Child:
-    changes = apply_changes(child, _clean_child(data))
+    clean = _clean_child(data)
+    _refuse_shared_canteen_id(child.family, clean["canteen_id"], child)
+    changes = apply_changes(child, clean)
     if changes:
         refresh_search(child.family)
         record("update", "child", child, changes, organisation_id=child.family.organisation_id)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from webapp import db
 from webapp.attendance.models import Attendance, Presence
 from webapp.families.models import Child, Family
+from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.invoicing.models import Batch, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
 from webapp.tariffs.models import Activity, Tariff
 from webapp.tariffs.pricing import Criteria, PricingError, Terms, price, select
@@ -131,7 +132,12 @@ def compute(batch: Batch) -> list[Invoice]:
         .where(in_window, Family.organisation_id == period.organisation_id)
         .order_by(Attendance.day, Attendance.id)
     ).all()
-    family_ids = sa.select(Child.family_id).join(Attendance).where(in_window)
+    imported = sa.and_(ConsumptionImport.period_id == period.id, ConsumptionImport.activity_id.in_(activities),
+                       ConsumptionImport.undone_at.is_(None), ImportedConsumption.billed_invoice_id.is_(None))
+    family_ids = sa.union(
+        sa.select(Child.family_id).join(Attendance).where(in_window),
+        sa.select(Child.family_id).join(ImportedConsumption).join(ConsumptionImport).where(imported),
+    ).scalar_subquery()
     families = {f.id: f for f in db.session.scalars(sa.select(Family).where(Family.id.in_(family_ids)))}
     payers = {family_id: _Payer.of(family) for family_id, family in families.items()}
     children = {c.id: c for c in db.session.scalars(sa.select(Child).where(Child.family_id.in_(family_ids)))}
@@ -190,6 +196,33 @@ def compute(batch: Batch) -> list[Invoice]:
                 draft.add(("fee", child_id, activity_id), _Line(
                     children[child_id], activities[activity_id], LineKind.MONTHLY_FEE, "Forfait mensuel",
                     monthly_fee[activity_id]), Decimal(1))
+    for row in db.session.execute(
+        sa.select(ImportedConsumption.id, ImportedConsumption.child_id, ImportedConsumption.start_date,
+                  ImportedConsumption.end_date, ImportedConsumption.meals, ImportedConsumption.unit_price,
+                  ConsumptionImport.activity_id)
+        .join(ConsumptionImport).where(imported).order_by(ImportedConsumption.id)
+    ):
+        family_id = family_of[row.child_id]
+        draft = drafts_by_family.get(family_id) or drafts_by_family.setdefault(family_id, _Draft(families[family_id]))
+        activity = activities[row.activity_id]
+        unit = row.unit_price
+        if unit is None:  # the file leaves the price to the tariff
+            criteria = Criteria(row.start_date, payers[family_id].quotient_on(row.start_date),
+                                payers[family_id].category, ranks.get(row.child_id, 1))
+            try:
+                unit = price(select(terms[activity.id], criteria, activity=activity.name, child=names[row.child_id]),
+                             criteria).unit_price
+            except PricingError as error:
+                draft.errors.setdefault((row.child_id, activity.id), [error.message, 0])[1] += 1
+                continue
+        quantity = Decimal(row.meals)
+        label = "Repas au self" if quantity > 0 else "Correction des repas au self (avoir)"
+        key = ("self", row.child_id, activity.id, label, unit)
+        line = draft.lines.get(key) or draft.lines.setdefault(
+            key, _Line(children[row.child_id], activity, LineKind.CONSUMPTION, label, unit))
+        line.quantity += quantity
+        line.items.append({"consumption": row.id, "day": row.start_date.isoformat(),
+                           "amount": str((unit * quantity).quantize(Decimal("0.01")))})
     if unchanged:  # edited without changing the price: nothing to regularise
         db.session.execute(sa.update(Attendance).where(Attendance.id.in_(unchanged))
                            .values(changed_since_billing=False).execution_options(synchronize_session=False))

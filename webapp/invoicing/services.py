@@ -15,6 +15,7 @@ from webapp.audit.services import record, record_creation
 from webapp.db import utcnow
 from webapp.errors import DomainError
 from webapp.formatting import date_time
+from webapp.imports.models import ImportedConsumption
 from webapp.invoicing import compute as computing
 from webapp.invoicing.models import (
     BATCH_STATUS_LABELS, Batch, BatchStatus, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus,
@@ -101,6 +102,7 @@ def number_batch(batch: Batch) -> list[Invoice]:
     country = batch.period.organisation.country
     now = utcnow()
     billed: list[dict[str, Any]] = []
+    consumed: list[dict[str, Any]] = []
     for kind in InvoiceKind:
         of_kind = [invoice for invoice in drafts if invoice.kind is kind]
         if not of_kind:
@@ -113,12 +115,17 @@ def number_batch(batch: Batch) -> list[Invoice]:
             invoice.payment_reference = _payment_reference(batch.regie, country, invoice)
             for line in invoice.lines:
                 for item in line.items:
+                    if "consumption" in item:
+                        consumed.append({"id": item["consumption"], "billed_invoice_id": invoice.id})
+                        continue
                     # A regularisation item carries the attendance's new billed total beside the difference.
                     billed.append({"id": item["id"], "billed_invoice_id": invoice.id,
                                    "billed_amount": Decimal(item.get("billed", item["amount"])), "billed_at": now,
                                    "changed_since_billing": False})
     if billed:
         db.session.execute(sa.update(Attendance), billed)
+    if consumed:
+        db.session.execute(sa.update(ImportedConsumption), consumed)
     batch.status = BatchStatus.NUMBERED
     batch.numbered_at = now
     batch.numbered_by_id = _actor_id()
@@ -130,16 +137,20 @@ def number_batch(batch: Batch) -> list[Invoice]:
 
 def _refuse_if_attendance_changed(batch: Batch, drafts: list[Invoice]) -> None:
     """The drafts must still describe the attendances: none edited, removed or billed since the compute."""
-    ids = [item["id"] for invoice in drafts for line in invoice.lines for item in line.items]
+    items = [item for invoice in drafts for line in invoice.lines for item in line.items]
+    ids = [item["id"] for item in items if "id" in item]
+    imported = [item["consumption"] for item in items if "consumption" in item]
     activity_ids = [a.id for a in computing.batch_activities(batch)]
     edited = db.session.scalar(sa.select(sa.func.count()).select_from(Attendance).where(
         Attendance.activity_id.in_(activity_ids), Attendance.updated_at > batch.computed_at))
     still_there = db.session.scalar(sa.select(sa.func.count()).select_from(Attendance).where(
         Attendance.id.in_(ids), sa.or_(Attendance.billed_invoice_id.is_(None), Attendance.changed_since_billing)
     )) if ids else 0
-    if edited or still_there != len(ids):
+    imported_left = db.session.scalar(sa.select(sa.func.count()).select_from(ImportedConsumption).where(
+        ImportedConsumption.id.in_(imported), ImportedConsumption.billed_invoice_id.is_(None))) if imported else 0
+    if edited or still_there != len(ids) or imported_left != len(imported):
         raise DomainError(
-            f"Des pointages ont changé depuis le calcul {_who_when(batch.computed_by, batch.computed_at)} : "
+            f"Des pointages ou des consommations importées ont changé depuis le calcul {_who_when(batch.computed_by, batch.computed_at)} : "
             "recalculez le lot avant de le numéroter.")
 
 
