@@ -137,6 +137,7 @@ class Field:
     length: int
     kind: Kind
     label: str
+    read: bool = True  # False: computed by the writer (next/link codes), ignored on reading
 
 
 class Layout:
@@ -156,22 +157,19 @@ class Layout:
         self.ident = ident
         self.width = width
         self.fields = tuple(ordered)
-        self._spec = tuple(
-            (f.name, f.start - 1, f.start - 1 + f.length, _READ[f.kind]) for f in ordered
-        )
+        self._read = tuple(f for f in ordered if f.read)
+        self._spec = tuple((f.start - 1, f.start - 1 + f.length, _READ[f.kind]) for f in self._read)
+        self.parse: Callable[..., dict[str, Any]] = _compile(self._read, self._explain)
+        self.parse.__doc__ = "Read every field of a record; a bad field raises FieldError."
 
-    def parse(self, text: str, line: int | None = None) -> dict[str, Any]:
-        """Read every field of ``text``; a bad field raises :class:`FieldError`."""
-        try:
-            return {name: read(text[a:b]) for name, a, b, read in self._spec}
-        except (ValueError, InvalidOperation):
-            for f, (_, a, b, read) in zip(self.fields, self._spec):
-                raw = text[a:b]
-                try:
-                    read(raw)
-                except (ValueError, InvalidOperation) as e:
-                    raise FieldError(_why(f, e), line=line, field=f.label, value=raw) from e
-            raise  # pragma: no cover - the loop above always finds the field
+    def _explain(self, text: str, line: int | None) -> None:
+        """Find the field the compiled parser stumbled on and raise a FieldError naming it."""
+        for f, (a, b, read) in zip(self._read, self._spec):
+            raw = text[a:b]
+            try:
+                read(raw)
+            except (ValueError, InvalidOperation) as e:
+                raise FieldError(_why(f, e), line=line, field=f.label, value=raw) from e
 
     def render(self, values: Mapping[str, Any]) -> str:
         """Write the fields of ``values`` at their positions; refuse what would not read back."""
@@ -186,6 +184,55 @@ class Layout:
             position = f.start + f.length
         parts.append(" " * (self.width + 1 - position))
         return "".join(parts)
+
+
+_SIGNS = {"0": False, "1": True}
+
+# How each kind is read inside a compiled parser; ``{v}`` is the field's slice.
+# Digit kinds are checked all at once (one ``isdigit`` per record, not per field).
+_FAST = {
+    "text": "{v}.rstrip()",
+    "raw": "{v}",
+    "int": "int({v})",
+    "amount": "_Decimal({v}).scaleb(-3)",
+    "sign": "_SIGNS[{v}]",
+    "date": "(_DATES[{v}] if {v} in _DATES else _read_date({v}))",
+    "digits": "{v}",
+}
+_DIGIT_KINDS = frozenset({"int", "amount", "digits"})
+
+
+def _compile(
+    fields: tuple[Field, ...], explain: Callable[[str, int | None], None]
+) -> Callable[..., dict[str, Any]]:
+    """One straight-line function per layout, built from the table like namedtuple's.
+
+    Reading 100,000 movements is dominated by per-field calls; a function with
+    the slices written out is several times faster and still comes from the
+    same declarations. On any fault it hands over to ``explain``, which walks
+    the fields one by one to say which is wrong.
+    """
+    body = [f"        v{i} = t[{f.start - 1}:{f.start - 1 + f.length}]" for i, f in enumerate(fields)]
+    digits = [f"v{i}" for i, f in enumerate(fields) if f.kind in _DIGIT_KINDS]
+    if digits:
+        body.append(f"        d = {' + '.join(digits)}")
+        body.append("        if not (d.isdigit() and d.isascii()):")
+        body.append("            raise ValueError")
+    items = ", ".join(f"{f.name!r}: {_FAST[f.kind].format(v=f'v{i}')}" for i, f in enumerate(fields))
+    body.append(f"        return {{{items}}}")
+    source = "\n".join(
+        ["def parse(t, line=None):", "    try:", *body, "    except _ERRORS:", "        _explain(t, line)", "        raise"]
+    )
+    namespace: dict[str, Any] = {
+        "_Decimal": Decimal,
+        "_SIGNS": _SIGNS,
+        "_read_date": _read_date,
+        "_DATES": _DATES,
+        "_ERRORS": (ValueError, KeyError, InvalidOperation),
+        "_explain": explain,
+    }
+    exec(source, namespace)  # noqa: S102 - source built from the field table above
+    return namespace["parse"]  # type: ignore[no-any-return]
 
 
 def _why(f: Field, e: Exception) -> str:

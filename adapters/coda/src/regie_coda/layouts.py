@@ -2,7 +2,8 @@
 
 Positions are 1-based and inclusive as in the Febelfin tables (see
 ``shared/formats/coda.md``). Only fields that carry data are declared; the
-rest is blank. Next/link codes and the trailer are computed by the writer.
+rest is blank. Fields marked ``read=False`` (next and link codes, the paper
+statement number of a movement) are computed by the writer and not read.
 """
 
 from __future__ import annotations
@@ -54,7 +55,7 @@ NEW_BALANCE = Layout(
     F("debit", 42, 1, "sign", "signe du nouveau solde"),
     F("balance", 43, 15, "amount", "nouveau solde"),
     F("balance_date", 58, 6, "date", "date du nouveau solde"),
-    F("link", 128, 1, "text", "code de liaison"),
+    F("link", 128, 1, "text", "code de liaison", read=False),
 )
 
 # The 37-character account block of records 1 and 8, by account structure
@@ -83,10 +84,10 @@ MOVEMENT = Layout(
     F("structured", 62, 1, "int", "code structure de la communication"),
     F("communication", 63, 53, "raw", "communication"),
     F("entry_date", 116, 6, "date", "date de comptabilisation"),
-    F("paper_number", 122, 3, "text", "numéro d'extrait papier"),
+    F("paper_number", 122, 3, "text", "numéro d'extrait papier", read=False),
     F("globalisation", 125, 1, "int", "code de globalisation"),
-    F("next", 126, 1, "text", "code suite"),
-    F("link", 128, 1, "text", "code de liaison"),
+    F("next", 126, 1, "text", "code suite", read=False),
+    F("link", 128, 1, "text", "code de liaison", read=False),
 )
 
 MOVEMENT_2 = Layout(
@@ -100,32 +101,40 @@ MOVEMENT_2 = Layout(
     F("reason", 114, 4, "text", "code motif ISO"),
     F("category_purpose", 118, 4, "text", "catégorie de l'objet"),
     F("purpose", 122, 4, "text", "objet"),
-    F("next", 126, 1, "text", "code suite"),
-    F("link", 128, 1, "text", "code de liaison"),
+    F("next", 126, 1, "text", "code suite", read=False),
+    F("link", 128, 1, "text", "code de liaison", read=False),
 )
 
-MOVEMENT_3 = Layout(
+# Record 2.3: a blank at position 23 means a Belgian BBAN (account 11–22,
+# currency 24–26); otherwise an IBAN or foreign account (11–44, currency 45–47).
+_NAME = F("counterparty_name", 48, 35, "text", "nom de la contrepartie")
+_COMMUNICATION_3 = F("communication", 83, 43, "raw", "communication (suite)")
+_LINK = F("link", 128, 1, "text", "code de liaison", read=False)
+_COUNTERPARTY_BBAN = (
+    F("counterparty_account", 11, 12, "text", "compte de la contrepartie"),
+    F("counterparty_currency", 24, 3, "text", "devise de la contrepartie"),
+)
+MOVEMENT_3 = Layout("23", RECORD, *SEQUENCE, *_COUNTERPARTY_BBAN, _NAME, _COMMUNICATION_3, _LINK)
+MOVEMENT_3_LONG = Layout(
     "23",
     RECORD,
     *SEQUENCE,
-    F("account_block", 11, 37, "text", "compte de la contrepartie"),
-    F("counterparty_name", 48, 35, "text", "nom de la contrepartie"),
-    F("communication", 83, 43, "raw", "communication (suite)"),
-    F("link", 128, 1, "text", "code de liaison"),
+    F("counterparty_account", 11, 34, "text", "compte de la contrepartie"),
+    F("counterparty_currency", 45, 3, "text", "devise de la contrepartie"),
+    _NAME,
+    _COMMUNICATION_3,
+    _LINK,
 )
-
+# Version 1: Belgian account only, a longer name and no communication.
 MOVEMENT_3_V1 = Layout(
     "23",
     RECORD,
     *SEQUENCE,
-    F("account_block", 11, 37, "text", "compte de la contrepartie"),
+    *_COUNTERPARTY_BBAN,
     F("counterparty_name", 48, 78, "text", "nom de la contrepartie"),
-    F("link", 128, 1, "text", "code de liaison"),
+    _LINK,
 )
-
-# Counterparty block of record 2.3: a blank at position 23 means a Belgian BBAN.
-COUNTERPARTY_BBAN = Layout("", 37, *_BBAN)
-COUNTERPARTY_LONG = Layout("", 37, _ACCOUNT, _CURRENCY_LONG)
+BBAN_LENGTH = 12
 
 INFORMATION = Layout(
     "31",
@@ -135,8 +144,8 @@ INFORMATION = Layout(
     F("transaction_code", 32, 8, "digits", "code de transaction"),
     F("structured", 40, 1, "int", "code structure de la communication"),
     F("communication", 41, 73, "raw", "communication"),
-    F("next", 126, 1, "text", "code suite"),
-    F("link", 128, 1, "text", "code de liaison"),
+    F("next", 126, 1, "text", "code suite", read=False),
+    F("link", 128, 1, "text", "code de liaison", read=False),
 )
 
 INFORMATION_2 = Layout(
@@ -144,8 +153,8 @@ INFORMATION_2 = Layout(
     RECORD,
     *SEQUENCE,
     F("communication", 11, 105, "raw", "communication (suite)"),
-    F("next", 126, 1, "text", "code suite"),
-    F("link", 128, 1, "text", "code de liaison"),
+    F("next", 126, 1, "text", "code suite", read=False),
+    F("link", 128, 1, "text", "code de liaison", read=False),
 )
 
 INFORMATION_3 = Layout(
@@ -153,8 +162,8 @@ INFORMATION_3 = Layout(
     RECORD,
     *SEQUENCE,
     F("communication", 11, 90, "raw", "communication (suite)"),
-    F("next", 126, 1, "text", "code suite"),
-    F("link", 128, 1, "text", "code de liaison"),
+    F("next", 126, 1, "text", "code suite", read=False),
+    F("link", 128, 1, "text", "code de liaison", read=False),
 )
 
 FREE = Layout(
@@ -162,7 +171,7 @@ FREE = Layout(
     RECORD,
     *SEQUENCE,
     F("text", 33, 80, "text", "communication libre"),
-    F("link", 128, 1, "text", "code de liaison"),
+    F("link", 128, 1, "text", "code de liaison", read=False),
 )
 
 TRAILER = Layout(
@@ -171,7 +180,7 @@ TRAILER = Layout(
     F("count", 17, 6, "int", "nombre d'enregistrements"),
     F("debit", 23, 15, "amount", "total des débits"),
     F("credit", 38, 15, "amount", "total des crédits"),
-    F("last", 128, 1, "text", "code fichier multiple"),
+    F("last", 128, 1, "text", "code fichier multiple", read=False),
 )
 
 # Widths of the communication pieces of a movement (2.1, 2.2, 2.3) and of an

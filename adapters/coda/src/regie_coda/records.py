@@ -51,7 +51,7 @@ class Information:
     bank_reference: str = ""
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class Movement:
     """A movement (records 2.1 to 2.3) and the information records that follow it.
 

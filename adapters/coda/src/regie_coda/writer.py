@@ -178,29 +178,34 @@ def _movement(s: Statement, m: Movement) -> Iterator[str]:
             }
         )
     if third:
-        values: dict[str, Any] = {
-            **ids,
-            "account_block": _counterparty_block(m, v1),
-            "counterparty_name": m.counterparty_name,
-            "communication": "" if v1 else pieces[2],
-            "link": link,
-        }
-        yield (L.MOVEMENT_3_V1 if v1 else L.MOVEMENT_3).render(values)
+        yield _layout_3(m, v1).render(
+            {
+                **ids,
+                "counterparty_account": m.counterparty_account,
+                "counterparty_currency": m.counterparty_currency,
+                "counterparty_name": m.counterparty_name,
+                "communication": "" if v1 else pieces[2],
+                "link": link,
+            }
+        )
     for position, info in enumerate(m.information, 1):
         yield from _information(info, more=position < len(m.information))
 
 
-def _counterparty_block(m: Movement, v1: bool) -> str:
-    values = {"account": m.counterparty_account, "currency": m.counterparty_currency}
-    if v1 or len(m.counterparty_account) <= 12:
-        return L.COUNTERPARTY_BBAN.render(values)
-    if m.counterparty_account[12] == " ":
+def _layout_3(m: Movement, v1: bool) -> L.Layout:
+    """The 2.3 layout the reader will pick for this counterparty account."""
+    account = m.counterparty_account
+    if v1:
+        return L.MOVEMENT_3_V1
+    if len(account) <= L.BBAN_LENGTH:
+        return L.MOVEMENT_3
+    if account[L.BBAN_LENGTH] == " ":
         raise FieldError(
             "un compte de plus de 12 caractères ne peut pas avoir d'espace en 13e position",
             field="compte de la contrepartie",
-            value=m.counterparty_account,
+            value=account,
         )
-    return L.COUNTERPARTY_LONG.render(values)
+    return L.MOVEMENT_3_LONG
 
 
 def _information(info: Information, *, more: bool) -> Iterator[str]:
