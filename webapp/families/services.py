@@ -130,17 +130,21 @@ def update_family(family: Family, data: dict[str, Any]) -> Family:
     return family
 
 
+def _set_archived(obj: Family | Child, archived: bool, entity_type: str, organisation_id: int) -> None:
+    if (obj.archived_at is not None) == archived:
+        return
+    before = obj.archived_at
+    obj.archived_at = utcnow() if archived else None
+    record(
+        "archive" if archived else "unarchive", entity_type, obj,
+        {"archived_at": [before and before.isoformat(), obj.archived_at and obj.archived_at.isoformat()]},
+        organisation_id=organisation_id,
+    )
+
+
 def set_family_archived(family: Family, archived: bool) -> Family:
     """Archiving hides a family from lists and new billing; it is never deleted, money or not."""
-    if (family.archived_at is not None) == archived:
-        return family
-    before = family.archived_at
-    family.archived_at = utcnow() if archived else None
-    record(
-        "archive" if archived else "unarchive", "family", family,
-        {"archived_at": [before and before.isoformat(), family.archived_at and family.archived_at.isoformat()]},
-        organisation_id=family.organisation_id,
-    )
+    _set_archived(family, archived, "family", family.organisation_id)
     return family
 
 
@@ -197,15 +201,7 @@ def update_child(child: Child, data: dict[str, Any]) -> Child:
 
 
 def set_child_archived(child: Child, archived: bool) -> Child:
-    if (child.archived_at is not None) == archived:
-        return child
-    before = child.archived_at
-    child.archived_at = utcnow() if archived else None
-    record(
-        "archive" if archived else "unarchive", "child", child,
-        {"archived_at": [before and before.isoformat(), child.archived_at and child.archived_at.isoformat()]},
-        organisation_id=child.family.organisation_id,
-    )
+    _set_archived(child, archived, "child", child.family.organisation_id)
     return child
 
 
