@@ -8,12 +8,12 @@ from webapp.families.models import Child, Family, Guardian
 from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.invoicing.models import Batch, BillingPeriod, Counter, Invoice, InvoiceLine
 from webapp.organisations.models import Organisation, Regie
-from webapp.tariffs.models import Activity, Tariff
+from webapp.tariffs.models import Activity, ChildDiscount, Discount, FamilyFee, Tariff
 
 metadata = Base.metadata
 
 __all__ = [
     "Activity", "Attendance", "Batch", "BillingPeriod", "Counter", "Invoice", "InvoiceLine", "Tariff",
-    "AuditEntry", "ConsumptionImport", "ImportedConsumption", "Child", "Family", "Guardian", "LoginAttempt", "Membership",
+    "AuditEntry", "ConsumptionImport", "ImportedConsumption", "ChildDiscount", "Discount", "FamilyFee", "Child", "Family", "Guardian", "LoginAttempt", "Membership",
     "Organisation", "Regie", "User", "metadata",
 ]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, time
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,21 +19,27 @@ from webapp.attendance.models import Attendance, Presence
 from webapp.families.models import Child, Family
 from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.invoicing.models import Batch, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
-from webapp.tariffs.models import Activity, Tariff
+from webapp.tariffs.models import Activity, ChildDiscount, Discount, DiscountBasis, FamilyFee, Tariff
 from webapp.tariffs.pricing import Criteria, PricingError, Terms, price, select
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 
 
 @dataclass
 class _Line:
     child: Child | None
-    activity: Activity
+    activity: Activity | None
     kind: LineKind
     label: str
     unit_price: Decimal
     quantity: Decimal = Decimal(0)
     items: list[dict[str, str | int]] = field(default_factory=list)
+    accounting_code: str = ""
+
+    @property
+    def amount(self) -> Decimal:
+        return (self.unit_price * self.quantity).quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 @dataclass
@@ -227,6 +233,8 @@ def compute(batch: Batch) -> list[Invoice]:
         db.session.execute(sa.update(Attendance).where(Attendance.id.in_(unchanged))
                            .values(changed_since_billing=False).execution_options(synchronize_session=False))
 
+    _reductions_and_fees(batch, activities, drafts_by_family, ranks, children)
+
     # Core inserts in three statements whatever the size: the ORM would send one INSERT per row here.
     drafts = [row for row in (_invoice_row(batch, draft) for draft in drafts_by_family.values()) if row]
     if drafts:
@@ -239,12 +247,62 @@ def compute(batch: Batch) -> list[Invoice]:
     return list(db.session.scalars(sa.select(Invoice).where(Invoice.batch_id == batch.id).order_by(Invoice.id)))
 
 
+def _overlapping(model: Any, period: Any) -> Any:
+    return sa.and_(model.valid_from <= period.end_date,
+                   sa.or_(model.valid_to.is_(None), model.valid_to >= period.start_date))
+
+
+def _reductions_and_fees(batch: Batch, activities: dict[int, Activity], drafts: dict[int, _Draft],
+                         ranks: dict[int, int], children: dict[int, Child]) -> None:
+    """Sibling and exceptional reductions on each child's consumptions, then the family fees; three queries."""
+    period = batch.period
+    discounts: dict[int, list[Discount]] = defaultdict(list)
+    for discount in db.session.scalars(sa.select(Discount).where(
+            Discount.activity_id.in_(activities), _overlapping(Discount, period)).order_by(Discount.id)):
+        discounts[discount.activity_id].append(discount)
+    personal: dict[int, list[ChildDiscount]] = defaultdict(list)
+    for discount in db.session.scalars(sa.select(ChildDiscount).where(
+            ChildDiscount.child_id.in_(children), _overlapping(ChildDiscount, period)).order_by(ChildDiscount.id)):
+        personal[discount.child_id].append(discount)
+    fees = db.session.scalars(sa.select(FamilyFee).where(
+        FamilyFee.regie_id == batch.regie_id, _overlapping(FamilyFee, period)).order_by(FamilyFee.id)).all()
+    for draft in drafts.values():
+        bases: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [ZERO, Decimal(0)])
+        for line in list(draft.lines.values()):
+            if line.kind is LineKind.CONSUMPTION and line.child and line.quantity > 0:
+                base = bases[(line.child.id, line.activity.id)]
+                base[0] += line.amount
+                base[1] += line.quantity
+        billed_children = defaultdict(set)
+        for child_id, activity_id in bases:
+            billed_children[activity_id].add(child_id)
+        for (child_id, activity_id), (amount, units) in bases.items():
+            left = amount  # reductions never take a child's consumption below zero
+            applicable = [d for d in discounts[activity_id] if (
+                ranks.get(child_id, 1) >= d.threshold if d.basis is DiscountBasis.RANK
+                else len(billed_children[activity_id]) >= d.threshold)]
+            reductions = [(d.label, amount * d.percent / 100 if d.percent else units * d.amount_per_unit)
+                          for d in applicable]
+            reductions += [(f"Réduction : {d.reason}", amount * d.percent / 100) for d in personal[child_id]
+                           if d.activity_id in (None, activity_id)]
+            for label, value in reductions:
+                value = min(value.quantize(CENT, rounding=ROUND_HALF_UP), left)
+                if value > 0:
+                    left -= value
+                    draft.lines[("reduction", child_id, activity_id, label)] = _Line(
+                        children[child_id], activities[activity_id], LineKind.DISCOUNT, label, -value, Decimal(1))
+        if draft.lines:
+            for fee in fees:
+                draft.lines[("fee", fee.id)] = _Line(None, None, LineKind.FAMILY_FEE, fee.label, fee.amount,
+                                                      Decimal(1), accounting_code=fee.accounting_code)
+
+
 def _invoice_row(batch: Batch, draft: _Draft) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
     lines = [
-        {"child_id": line.child.id if line.child else None, "activity_id": line.activity.id, "kind": line.kind,
-         "label": line.label, "accounting_code": line.activity.accounting_code, "unit_price": line.unit_price,
-         "quantity": line.quantity, "amount": (line.unit_price * line.quantity).quantize(Decimal("0.01")),
-         "items": line.items}
+        {"child_id": line.child.id if line.child else None, "activity_id": line.activity.id if line.activity else None,
+         "kind": line.kind, "label": line.label,
+         "accounting_code": line.accounting_code or line.activity.accounting_code, "unit_price": line.unit_price,
+         "quantity": line.quantity, "amount": line.amount, "items": line.items}
         for line in draft.lines.values()
     ]
     if not draft.errors and not lines:

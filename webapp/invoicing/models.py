@@ -149,6 +149,8 @@ class LineKind(enum.StrEnum):
     CONSUMPTION = "consommation"
     MONTHLY_FEE = "forfait"
     REGULARISATION = "regularisation"
+    DISCOUNT = "reduction"
+    FAMILY_FEE = "frais"
 
 
 class InvoiceLine(Base):

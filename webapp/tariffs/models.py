@@ -106,3 +106,85 @@ class Tariff(Timestamped, Base):
 
     def __str__(self) -> str:
         return self.label or f"Tarif n° {self.id}"
+
+
+class DiscountBasis(enum.StrEnum):
+    RANK = "rang"
+    CHILDREN_BILLED = "enfants_factures"
+
+
+DISCOUNT_BASIS_LABELS = {DiscountBasis.RANK: "Rang de l'enfant dans la fratrie",
+                         DiscountBasis.CHILDREN_BILLED: "Nombre d'enfants facturés"}
+
+
+class Discount(Timestamped, Base):
+    """A reduction on an activity's consumptions: from a sibling rank on, or when enough children of the
+    family are billed for it; a percentage of the amount or an amount off each unit."""
+
+    __tablename__ = "discounts"
+    __table_args__ = (
+        sa.CheckConstraint("(percent IS NULL) != (amount_per_unit IS NULL)", name="percent_or_amount"),
+        sa.CheckConstraint("percent IS NULL OR (percent > 0 AND percent <= 100)", name="percent_range"),
+        sa.CheckConstraint("amount_per_unit IS NULL OR amount_per_unit > 0", name="amount_positive"),
+        sa.CheckConstraint("threshold >= 1", name="threshold_positive"),
+        sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id"), index=True)
+    label: Mapped[str] = mapped_column(sa.String(120))
+    basis: Mapped[DiscountBasis] = enum_column(DiscountBasis)
+    # The rank from which it applies, or the number of children billed from which it applies.
+    threshold: Mapped[int]
+    percent: Mapped[Decimal | None] = mapped_column(sa.Numeric(5, 2))
+    amount_per_unit: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 2))
+    valid_from: Mapped[date]
+    valid_to: Mapped[date | None]
+
+    activity: Mapped[Activity] = relationship()
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ChildDiscount(Timestamped, Base):
+    """An exceptional reduction for one child (a social decision, a medical protocol…), with its reason."""
+
+    __tablename__ = "child_discounts"
+    __table_args__ = (
+        sa.CheckConstraint("percent > 0 AND percent <= 100", name="percent_range"),
+        sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(sa.ForeignKey("children.id"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"))
+    percent: Mapped[Decimal] = mapped_column(sa.Numeric(5, 2))
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    valid_from: Mapped[date]
+    valid_to: Mapped[date | None]
+
+    def __str__(self) -> str:
+        return f"{self.percent} % · {self.reason}"
+
+
+class FamilyFee(Timestamped, Base):
+    """A fee billed once per family and batch of the régie, when the family has something billed there
+    (a membership, a file fee)."""
+
+    __tablename__ = "family_fees"
+    __table_args__ = (
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+        sa.CheckConstraint("valid_to IS NULL OR valid_to >= valid_from", name="dates_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"), index=True)
+    label: Mapped[str] = mapped_column(sa.String(120))
+    amount: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2))
+    accounting_code: Mapped[str] = mapped_column(sa.String(20))
+    valid_from: Mapped[date]
+    valid_to: Mapped[date | None]
+
+    def __str__(self) -> str:
+        return self.label
