@@ -24,7 +24,7 @@ from .errors import (
     VersionError,
 )
 from .records import FreeCommunication, Information, Movement, Statement, TransactionCode
-from .rules import check_balance, check_trailer
+from .rules import check_balance, check_trailer, totals
 
 SUPPORTED_VERSIONS = (1, 2)
 
@@ -108,13 +108,14 @@ class _Reader:
             "32": self.information_continued,
             "33": self.information_continued,
         }
+        dispatch, width = body.get, L.RECORD
         for number, line in enumerate(lines, 1):
-            if len(line) != L.RECORD:
+            if len(line) != width:
                 raise RecordLengthError(
                     f"un enregistrement CODA fait 128 caractères, celui-ci en fait {len(line)}",
                     line=number,
                 )
-            handler = body.get(line[:2])
+            handler = dispatch(line[:2])
             if handler is not None and self.state == "body":
                 handler(line, number)
                 self.records += 1
@@ -347,6 +348,7 @@ class _Reader:
                 FreeCommunication(f["sequence"], f["detail"], f["text"]) for f in self.free
             ),
         )
+        sums = totals(statement)
         check_trailer(
             statement,
             records=self.records,
@@ -354,8 +356,9 @@ class _Reader:
             debit=trailer["debit"],
             credit=trailer["credit"],
             line=number,
+            sums=sums,
         )
-        check_balance(statement, line=self.new_line)
+        check_balance(statement, line=self.new_line, sums=sums)
         self.statements.append(statement)
         self.state = "start"
 

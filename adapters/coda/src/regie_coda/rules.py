@@ -11,17 +11,18 @@ from __future__ import annotations
 from decimal import Decimal
 
 from .errors import ControlError
-from .records import Statement
+from .records import BOOKED_TYPES, Statement
 
 
 def totals(statement: Statement) -> tuple[Decimal, Decimal]:
     """Debit and credit totals (both positive) of the booked movements."""
     debit = credit = Decimal(0)
-    for movement in statement.booked_movements():
-        if movement.amount < 0:
-            debit -= movement.amount
-        else:
-            credit += movement.amount
+    for movement in statement.movements:
+        if movement.transaction_code.type in BOOKED_TYPES:  # Movement.booked, inlined: hot loop
+            if movement.amount < 0:
+                debit -= movement.amount
+            else:
+                credit += movement.amount
     return debit, credit
 
 
@@ -33,8 +34,12 @@ def check_trailer(
     debit: Decimal,
     credit: Decimal,
     line: int | None = None,
+    sums: tuple[Decimal, Decimal] | None = None,
 ) -> None:
-    """Compare the trailer with what the statement holds (``records`` counted by the reader)."""
+    """Compare the trailer with what the statement holds (``records`` counted by the reader).
+
+    ``sums`` are the statement's :func:`totals` when the caller has them already.
+    """
     where = {"line": line, "statement": statement.number}
     if count != records:
         raise ControlError(
@@ -43,7 +48,7 @@ def check_trailer(
             value=str(count),
             **where,
         )
-    expected_debit, expected_credit = totals(statement)
+    expected_debit, expected_credit = sums or totals(statement)
     for label, announced, found in (
         ("total des débits", debit, expected_debit),
         ("total des crédits", credit, expected_credit),
@@ -57,9 +62,11 @@ def check_trailer(
             )
 
 
-def check_balance(statement: Statement, *, line: int | None = None) -> None:
+def check_balance(
+    statement: Statement, *, line: int | None = None, sums: tuple[Decimal, Decimal] | None = None
+) -> None:
     """Old balance − debits + credits must give the new balance."""
-    debit, credit = totals(statement)
+    debit, credit = sums or totals(statement)
     expected = statement.old_balance - debit + credit
     if expected != statement.new_balance:
         raise ControlError(
