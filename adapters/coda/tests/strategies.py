@@ -22,7 +22,7 @@ def digits(size: int) -> st.SearchStrategy[str]:
 
 
 dates = st.dates(date(1970, 1, 1), date(2069, 12, 31))
-amounts = st.decimals(min_value=Decimal("-999999999"), max_value=Decimal("999999999"), places=3)
+amounts = st.decimals(min_value=Decimal(-999999999), max_value=Decimal(999999999), places=3)
 codes = st.builds(lambda t, rest: TransactionCode.parse(t + rest), st.sampled_from("01235789"), digits(7))
 structure_types = st.one_of(st.none(), digits(3))
 alnum = st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", max_size=34)

@@ -51,7 +51,7 @@ def movement(**changes):
 @pytest.mark.parametrize(
     ("item", "error", "words"),
     [
-        (statement(new_balance=Decimal("1")), coda.ControlError, "nouveau solde"),
+        (statement(new_balance=Decimal(1)), coda.ControlError, "nouveau solde"),
         (statement(holder="x" * 27), coda.FieldError, "trop long"),
         (statement(holder="a\nb"), coda.FieldError, "retour à la ligne"),
         (statement(number=1000), coda.FieldError, "0 à 999"),

@@ -23,7 +23,7 @@ from stdnum.exceptions import ValidationError
 
 from .errors import CommunicationError
 
-__all__ = ["generate", "validate", "is_valid", "format"]
+__all__ = ["format", "generate", "is_valid", "validate"]
 
 _BASE_DIGITS = 10
 
@@ -63,6 +63,6 @@ def is_valid(value: str) -> bool:
     return True
 
 
-def format(value: str) -> str:  # noqa: A001 - same name as stdnum's API on purpose
+def format(value: str) -> str:
     """``+++123/4567/89012+++`` for a valid communication."""
     return f"+++{ogm_vcs.format(validate(value))}+++"

@@ -82,7 +82,7 @@ def read(data: bytes | str, *, encoding: str | None = None) -> list[Statement]:
 class _Pending:
     """Records of one movement (2.1, 2.2, 2.3) and its information records, before freezing."""
 
-    __slots__ = ("line", "sequence", "records", "last", "information")
+    __slots__ = ("information", "last", "line", "records", "sequence")
 
     def __init__(self, line: int, sequence: str, first: dict[str, Any]) -> None:
         self.line = line
@@ -96,7 +96,16 @@ class _Reader:
     def __init__(self) -> None:
         self.statements: list[Statement] = []
         self.state = "start"
+        # The statement being read, reset by open() at each record 0.
+        self.header: dict[str, Any] = {}
+        self.header_line = 0
         self.old: dict[str, Any] = {}
+        self.new: dict[str, Any] | None = None
+        self.new_line = 0
+        self.movements: list[Movement] = []
+        self.free: list[dict[str, Any]] = []
+        self.records = 0
+        self.pending: _Pending | None = None
 
     def run(self, lines: list[str]) -> list[Statement]:
         # Movement records are most of a file: dispatch them first, in one lookup.
@@ -196,12 +205,12 @@ class _Reader:
         self.header = header
         self.header_line = number
         self.old = {}
-        self.new: dict[str, Any] | None = None
+        self.new = None
         self.new_line = number
-        self.movements: list[Movement] = []
-        self.free: list[dict[str, Any]] = []
+        self.movements = []
+        self.free = []
         self.records = 0
-        self.pending: _Pending | None = None
+        self.pending = None
         self.state = "header"
 
     def movement(self, line: str, number: int) -> None:

@@ -58,7 +58,8 @@ class Movement:
     ``detail`` is 0 for a movement and 1… for the details of a globalised one;
     only movements whose transaction type is 0–3 are booked (:attr:`booked`).
     ``communication`` is the free text, or for a structured communication the
-    data after its 3-digit ``communication_type``.
+    data after its 3-digit ``communication_type``. (No ``slots``: the reader
+    builds movements by filling ``__dict__``, ten times faster than ``__init__``.)
     """
 
     sequence: int

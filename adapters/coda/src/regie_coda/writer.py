@@ -13,6 +13,7 @@ from typing import Any
 
 from . import layouts as L
 from .errors import CodaError, EncodingError, FieldError
+from .fields import Layout
 from .records import Information, Movement, Statement
 from .rules import check_balance, totals
 
@@ -192,7 +193,7 @@ def _movement(s: Statement, m: Movement) -> Iterator[str]:
         yield from _information(info, more=position < len(m.information))
 
 
-def _layout_3(m: Movement, v1: bool) -> L.Layout:
+def _layout_3(m: Movement, v1: bool) -> Layout:
     """The 2.3 layout the reader will pick for this counterparty account."""
     account = m.counterparty_account
     if v1:
