@@ -4,10 +4,12 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+import sqlalchemy as sa
 
 from webapp import db
 from webapp.attendance.models import Presence
 from webapp.attendance.services import set_attendance
+from webapp.audit.models import AuditEntry
 from webapp.families.services import add_child
 from webapp.invoicing.models import LineKind
 from webapp.invoicing.services import compute_batch, create_period
@@ -74,3 +76,27 @@ def test_exceptional_child_discount_never_below_zero_and_family_fee_once(sibling
     fee = next(line for line in invoice.lines if line.kind is LineKind.FAMILY_FEE)
     assert fee.accounting_code == "7588" and fee.child_id is None
     assert invoice.total == D("60.00") - D("20.00") + D("10.00")
+
+
+def test_reductions_and_fees_are_created_through_the_screens_and_audited(siblings, login, make_user, session):
+    regie, canteen, kids, period = siblings
+    org_id = regie.organisation_id
+    client = login(make_user(regie.organisation))
+    base = f"/o/{org_id}/activites"
+    assert client.post_form(f"{base}/{canteen.id}/reductions/nouvelle", {
+        "label": "2e enfant", "basis": "rang", "threshold": "2", "percent": "25", "valid_from": "2026-01-01"},
+    ).status_code == 303
+    response = client.post_form(f"{base}/{canteen.id}/reductions/nouvelle", {
+        "label": "Erreur", "basis": "rang", "threshold": "2", "percent": "10", "amount_per_unit": "1",
+        "valid_from": "2026-01-01"})
+    assert response.status_code == 422 and "soit un pourcentage, soit un montant" in response.get_data(as_text=True)
+    assert client.post_form(f"{base}/frais/nouveaux", {
+        "regie_id": str(regie.id), "label": "Adhésion", "amount": "12,00", "accounting_code": "7588",
+        "valid_from": "2026-01-01"}).status_code == 303
+    family_id = kids[0].family_id
+    assert client.post_form(f"/o/{org_id}/familles/{family_id}/enfants/{kids[0].id}/reductions/nouvelle", {
+        "activity_id": "0", "percent": "50", "reason": "Décision du CCAS", "valid_from": "2026-01-01"},
+    ).status_code == 303
+    assert "Décision du CCAS" in client.get(f"/o/{org_id}/familles/{family_id}").get_data(as_text=True)
+    kinds = set(session.scalars(sa.select(AuditEntry.entity_type)))
+    assert {"discount", "family_fee", "child_discount"} <= kinds

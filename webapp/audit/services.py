@@ -33,6 +33,9 @@ ENTITY_LABELS = {
     "billing_period": "Période de facturation",
     "batch": "Lot",
     "consumption_import": "Import self",
+    "discount": "Réduction",
+    "child_discount": "Réduction exceptionnelle",
+    "family_fee": "Frais par famille",
 }
 
 FIELD_LABELS = {
@@ -47,6 +50,9 @@ FIELD_LABELS = {
     "birth_date": "date de naissance", "school": "école", "school_class": "classe",
     "full_name": "nom complet", "is_operator": "exploitant", "password": "mot de passe",
     "role": "rôle", "regies": "régies", "canteen_id": "identifiant cantine",
+    "label": "libellé", "basis": "base", "threshold": "seuil", "percent": "pourcentage",
+    "amount_per_unit": "montant par unité", "valid_from": "du", "valid_to": "au", "reason": "raison",
+    "amount": "montant", "accounting_code": "code comptable", "activity_id": "activité",
 }
 
 ACTION_LABELS = {

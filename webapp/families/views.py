@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from flask import current_app, flash, g, request, url_for
+from wtforms import SelectChoice
 
 from webapp import db
-from webapp.auth.access import requires, tenant_blueprint
+from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.families import services
 from webapp.families.forms import ChildForm, FamilyForm, GuardianForm, NewFamilyForm, SearchForm
 from webapp.families.models import Child, Family, Guardian
 from webapp.forms import form_status, submit
 from webapp.htmx import redirect_to, render
+from webapp.tariffs import services as tariff_services
+from webapp.tariffs.forms import ChildDiscountForm
+from webapp.tariffs.models import Activity, ChildDiscount
 
 bp = tenant_blueprint("families", __name__, "/familles")
 
@@ -56,7 +61,10 @@ def create() -> Any:
 @bp.get("/<int:family_id>")
 @requires("families.view")
 def detail(family_id: int) -> Any:
-    return render("families/detail.html", family=_family(family_id))
+    family = _family(family_id)
+    discounts = db.session.scalars(sa.select(ChildDiscount).where(
+        ChildDiscount.child_id.in_([c.id for c in family.children])).order_by(ChildDiscount.valid_from)).all()
+    return render("families/detail.html", family=family, discounts=discounts)
 
 
 @bp.route("/<int:family_id>/modifier", methods=["GET", "POST"])
@@ -141,3 +149,21 @@ def archive_child(family_id: int, child_id: int) -> Any:
     flash("Enfant archivé." if archived else "Enfant réactivé.", "success")
     return _to_family(family)
 
+
+
+@bp.route("/<int:family_id>/enfants/<int:child_id>/reductions/nouvelle", methods=["GET", "POST"])
+@requires("tariffs.manage")
+def add_child_discount(family_id: int, child_id: int) -> Any:
+    family = _family(family_id)
+    child = _member(Child, child_id, family)
+    form = ChildDiscountForm()
+    activities = db.session.scalars(sa.select(Activity).where(Activity.regie_id.in_(visible_regie_ids()))
+                                    .order_by(Activity.name)).all()
+    form.activity_id.choices = [SelectChoice(0, "Toutes"), *(SelectChoice(a.id, a.name) for a in activities)]
+    if submit(form, lambda data: tariff_services.create_child_discount(child, g.org.id, data)):
+        flash("Réduction exceptionnelle enregistrée.", "success")
+        return _to_family(family)
+    return render("simple_form.html", "form", form_status(form), form=form,
+                  title=f"Réduction exceptionnelle : {child}",
+                  crumbs=[("Familles", url_for("families.index")),
+                          (str(family), url_for("families.detail", family_id=family.id))])

@@ -2,7 +2,7 @@ from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectF
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from webapp.forms import Form, FrenchDecimalField
-from webapp.tariffs.models import PRICING_LABELS, UNIT_LABELS
+from webapp.tariffs.models import DISCOUNT_BASIS_LABELS, PRICING_LABELS, UNIT_LABELS
 
 
 class ActivityForm(Form):
@@ -44,3 +44,31 @@ class RenewTariffForm(Form):
     effort_rate = FrenchDecimalField("Nouveau taux d'effort", [Optional()], places=5)
     price_floor = FrenchDecimalField("Nouveau plancher (€)", [Optional()], places=2)
     price_ceiling = FrenchDecimalField("Nouveau plafond (€)", [Optional()], places=2)
+
+
+class DiscountForm(Form):
+    label = StringField("Libellé", [InputRequired(), Length(max=120)], description="Imprimé sur la facture.")
+    basis = SelectField("S'applique selon", choices=[SelectChoice(b.value, label)
+                                                      for b, label in DISCOUNT_BASIS_LABELS.items()])
+    threshold = IntegerField("À partir de (rang ou nombre d'enfants)", [InputRequired(), NumberRange(min=1)])
+    percent = FrenchDecimalField("Pourcentage", [Optional()], places=2)
+    amount_per_unit = FrenchDecimalField("ou montant par unité (€)", [Optional()], places=2)
+    valid_from = DateField("Valable du", [InputRequired()])
+    valid_to = DateField("au", [Optional()])
+
+
+class FamilyFeeForm(Form):
+    regie_id = SelectField("Régie", coerce=int)
+    label = StringField("Libellé", [InputRequired(), Length(max=120)], description="Par exemple « Adhésion annuelle ».")
+    amount = FrenchDecimalField("Montant (€)", [InputRequired()], places=2)
+    accounting_code = StringField("Code comptable", [InputRequired(), Length(max=20)])
+    valid_from = DateField("Valable du", [InputRequired()])
+    valid_to = DateField("au", [Optional()])
+
+
+class ChildDiscountForm(Form):
+    activity_id = SelectField("Activité", coerce=int, description="« Toutes » : toutes les activités.")
+    percent = FrenchDecimalField("Pourcentage de réduction", [InputRequired()], places=2)
+    reason = StringField("Raison", [InputRequired(), Length(max=200)], description="Décision, protocole… imprimée sur la facture.")
+    valid_from = DateField("Valable du", [InputRequired()])
+    valid_to = DateField("au", [Optional()])

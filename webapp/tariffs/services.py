@@ -12,7 +12,8 @@ from webapp import db
 from webapp.audit.services import apply_changes, record, record_creation
 from webapp.errors import DomainError
 from webapp.organisations.models import Regie
-from webapp.tariffs.models import Activity, PricingMode, Tariff, Unit
+from webapp.families.models import Child
+from webapp.tariffs.models import Activity, ChildDiscount, Discount, DiscountBasis, FamilyFee, PricingMode, Tariff, Unit
 from webapp.tariffs.pricing import conflicts
 
 ACTIVITY_FIELDS = ("name", "unit", "accounting_code", "monthly_fee", "bill_unjustified_absence", "active")
@@ -128,3 +129,71 @@ def renew_tariff(tariff: Tariff, starts_on: Any, prices: dict[str, Decimal | Non
     old_end = tariff.valid_to
     update_tariff(tariff, {**data, "valid_to": starts_on - timedelta(days=1)})
     return create_tariff(tariff.activity, {**data, **prices, "valid_from": starts_on, "valid_to": old_end})
+
+
+DISCOUNT_FIELDS = ("label", "basis", "threshold", "percent", "amount_per_unit", "valid_from", "valid_to")
+CHILD_DISCOUNT_FIELDS = ("activity_id", "percent", "reason", "valid_from", "valid_to")
+FEE_FIELDS = ("label", "amount", "accounting_code", "valid_from", "valid_to")
+
+
+def _check_dates(clean: dict[str, Any]) -> None:
+    if clean["valid_from"] is None:
+        raise DomainError("La date de début est obligatoire.", "valid_from")
+    if clean["valid_to"] and clean["valid_to"] < clean["valid_from"]:
+        raise DomainError("La fin de validité précède le début.", "valid_to")
+
+
+def _check_percent(value: Decimal | None, field: str = "percent") -> None:
+    if value is not None and not Decimal(0) < value <= Decimal(100):
+        raise DomainError("Un pourcentage est compris entre 0 et 100.", field)
+
+
+def create_discount(activity: Activity, data: dict[str, Any]) -> Discount:
+    clean = {name: data.get(name) for name in DISCOUNT_FIELDS}
+    clean["label"] = (clean["label"] or "").strip()
+    clean["basis"] = DiscountBasis(clean["basis"])
+    if not clean["label"]:
+        raise DomainError("Le libellé est imprimé sur la facture : il est obligatoire.", "label")
+    if not clean["threshold"] or clean["threshold"] < 1:
+        raise DomainError("Indiquez à partir de quel rang ou de combien d'enfants.", "threshold")
+    if (clean["percent"] is None) == (clean["amount_per_unit"] is None):
+        raise DomainError("Indiquez soit un pourcentage, soit un montant par unité.", "percent")
+    _check_percent(clean["percent"])
+    if clean["amount_per_unit"] is not None and clean["amount_per_unit"] <= 0:
+        raise DomainError("Le montant par unité doit être positif.", "amount_per_unit")
+    _check_dates(clean)
+    discount = Discount(activity_id=activity.id, **clean)
+    db.session.add(discount)
+    record_creation("discount", discount, DISCOUNT_FIELDS, organisation_id=activity.regie.organisation_id)
+    return discount
+
+
+def create_child_discount(child: Child, organisation_id: int, data: dict[str, Any]) -> ChildDiscount:
+    clean = {name: data.get(name) for name in CHILD_DISCOUNT_FIELDS}
+    clean["reason"] = (clean["reason"] or "").strip()
+    clean["activity_id"] = clean["activity_id"] or None
+    if not clean["reason"]:
+        raise DomainError("Une réduction exceptionnelle a toujours sa raison.", "reason")
+    if clean["percent"] is None:
+        raise DomainError("Indiquez le pourcentage de réduction.", "percent")
+    _check_percent(clean["percent"])
+    _check_dates(clean)
+    discount = ChildDiscount(child_id=child.id, **clean)
+    db.session.add(discount)
+    record_creation("child_discount", discount, CHILD_DISCOUNT_FIELDS, organisation_id=organisation_id)
+    return discount
+
+
+def create_family_fee(regie: Regie, data: dict[str, Any]) -> FamilyFee:
+    clean = {name: data.get(name) for name in FEE_FIELDS}
+    clean["label"] = (clean["label"] or "").strip()
+    clean["accounting_code"] = (clean["accounting_code"] or "").strip()
+    if not clean["label"] or not clean["accounting_code"]:
+        raise DomainError("Libellé et code comptable sont obligatoires.", "label")
+    if clean["amount"] is None or clean["amount"] <= 0:
+        raise DomainError("Le montant doit être positif.", "amount")
+    _check_dates(clean)
+    fee = FamilyFee(regie_id=regie.id, **clean)
+    db.session.add(fee)
+    record_creation("family_fee", fee, FEE_FIELDS, organisation_id=regie.organisation_id)
+    return fee

@@ -14,8 +14,8 @@ from webapp.forms import form_status, submit
 from webapp.htmx import redirect_to, render
 from webapp.organisations.models import Regie
 from webapp.tariffs import services
-from webapp.tariffs.forms import ActivityForm, RenewTariffForm, TariffForm
-from webapp.tariffs.models import Activity, Tariff
+from webapp.tariffs.forms import ActivityForm, DiscountForm, FamilyFeeForm, RenewTariffForm, TariffForm
+from webapp.tariffs.models import DISCOUNT_BASIS_LABELS, Activity, Discount, FamilyFee, Tariff
 
 bp = tenant_blueprint("tariffs", __name__, "/activites")
 
@@ -38,7 +38,9 @@ def _tariff(activity: Activity, tariff_id: int) -> Tariff:
 def index() -> Any:
     activities = db.session.scalars(sa.select(Activity).where(Activity.regie_id.in_(visible_regie_ids()))
                                     .order_by(Activity.regie_id, Activity.name)).all()
-    return render("tariffs/index.html", regies=_regies(), activities=activities)
+    fees = db.session.scalars(sa.select(FamilyFee).where(FamilyFee.regie_id.in_(visible_regie_ids()))
+                              .order_by(FamilyFee.valid_from)).all()
+    return render("tariffs/index.html", regies=_regies(), activities=activities, fees=fees)
 
 
 def _activity_form(**kw: Any) -> ActivityForm:
@@ -65,7 +67,10 @@ def create() -> Any:
 @bp.get("/<int:activity_id>")
 @requires("tariffs.view")
 def detail(activity_id: int) -> Any:
-    return render("tariffs/detail.html", activity=_activity(activity_id))
+    activity = _activity(activity_id)
+    discounts = db.session.scalars(sa.select(Discount).where(Discount.activity_id == activity.id)
+                                   .order_by(Discount.valid_from, Discount.id)).all()
+    return render("tariffs/detail.html", activity=activity, discounts=discounts, basis_labels=DISCOUNT_BASIS_LABELS)
 
 
 @bp.route("/<int:activity_id>/modifier", methods=["GET", "POST"])
@@ -119,3 +124,33 @@ def renew_tariff(activity_id: int, tariff_id: int) -> Any:
         flash("Nouveau prix enregistré ; l'ancien tarif se termine la veille.", "success")
         return redirect_to(url_for("tariffs.detail", activity_id=activity.id))
     return render("tariffs/renew_form.html", "form", form_status(form), form=form, activity=activity, tariff=tariff)
+
+
+@bp.route("/<int:activity_id>/reductions/nouvelle", methods=["GET", "POST"])
+@requires("tariffs.manage")
+def create_discount(activity_id: int) -> Any:
+    activity = _activity(activity_id)
+    form = DiscountForm()
+    if submit(form, lambda data: services.create_discount(activity, data)):
+        flash("Réduction créée : elle s'applique aux prochains calculs de lots.", "success")
+        return redirect_to(url_for("tariffs.detail", activity_id=activity.id))
+    return render("simple_form.html", "form", form_status(form), form=form,
+                  title=f"Nouvelle réduction : {activity.name}",
+                  crumbs=[("Activités et tarifs", url_for("tariffs.index")),
+                          (activity.name, url_for("tariffs.detail", activity_id=activity.id))])
+
+
+@bp.route("/frais/nouveaux", methods=["GET", "POST"])
+@requires("tariffs.manage")
+def create_fee() -> Any:
+    form = FamilyFeeForm()
+    form.regie_id.choices = [SelectChoice(r.id, r.name) for r in _regies()]
+
+    def create(data: dict[str, Any]) -> Any:
+        return services.create_family_fee(next(r for r in _regies() if r.id == data["regie_id"]), data)
+
+    if submit(form, create):
+        flash("Frais par famille créés.", "success")
+        return redirect_to(url_for("tariffs.index"))
+    return render("simple_form.html", "form", form_status(form), form=form, title="Nouveaux frais par famille",
+                  crumbs=[("Activités et tarifs", url_for("tariffs.index"))])
