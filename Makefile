@@ -15,10 +15,14 @@ $(STAMP): pyproject.toml $(wildcard adapters/*/pyproject.toml)
 	$(BIN)/python -m pip install -q $(foreach a,$(ADAPTERS),-e '$(a:/=)[test]') -e '.[test]'
 	touch $@
 
+# Beside the web server: the job runner (huey, queue in instance/) and a local mail sink on port 8025
+# that prints the invoice e-mails instead of sending them.
 run: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask demo seed
-	$(BIN)/flask run --host 127.0.0.1 --port 5000
+	$(BIN)/huey_consumer webapp.jobs.queue.huey --workers 2 --quiet & \
+	$(BIN)/python -m aiosmtpd --nosetuid --listen 127.0.0.1:8025 & \
+	trap 'kill %1 %2' EXIT; REGIE_MAIL_PORT=8025 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
 test: test-sqlite test-postgresql test-adapters
 

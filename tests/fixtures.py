@@ -6,6 +6,7 @@ DATABASE_URL selects PostgreSQL; without it the run uses a fresh SQLite file.
 from __future__ import annotations
 
 import itertools
+import tempfile
 from datetime import date
 import os
 import re
@@ -17,7 +18,10 @@ import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from webapp import create_app, db, make_engine, migrations
+# The job queue's SQLite file is chosen when webapp.jobs.queue is imported: keep it out of the repository.
+os.environ.setdefault("REGIE_JOBS_SQLITE", os.path.join(tempfile.mkdtemp(prefix="regie-jobs-"), "jobs.sqlite3"))
+
+from webapp import create_app, db, make_engine, migrations  # noqa: E402
 from webapp.auth.models import Role, User
 from webapp.auth.services import create_user, grant
 from webapp.families.models import Family

@@ -14,9 +14,10 @@ from webapp.attendance.models import Attendance, Presence
 from webapp.attendance.services import set_attendance
 from webapp.families.services import add_child
 from webapp.imports.services import import_file
+from webapp.jobs.services import start_job
 from webapp.invoicing.services import compute_batch, create_period
 
-TENANT_BLUEPRINTS = {"families", "regies", "users", "audit", "tariffs", "invoicing", "attendance", "imports"}
+TENANT_BLUEPRINTS = {"families", "regies", "users", "audit", "tariffs", "invoicing", "attendance", "imports", "jobs"}
 
 
 @pytest.fixture
@@ -37,7 +38,8 @@ def two_tenants(make_org, make_regie, make_user, make_family, make_activity, mak
         return {"org_id": org.id, "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id,
                 "child_id": child.id, "membership_id": member.membership_in(org.id).id, "organisation_id": org.id,
                 "activity_id": activity.id, "tariff_id": tariff.id, "batch_id": period.batches[0].id,
-                "invoice_id": invoice.id, "import_id": imported.id}
+                "invoice_id": invoice.id, "import_id": imported.id,
+                "job_id": start_job("notify", period.batches[0]).id}
 
     mine, theirs = world(), world()
     user = make_user()

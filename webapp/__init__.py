@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, redirect, render_template, url_for
+from flask import Flask, Response, g, has_request_context, redirect, render_template, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -120,9 +120,10 @@ def configure_blueprints(app: Flask) -> None:
     from webapp.attendance.views import bp as attendance_bp
     from webapp.imports.views import bp as imports_bp
     from webapp.invoicing.views import bp as invoicing_bp
+    from webapp.jobs.views import bp as jobs_bp
 
     for bp in (auth_bp, users_bp, families_bp, regies_bp, operator_bp, audit_bp, tariffs_bp,
-               attendance_bp, invoicing_bp, imports_bp):
+               attendance_bp, invoicing_bp, imports_bp, jobs_bp):
         app.register_blueprint(bp)
 
     @app.get("/")
@@ -140,7 +141,7 @@ def configure_blueprints(app: Flask) -> None:
     def inject_organisations() -> dict[str, Any]:
         orgs = (
             sorted((m.organisation for m in current_user.memberships), key=lambda o: o.name)
-            if current_user.is_authenticated
+            if has_request_context() and current_user.is_authenticated
             else []
         )
         return {"my_organisations": orgs, "org": g.get("org")}

@@ -24,6 +24,15 @@ class Defaults:
     FAMILIES_PER_PAGE = 25
     # Where an uploaded file waits between its preview and its confirmation (default: instance/imports).
     IMPORT_FOLDER = None
+    # Outgoing mail for the invoice notices, sent by the job runner in throttled groups.
+    MAIL_SERVER = "localhost"
+    MAIL_PORT = 25
+    MAIL_USE_TLS = False
+    MAIL_USERNAME = ""
+    MAIL_PASSWORD = ""
+    MAIL_SENDER = "regie@localhost"
+    NOTIFY_GROUP_SIZE = 20
+    NOTIFY_GROUP_PAUSE = 2.0
 
 
 def database_url(instance_path: str) -> str:

@@ -6,6 +6,7 @@ from webapp.auth.models import LoginAttempt, Membership, User
 from webapp.db import Base
 from webapp.families.models import Child, Family, Guardian
 from webapp.imports.models import ConsumptionImport, ImportedConsumption
+from webapp.jobs.models import InvoiceNotice, Job
 from webapp.invoicing.models import Batch, BillingPeriod, Counter, Invoice, InvoiceLine
 from webapp.organisations.models import Organisation, Regie
 from webapp.tariffs.models import Activity, ChildDiscount, Discount, FamilyFee, Tariff
@@ -14,6 +15,6 @@ metadata = Base.metadata
 
 __all__ = [
     "Activity", "Attendance", "Batch", "BillingPeriod", "Counter", "Invoice", "InvoiceLine", "Tariff",
-    "AuditEntry", "ConsumptionImport", "ImportedConsumption", "ChildDiscount", "Discount", "FamilyFee", "Child", "Family", "Guardian", "LoginAttempt", "Membership",
+    "AuditEntry", "InvoiceNotice", "Job", "ConsumptionImport", "ImportedConsumption", "ChildDiscount", "Discount", "FamilyFee", "Child", "Family", "Guardian", "LoginAttempt", "Membership",
     "Organisation", "Regie", "User", "metadata",
 ]

@@ -66,6 +66,7 @@ ACTION_LABELS = {
     "export": "Export",
     "import": "Import",
     "undo": "Annulation",
+    "notify": "Envoi par e-mail",
 }
 
 

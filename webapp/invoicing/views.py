@@ -18,6 +18,9 @@ from webapp.htmx import redirect_to, render
 from webapp.invoicing import documents, services
 from webapp.invoicing.forms import PeriodForm
 from webapp.invoicing.models import BATCH_STATUS_LABELS, Batch, BillingPeriod, Invoice, InvoiceLine, InvoiceStatus
+from webapp.jobs import services as job_services
+from webapp.jobs.models import JOB_STATUS_LABELS, InvoiceNotice, Job
+from webapp.jobs.queue import run_job
 from webapp.tariffs.models import Activity
 
 bp = tenant_blueprint("invoicing", __name__, "/facturation")
@@ -76,8 +79,12 @@ def batch(batch_id: int) -> Any:
         sa.select(Invoice).where(Invoice.batch_id == batch.id).options(selectinload(Invoice.family))
         .order_by(Invoice.sequence, Invoice.id)
     ).all()
+    job = db.session.scalar(sa.select(Job).where(Job.batch_id == batch.id, Job.kind == "notify")
+                            .order_by(Job.id.desc()).limit(1))
+    notices = {n.invoice_id: n for n in db.session.scalars(
+        sa.select(InvoiceNotice).where(InvoiceNotice.invoice_id.in_([i.id for i in invoices])))}
     return render("invoicing/batch.html", batch=batch, invoices=invoices, totals=_totals(invoices),
-                  status_labels=BATCH_STATUS_LABELS)
+                  status_labels=BATCH_STATUS_LABELS, job=job, notices=notices, job_labels=JOB_STATUS_LABELS)
 
 
 def _batch_action(batch_id: int, action: Any, message: str) -> Any:
@@ -162,3 +169,18 @@ def batch_zip(batch_id: int) -> Any:
     batch = _batch(batch_id)
     archive = documents.zip_invoices(_printable(batch), detailed=request.args.get("detail") == "1")
     return _download(archive, f"lot-{batch.id}.zip", "application/zip")
+
+
+@bp.post("/lots/<int:batch_id>/envoi")
+@requires("billing.run")
+def notify(batch_id: int) -> Any:
+    batch = _batch(batch_id)
+    try:
+        job = job_services.start_job("notify", batch)
+    except DomainError as error:
+        db.session.rollback()
+        flash(error.message, "error")
+    else:
+        run_job(job.id)  # the runner retries until this request has committed the job
+        flash("Envoi des factures lancé : la progression s'affiche ci-dessous.", "success")
+    return redirect_to(url_for("invoicing.batch", batch_id=batch_id))

@@ -1,0 +1,64 @@
+"""Long work done in the background, with the progress its page shows."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.auth.models import User
+from webapp.db import Base, enum_column
+
+
+class JobStatus(enum.StrEnum):
+    QUEUED = "en_attente"
+    RUNNING = "en_cours"
+    DONE = "termine"
+    FAILED = "echec"
+
+
+JOB_STATUS_LABELS = {JobStatus.QUEUED: "En attente", JobStatus.RUNNING: "En cours", JobStatus.DONE: "Terminé",
+                     JobStatus.FAILED: "Échec"}
+
+
+class Job(Base):
+    __tablename__ = "jobs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    kind: Mapped[str] = mapped_column(sa.String(40))
+    batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batches.id"), index=True)
+    status: Mapped[JobStatus] = enum_column(JobStatus, default=JobStatus.QUEUED)
+    total: Mapped[int] = mapped_column(default=0)
+    done: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str] = mapped_column(sa.Text, default="")
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    created_by: Mapped[User | None] = relationship()
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.status is JobStatus.DONE else int(100 * self.done / self.total) if self.total else 0
+
+    @property
+    def active(self) -> bool:
+        return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+
+class InvoiceNotice(Base):
+    """One e-mail telling a family its invoice is available: sent, or failed with the reason."""
+
+    __tablename__ = "invoice_notices"
+    __table_args__ = (sa.UniqueConstraint("invoice_id", name="uq_invoice_notices_invoice_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id"))
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("jobs.id"))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    sent: Mapped[bool]
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

@@ -1,0 +1,131 @@
+"""Starting a job, running it step by step with visible progress, and the jobs themselves."""
+
+from __future__ import annotations
+
+import smtplib
+import time
+from collections.abc import Callable
+from email.message import EmailMessage
+
+import sqlalchemy as sa
+from flask import current_app, render_template
+from flask_login import current_user
+from sqlalchemy.orm import selectinload
+
+from webapp import db
+from webapp.audit.services import record
+from webapp.db import utcnow
+from webapp.errors import DomainError
+from webapp.invoicing.documents import filename, render_invoices
+from webapp.invoicing.models import Batch, BatchStatus, Invoice, InvoiceLine, InvoiceStatus
+from webapp.jobs.models import InvoiceNotice, Job, JobStatus
+
+
+class JobNotReady(Exception):
+    """The job row is not committed yet; the runner tries again a moment later."""
+
+
+def start_job(kind: str, batch: Batch) -> Job:
+    if kind not in KINDS:
+        raise DomainError(f"Travail inconnu : {kind}.")
+    running = db.session.scalar(sa.select(Job).where(
+        Job.batch_id == batch.id, Job.kind == kind, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING])))
+    if running is not None:
+        raise DomainError("Ce travail est déjà en cours pour ce lot : suivez sa progression ci-dessous.")
+    job = Job(organisation_id=batch.period.organisation_id, kind=kind, batch_id=batch.id, created_at=utcnow(),
+              created_by_id=current_user.id if current_user and current_user.is_authenticated else None)
+    db.session.add(job)
+    db.session.flush()
+    return job
+
+
+def perform(job_id: int) -> Job:
+    """Run a queued job; each step commits so its page sees the progress."""
+    job = db.session.get(Job, job_id)
+    if job is None:
+        raise JobNotReady(job_id)
+    job.status = JobStatus.RUNNING
+    db.session.commit()
+    try:
+        job.message = KINDS[job.kind](job)
+        job.status = JobStatus.DONE
+    except Exception as error:  # the page must say it failed, whatever the cause
+        db.session.rollback()
+        job = db.session.get(Job, job_id)
+        job.status = JobStatus.FAILED
+        job.message = f"Échec : {error}"
+        current_app.logger.exception("job %s failed", job_id)
+    job.finished_at = utcnow()
+    db.session.commit()
+    return job
+
+
+def unnotified(batch: Batch) -> tuple[list[Invoice], list[Invoice]]:
+    """The batch's numbered invoices not yet sent: (with an e-mail address, without one)."""
+    sent = sa.select(InvoiceNotice.invoice_id).where(InvoiceNotice.sent.is_(True))
+    invoices = db.session.scalars(
+        sa.select(Invoice).where(Invoice.batch_id == batch.id, Invoice.status == InvoiceStatus.NUMBERED,
+                                 Invoice.id.not_in(sent))
+        .options(selectinload(Invoice.lines).selectinload(InvoiceLine.child), selectinload(Invoice.family))
+        .order_by(Invoice.sequence)).all()
+    with_email = [i for i in invoices if i.family.payer and i.family.payer.email]
+    return with_email, [i for i in invoices if i not in with_email]
+
+
+def _message(invoice: Invoice) -> EmailMessage:
+    config = current_app.config
+    message = EmailMessage()
+    message["From"] = config["MAIL_SENDER"]
+    message["To"] = invoice.family.payer.email
+    message["Subject"] = f"Votre facture {invoice.number} · {invoice.regie.name}"
+    message.set_content(render_template("jobs/invoice_email.txt", invoice=invoice))
+    message.add_attachment(render_invoices([invoice]), maintype="application", subtype="pdf",
+                           filename=filename(invoice))
+    return message
+
+
+def _smtp() -> smtplib.SMTP:
+    config = current_app.config
+    connection = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
+    if config["MAIL_USE_TLS"]:
+        connection.starttls()
+    if config["MAIL_USERNAME"]:
+        connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    return connection
+
+
+def notify_batch(job: Job) -> str:
+    """E-mail each family its invoice, in groups with a pause between them (mail servers throttle)."""
+    batch = db.session.get(Batch, job.batch_id)
+    if batch.status not in (BatchStatus.NUMBERED, BatchStatus.EXPORTED):
+        raise DomainError("Seules des factures numérotées s'envoient.")
+    invoices, paper = unnotified(batch)
+    job.total = len(invoices)
+    db.session.commit()
+    size, pause = current_app.config["NOTIFY_GROUP_SIZE"], current_app.config["NOTIFY_GROUP_PAUSE"]
+    earlier = {n.invoice_id: n for n in db.session.scalars(  # failed before: this attempt replaces the record
+        sa.select(InvoiceNotice).where(InvoiceNotice.invoice_id.in_([i.id for i in invoices])))}
+    sent = failed = 0
+    for start in range(0, len(invoices), size):
+        if start:
+            time.sleep(pause)
+        with _smtp() as connection:
+            for invoice in invoices[start:start + size]:
+                error = ""
+                try:
+                    connection.send_message(_message(invoice))
+                except (smtplib.SMTPException, OSError) as problem:
+                    error = str(problem)
+                notice = earlier.get(invoice.id) or InvoiceNotice(invoice_id=invoice.id)
+                notice.job_id, notice.email, notice.sent = job.id, invoice.family.payer.email, not error
+                notice.error, notice.at = error, utcnow()
+                db.session.add(notice)
+                sent, failed = sent + (not error), failed + bool(error)
+                job.done += 1
+        db.session.commit()
+    summary = f"{sent} e-mail(s) envoyé(s), {failed} échec(s), {len(paper)} famille(s) sans e-mail à imprimer."
+    record("notify", "batch", batch, {"envoi": [None, summary]}, organisation_id=job.organisation_id)
+    return summary
+
+
+KINDS: dict[str, Callable[[Job], str]] = {"notify": notify_batch}
