@@ -69,6 +69,7 @@ def app(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPathF
         "SECRET_KEY": "test-secret",
         "SERVER_NAME": "regie.test",
         "IMPORT_FOLDER": str(tmp_path_factory.mktemp("imports")),
+        "EXPORT_FOLDER": str(tmp_path_factory.mktemp("exports")),
     })
 
 

@@ -14,6 +14,9 @@ from webapp.attendance.services import set_attendance
 from webapp.families.services import add_child
 from webapp.invoicing.models import Batch
 from webapp.invoicing.services import compute_batch, create_period, number_batch
+from webapp.jobs.models import Job
+from webapp.jobs.queue import huey
+from webapp.jobs.services import perform, start_job
 
 MONEY = re.compile(r"(-?\d[\d\u00a0\u202f ]*,\d\d)\s*€")
 
@@ -56,18 +59,29 @@ def test_the_pdf_says_what_the_invoice_says_and_adds_up(login, make_user, make_o
     assert amounts[1] == amounts[0] * 4 and second.total == amounts[2]
 
 
-def test_a_whole_batch_as_one_pdf_or_a_zip(login, make_user, make_org, make_regie, make_activity, make_tariff,
-                                           make_family, session):
+def test_a_whole_batch_as_one_pdf_or_a_zip_prepared_in_the_background(app, login, make_user, make_org, make_regie,
+                                                                     make_activity, make_tariff, make_family, session):
     org = make_org()
     regie = make_regie(org)
     activity = make_activity(regie)
     make_tariff(activity, price=Decimal("3.00"))
     batch = _billed_batch(org, regie, activity, make_family)
     client = login(make_user(org))
-    response = client.get(f"/o/{org.id}/facturation/lots/{batch.id}/factures.pdf")
-    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    response = client.post_form(f"/o/{org.id}/facturation/lots/{batch.id}/documents/pdf", follow_redirects=True)
+    assert "Préparation lancée" in response.get_data(as_text=True)
+    job = session.scalar(sa.select(Job).where(Job.kind == "pdf"))
+    with app.app_context():
+        perform(job.id)
+        zip_job = perform(start_job("zip", batch).id)
+    html = client.get(f"/o/{org.id}/facturation/lots/{batch.id}").get_data(as_text=True)
+    assert "Télécharger" in html and (job.done, job.total) == (2, 2)
+    with client.get(f"/o/{org.id}/travaux/{job.id}/fichier") as response:  # a streamed file: close it
+        pdf = response.data
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert text.count("NON NUMÉROTÉE") == 2
-    archive = zipfile.ZipFile(io.BytesIO(client.get(f"/o/{org.id}/facturation/lots/{batch.id}/factures.zip").data))
+    with client.get(f"/o/{org.id}/travaux/{zip_job.id}/fichier") as response:
+        archive = zipfile.ZipFile(io.BytesIO(response.data))
     names = archive.namelist()
     assert len(names) == 2 and all(name.startswith("brouillon-") for name in names)
     assert session.scalar(sa.select(sa.func.count()).select_from(Batch)) == 1
+    huey.flush()

@@ -95,11 +95,12 @@ def configure_extensions(app: Flask) -> None:
     from webapp.auth.access import can
     from webapp.auth.models import ROLE_LABELS
     from webapp.organisations.models import COUNTRY_LABELS, KIND_LABELS
+    from webapp.jobs.services import KIND_LABELS
     from webapp.tariffs.models import UNIT_LABELS
 
     app.jinja_env.globals.update(
         can=can, role_labels=ROLE_LABELS, kind_labels=KIND_LABELS, country_labels=COUNTRY_LABELS,
-        unit_labels=UNIT_LABELS
+        unit_labels=UNIT_LABELS, job_kinds=KIND_LABELS
     )
 
     @login_manager.user_loader

@@ -24,6 +24,8 @@ class Defaults:
     FAMILIES_PER_PAGE = 25
     # Where an uploaded file waits between its preview and its confirmation (default: instance/imports).
     IMPORT_FOLDER = None
+    # Where background jobs leave the files they produce (default: instance/exports).
+    EXPORT_FOLDER = None
     # Outgoing mail for the invoice notices, sent by the job runner in throttled groups.
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25

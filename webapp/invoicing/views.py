@@ -79,12 +79,12 @@ def batch(batch_id: int) -> Any:
         sa.select(Invoice).where(Invoice.batch_id == batch.id).options(selectinload(Invoice.family))
         .order_by(Invoice.sequence, Invoice.id)
     ).all()
-    job = db.session.scalar(sa.select(Job).where(Job.batch_id == batch.id, Job.kind == "notify")
-                            .order_by(Job.id.desc()).limit(1))
+    jobs = db.session.scalars(sa.select(Job).where(Job.batch_id == batch.id).order_by(Job.id.desc()).limit(5)).all()
     notices = {n.invoice_id: n for n in db.session.scalars(
         sa.select(InvoiceNotice).where(InvoiceNotice.invoice_id.in_([i.id for i in invoices])))}
     return render("invoicing/batch.html", batch=batch, invoices=invoices, totals=_totals(invoices),
-                  status_labels=BATCH_STATUS_LABELS, job=job, notices=notices, job_labels=JOB_STATUS_LABELS)
+                  status_labels=BATCH_STATUS_LABELS, jobs=jobs, notices=notices, job_labels=JOB_STATUS_LABELS,
+                  notifying=any(j.kind == "notify" and j.active for j in jobs))
 
 
 def _batch_action(batch_id: int, action: Any, message: str) -> Any:
@@ -148,39 +148,26 @@ def invoice_pdf(invoice_id: int) -> Any:
     return _download(pdf, documents.filename(invoice), "application/pdf")
 
 
-def _printable(batch: Batch) -> list[Invoice]:
-    return list(db.session.scalars(
-        sa.select(Invoice).where(Invoice.batch_id == batch.id, Invoice.status != InvoiceStatus.HELD)
-        .options(selectinload(Invoice.lines).selectinload(InvoiceLine.child), selectinload(Invoice.family))
-        .order_by(Invoice.sequence, Invoice.id)))
-
-
-@bp.get("/lots/<int:batch_id>/factures.pdf")
-@requires("billing.view")
-def batch_pdf(batch_id: int) -> Any:
-    batch = _batch(batch_id)
-    pdf = documents.render_invoices(_printable(batch), detailed=request.args.get("detail") == "1")
-    return _download(pdf, f"lot-{batch.id}.pdf", "application/pdf")
-
-
-@bp.get("/lots/<int:batch_id>/factures.zip")
-@requires("billing.view")
-def batch_zip(batch_id: int) -> Any:
-    batch = _batch(batch_id)
-    archive = documents.zip_invoices(_printable(batch), detailed=request.args.get("detail") == "1")
-    return _download(archive, f"lot-{batch.id}.zip", "application/zip")
-
-
-@bp.post("/lots/<int:batch_id>/envoi")
-@requires("billing.run")
-def notify(batch_id: int) -> Any:
+def _start(batch_id: int, kind: str, message: str) -> Any:
     batch = _batch(batch_id)
     try:
-        job = job_services.start_job("notify", batch)
+        job = job_services.start_job(kind, batch)
     except DomainError as error:
         db.session.rollback()
         flash(error.message, "error")
     else:
         run_job(job.id)  # the runner retries until this request has committed the job
-        flash("Envoi des factures lancé : la progression s'affiche ci-dessous.", "success")
+        flash(message, "success")
     return redirect_to(url_for("invoicing.batch", batch_id=batch_id))
+
+
+@bp.post("/lots/<int:batch_id>/documents/<any(pdf, pdf_detail, zip):kind>")
+@requires("billing.view")
+def documents_job(batch_id: int, kind: str) -> Any:
+    return _start(batch_id, kind, "Préparation lancée : le lien de téléchargement apparaît ci-dessous une fois prêt.")
+
+
+@bp.post("/lots/<int:batch_id>/envoi")
+@requires("billing.run")
+def notify(batch_id: int) -> Any:
+    return _start(batch_id, "notify", "Envoi des factures lancé : la progression s'affiche ci-dessous.")

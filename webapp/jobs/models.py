@@ -37,6 +37,8 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # The file a job produced (a batch's PDF or ZIP), under the export folder.
+    result: Mapped[str] = mapped_column(sa.String(200), default="")
 
     created_by: Mapped[User | None] = relationship()
 

@@ -6,6 +6,7 @@ import smtplib
 import time
 from collections.abc import Callable
 from email.message import EmailMessage
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app, render_template
@@ -16,7 +17,7 @@ from webapp import db
 from webapp.audit.services import record
 from webapp.db import utcnow
 from webapp.errors import DomainError
-from webapp.invoicing.documents import filename, render_invoices
+from webapp.invoicing.documents import filename, render_invoices, write_batch_pdf, write_batch_zip
 from webapp.invoicing.models import Batch, BatchStatus, Invoice, InvoiceLine, InvoiceStatus
 from webapp.jobs.models import InvoiceNotice, Job, JobStatus
 
@@ -128,4 +129,40 @@ def notify_batch(job: Job) -> str:
     return summary
 
 
-KINDS: dict[str, Callable[[Job], str]] = {"notify": notify_batch}
+def export_folder() -> Path:
+    folder = Path(current_app.config["EXPORT_FOLDER"] or Path(current_app.instance_path) / "exports")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def _printable(batch: Batch) -> list[Invoice]:
+    return list(db.session.scalars(
+        sa.select(Invoice).where(Invoice.batch_id == batch.id, Invoice.status != InvoiceStatus.HELD)
+        .options(selectinload(Invoice.lines).selectinload(InvoiceLine.child), selectinload(Invoice.family))
+        .order_by(Invoice.sequence, Invoice.id)))
+
+
+def _document(job: Job, writer: Callable[..., None], suffix: str, detailed: bool) -> str:
+    batch = db.session.get(Batch, job.batch_id)
+    invoices = _printable(batch)
+    job.total = len(invoices)
+    db.session.commit()
+
+    def progress(done: int) -> None:
+        job.done = done
+        db.session.commit()
+
+    name = f"lot-{batch.id}-{job.id}{'-detail' if detailed else ''}.{suffix}"
+    writer(invoices, export_folder() / name, detailed=detailed, progress=progress)
+    job.result = name
+    return f"{len(invoices)} facture(s) prêtes à télécharger."
+
+
+KINDS: dict[str, Callable[[Job], str]] = {
+    "notify": notify_batch,
+    "pdf": lambda job: _document(job, write_batch_pdf, "pdf", False),
+    "pdf_detail": lambda job: _document(job, write_batch_pdf, "pdf", True),
+    "zip": lambda job: _document(job, write_batch_zip, "zip", False),
+}
+KIND_LABELS = {"notify": "Envoi des factures par e-mail", "pdf": "PDF du lot", "pdf_detail": "PDF détaillé du lot",
+               "zip": "ZIP des factures"}
