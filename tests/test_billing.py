@@ -244,3 +244,13 @@ def test_belgian_invoices_carry_a_structured_communication(make_org, make_regie,
     reference = invoice.payment_reference
     assert reference.startswith("+++") and reference.endswith("+++")
     assert ogm_vcs.is_valid(reference.strip("+"))
+
+
+def test_an_overlapping_period_for_the_same_regie_is_refused_naming_the_first(canteen_world, make_regie):
+    org, regie, canteen, kids = canteen_world
+    _period(org, regie)
+    with pytest.raises(DomainError, match=r"a déjà la période « Mars 2026 » \(du 01/03/2026 au 31/03/2026\), "
+                                          r"créée le .* par le système"):
+        _period(org, regie, start=date(2026, 3, 15), end=date(2026, 4, 14), label="Mi-mars")
+    other = make_regie(org)
+    assert _period(org, other, start=date(2026, 3, 15), end=date(2026, 4, 14)).batches[0].regie_id == other.id

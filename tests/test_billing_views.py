@@ -10,6 +10,10 @@ from webapp.attendance.services import set_attendance
 from webapp.auth.models import Role
 from webapp.families.services import add_child
 from webapp.invoicing.models import Batch, BatchStatus, Invoice
+from webapp.invoicing.services import create_period
+from webapp.jobs.models import Job
+from webapp.jobs.queue import huey
+from webapp.jobs.services import perform
 from webapp.tariffs.models import Tariff
 
 
@@ -94,3 +98,30 @@ def test_an_agent_enters_attendance_but_does_not_number(login, make_user, make_o
     client = login(make_user(org, Role.AGENT))
     assert client.get(f"/o/{org.id}/pointage/").status_code == 200
     assert client.get(f"/o/{org.id}/facturation/periodes/nouvelle").status_code == 403
+
+
+def test_a_large_batch_is_computed_in_the_background(app, login, make_user, make_org, make_regie, make_activity,
+                                                    make_tariff, make_family, session):
+    org = make_org()
+    regie = make_regie(org)
+    activity = make_activity(regie)
+    make_tariff(activity, price=Decimal("2.00"))
+    child = add_child(make_family(org), {"last_name": "Dupont", "first_name": "Léo"})
+    set_attendance(child, activity, date(2026, 3, 2), Presence.PRESENT)
+    period = create_period(org, {"label": "Mars", "start_date": date(2026, 3, 1), "end_date": date(2026, 3, 31),
+                                 "invoice_date": date(2026, 4, 1), "due_date": date(2026, 4, 30)}, [regie], [])
+    batch_id = period.batches[0].id
+    client = login(make_user(org, Role.REGISSEUR))
+    app.config["COMPUTE_INLINE_LIMIT"] = 0
+    try:
+        response = client.post_form(f"/o/{org.id}/facturation/lots/{batch_id}/calcul",
+                                    follow_redirects=True)
+    finally:
+        app.config["COMPUTE_INLINE_LIMIT"] = 20_000
+    assert "Calcul lancé en arrière-plan" in response.get_data(as_text=True)
+    job = session.scalar(sa.select(Job).where(Job.kind == "compute"))
+    with app.app_context():
+        perform(job.id)
+    assert job.message == "1 facture(s) calculée(s)."
+    assert session.get(Batch, batch_id).status is BatchStatus.COMPUTED
+    huey.flush()

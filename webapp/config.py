@@ -35,6 +35,8 @@ class Defaults:
     MAIL_SENDER = "regie@localhost"
     NOTIFY_GROUP_SIZE = 20
     NOTIFY_GROUP_PAUSE = 2.0
+    # Beyond this many attendances to read, a batch is computed by the job runner, not in the request.
+    COMPUTE_INLINE_LIMIT = 20_000
 
 
 def database_url(instance_path: str) -> str:

@@ -107,6 +107,26 @@ def _priced(activity: str, row: Any, terms: list[Terms], payer: _Payer, rank: in
     return label, priced.unit_price, priced.quantity, priced.amount
 
 
+def _in_window(batch: Batch, activity_ids: Any) -> Any:
+    period = batch.period
+    window_start = period.regularisation_from or period.start_date
+    return sa.and_(
+        Attendance.activity_id.in_(activity_ids),
+        Attendance.day <= period.end_date,
+        sa.or_(
+            sa.and_(Attendance.billed_invoice_id.is_(None), Attendance.day >= window_start),
+            Attendance.changed_since_billing.is_(True),
+        ),
+    )
+
+
+def size(batch: Batch) -> int:
+    """How many attendances a compute would read: the page decides from it whether to compute at once."""
+    activity_ids = [a.id for a in batch_activities(batch)]
+    return db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)
+                             .where(_in_window(batch, activity_ids))) or 0
+
+
 def compute(batch: Batch) -> list[Invoice]:
     """Replace the batch's drafts with freshly computed ones and return them (held ones included)."""
     period = batch.period
@@ -119,15 +139,7 @@ def compute(batch: Batch) -> list[Invoice]:
     db.session.execute(sa.delete(InvoiceLine).where(InvoiceLine.invoice_id.in_(drafts)))
     db.session.execute(sa.delete(Invoice).where(Invoice.batch_id == batch.id))
 
-    window_start = period.regularisation_from or period.start_date
-    in_window = sa.and_(
-        Attendance.activity_id.in_(activities),
-        Attendance.day <= period.end_date,
-        sa.or_(
-            sa.and_(Attendance.billed_invoice_id.is_(None), Attendance.day >= window_start),
-            Attendance.changed_since_billing.is_(True),
-        ),
-    )
+    in_window = _in_window(batch, list(activities))
     # Plain rows, not ORM objects: a large commune has hundreds of thousands of them.
     rows = db.session.execute(
         sa.select(Attendance.id, Attendance.child_id, Attendance.activity_id, Attendance.day, Attendance.presence,

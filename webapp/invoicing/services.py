@@ -54,6 +54,17 @@ def create_period(org: Organisation, data: dict[str, Any], regies: list[Regie], 
     if any(r.organisation_id != org.id for r in regies) or any(a.regie_id not in {r.id for r in regies}
                                                                   for a in activities):
         raise DomainError("Une régie ou une activité choisie n'appartient pas à ces régies.", "activities")
+    for regie in regies:
+        overlapping = db.session.scalar(
+            sa.select(Batch).join(BillingPeriod).where(
+                Batch.regie_id == regie.id, BillingPeriod.start_date <= clean["end_date"],
+                BillingPeriod.end_date >= clean["start_date"]))
+        if overlapping is not None:
+            other = overlapping.period
+            raise DomainError(
+                f"La régie « {regie.name} » a déjà la période « {other.label} » (du {other.start_date:%d/%m/%Y} "
+                f"au {other.end_date:%d/%m/%Y}), créée {_who_when(overlapping.created_by, overlapping.created_at)} : "
+                "une période ne se facture qu'une fois.", "start_date")
     period = BillingPeriod(organisation_id=org.id, activities=activities, **clean)
     db.session.add(period)
     db.session.flush()

@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, flash, g, request, url_for
+from flask import Response, current_app, flash, g, request, url_for
 from sqlalchemy.orm import selectinload
 
 from webapp import db
@@ -15,6 +15,7 @@ from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.errors import DomainError
 from webapp.forms import form_status, submit
 from webapp.htmx import redirect_to, render
+from webapp.invoicing import compute as computing
 from webapp.invoicing import documents, services
 from webapp.invoicing.forms import PeriodForm
 from webapp.invoicing.models import BATCH_STATUS_LABELS, Batch, BillingPeriod, Invoice, InvoiceLine, InvoiceStatus
@@ -102,6 +103,9 @@ def _batch_action(batch_id: int, action: Any, message: str) -> Any:
 @bp.post("/lots/<int:batch_id>/calcul")
 @requires("billing.run")
 def compute(batch_id: int) -> Any:
+    """A small batch is computed at once; a large one in the background, its page showing the progress."""
+    if computing.size(_batch(batch_id)) > current_app.config["COMPUTE_INLINE_LIMIT"]:
+        return _start(batch_id, "compute", "Calcul lancé en arrière-plan : la page reste utilisable.")
     return _batch_action(batch_id, services.compute_batch, "Lot calculé.")
 
 

@@ -19,6 +19,7 @@ from webapp.db import utcnow
 from webapp.errors import DomainError
 from webapp.invoicing.documents import filename, render_invoices, write_batch_pdf, write_batch_zip
 from webapp.invoicing.models import Batch, BatchStatus, Invoice, InvoiceLine, InvoiceStatus
+from webapp.invoicing.services import compute_batch
 from webapp.jobs.models import InvoiceNotice, Job, JobStatus
 
 
@@ -158,11 +159,18 @@ def _document(job: Job, writer: Callable[..., None], suffix: str, detailed: bool
     return f"{len(invoices)} facture(s) prêtes à télécharger."
 
 
+def compute_in_background(job: Job) -> str:
+    invoices = compute_batch(db.session.get(Batch, job.batch_id))
+    job.total = job.done = len(invoices)
+    return f"{len(invoices)} facture(s) calculée(s)."
+
+
 KINDS: dict[str, Callable[[Job], str]] = {
+    "compute": compute_in_background,
     "notify": notify_batch,
     "pdf": lambda job: _document(job, write_batch_pdf, "pdf", False),
     "pdf_detail": lambda job: _document(job, write_batch_pdf, "pdf", True),
     "zip": lambda job: _document(job, write_batch_zip, "zip", False),
 }
-KIND_LABELS = {"notify": "Envoi des factures par e-mail", "pdf": "PDF du lot", "pdf_detail": "PDF détaillé du lot",
+KIND_LABELS = {"compute": "Calcul du lot", "notify": "Envoi des factures par e-mail", "pdf": "PDF du lot", "pdf_detail": "PDF détaillé du lot",
                "zip": "ZIP des factures"}
