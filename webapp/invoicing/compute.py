@@ -19,8 +19,8 @@ from webapp.attendance.models import Attendance, Presence
 from webapp.families.models import Child, Family
 from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.invoicing.models import Batch, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind
-from webapp.tariffs.models import Activity, ChildDiscount, Discount, DiscountBasis, FamilyFee, Tariff
-from webapp.tariffs.pricing import Criteria, PricingError, Terms, price, select
+from webapp.tariffs.models import Activity, ChildDiscount, Discount, DiscountBasis, FamilyFee, PricingMode, Tariff
+from webapp.tariffs.pricing import Criteria, PricingError, Priced, Terms, covers, fits, price, select
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -97,14 +97,36 @@ def _minutes(arrival: time | None, departure: time | None) -> int | None:
     return (departure.hour * 60 + departure.minute) - (arrival.hour * 60 + arrival.minute)
 
 
-def _priced(activity: str, row: Any, terms: list[Terms], payer: _Payer, rank: int,
-            child: str) -> tuple[str, Decimal, Decimal, Decimal]:
-    """(label, unit price, quantity, amount) of one billable attendance."""
-    criteria = Criteria(row.day, payer.quotient_on(row.day), payer.category, rank)
-    tariff = select(terms, criteria, activity=activity, child=child)
-    priced = price(tariff, criteria, quantity=row.quantity, minutes=_minutes(row.arrival, row.departure))
-    label = priced.label if row.presence is Presence.PRESENT else f"{priced.label} (absence non justifiée)"
-    return label, priced.unit_price, priced.quantity, priced.amount
+class _Pricer:
+    """Prices attendances with two memories: the tariffs that fit a family and child (all but the day),
+    and the price of a tariff for a quantity and a duration; a large batch repeats both endlessly."""
+
+    def __init__(self, activities: dict[int, Activity], terms: dict[int, list[Terms]]) -> None:
+        self.activities, self.terms = activities, terms
+        self.fitting: dict[tuple, list[Terms]] = {}
+        self.prices: dict[tuple, Priced] = {}
+
+    def __call__(self, row: Any, payer: _Payer, rank: int, child: str) -> tuple[str, Decimal, Decimal, Decimal]:
+        """(label, unit price, quantity, amount) of one billable attendance."""
+        quotient = payer.quotient_on(row.day)
+        key = (row.activity_id, quotient, payer.category, rank)
+        fitting = self.fitting.get(key)
+        if fitting is None:
+            fitting = self.fitting[key] = [t for t in self.terms[row.activity_id]
+                                           if fits(t, quotient, payer.category, rank)]
+        found = [t for t in fitting if covers(t, row.day)]
+        if len(found) != 1:  # none or a conflict: let select() say which, in its words
+            select(found, Criteria(row.day, quotient, payer.category, rank),
+                   activity=self.activities[row.activity_id].name, child=child)
+        tariff = found[0]
+        minutes = _minutes(row.arrival, row.departure)
+        price_key = (tariff.id, row.quantity, minutes, quotient if tariff.mode is PricingMode.EFFORT else None)
+        priced = self.prices.get(price_key)
+        if priced is None:
+            priced = self.prices[price_key] = price(tariff, Criteria(row.day, quotient, payer.category, rank),
+                                                    quantity=row.quantity, minutes=minutes)
+        label = priced.label if row.presence is Presence.PRESENT else f"{priced.label} (absence non justifiée)"
+        return label, priced.unit_price, priced.quantity, priced.amount
 
 
 def _in_window(batch: Batch, activity_ids: Any) -> Any:
@@ -167,6 +189,9 @@ def compute(batch: Batch) -> list[Invoice]:
     names = {child.id: str(child) for child in children.values()}
 
     family_of = {child.id: child.family_id for child in children.values()}
+    pricer = _Pricer(activities, terms)
+    iso_days: dict[date, str] = {}  # a few days and prices, repeated over every attendance
+    texts: dict[Decimal, str] = {}
     unjustified_billed = {a.id: a.bill_unjustified_absence for a in activities.values()}
     monthly_fee = {a.id: a.monthly_fee for a in activities.values()}
     period_start = period.start_date
@@ -184,13 +209,13 @@ def compute(batch: Batch) -> list[Invoice]:
                 continue
         else:
             try:
-                label, unit, quantity, amount = _priced(
-                    activities[activity_id].name, row, terms[activity_id], payers[family_id],
-                    ranks.get(child_id, len(siblings[family_id]) + 1), names[child_id])
+                label, unit, quantity, amount = pricer(
+                    row, payers[family_id], ranks.get(child_id, len(siblings[family_id]) + 1), names[child_id])
             except PricingError as error:
                 draft.errors.setdefault((child_id, activity_id), [error.message, 0])[1] += 1
                 continue
-        item = {"id": row.id, "day": row.day.isoformat(), "amount": str(amount)}
+        day = iso_days.get(row.day) or iso_days.setdefault(row.day, row.day.isoformat())
+        item = {"id": row.id, "day": day, "amount": texts.get(amount) or texts.setdefault(amount, str(amount))}
         if row.billed_invoice_id is not None:
             difference = amount - row.billed_amount
             if difference:

@@ -86,14 +86,21 @@ def _in(value: Decimal | int | None, low: Decimal | int | None, high: Decimal | 
     return value < high if high_open else value <= high
 
 
-def applies(tariff: Tariff | Terms, criteria: Criteria) -> bool:
+def covers(tariff: Tariff | Terms, day: date) -> bool:
+    return tariff.valid_from <= day and (tariff.valid_to is None or day <= tariff.valid_to)
+
+
+def fits(tariff: Tariff | Terms, quotient: Decimal | None, category: str, rank: int) -> bool:
+    """Everything but the day: what billing can decide once per family instead of once per attendance."""
     return (
-        tariff.valid_from <= criteria.day
-        and (tariff.valid_to is None or criteria.day <= tariff.valid_to)
-        and _in(criteria.quotient, tariff.qf_min, tariff.qf_max, high_open=True)
-        and tariff.category == criteria.category
-        and _in(criteria.rank, tariff.rank_from, tariff.rank_to, high_open=False)
+        _in(quotient, tariff.qf_min, tariff.qf_max, high_open=True)
+        and tariff.category == category
+        and _in(rank, tariff.rank_from, tariff.rank_to, high_open=False)
     )
+
+
+def applies(tariff: Tariff | Terms, criteria: Criteria) -> bool:
+    return covers(tariff, criteria.day) and fits(tariff, criteria.quotient, criteria.category, criteria.rank)
 
 
 def select(tariffs: Iterable[Tariff | Terms], criteria: Criteria, *, activity: str, child: str) -> Tariff | Terms:
