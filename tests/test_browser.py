@@ -110,11 +110,14 @@ def test_a_form_error_comes_back_in_place(live_server, browser):
     page.get_by_role("button", name="Se connecter").click()
     page.get_by_role("link", name="Nouvelle famille").click()
     expect(page.get_by_role("heading", name="Nouvelle famille")).to_be_visible()
+    # htmx moves the focus to the autofocus field after the swap; typing before that would land there.
+    expect(page.get_by_role("textbox", name="Nom", exact=True)).to_be_focused()
     page.get_by_role("textbox", name="Prénom", exact=True).fill("Inès")
     page.get_by_label("E-mail").fill("pas-une-adresse")
     page.get_by_role("button", name="Créer la famille").click()
     expect(page.locator("#last_name-erreur")).to_be_visible()
     expect(page.get_by_text("Adresse e-mail invalide.")).to_be_visible()
+    expect(page.get_by_role("textbox", name="Nom", exact=True)).to_be_focused()  # the swapped form's autofocus
     page.get_by_role("textbox", name="Nom", exact=True).fill("Zerbib")
     page.get_by_label("E-mail").fill("ines.zerbib@exemple.fr")
     page.get_by_role("button", name="Créer la famille").click()

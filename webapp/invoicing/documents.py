@@ -51,7 +51,8 @@ def write_batch_pdf(invoices: Sequence[Invoice], path: Path, *, detailed: bool =
                     progress: Callable[[int], None] = lambda done: None, chunk: int = 100) -> None:
     """A whole batch into one file, in chunks rendered by as many processes as cores and merged page by
     page, so memory stays flat and both cores work; `progress` hears how many invoices are done."""
-    pages = [_html(invoices[start:start + chunk], detailed) for start in range(0, len(invoices), chunk)]
+    # A generator: the workers start on the first chunks while the next ones are still being templated.
+    pages = (_html(invoices[start:start + chunk], detailed) for start in range(0, len(invoices), chunk))
     writer = PdfWriter()
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=get_context("spawn")) as pool:
         for index, pdf in enumerate(pool.map(_pdf, pages)):
@@ -68,7 +69,7 @@ def filename(invoice: Invoice) -> str:
 def write_batch_zip(invoices: Sequence[Invoice], path: Path, *, detailed: bool = False,
                     progress: Callable[[int], None] = lambda done: None) -> None:
     """One PDF per invoice in a ZIP, rendered by as many processes as cores."""
-    pages = [_html([invoice], detailed) for invoice in invoices]
+    pages = (_html([invoice], detailed) for invoice in invoices)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, \
             ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=get_context("spawn")) as pool:
         for index, (invoice, pdf) in enumerate(zip(invoices, pool.map(_pdf, pages, chunksize=20)), start=1):
