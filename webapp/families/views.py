@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -88,16 +89,20 @@ def archive(family_id: int) -> Any:
     return _to_family(family)
 
 
+def _member_page(family: Family, form: Any, action: Callable[[dict[str, Any]], Any], done: str, title: str) -> Any:
+    """A guardian's or a child's form: saved, back to the family; refused, the form again."""
+    if submit(form, action):
+        flash(done, "success")
+        return _to_family(family)
+    return render("families/member_form.html", "form", form_status(form), form=form, family=family, title=title)
+
+
 @bp.route("/<int:family_id>/responsables/nouveau", methods=["GET", "POST"])
 @requires("families.edit")
 def add_guardian(family_id: int) -> Any:
     family = _family(family_id)
-    form = GuardianForm()
-    if submit(form, lambda data: services.add_guardian(family, data)):
-        flash("Responsable ajouté.", "success")
-        return _to_family(family)
-    return render("families/member_form.html", "form", form_status(form), form=form, family=family,
-                  title="Nouveau responsable")
+    return _member_page(family, GuardianForm(), lambda data: services.add_guardian(family, data),
+                        "Responsable ajouté.", "Nouveau responsable")
 
 
 @bp.route("/<int:family_id>/responsables/<int:guardian_id>", methods=["GET", "POST"])
@@ -105,12 +110,8 @@ def add_guardian(family_id: int) -> Any:
 def edit_guardian(family_id: int, guardian_id: int) -> Any:
     family = _family(family_id)
     guardian = _member(Guardian, guardian_id, family)
-    form = GuardianForm(obj=guardian)
-    if submit(form, lambda data: services.update_guardian(guardian, data)):
-        flash("Responsable enregistré.", "success")
-        return _to_family(family)
-    return render("families/member_form.html", "form", form_status(form), form=form, family=family,
-                  title=f"Responsable : {guardian.full_name}")
+    return _member_page(family, GuardianForm(obj=guardian), lambda data: services.update_guardian(guardian, data),
+                        "Responsable enregistré.", f"Responsable : {guardian.full_name}")
 
 
 @bp.route("/<int:family_id>/enfants/nouveau", methods=["GET", "POST"])
@@ -120,11 +121,7 @@ def add_child(family_id: int) -> Any:
     form = ChildForm()
     if request.method == "GET" and family.payer:
         form.last_name.data = family.payer.last_name
-    if submit(form, lambda data: services.add_child(family, data)):
-        flash("Enfant ajouté.", "success")
-        return _to_family(family)
-    return render("families/member_form.html", "form", form_status(form), form=form, family=family,
-                  title="Nouvel enfant")
+    return _member_page(family, form, lambda data: services.add_child(family, data), "Enfant ajouté.", "Nouvel enfant")
 
 
 @bp.route("/<int:family_id>/enfants/<int:child_id>", methods=["GET", "POST"])
@@ -132,12 +129,8 @@ def add_child(family_id: int) -> Any:
 def edit_child(family_id: int, child_id: int) -> Any:
     family = _family(family_id)
     child = _member(Child, child_id, family)
-    form = ChildForm(obj=child)
-    if submit(form, lambda data: services.update_child(child, data)):
-        flash("Enfant enregistré.", "success")
-        return _to_family(family)
-    return render("families/member_form.html", "form", form_status(form), form=form, family=family,
-                  title=f"Enfant : {child}")
+    return _member_page(family, ChildForm(obj=child), lambda data: services.update_child(child, data),
+                        "Enfant enregistré.", f"Enfant : {child}")
 
 
 @bp.post("/<int:family_id>/enfants/<int:child_id>/archivage")
