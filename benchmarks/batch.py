@@ -28,7 +28,8 @@ from webapp.attendance.models import Attendance, Presence
 from webapp.families.models import Child, Civility, Family, Guardian
 from webapp.families.services import refresh_search
 from webapp.invoicing.documents import write_batch_pdf
-from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceStatus
+from webapp.jobs.services import printable_invoices
+from webapp.invoicing.models import Batch, BillingPeriod
 from webapp.invoicing.services import compute_batch
 from webapp.organisations.models import Country, Organisation, OrganisationKind, Regie
 from webapp.tariffs.models import Activity, PricingMode, Tariff, Unit
@@ -165,8 +166,7 @@ def main() -> None:
         engine = make_engine(sqlite_url)
         db.session.configure(bind=engine)
         with app.test_request_context():
-            invoices = db.session.scalars(sa.select(Invoice).where(Invoice.status != InvoiceStatus.HELD)
-                                          .order_by(Invoice.id)).all()
+            invoices = printable_invoices(db.session.scalar(sa.select(Batch)))  # what the job renders
             started = time.perf_counter()
             path = Path(folder) / "batch.pdf"
             write_batch_pdf(invoices, path)

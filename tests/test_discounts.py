@@ -12,7 +12,7 @@ from webapp.attendance.services import set_attendance
 from webapp.audit.models import AuditEntry
 from webapp.families.services import add_child
 from webapp.invoicing.models import LineKind
-from webapp.invoicing.services import compute_batch, create_period
+from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.tariffs.models import ChildDiscount, Discount, DiscountBasis, FamilyFee
 
 D = Decimal
@@ -100,3 +100,18 @@ def test_reductions_and_fees_are_created_through_the_screens_and_audited(sibling
     assert "Décision du CCAS" in client.get(f"/o/{org_id}/familles/{family_id}").get_data(as_text=True)
     kinds = set(session.scalars(sa.select(AuditEntry.entity_type)))
     assert {"discount", "family_fee", "child_discount"} <= kinds
+
+
+def test_a_yearly_fee_is_billed_once_per_fiscal_year(siblings):
+    regie, canteen, kids, march = siblings
+    db.session.add(FamilyFee(regie_id=regie.id, label="Adhésion", amount=D("15.00"), accounting_code="7588",
+                             once_per_year=True, valid_from=date(2026, 1, 1)))
+    (first,) = compute_batch(march.batches[0])
+    number_batch(march.batches[0])
+    set_attendance(kids[0], canteen, date(2026, 4, 2), Presence.PRESENT)
+    april = create_period(regie.organisation, {"label": "Avril", "start_date": date(2026, 4, 1),
+                                               "end_date": date(2026, 4, 30), "invoice_date": date(2026, 5, 2),
+                                               "due_date": date(2026, 5, 30)}, [regie], [])
+    (second,) = compute_batch(april.batches[0])
+    assert [l.label for l in first.lines if l.kind is LineKind.FAMILY_FEE] == ["Adhésion"]
+    assert [l.label for l in second.lines if l.kind is LineKind.FAMILY_FEE] == []

@@ -34,6 +34,7 @@ def upgrade() -> None:
     sa.Column('label', sa.String(length=120), nullable=False),
     sa.Column('amount', sa.Numeric(precision=10, scale=2), nullable=False),
     sa.Column('accounting_code', sa.String(length=20), nullable=False),
+    sa.Column('once_per_year', sa.Boolean(), nullable=False),
     sa.Column('valid_from', sa.Date(), nullable=False),
     sa.Column('valid_to', sa.Date(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),

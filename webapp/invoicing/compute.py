@@ -313,6 +313,12 @@ def _reductions_and_fees(batch: Batch, activities: dict[int, Activity], drafts: 
         personal[discount.child_id].append(discount)
     fees = db.session.scalars(sa.select(FamilyFee).where(
         FamilyFee.regie_id == batch.regie_id, _overlapping(FamilyFee, period)).order_by(FamilyFee.id)).all()
+    yearly = [fee.label for fee in fees if fee.once_per_year]
+    already = set(db.session.execute(  # (family, fee label) already on a numbered invoice of the year
+        sa.select(Invoice.family_id, InvoiceLine.label).join(InvoiceLine).where(
+            Invoice.regie_id == batch.regie_id, Invoice.fiscal_year == period.fiscal_year,
+            Invoice.status == InvoiceStatus.NUMBERED, InvoiceLine.kind == LineKind.FAMILY_FEE,
+            InvoiceLine.label.in_(yearly))).all()) if yearly else set()
     for draft in drafts.values():
         bases: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [ZERO, Decimal(0)])
         for line in list(draft.lines.values()):
@@ -340,6 +346,8 @@ def _reductions_and_fees(batch: Batch, activities: dict[int, Activity], drafts: 
                         children[child_id], activities[activity_id], LineKind.DISCOUNT, label, -value, Decimal(1))
         if draft.lines:
             for fee in fees:
+                if fee.once_per_year and (draft.family.id, fee.label) in already:
+                    continue
                 draft.lines[("fee", fee.id)] = _Line(None, None, LineKind.FAMILY_FEE, fee.label, fee.amount,
                                                       Decimal(1), accounting_code=fee.accounting_code)
 

@@ -17,6 +17,7 @@ from webapp import db
 from webapp.audit.services import record
 from webapp.db import utcnow
 from webapp.errors import DomainError
+from webapp.families.models import Family
 from webapp.invoicing.documents import filename, render_invoices, write_batch_pdf, write_batch_zip
 from webapp.invoicing.models import Batch, BatchStatus, Invoice, InvoiceLine, InvoiceStatus
 from webapp.invoicing.services import compute_batch
@@ -136,16 +137,18 @@ def export_folder() -> Path:
     return folder
 
 
-def _printable(batch: Batch) -> list[Invoice]:
+def printable_invoices(batch: Batch) -> list[Invoice]:
+    """What a batch PDF or ZIP holds: every invoice but the held ones, with what the template reads."""
     return list(db.session.scalars(
         sa.select(Invoice).where(Invoice.batch_id == batch.id, Invoice.status != InvoiceStatus.HELD)
-        .options(selectinload(Invoice.lines).selectinload(InvoiceLine.child), selectinload(Invoice.family))
+        .options(selectinload(Invoice.lines).selectinload(InvoiceLine.child),
+                 selectinload(Invoice.family).selectinload(Family.guardians))
         .order_by(Invoice.sequence, Invoice.id)))
 
 
 def _document(job: Job, writer: Callable[..., None], suffix: str, detailed: bool) -> str:
     batch = db.session.get(Batch, job.batch_id)
-    invoices = _printable(batch)
+    invoices = printable_invoices(batch)
     job.total = len(invoices)
     db.session.commit()
 

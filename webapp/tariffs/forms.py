@@ -62,6 +62,8 @@ class FamilyFeeForm(Form):
     label = StringField("Libellé", [InputRequired(), Length(max=120)], description="Par exemple « Adhésion annuelle ».")
     amount = FrenchDecimalField("Montant (€)", [InputRequired()], places=2)
     accounting_code = StringField("Code comptable", [InputRequired(), Length(max=20)])
+    once_per_year = BooleanField("Une fois par exercice (adhésion annuelle)",
+                                 description="Sinon : à chaque lot où la famille a une consommation.")
     valid_from = DateField("Valable du", [InputRequired()])
     valid_to = DateField("au", [Optional()])
 

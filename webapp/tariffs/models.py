@@ -169,8 +169,8 @@ class ChildDiscount(Timestamped, Base):
 
 
 class FamilyFee(Timestamped, Base):
-    """A fee billed once per family and batch of the régie, when the family has something billed there
-    (a membership, a file fee)."""
+    """A fee billed to a family that has something billed in the régie's batch: in every batch (a file fee),
+    or once per fiscal year (a membership), recognised by its label on the year's numbered invoices."""
 
     __tablename__ = "family_fees"
     __table_args__ = (
@@ -183,6 +183,7 @@ class FamilyFee(Timestamped, Base):
     label: Mapped[str] = mapped_column(sa.String(120))
     amount: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2))
     accounting_code: Mapped[str] = mapped_column(sa.String(20))
+    once_per_year: Mapped[bool] = mapped_column(default=False)
     valid_from: Mapped[date]
     valid_to: Mapped[date | None]
 

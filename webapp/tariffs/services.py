@@ -133,7 +133,7 @@ def renew_tariff(tariff: Tariff, starts_on: Any, prices: dict[str, Decimal | Non
 
 DISCOUNT_FIELDS = ("label", "basis", "threshold", "percent", "amount_per_unit", "valid_from", "valid_to")
 CHILD_DISCOUNT_FIELDS = ("activity_id", "percent", "reason", "valid_from", "valid_to")
-FEE_FIELDS = ("label", "amount", "accounting_code", "valid_from", "valid_to")
+FEE_FIELDS = ("label", "amount", "accounting_code", "once_per_year", "valid_from", "valid_to")
 
 
 def _check_dates(clean: dict[str, Any]) -> None:
@@ -192,6 +192,7 @@ def create_family_fee(regie: Regie, data: dict[str, Any]) -> FamilyFee:
         raise DomainError("Libellé et code comptable sont obligatoires.", "label")
     if clean["amount"] is None or clean["amount"] <= 0:
         raise DomainError("Le montant doit être positif.", "amount")
+    clean["once_per_year"] = bool(clean["once_per_year"])
     _check_dates(clean)
     fee = FamilyFee(regie_id=regie.id, **clean)
     db.session.add(fee)
