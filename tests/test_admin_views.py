@@ -42,6 +42,8 @@ def test_operator_creates_an_organisation_with_its_first_administrator(login, ma
     admin = session.scalar(sa.select(User).where(User.email == "marie@froges.example"))
     membership = session.scalar(sa.select(Membership).where(Membership.user_id == admin.id))
     assert membership.organisation_id == org.id and membership.role is Role.ADMIN
+    listing = client.get("/exploitation/").get_data(as_text=True)
+    assert "Commune de Froges" in listing and "Commune" in listing and "France" in listing
     # The operator manages organisations but does not see into them.
     assert client.get(f"/o/{org.id}/familles/").status_code == 404
 

@@ -95,12 +95,12 @@ def configure_extensions(app: Flask) -> None:
     from webapp.auth.access import can
     from webapp.auth.models import ROLE_LABELS
     from webapp.organisations.models import COUNTRY_LABELS, KIND_LABELS
-    from webapp.jobs.services import KIND_LABELS
+    from webapp.jobs.services import KIND_LABELS as JOB_KIND_LABELS
     from webapp.tariffs.models import UNIT_LABELS
 
     app.jinja_env.globals.update(
         can=can, role_labels=ROLE_LABELS, kind_labels=KIND_LABELS, country_labels=COUNTRY_LABELS,
-        unit_labels=UNIT_LABELS, job_kinds=KIND_LABELS
+        unit_labels=UNIT_LABELS, job_kinds=JOB_KIND_LABELS
     )
 
     @login_manager.user_loader
@@ -135,7 +135,7 @@ def configure_blueprints(app: Flask) -> None:
             first = min(current_user.memberships, key=lambda m: m.organisation.name)
             return redirect(url_for("families.index", org_id=first.organisation_id))
         if current_user.is_operator:
-            return redirect(url_for("operator.index"))
+            return redirect(url_for("operator.organisations"))
         return redirect(url_for("auth.no_access"))
 
     @app.context_processor

@@ -72,7 +72,7 @@ def write_batch_zip(invoices: Sequence[Invoice], path: Path, *, detailed: bool =
     pages = (_html([invoice], detailed) for invoice in invoices)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, \
             ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=get_context("spawn")) as pool:
-        for index, (invoice, pdf) in enumerate(zip(invoices, pool.map(_pdf, pages, chunksize=20)), start=1):
+        for index, (invoice, pdf) in enumerate(zip(invoices, pool.map(_pdf, pages, chunksize=20), strict=True), start=1):
             archive.writestr(filename(invoice), pdf)
             if index % 20 == 0 or index == len(invoices):
                 progress(index)

@@ -57,9 +57,9 @@ def edit(regie_id: int) -> Any:
 
 @operator_bp.get("/")
 @operator_required
-def index() -> Any:
-    organisations = db.session.scalars(sa.select(Organisation).order_by(Organisation.name))
-    return render("organisations/operator.html", organisations=list(organisations))
+def organisations() -> Any:
+    every = db.session.scalars(sa.select(Organisation).order_by(Organisation.name))
+    return render("organisations/operator.html", organisations=list(every))
 
 
 def _create_with_admin(data: dict[str, Any]) -> Organisation:
@@ -78,7 +78,7 @@ def create_organisation() -> Any:
     form = NewOrganisationForm()
     if org := submit(form, _create_with_admin):
         flash(f"Collectivité « {org.name} » créée avec son administrateur.", "success")
-        return redirect_to(url_for("operator.index"))
+        return redirect_to(url_for("operator.organisations"))
     return render("organisations/organisation_form.html", "form", form_status(form), form=form, organisation=None)
 
 
@@ -89,5 +89,5 @@ def edit_organisation(organisation_id: int) -> Any:
     form = OrganisationForm(obj=org)
     if submit(form, lambda data: services.update_organisation(org, data)):
         flash(f"Collectivité « {org.name} » enregistrée.", "success")
-        return redirect_to(url_for("operator.index"))
+        return redirect_to(url_for("operator.organisations"))
     return render("organisations/organisation_form.html", "form", form_status(form), form=form, organisation=org)
