@@ -51,7 +51,7 @@ def test_compute_prices_each_family_by_its_quotient(canteen_world):
     invoices = {i.family.label: i for i in compute_batch(batch)}
     assert batch.status is BatchStatus.COMPUTED and batch.computed_at
     bernard, arnaud = invoices["BERNARD Hélène"], invoices["ARNAUD Hélène"]
-    assert [(l.label, l.unit_price, l.quantity, l.amount) for l in bernard.lines] == [
+    assert [(line.label, line.unit_price, line.quantity, line.amount) for line in bernard.lines] == [
         ("Repas QF < 800", D("2.10"), 3, D("6.30"))]
     assert arnaud.total == D("8.40") and arnaud.status is InvoiceStatus.DRAFT and arnaud.number is None
     assert [item["day"] for item in bernard.lines[0].items] == ["2026-03-02", "2026-03-03", "2026-03-05"]
@@ -161,8 +161,8 @@ def test_a_billed_attendance_changed_later_is_regularised_on_the_next_invoice(ca
     april = _period(org, regie, start=date(2026, 4, 1), end=date(2026, 4, 30), label="Avril")
     (second,) = compute_batch(april.batches[0])
     assert first.total == D("4.20") and len(first.lines) == 1
-    regularisation = [l for l in second.lines if l.kind is LineKind.REGULARISATION]
-    assert [(l.label, l.amount) for l in regularisation] == [("Régularisation Cantine du 03/03/2026", D("-2.10"))]
+    regularisation = [line for line in second.lines if line.kind is LineKind.REGULARISATION]
+    assert [(line.label, line.amount) for line in regularisation] == [("Régularisation Cantine du 03/03/2026", D("-2.10"))]
     assert second.total == D("0.00")
     number_batch(april.batches[0])
     # Billed once: a third period finds nothing more to bill or regularise.
@@ -197,7 +197,7 @@ def test_slots_with_arrival_and_departure(make_org, make_regie, make_activity, m
     set_attendance(child, care, date(2026, 3, 2), Presence.PRESENT, arrival=time(16, 30), departure=time(17, 40))
     set_attendance(child, care, date(2026, 3, 3), Presence.PRESENT, arrival=time(16, 30), departure=time(19, 30))
     (invoice,) = compute_batch(_period(org, regie).batches[0])
-    assert sorted((l.unit_price, l.quantity, l.amount) for l in invoice.lines) == [
+    assert sorted((line.unit_price, line.quantity, line.amount) for line in invoice.lines) == [
         (D("0.50"), 3, D("1.50")), (D("2.50"), 1, D("2.50"))]
     assert invoice.total == D("4.00")
 
@@ -208,7 +208,7 @@ def test_monthly_fee_once_per_child_and_month(canteen_world, make_activity, make
     make_tariff(club, price=D("1.00"))
     _days(kids["léo"], club, 4, 11, 18)
     (invoice,) = compute_batch(_period(org, regie).batches[0])
-    assert sorted((l.kind.value, l.amount) for l in invoice.lines) == [("consommation", D("3.00")),
+    assert sorted((line.kind.value, line.amount) for line in invoice.lines) == [("consommation", D("3.00")),
                                                                      ("forfait", D("5.00"))]
 
 

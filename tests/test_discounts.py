@@ -113,5 +113,5 @@ def test_a_yearly_fee_is_billed_once_per_fiscal_year(siblings):
                                                "end_date": date(2026, 4, 30), "invoice_date": date(2026, 5, 2),
                                                "due_date": date(2026, 5, 30)}, [regie], [])
     (second,) = compute_batch(april.batches[0])
-    assert [l.label for l in first.lines if l.kind is LineKind.FAMILY_FEE] == ["Adhésion"]
-    assert [l.label for l in second.lines if l.kind is LineKind.FAMILY_FEE] == []
+    assert [line.label for line in first.lines if line.kind is LineKind.FAMILY_FEE] == ["Adhésion"]
+    assert [line.label for line in second.lines if line.kind is LineKind.FAMILY_FEE] == []

@@ -54,7 +54,7 @@ def test_import_bills_the_file_price_or_the_tariff_and_credits_negative_lines(ca
     assert (imported.row_count, imported.meals, imported.encoding) == (3, 6, "utf-8")
     invoices = {i.family.label: i for i in compute_batch(period.batches[0])}
     first = invoices["FAMILLE0 Hélène"]
-    assert sorted((l.label, l.unit_price, l.quantity, l.amount) for l in first.lines) == [
+    assert sorted((line.label, line.unit_price, line.quantity, line.amount) for line in first.lines) == [
         ("Correction des repas au self (avoir)", Decimal("3.50"), -1, Decimal("-3.50")),
         ("Repas au self", Decimal("3.50"), 4, Decimal("14.00"))]
     assert first.total == Decimal("10.50")

@@ -1,7 +1,7 @@
 """foundation: organisations, regies, users, families, audit
 
 Revision ID: 83a9d5e51765
-Revises: 
+Revises:
 Create Date: 2026-11-22 21:17:13.277713
 """
 
