@@ -16,7 +16,7 @@ from webapp.errors import DomainError
 from webapp.forms import Form, form_status
 from webapp.htmx import redirect_to, render
 from webapp.imports import services
-from webapp.imports.models import ConsumptionImport
+from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.invoicing.models import Batch, BatchStatus, BillingPeriod
 from webapp.tariffs.models import Activity
 
@@ -91,7 +91,11 @@ def index() -> Any:
                                   content_hash=preview.content_hash, filename=form.file.data.filename or "self.txt")
             confirm.set_choices()
             return render("imports/preview.html", preview=preview, confirm=confirm, period=period, activity=activity)
-    return render("imports/index.html", "upload", form_status(form), form=form, imports=_history())
+    imports = _history()
+    billed = set(db.session.scalars(sa.select(ImportedConsumption.import_id).where(
+        ImportedConsumption.import_id.in_([i.id for i in imports]),
+        ImportedConsumption.billed_invoice_id.is_not(None)).distinct()))
+    return render("imports/index.html", "upload", form_status(form), form=form, imports=imports, billed=billed)
 
 
 @bp.post("/confirmation")

@@ -15,6 +15,7 @@ from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.errors import DomainError
 from webapp.forms import form_status, submit
 from webapp.htmx import redirect_to, render
+from webapp.families.models import Family
 from webapp.invoicing import compute as computing
 from webapp.invoicing import documents, services
 from webapp.invoicing.forms import PeriodForm
@@ -77,7 +78,8 @@ def _totals(invoices: list[Invoice]) -> dict[str, Any]:
 def batch(batch_id: int) -> Any:
     batch = _batch(batch_id)
     invoices = db.session.scalars(
-        sa.select(Invoice).where(Invoice.batch_id == batch.id).options(selectinload(Invoice.family))
+        sa.select(Invoice).where(Invoice.batch_id == batch.id)
+        .options(selectinload(Invoice.family).selectinload(Family.guardians))  # the payer's e-mail, per row
         .order_by(Invoice.sequence, Invoice.id)
     ).all()
     jobs = db.session.scalars(sa.select(Job).where(Job.batch_id == batch.id).order_by(Job.id.desc()).limit(5)).all()

@@ -65,12 +65,9 @@ def perform(job_id: int) -> Job:
 
 def unnotified(batch: Batch) -> tuple[list[Invoice], list[Invoice]]:
     """The batch's numbered invoices not yet sent: (with an e-mail address, without one)."""
-    sent = sa.select(InvoiceNotice.invoice_id).where(InvoiceNotice.sent.is_(True))
-    invoices = db.session.scalars(
-        sa.select(Invoice).where(Invoice.batch_id == batch.id, Invoice.status == InvoiceStatus.NUMBERED,
-                                 Invoice.id.not_in(sent))
-        .options(selectinload(Invoice.lines).selectinload(InvoiceLine.child), selectinload(Invoice.family))
-        .order_by(Invoice.sequence)).all()
+    sent = set(db.session.scalars(sa.select(InvoiceNotice.invoice_id).join(Invoice).where(
+        Invoice.batch_id == batch.id, InvoiceNotice.sent.is_(True))))
+    invoices = [i for i in printable_invoices(batch) if i.status is InvoiceStatus.NUMBERED and i.id not in sent]
     with_email = [i for i in invoices if i.family.payer and i.family.payer.email]
     return with_email, [i for i in invoices if i not in with_email]
 
