@@ -16,9 +16,13 @@ from webapp.attendance.services import set_attendance
 from webapp.families.services import add_child
 from webapp.imports.services import import_file
 from webapp.jobs.services import start_job
-from webapp.invoicing.services import compute_batch, create_period
+from webapp.counter.models import PaymentMode
+from webapp.counter.services import record_payment
+from webapp.counter.slips import create_slip
+from webapp.invoicing.services import compute_batch, create_period, number_batch
 
-TENANT_BLUEPRINTS = {"families", "regies", "users", "audit", "tariffs", "invoicing", "attendance", "imports", "jobs"}
+TENANT_BLUEPRINTS = {"families", "regies", "users", "audit", "tariffs", "invoicing", "attendance", "imports", "jobs",
+                     "counter"}
 
 
 @pytest.fixture
@@ -36,7 +40,11 @@ def two_tenants(make_org, make_regie, make_user, make_family, make_activity, mak
                                      "invoice_date": date(2026, 4, 1), "due_date": date(2026, 4, 30)}, [regie], [])
         imported = import_file(org, period, activity, "self.txt", b"P1\t20260302\t20260306\t2\t\r\n")
         (invoice,) = compute_batch(period.batches[0])
-        return {"org_id": org.id, "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id,
+        number_batch(period.batches[0])
+        payment = record_payment(regie, family, {"mode": "especes", "amount": Decimal("1.00"),
+                                                 "received_on": date.today()})
+        slip = create_slip(regie, PaymentMode.CASH)
+        return {"payment_id": payment.id, "slip_id": slip.id, "day": date.today().isoformat(),"org_id": org.id, "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id,
                 "child_id": child.id, "membership_id": member.membership_in(org.id).id, "organisation_id": org.id,
                 "activity_id": activity.id, "tariff_id": tariff.id, "batch_id": period.batches[0].id,
                 "invoice_id": invoice.id, "import_id": imported.id,

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, g, has_request_context, redirect, render_template, url_for
+from flask import Flask, Response, g, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
 
@@ -54,9 +54,16 @@ def make_engine(url: str) -> sa.Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 15})
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         # pysqlite's own transaction handling breaks SAVEPOINT; let SQLAlchemy emit BEGIN itself.
-        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    """A form post takes SQLite's write lock before it reads: two agents saving at once then wait their
+    turn instead of one failing with "database is locked" when its read snapshot turns stale."""
+    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
 def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
@@ -122,9 +129,10 @@ def configure_blueprints(app: Flask) -> None:
     from webapp.imports.views import bp as imports_bp
     from webapp.invoicing.views import bp as invoicing_bp
     from webapp.jobs.views import bp as jobs_bp
+    from webapp.counter.views import bp as counter_bp
 
     for bp in (auth_bp, users_bp, families_bp, regies_bp, operator_bp, audit_bp, tariffs_bp,
-               attendance_bp, invoicing_bp, imports_bp, jobs_bp):
+               attendance_bp, invoicing_bp, imports_bp, jobs_bp, counter_bp):
         app.register_blueprint(bp)
 
     @app.get("/")

@@ -4,7 +4,7 @@ plus a small Belgian commune, so tenancy and both countries show from the first 
 from __future__ import annotations
 
 import random
-from datetime import date, time
+from datetime import date, time, timedelta
 from decimal import Decimal
 
 import schwifty
@@ -18,8 +18,12 @@ from webapp.attendance.models import Presence
 from webapp.attendance.services import set_attendance
 from webapp.auth.models import Role
 from webapp.auth.services import create_user, grant
+from webapp.counter import services as counter
+from webapp.counter import slips
+from webapp.counter.models import PaymentMode
 from webapp.families.models import Child, Family
 from webapp.families.services import add_child, add_guardian, create_family
+from webapp.invoicing.models import Invoice
 from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.organisations.models import Organisation, Regie
 from webapp.organisations.services import create_organisation, create_regie
@@ -158,6 +162,33 @@ def _billing(sivu: Organisation, canteen_regie: Regie, care_regie: Regie, rng: r
                   [canteen_regie, care_regie], [])
 
 
+def _counter(regie: Regie, rng: random.Random) -> None:
+    """A month of counter work on October's canteen invoices: cash and cheques, a partial payment, an
+    overpayment kept as credit, a bounced cheque, a write-off, a final cash slip and a provisional cheque slip."""
+    invoices = db.session.scalars(sa.select(Invoice).where(Invoice.regie_id == regie.id, Invoice.number.is_not(None))
+                                  .order_by(Invoice.sequence)).all()
+    banks = ("Crédit Agricole", "La Banque Postale", "Caisse d'Épargne", "Crédit Mutuel")
+    day = date(2026, 11, 9)
+    for index, invoice in enumerate(invoices[:18]):
+        day = min(day + timedelta(days=index % 2), date(2026, 11, 27))
+        family = db.session.get(Family, invoice.family_id)
+        cheque = index % 3 != 0
+        amount = invoice.total if index % 7 else (invoice.total / 2).quantize(Decimal("0.01"))
+        data = {"mode": "cheque" if cheque else "especes", "amount": amount, "received_on": day,
+                "bank": rng.choice(banks) if cheque else "", "cheque_number": f"{rng.randint(1000000, 9999999)}" if cheque else "",
+                "holder": family.label if cheque else ""}
+        if index == 5:
+            data |= {"amount": invoice.total + Decimal("20.00"), "keep_credit": True, "comment": "Avance pour décembre"}
+        payment = counter.record_payment(regie, family, data)
+        if index == 4:
+            counter.cancel_payment(payment, "Chèque retourné impayé par la banque", date(2026, 11, 24))
+    slips.finalize(slips.create_slip(regie, PaymentMode.CASH))
+    slips.create_slip(regie, PaymentMode.CHEQUE)
+    unpaid = invoices[-1]
+    counter.write_off(unpaid, {"kind": "seuil", "amount": min(unpaid.total, Decimal("3.00")),
+                               "reason": "Reliquat inférieur au seuil de poursuite", "written_on": date(2026, 11, 27)})
+
+
 def _days_of_month(year: int, month: int) -> list[date]:
     return [date(year, month, d) for d in range(1, 32) if _valid(year, month, d)]
 
@@ -192,6 +223,7 @@ def seed() -> bool:
             grant(user, sivu, role, [canteen] if role is Role.AGENT else [])
         _families(sivu, rng, 40, TOWNS, "FR")
         _billing(sivu, canteen, care, rng)
+        _counter(canteen, rng)
 
         lasne = create_organisation({"name": "Commune de Lasne", "kind": "commune", "country": "BE"})
         create_regie(lasne, {

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from babel.dates import format_date, format_datetime
 from babel.numbers import format_currency, format_decimal
 from flask import Flask
+from num2words import num2words
 
 # The interface is French; services use these too, outside any request.
 LOCALE = "fr_FR"
@@ -52,6 +53,20 @@ def audit_value(value: object) -> str:
     return str(value)
 
 
+def decimal_input(value: Decimal | None) -> str:
+    """A number the way an agent types it back into a field: a comma, no thousands separator."""
+    return "" if value is None else str(value).replace(".", ",")
+
+
+def in_words(value: Decimal) -> str:
+    """An amount written out, as a receipt states it: « quarante-deux euros et cinquante centimes »."""
+    euros, cents = divmod(int((value * 100).to_integral_value()), 100)
+    text = f"{num2words(euros, lang='fr')} euro{'s' if euros > 1 else ''}"
+    if cents:
+        text += f" et {num2words(cents, lang='fr')} centime{'s' if cents > 1 else ''}"
+    return text
+
+
 def iso_day(value: str) -> str:
     """An ISO date kept in JSON, shown as dd/mm."""
     return format_date(date.fromisoformat(value), "dd/MM", locale=LOCALE)
@@ -65,3 +80,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(iban)
     app.add_template_filter(audit_value)
     app.add_template_filter(iso_day)
+    app.add_template_filter(in_words)

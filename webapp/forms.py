@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from flask_wtf import FlaskForm
 from wtforms import DecimalField
+from wtforms.widgets import TextInput
 
 from webapp.errors import DomainError
+from webapp.formatting import decimal_input
 
 T = TypeVar("T")
 
@@ -25,12 +28,36 @@ class Form(FlaskForm):
             field.errors = [*field.errors, error.message]
 
 
+def _plain_number(text: str) -> str:
+    return str(text).replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace("€", "").replace(",", ".")
+
+
+def french_decimal(text: str, field: str) -> Decimal | None:
+    """A number typed outside a WTForms field (a row of a table of inputs); blank is None."""
+    if not (text or "").strip():
+        return None
+    try:
+        return Decimal(_plain_number(text))
+    except InvalidOperation:
+        raise DomainError(f"« {text} » n'est pas un montant : saisissez par exemple 850,50.", field) from None
+
+
 class FrenchDecimalField(DecimalField):
-    """Takes what an agent types: '1 234,50' as well as '1234.50'."""
+    """Takes what an agent types: '1 234,50' as well as '1234.50' (a text input: a number input refuses the
+    comma in most browsers)."""
+
+    widget = TextInput()
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is not None and self.places is not None:
+            return decimal_input(Decimal(self.data).quantize(Decimal(1).scaleb(-self.places)))
+        return decimal_input(self.data)
 
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist:
-            valuelist = [str(valuelist[0]).replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", ".")]
+            valuelist = [_plain_number(valuelist[0])]
         super().process_formdata(valuelist)
         if self.process_errors:
             self.process_errors = ["Saisissez un nombre, par exemple 850,50."]

@@ -3,6 +3,10 @@
 from webapp.attendance.models import Attendance
 from webapp.audit.models import AuditEntry
 from webapp.auth.models import LoginAttempt, Membership, User
+from webapp.counter.models import (
+    Account, AccountEntry, Allocation, Cancellation, CashClosing, DepositSlip, Payment, SchoolYearClosure, SlipItem,
+    WriteOff,
+)
 from webapp.db import Base
 from webapp.families.models import Child, Family, Guardian
 from webapp.imports.models import ConsumptionImport, ImportedConsumption
@@ -16,5 +20,6 @@ metadata = Base.metadata
 __all__ = [
     "Activity", "Attendance", "Batch", "BillingPeriod", "Counter", "Invoice", "InvoiceLine", "Tariff",
     "AuditEntry", "InvoiceNotice", "Job", "ConsumptionImport", "ImportedConsumption", "ChildDiscount", "Discount", "FamilyFee", "Child", "Family", "Guardian", "LoginAttempt", "Membership",
-    "Organisation", "Regie", "User", "metadata",
+    "Organisation", "Regie", "User", "metadata", "Account", "AccountEntry", "Allocation", "Cancellation",
+    "CashClosing", "DepositSlip", "Payment", "SchoolYearClosure", "SlipItem", "WriteOff",
 ]

@@ -36,6 +36,12 @@ ENTITY_LABELS = {
     "discount": "Réduction",
     "child_discount": "Réduction exceptionnelle",
     "family_fee": "Frais par famille",
+    "payment": "Règlement",
+    "refund": "Remboursement",
+    "write_off": "Non-valeur",
+    "deposit_slip": "Bordereau de remise",
+    "cash_closing": "Clôture de caisse",
+    "school_year": "Année scolaire",
 }
 
 FIELD_LABELS = {
@@ -53,6 +59,10 @@ FIELD_LABELS = {
     "label": "libellé", "basis": "base", "threshold": "seuil", "percent": "pourcentage",
     "amount_per_unit": "montant par unité", "valid_from": "du", "valid_to": "au", "reason": "raison",
     "amount": "montant", "accounting_code": "code comptable", "activity_id": "activité",
+    "mode": "mode", "received_on": "date", "school_year": "année scolaire", "bank": "banque",
+    "holder": "titulaire", "cheque_number": "n° de chèque", "comment": "commentaire", "written_on": "date",
+    "day": "jour", "expected_cash": "espèces attendues", "counted_cash": "espèces comptées",
+    "difference": "écart",
 }
 
 ACTION_LABELS = {
@@ -67,6 +77,9 @@ ACTION_LABELS = {
     "import": "Import",
     "undo": "Annulation",
     "notify": "Envoi par e-mail",
+    "cancel": "Annulation",
+    "finalize": "Validation définitive",
+    "close": "Clôture",
 }
 
 
@@ -77,6 +90,11 @@ def acting_as(name: str) -> Iterator[None]:
         yield
     finally:
         _system_actor.reset(token)
+
+
+def actor_id() -> int | None:
+    """The logged-in user acting in this request; None for the system (CLI commands, jobs)."""
+    return current_user.id if has_request_context() and current_user.is_authenticated else None
 
 
 def _json_value(value: Any) -> Any:

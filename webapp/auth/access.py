@@ -31,6 +31,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "attendance.edit": frozenset({Role.ADMIN, Role.REGISSEUR, Role.AGENT}),
     "billing.view": ALL_ROLES,
     "billing.run": frozenset({Role.ADMIN, Role.REGISSEUR}),
+    "counter.view": ALL_ROLES,
+    "counter.take": frozenset({Role.ADMIN, Role.REGISSEUR, Role.AGENT}),
+    # Undoing money, giving it up or closing the till is the régisseur's responsibility.
+    "counter.manage": frozenset({Role.ADMIN, Role.REGISSEUR}),
 }
 
 

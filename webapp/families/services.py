@@ -205,22 +205,30 @@ def set_child_archived(child: Child, archived: bool) -> Child:
     return child
 
 
-def search_families(org: Organisation, query: str, *, archived: bool = False, page: int = 1,
-                    per_page: int = 25) -> Page:
-    """Every word of the query must appear in a name or the family number, or the query is an invoice number;
-    a family number typed whole comes first."""
-    stmt = sa.select(Family).where(Family.organisation_id == org.id)
-    stmt = stmt.where(Family.archived_at.is_not(None) if archived else Family.archived_at.is_(None))
+def matching(query: str) -> sa.ColumnElement[bool]:
+    """Every word of the query appears in a name or the family number, or the query is an invoice number."""
     words = fold(query).split()
+    if not words:
+        return sa.true()
     by_name = []
     for word in words:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         by_name.append(Family.search_text.like(f"%{escaped}%", escape="\\"))
-    if words:
-        by_invoice = sa.select(Invoice.family_id).where(Invoice.number == query.strip().upper())
-        stmt = stmt.where(sa.or_(sa.and_(*by_name), Family.id.in_(by_invoice)))
-    exact_number = sa.case((Family.number == query.strip(), 0), else_=1)
-    stmt = stmt.order_by(exact_number, Family.label, Family.number)
+    by_invoice = sa.select(Invoice.family_id).where(Invoice.number == query.strip().upper())
+    return sa.or_(sa.and_(*by_name), Family.id.in_(by_invoice))
+
+
+def exact_number_first(query: str) -> sa.ColumnElement[int]:
+    return sa.case((Family.number == query.strip(), 0), else_=1)
+
+
+def search_families(org: Organisation, query: str, *, archived: bool = False, page: int = 1,
+                    per_page: int = 25) -> Page:
+    """Every word of the query must appear in a name or the family number, or the query is an invoice number;
+    a family number typed whole comes first."""
+    stmt = sa.select(Family).where(Family.organisation_id == org.id, matching(query))
+    stmt = stmt.where(Family.archived_at.is_not(None) if archived else Family.archived_at.is_(None))
+    stmt = stmt.order_by(exact_number_first(query), Family.label, Family.number)
     # The list shows each payer's town and the children's names: load them in two queries, not 50.
     stmt = stmt.options(selectinload(Family.guardians), selectinload(Family.children))
     return paginate(stmt, page, per_page)

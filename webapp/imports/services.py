@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask_login import current_user
 from regie_self_import import InvalidFile, Row, content_hash, decode, read
 from regie_self_import.rules import Notice, notices
 
 from webapp import db
-from webapp.audit.services import record
+from webapp.audit.services import actor_id, record
 from webapp.db import utcnow
 from webapp.errors import DomainError
 from webapp.families.models import Child, Family
@@ -86,7 +85,7 @@ def import_file(org: Organisation, period: BillingPeriod, activity: Activity, fi
     imported = ConsumptionImport(
         organisation_id=org.id, period_id=period.id, activity_id=activity.id, filename=filename[:200],
         content_hash=result.content_hash, encoding=result.encoding, row_count=len(result.rows), meals=result.meals,
-        created_at=utcnow(), created_by_id=current_user.id if current_user and current_user.is_authenticated else None,
+        created_at=utcnow(), created_by_id=actor_id(),
     )
     imported.rows = [
         ImportedConsumption(child_id=result.children[row.pupil_id].id, line=row.line or 0, start_date=row.start,
@@ -109,7 +108,7 @@ def undo_import(imported: ConsumptionImport) -> ConsumptionImport:
     for row in imported.rows:
         db.session.delete(row)
     imported.undone_at = utcnow()
-    imported.undone_by_id = current_user.id if current_user and current_user.is_authenticated else None
+    imported.undone_by_id = actor_id()
     record("undo", "consumption_import", imported, {"lignes": [imported.row_count, 0]},
            organisation_id=imported.organisation_id)
     return imported

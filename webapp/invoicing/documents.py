@@ -14,10 +14,9 @@ from typing import Any
 
 from flask import render_template
 from pypdf import PdfReader, PdfWriter
-from xhtml2pdf import pisa
 
-from webapp.errors import DomainError
 from webapp.invoicing.models import Invoice, InvoiceLine
+from webapp.pdf import html_to_pdf
 
 
 def _by_child(invoice: Invoice) -> dict[Any, list[InvoiceLine]]:
@@ -27,16 +26,6 @@ def _by_child(invoice: Invoice) -> dict[Any, list[InvoiceLine]]:
     return groups
 
 
-def _pdf(html: str) -> bytes:
-    # The PDF's built-in fonts have no narrow no-break space (Babel's thousands separator).
-    html = html.replace("\u202f", "\xa0")
-    output = io.BytesIO()
-    status = pisa.CreatePDF(html, dest=output, encoding="utf-8")
-    if status.err:
-        raise DomainError("Le PDF n'a pas pu être produit ; signalez-le à l'exploitant du serveur.")
-    return output.getvalue()
-
-
 def _html(invoices: Iterable[Invoice], detailed: bool) -> str:
     documents = [(invoice, _by_child(invoice)) for invoice in invoices]
     return render_template("invoicing/pdf/invoices.html", documents=documents, detailed=detailed)
@@ -44,7 +33,7 @@ def _html(invoices: Iterable[Invoice], detailed: bool) -> str:
 
 def render_invoices(invoices: Iterable[Invoice], *, detailed: bool = False) -> bytes:
     """One PDF, one invoice per page group."""
-    return _pdf(_html(invoices, detailed))
+    return html_to_pdf(_html(invoices, detailed))
 
 
 def write_batch_pdf(invoices: Sequence[Invoice], path: Path, *, detailed: bool = False,
@@ -55,7 +44,7 @@ def write_batch_pdf(invoices: Sequence[Invoice], path: Path, *, detailed: bool =
     pages = (_html(invoices[start:start + chunk], detailed) for start in range(0, len(invoices), chunk))
     writer = PdfWriter()
     with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=get_context("spawn")) as pool:
-        for index, pdf in enumerate(pool.map(_pdf, pages)):
+        for index, pdf in enumerate(pool.map(html_to_pdf, pages)):
             writer.append(PdfReader(io.BytesIO(pdf)))
             progress(min((index + 1) * chunk, len(invoices)))
     with path.open("wb") as output:
@@ -72,7 +61,7 @@ def write_batch_zip(invoices: Sequence[Invoice], path: Path, *, detailed: bool =
     pages = (_html([invoice], detailed) for invoice in invoices)
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, \
             ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=get_context("spawn")) as pool:
-        for index, (invoice, pdf) in enumerate(zip(invoices, pool.map(_pdf, pages, chunksize=20), strict=True), start=1):
+        for index, (invoice, pdf) in enumerate(zip(invoices, pool.map(html_to_pdf, pages, chunksize=20), strict=True), start=1):
             archive.writestr(filename(invoice), pdf)
             if index % 20 == 0 or index == len(invoices):
                 progress(index)

@@ -117,6 +117,9 @@ class Invoice(Base):
         sa.CheckConstraint("(status = 'numerotee') = (number IS NOT NULL AND sequence IS NOT NULL)",
                            name="numbered_has_number"),
         sa.CheckConstraint("(kind = 'avoir') = (total < 0)", name="credit_note_is_negative"),
+        # The last guard against two agents settling the same euro: never more than the invoice's total.
+        sa.CheckConstraint("paid >= 0 AND written_off >= 0 AND (kind = 'avoir' AND paid = 0 AND written_off = 0"
+                           " OR paid + written_off <= total)", name="settled_within_total"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -133,6 +136,9 @@ class Invoice(Base):
     issued_on: Mapped[date]
     due_on: Mapped[date]
     total: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
+    # Kept by the counter: the sums of the invoice's allocations and write-offs.
+    paid: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), default=Decimal("0.00"), server_default="0")
+    written_off: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), default=Decimal("0.00"), server_default="0")
 
     batch: Mapped[Batch] = relationship(back_populates="invoices")
     family: Mapped[Family] = relationship()
@@ -141,8 +147,27 @@ class Invoice(Base):
         back_populates="invoice", order_by="InvoiceLine.id", cascade="all, delete-orphan"
     )
 
+    @property
+    def outstanding(self) -> Decimal:
+        return max(self.total - self.paid - self.written_off, Decimal("0.00"))
+
+    @property
+    def settlement(self) -> str:
+        """Impayée, partiellement payée, payée (or written off): what the counter shows."""
+        if self.kind is InvoiceKind.CREDIT_NOTE:
+            return "avoir"
+        if self.status is not InvoiceStatus.NUMBERED:
+            return "non_emise"
+        if self.outstanding == 0:
+            return "payee" if self.paid > 0 or self.total == 0 else "non_valeur"
+        return "partielle" if self.paid or self.written_off else "impayee"
+
     def __str__(self) -> str:
         return self.number or f"Brouillon n° {self.id}"
+
+
+SETTLEMENT_LABELS = {"avoir": "Avoir", "non_emise": "Non émise", "payee": "Payée", "non_valeur": "Non-valeur",
+                     "partielle": "Partiellement payée", "impayee": "Impayée"}
 
 
 class LineKind(enum.StrEnum):

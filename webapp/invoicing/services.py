@@ -6,12 +6,12 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask_login import current_user
 from stdnum.be import ogm_vcs
 
 from webapp import db
 from webapp.attendance.models import Attendance
-from webapp.audit.services import record, record_creation
+from webapp.audit.services import actor_id, record, record_creation
+from webapp.counter import ledger
 from webapp.db import utcnow
 from webapp.errors import DomainError
 from webapp.formatting import date_time
@@ -27,10 +27,6 @@ from webapp.tariffs.models import Activity
 PERIOD_FIELDS = ("label", "start_date", "end_date", "invoice_date", "debit_date", "due_date",
                  "regularisation_from", "fiscal_year")
 NUMBER_KIND_PREFIX = {InvoiceKind.INVOICE: "", InvoiceKind.CREDIT_NOTE: "AV-"}
-
-
-def _actor_id() -> int | None:
-    return current_user.id if current_user and current_user.is_authenticated else None
 
 
 def _who_when(user: Any, at: Any) -> str:
@@ -69,7 +65,7 @@ def create_period(org: Organisation, data: dict[str, Any], regies: list[Regie], 
     db.session.add(period)
     db.session.flush()
     for regie in regies:
-        db.session.add(Batch(period_id=period.id, regie_id=regie.id, created_at=utcnow(), created_by_id=_actor_id()))
+        db.session.add(Batch(period_id=period.id, regie_id=regie.id, created_at=utcnow(), created_by_id=actor_id()))
     record_creation("billing_period", period, PERIOD_FIELDS, organisation_id=org.id)
     return period
 
@@ -83,7 +79,7 @@ def compute_batch(batch: Batch) -> list[Invoice]:
     invoices = computing.compute(batch)
     batch.status = BatchStatus.COMPUTED
     batch.computed_at = utcnow()
-    batch.computed_by_id = _actor_id()
+    batch.computed_by_id = actor_id()
     record("compute", "batch", batch, {"factures": [None, len(invoices)]},
            organisation_id=batch.period.organisation_id)
     return invoices
@@ -137,9 +133,10 @@ def number_batch(batch: Batch) -> list[Invoice]:
         db.session.execute(sa.update(Attendance), billed)
     if consumed:
         db.session.execute(sa.update(ImportedConsumption), consumed)
+    ledger.book_invoices(batch.period.organisation_id, drafts)
     batch.status = BatchStatus.NUMBERED
     batch.numbered_at = now
-    batch.numbered_by_id = _actor_id()
+    batch.numbered_by_id = actor_id()
     numbers = [i.number for i in drafts]
     record("number", "batch", batch, {"numéros": [None, f"{numbers[0]} … {numbers[-1]}" if numbers else "aucun"]},
            organisation_id=batch.period.organisation_id)
@@ -174,7 +171,7 @@ def export_batch(batch: Batch) -> Batch:
         raise DomainError("Seul un lot numéroté s'exporte.")
     batch.status = BatchStatus.EXPORTED
     batch.exported_at = utcnow()
-    batch.exported_by_id = _actor_id()
+    batch.exported_by_id = actor_id()
     record("export", "batch", batch, {"statut": ["numerote", "exporte"]}, organisation_id=batch.period.organisation_id)
     return batch
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
+from webapp.counter.models import Allocation, WriteOff
 from webapp.errors import DomainError
 from webapp.forms import form_status, submit
 from webapp.htmx import redirect_to, render
@@ -23,6 +24,7 @@ from webapp.invoicing.models import BATCH_STATUS_LABELS, Batch, BillingPeriod, I
 from webapp.jobs import services as job_services
 from webapp.jobs.models import JOB_STATUS_LABELS, InvoiceNotice, Job
 from webapp.jobs.queue import run_job
+from webapp.pdf import pdf_response
 from webapp.tariffs.models import Activity
 
 bp = tenant_blueprint("invoicing", __name__, "/facturation")
@@ -139,11 +141,12 @@ def invoice(invoice_id: int) -> Any:
     by_child: dict[Any, list[InvoiceLine]] = defaultdict(list)
     for line in invoice.lines:
         by_child[line.child].append(line)
-    return render("invoicing/invoice.html", invoice=invoice, by_child=by_child)
-
-
-def _download(content: bytes, name: str, mimetype: str) -> Response:
-    return Response(content, mimetype=mimetype, headers={"Content-Disposition": f'inline; filename="{name}"'})
+    allocations = db.session.scalars(sa.select(Allocation).where(Allocation.invoice_id == invoice.id)
+                                     .options(selectinload(Allocation.payment)).order_by(Allocation.id)).all()
+    write_offs = db.session.scalars(sa.select(WriteOff).where(WriteOff.invoice_id == invoice.id)
+                                    .order_by(WriteOff.id)).all()
+    return render("invoicing/invoice.html", invoice=invoice, by_child=by_child, allocations=allocations,
+                  write_offs=write_offs)
 
 
 @bp.get("/factures/<int:invoice_id>.pdf")
@@ -151,7 +154,7 @@ def _download(content: bytes, name: str, mimetype: str) -> Response:
 def invoice_pdf(invoice_id: int) -> Any:
     invoice = _invoice(invoice_id)
     pdf = documents.render_invoices([invoice], detailed=request.args.get("detail") == "1")
-    return _download(pdf, documents.filename(invoice), "application/pdf")
+    return pdf_response(pdf, documents.filename(invoice))
 
 
 def _start(batch_id: int, kind: str, message: str) -> Any:

@@ -10,11 +10,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 from flask import current_app, render_template
-from flask_login import current_user
 from sqlalchemy.orm import selectinload
 
 from webapp import db
-from webapp.audit.services import record
+from webapp.audit.services import actor_id, record
 from webapp.db import utcnow
 from webapp.errors import DomainError
 from webapp.families.models import Family
@@ -36,7 +35,7 @@ def start_job(kind: str, batch: Batch) -> Job:
     if running is not None:
         raise DomainError("Ce travail est déjà en cours pour ce lot : suivez sa progression ci-dessous.")
     job = Job(organisation_id=batch.period.organisation_id, kind=kind, batch_id=batch.id, created_at=utcnow(),
-              created_by_id=current_user.id if current_user and current_user.is_authenticated else None)
+              created_by_id=actor_id())
     db.session.add(job)
     db.session.flush()
     return job

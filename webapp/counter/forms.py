@@ -1,0 +1,112 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import InputRequired, Length, Optional
+
+from webapp.counter.ledger import school_year_label, school_year_of
+from webapp.counter.models import MODE_LABELS, SLIP_MODES, WRITE_OFF_LABELS, PaymentMode
+from webapp.forms import Form, FrenchDecimalField
+from webapp.organisations.models import Country
+
+BANKS = {
+    Country.FR: ("La Banque Postale", "Banque Populaire", "BNP Paribas", "Caisse d'Épargne", "CIC", "Crédit Agricole",
+                 "Crédit Mutuel", "Crédit Coopératif", "HSBC", "LCL", "Société Générale", "Boursorama",
+                 "Trésor public"),
+    Country.BE: ("Belfius", "BNP Paribas Fortis", "ING", "KBC", "CBC", "Argenta", "Crelan", "AXA Banque",
+                 "bpost banque", "Beobank"),
+}
+OTHER_BANK = "autre"
+
+
+def _amount(label: str = "Montant") -> FrenchDecimalField:
+    return FrenchDecimalField(label, [InputRequired("Saisissez un montant.")], places=2,
+                              render_kw={"inputmode": "decimal", "autocomplete": "off"})
+
+
+def school_year_choices(today: date | None = None) -> list[SelectChoice]:
+    current = school_year_of(today or date.today())
+    return [SelectChoice(year, school_year_label(year)) for year in (current, current - 1, current - 2)]
+
+
+class PaymentForm(Form):
+    mode = SelectField("Mode de règlement", choices=[SelectChoice(m.value, MODE_LABELS[m]) for m in PaymentMode],
+                       default=PaymentMode.CASH.value)
+    amount = _amount()
+    received_on = DateField("Date", [InputRequired("Saisissez la date.")], default=date.today)
+    school_year = SelectField("Année scolaire", coerce=int)
+    bank = SelectField("Banque", [Optional()])
+    other_bank = StringField("Autre banque", [Optional(), Length(max=80)])
+    holder = StringField("Titulaire du compte", [Optional(), Length(max=120)])
+    cheque_number = StringField("N° de chèque", [Optional(), Length(max=20)])
+    allocation = RadioField("Affectation", default="auto", choices=[
+        SelectChoice("auto", "Factures les plus anciennes d'abord"), SelectChoice("manual", "Répartir à la main")])
+    keep_credit = BooleanField("Garder le trop-perçu en avoir sur le compte de la famille")
+    comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)])
+
+    def set_choices(self, country: Country) -> None:
+        self.school_year.choices = school_year_choices()
+        if self.school_year.data is None:
+            self.school_year.data = school_year_of(date.today())
+        self.bank.choices = [SelectChoice("", "—"), *(SelectChoice(b, b) for b in BANKS[country]),
+                             SelectChoice(OTHER_BANK, "Autre (préciser)")]
+
+    def service_data(self) -> dict[str, Any]:
+        data = super().service_data()
+        other = (data.pop("other_bank") or "").strip()
+        if data["bank"] == OTHER_BANK:
+            data["bank"] = other
+        return data
+
+
+class RefundForm(Form):
+    mode = SelectField("Mode", choices=[SelectChoice(m.value, MODE_LABELS[m]) for m in
+                                        (PaymentMode.TRANSFER, PaymentMode.CHEQUE, PaymentMode.CASH)])
+    amount = _amount()
+    received_on = DateField("Date du remboursement", [InputRequired("Saisissez la date.")], default=date.today)
+    school_year = SelectField("Année scolaire", coerce=int)
+    holder = StringField("Bénéficiaire", [Optional(), Length(max=120)])
+    reason = TextAreaField("Raison", [InputRequired("Indiquez la raison du remboursement."), Length(max=2000)])
+    comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)])
+
+    def set_choices(self) -> None:
+        self.school_year.choices = school_year_choices()
+        if self.school_year.data is None:
+            self.school_year.data = school_year_of(date.today())
+
+
+class CancelForm(Form):
+    reason = TextAreaField("Raison de l'annulation", [InputRequired("Indiquez la raison de l'annulation."),
+                                                      Length(max=2000)],
+                           description="Chèque impayé, erreur de saisie, mauvaise famille…")
+    cancelled_on = DateField("Date", [InputRequired("Saisissez la date.")], default=date.today)
+
+
+class WriteOffForm(Form):
+    kind = SelectField("Type", choices=[SelectChoice(k.value, label) for k, label in WRITE_OFF_LABELS.items()])
+    amount = _amount()
+    written_on = DateField("Date de la décision", [InputRequired("Saisissez la date.")], default=date.today)
+    reason = TextAreaField("Motif", [InputRequired("Indiquez le motif."), Length(max=2000)],
+                           description="Délibération, jugement, décision du comptable…")
+
+
+class ClosingForm(Form):
+    counted_cash = FrenchDecimalField("Espèces comptées", [InputRequired("Saisissez le montant compté.")], places=2,
+                                      render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)],
+                            description="Obligatoire s'il y a un écart : il reste visible dans le journal.")
+
+
+class SlipForm(Form):
+    mode = SelectField("Mode", choices=[SelectChoice(m.value, MODE_LABELS[m]) for m in SLIP_MODES],
+                       default=PaymentMode.CHEQUE.value)
+
+
+class CloseYearForm(Form):
+    school_year = SelectField("Année scolaire à clôturer", coerce=int)
+
+    def set_choices(self) -> None:
+        previous = school_year_of(date.today()) - 1
+        self.school_year.choices = [SelectChoice(y, school_year_label(y)) for y in (previous, previous - 1)]

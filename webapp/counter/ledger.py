@@ -1,0 +1,228 @@
+"""The books underneath the counter: school years, accounts, entries, and the check that recomputes
+every balance from scratch.
+
+Every action on an account starts by locking its row (`open_account`), so two agents working on the same
+family at the same moment take turns; the invoices are then read and updated under that lock.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+
+from webapp import db
+from webapp.counter.models import Account, AccountEntry, Allocation, EntryKind, SchoolYearClosure, WriteOff
+from webapp.errors import DomainError
+from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus
+
+ZERO = Decimal("0.00")
+# SQLite keeps NUMERIC as floating point, where 0.70 + 0.10 falls short of 0.80: compare to half a cent.
+HALF_CENT = Decimal("0.005")
+# French and Belgian school years both start at the end of summer; September is the month they live in.
+SCHOOL_YEAR_FIRST_MONTH = 9
+
+
+def school_year_of(day: date) -> int:
+    """The year the school year started: 2026 for 2026-2027."""
+    return day.year if day.month >= SCHOOL_YEAR_FIRST_MONTH else day.year - 1
+
+
+def school_year_label(year: int) -> str:
+    return f"{year}-{year + 1}"
+
+
+def school_year_bounds(year: int) -> tuple[date, date]:
+    return date(year, SCHOOL_YEAR_FIRST_MONTH, 1), date(year + 1, SCHOOL_YEAR_FIRST_MONTH, 1)
+
+
+def _insert() -> Any:
+    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def _ensure_accounts(organisation_id: int, pairs: Iterable[tuple[int, int]]) -> None:
+    rows = [{"organisation_id": organisation_id, "regie_id": regie_id, "family_id": family_id, "balance": ZERO}
+            for regie_id, family_id in set(pairs)]
+    if rows:
+        db.session.execute(_insert()(Account).on_conflict_do_nothing(index_elements=["regie_id", "family_id"]), rows)
+
+
+def open_account(organisation_id: int, regie_id: int, family_id: int) -> Account:
+    """The family's account at the régie, created on first use, locked until the transaction ends."""
+    _ensure_accounts(organisation_id, [(regie_id, family_id)])
+    return db.session.scalars(
+        sa.select(Account).where(Account.regie_id == regie_id, Account.family_id == family_id)
+        .with_for_update().execution_options(populate_existing=True)
+    ).one()
+
+
+def find_account(regie_id: int, family_id: int) -> Account | None:
+    return db.session.scalar(sa.select(Account).where(Account.regie_id == regie_id, Account.family_id == family_id))
+
+
+def refuse_closed_year(regie_id: int, school_year: int) -> None:
+    closed = db.session.scalar(sa.select(SchoolYearClosure.id).where(
+        SchoolYearClosure.regie_id == regie_id, SchoolYearClosure.school_year == school_year))
+    if closed is not None:
+        raise DomainError(f"L'année scolaire {school_year_label(school_year)} est clôturée : ses soldes ont été "
+                          "reportés, plus rien ne s'y enregistre.", "school_year")
+
+
+def post(account: Account, kind: EntryKind, amount: Decimal, booked_on: date, school_year: int, label: str,
+         **refs: Any) -> AccountEntry:
+    """One entry on a locked account, and its balance moved by exactly that amount."""
+    entry = AccountEntry(account_id=account.id, kind=kind, amount=amount, booked_on=booked_on,
+                         school_year=school_year, label=label[:200], **refs)
+    db.session.add(entry)
+    account.balance += amount
+    return entry
+
+
+def owing() -> sa.ColumnElement[bool]:
+    """A numbered invoice (not a credit note) with at least a cent left to pay."""
+    return sa.and_(Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE,
+                   Invoice.total - Invoice.paid - Invoice.written_off > HALF_CENT)
+
+
+def open_invoices(account: Account) -> list[Invoice]:
+    """The account's numbered invoices with something left to pay, oldest first, locked."""
+    return list(db.session.scalars(
+        sa.select(Invoice).where(Invoice.regie_id == account.regie_id, Invoice.family_id == account.family_id, owing())
+        .order_by(Invoice.issued_on, Invoice.sequence, Invoice.id)
+        .with_for_update().execution_options(populate_existing=True)
+    ))
+
+
+def credit(account: Account, invoices: list[Invoice] | None = None) -> Decimal:
+    """Money the family has with the régie that settles no invoice yet: what is left to pay minus the
+    balance (an overpayment, a credit note, a cancelled invoice's allocations)."""
+    due = sum((i.outstanding for i in (open_invoices(account) if invoices is None else invoices)), ZERO)
+    return max(due - account.balance, ZERO)
+
+
+def allocate(invoice: Invoice, amount: Decimal, payment_id: int | None = None,
+             reverses_id: int | None = None) -> Allocation:
+    invoice.paid += amount
+    allocation = Allocation(invoice_id=invoice.id, payment_id=payment_id, amount=amount, reverses_id=reverses_id)
+    db.session.add(allocation)
+    return allocation
+
+
+def oldest_first(invoices: list[Invoice], amount: Decimal) -> list[tuple[Invoice, Decimal]]:
+    """Split an amount across invoices in order, each taking at most what it still owes."""
+    shares = []
+    for invoice in invoices:
+        if amount <= 0:
+            break
+        share = min(amount, invoice.outstanding)
+        shares.append((invoice, share))
+        amount -= share
+    return shares
+
+
+def apply_credit(account: Account) -> list[Allocation]:
+    """Settle the open invoices, oldest first, with whatever credit the family has."""
+    invoices = open_invoices(account)
+    available = credit(account, invoices)
+    return [allocate(invoice, share) for invoice, share in oldest_first(invoices, available)]
+
+
+def invoice_school_year(invoice: Invoice) -> int:
+    return school_year_of(invoice.batch.period.start_date)
+
+
+def book_invoices(organisation_id: int, invoices: list[Invoice]) -> None:
+    """Numbered invoices become entries on their families' accounts, in bulk; families holding credit have
+    it applied to their new invoices at once."""
+    if not invoices:
+        return
+    _ensure_accounts(organisation_id, [(i.regie_id, i.family_id) for i in invoices])
+    pairs = {(i.regie_id, i.family_id) for i in invoices}
+    accounts = {(regie_id, family_id): account_id for account_id, regie_id, family_id in db.session.execute(
+        sa.select(Account.id, Account.regie_id, Account.family_id).where(
+            Account.regie_id.in_({r for r, _ in pairs}), Account.family_id.in_({f for _, f in pairs})))
+        if (regie_id, family_id) in pairs}
+    entries, deltas = [], {}
+    for invoice in invoices:
+        account_id = accounts[(invoice.regie_id, invoice.family_id)]
+        credit_note = invoice.kind is InvoiceKind.CREDIT_NOTE
+        entries.append({
+            "account_id": account_id, "kind": EntryKind.CREDIT_NOTE if credit_note else EntryKind.INVOICE,
+            "amount": invoice.total, "booked_on": invoice.issued_on, "school_year": invoice_school_year(invoice),
+            "label": f"{'Avoir' if credit_note else 'Facture'} {invoice.number} · {invoice.batch.period.label}",
+            "invoice_id": invoice.id,
+        })
+        deltas[account_id] = deltas.get(account_id, ZERO) + invoice.total
+    db.session.execute(sa.insert(AccountEntry), entries)
+    # In account order, as a school year's closing locks them: two bulk lockers never deadlock.
+    db.session.execute(
+        sa.update(Account.__table__).where(Account.__table__.c.id == sa.bindparam("account_id"))
+        .values(balance=Account.__table__.c.balance + sa.bindparam("delta")),
+        [{"account_id": account_id, "delta": deltas[account_id]} for account_id in sorted(deltas)],
+        execution_options={"synchronize_session": False},
+    )
+    # A plain UPDATE leaves the session's copies of these accounts behind: reload them when next read.
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Account) and obj.id in deltas:
+            db.session.expire(obj, ["balance"])
+    # Checked once the accounts are locked, so a school year closed meanwhile is seen closed.
+    for regie_id, school_year in {(i.regie_id, invoice_school_year(i)) for i in invoices}:
+        refuse_closed_year(regie_id, school_year)
+    due = (sa.select(sa.func.coalesce(sa.func.sum(Invoice.total - Invoice.paid - Invoice.written_off), 0))
+           .where(Invoice.regie_id == Account.regie_id, Invoice.family_id == Account.family_id,
+                  Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE)
+           .scalar_subquery())
+    holding_credit = db.session.scalars(
+        sa.select(Account).where(Account.id.in_(list(deltas)), Account.balance < due)
+        .order_by(Account.id).with_for_update().execution_options(populate_existing=True)).all()
+    for account in holding_credit:
+        apply_credit(account)
+
+
+@dataclass(frozen=True)
+class Discrepancy:
+    what: str
+    stored: Decimal
+    recomputed: Decimal
+
+    def __str__(self) -> str:
+        return f"{self.what} : enregistré {self.stored}, recalculé {self.recomputed}"
+
+
+def check_books(organisation_id: int | None = None) -> list[Discrepancy]:
+    """Recompute, from the entries, allocations and write-offs alone, every account balance and every
+    invoice's paid and written-off amounts; an empty list means the books agree."""
+    accounts = sa.select(Account.id, Account.balance, sa.func.coalesce(sa.func.sum(AccountEntry.amount), 0)) \
+        .outerjoin(AccountEntry, AccountEntry.account_id == Account.id).group_by(Account.id, Account.balance)
+    paid = sa.select(sa.func.coalesce(sa.func.sum(Allocation.amount), 0)).where(
+        Allocation.invoice_id == Invoice.id).scalar_subquery()
+    written = sa.select(sa.func.coalesce(sa.func.sum(WriteOff.amount), 0)).where(
+        WriteOff.invoice_id == Invoice.id).scalar_subquery()
+    invoices = sa.select(Invoice.id, Invoice.number, Invoice.paid, paid, Invoice.written_off, written)
+    booked = sa.select(sa.func.coalesce(sa.func.sum(AccountEntry.amount), 0)).where(
+        AccountEntry.invoice_id == Invoice.id,
+        AccountEntry.kind.in_([EntryKind.INVOICE, EntryKind.CREDIT_NOTE])).scalar_subquery()
+    numbered = sa.select(Invoice.number, Invoice.total, booked).where(Invoice.status == InvoiceStatus.NUMBERED)
+    if organisation_id is not None:
+        accounts = accounts.where(Account.organisation_id == organisation_id)
+        in_org = Invoice.batch_id.in_(sa.select(Batch.id).join(BillingPeriod).where(
+            BillingPeriod.organisation_id == organisation_id))
+        invoices, numbered = invoices.where(in_org), numbered.where(in_org)
+    found = []
+    for account_id, balance, total in db.session.execute(accounts):
+        if Decimal(balance) != Decimal(total):
+            found.append(Discrepancy(f"Solde du compte n° {account_id}", balance, Decimal(total)))
+    for _id, number, stored_paid, summed_paid, stored_written, summed_written in db.session.execute(
+            invoices.where(sa.or_(Invoice.paid != paid, Invoice.written_off != written))):
+        if Decimal(stored_paid) != Decimal(summed_paid):
+            found.append(Discrepancy(f"Payé de la facture {number}", stored_paid, Decimal(summed_paid)))
+        if Decimal(stored_written) != Decimal(summed_written):
+            found.append(Discrepancy(f"Non-valeur de la facture {number}", stored_written, Decimal(summed_written)))
+    for number, total, entered in db.session.execute(numbered.where(Invoice.total != booked)):
+        found.append(Discrepancy(f"Facture {number} au compte", total, Decimal(entered)))
+    return found

@@ -1,0 +1,138 @@
+"""What the counter's screens and documents read: invoices to pay, accounts, statements."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
+
+from webapp import db
+from webapp.counter.ledger import ZERO, credit, owing
+from webapp.counter.models import Account, AccountEntry, Allocation, Payment
+from webapp.families.models import Family
+from webapp.families.services import exact_number_first, matching
+from webapp.invoicing.models import Invoice
+
+SEARCH_LIMIT = 30
+
+
+@dataclass(frozen=True)
+class ToPay:
+    """A row of the counter's search: an open invoice, or a family with nothing open (invoice None)."""
+
+    family: Family
+    regie_id: int
+    invoice: Invoice | None
+    balance: Decimal
+
+    @property
+    def previous_balance(self) -> Decimal:
+        """What the family owed the régie apart from this invoice."""
+        return self.balance - (self.invoice.outstanding if self.invoice else ZERO)
+
+
+def search_to_pay(organisation_id: int, regie_ids: Iterable[int], query: str) -> list[ToPay]:
+    """The open invoices of the families matching the query (names, family number, invoice number), in
+    the régies the agent works for; a matching family with nothing to pay shows once, to take an advance."""
+    if not query.strip():
+        return []
+    regie_ids = list(regie_ids)
+    families = db.session.scalars(
+        sa.select(Family).where(Family.organisation_id == organisation_id, Family.archived_at.is_(None),
+                                matching(query))
+        .order_by(exact_number_first(query), Family.label, Family.number).limit(SEARCH_LIMIT)).all()
+    if not families:
+        return []
+    ids = [f.id for f in families]
+    invoices = db.session.scalars(
+        sa.select(Invoice).where(Invoice.family_id.in_(ids), Invoice.regie_id.in_(regie_ids), owing())
+        .options(selectinload(Invoice.regie)).order_by(Invoice.issued_on, Invoice.id)).all()
+    balances = {(a.family_id, a.regie_id): a.balance for a in db.session.scalars(
+        sa.select(Account).where(Account.family_id.in_(ids), Account.regie_id.in_(regie_ids)))}
+    rows = []
+    for family in families:
+        mine = [i for i in invoices if i.family_id == family.id]
+        rows += [ToPay(family, i.regie_id, i, balances.get((family.id, i.regie_id), ZERO)) for i in mine]
+        if not mine and len(regie_ids) == 1:
+            rows.append(ToPay(family, regie_ids[0], None, balances.get((family.id, regie_ids[0]), ZERO)))
+    return rows
+
+
+@dataclass(frozen=True)
+class AccountView:
+    account: Account | None
+    regie_id: int
+    invoices: list[Invoice]
+    credit: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.account.balance if self.account else ZERO
+
+    @property
+    def due(self) -> Decimal:
+        return sum((i.outstanding for i in self.invoices), ZERO)
+
+
+def account_view(regie_id: int, family_id: int) -> AccountView:
+    """The family's account at a régie as the payment form shows it (read only, no lock)."""
+    account = db.session.scalar(sa.select(Account).where(Account.regie_id == regie_id, Account.family_id == family_id))
+    if account is None:
+        return AccountView(None, regie_id, [], ZERO)
+    invoices = db.session.scalars(
+        sa.select(Invoice).where(Invoice.regie_id == regie_id, Invoice.family_id == family_id, owing())
+        .order_by(Invoice.issued_on, Invoice.sequence, Invoice.id)).all()
+    return AccountView(account, regie_id, list(invoices), credit(account, list(invoices)))
+
+
+def family_accounts(family_id: int, regie_ids: Iterable[int]) -> list[Account]:
+    return list(db.session.scalars(
+        sa.select(Account).where(Account.family_id == family_id, Account.regie_id.in_(list(regie_ids)))
+        .options(selectinload(Account.regie)).order_by(Account.regie_id)))
+
+
+@dataclass(frozen=True)
+class StatementLine:
+    entry: AccountEntry
+    running: Decimal
+
+
+@dataclass(frozen=True)
+class Statement:
+    account: Account
+    lines: list[StatementLine]
+    open: list[Invoice]
+    credit: Decimal
+    printed_on: date
+
+    @property
+    def debits(self) -> Decimal:
+        return sum((line.entry.amount for line in self.lines if line.entry.amount > 0), ZERO)
+
+    @property
+    def credits(self) -> Decimal:
+        return -sum((line.entry.amount for line in self.lines if line.entry.amount < 0), ZERO)
+
+
+def statement(account: Account) -> Statement:
+    """Every entry of the account in date order with the running balance, which ends on the balance."""
+    entries = db.session.scalars(sa.select(AccountEntry).where(AccountEntry.account_id == account.id)
+                                 .order_by(AccountEntry.booked_on, AccountEntry.id)).all()
+    running, lines = ZERO, []
+    for entry in entries:
+        running += entry.amount
+        lines.append(StatementLine(entry, running))
+    view = account_view(account.regie_id, account.family_id)
+    return Statement(account, lines, view.invoices, view.credit, date.today())
+
+
+def payments_of(family_id: int, regie_ids: Iterable[int]) -> list[Payment]:
+    return list(db.session.scalars(
+        sa.select(Payment).where(Payment.family_id == family_id, Payment.regie_id.in_(list(regie_ids)))
+        .options(selectinload(Payment.cancellation), selectinload(Payment.allocations).selectinload(Allocation.invoice),
+                 selectinload(Payment.regie))
+        .order_by(Payment.received_on.desc(), Payment.id.desc())))

@@ -1,0 +1,179 @@
+"""The régie's state (what was billed, paid, credited and written off, per school year and per activity)
+and the carrying of balances into the next school year."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from webapp import db
+from webapp.audit.services import actor_id, record
+from webapp.counter.ledger import ZERO, school_year_bounds, school_year_label
+from webapp.counter.models import Account, AccountEntry, EntryKind, SchoolYearClosure
+from webapp.errors import DomainError
+from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from webapp.organisations.models import Regie
+from webapp.tariffs.models import Activity
+
+CENT = Decimal("0.01")
+
+
+@dataclass
+class YearTotals:
+    school_year: int
+    opening: Decimal = ZERO
+    invoiced: Decimal = ZERO
+    credit_notes: Decimal = ZERO
+    received: Decimal = ZERO
+    refunded: Decimal = ZERO
+    cancelled: Decimal = ZERO
+    written_off: Decimal = ZERO
+    carried: Decimal = ZERO
+    closed: bool = False
+
+    @property
+    def label(self) -> str:
+        return school_year_label(self.school_year)
+
+    @property
+    def balance(self) -> Decimal:
+        """What the year leaves owed (before it is carried forward)."""
+        return (self.opening + self.invoiced + self.credit_notes - self.received + self.refunded + self.cancelled
+                - self.written_off)
+
+
+@dataclass
+class ActivityTotals:
+    name: str
+    invoiced: Decimal = ZERO
+    paid: Decimal = ZERO
+    written_off: Decimal = ZERO
+
+    @property
+    def outstanding(self) -> Decimal:
+        return self.invoiced - self.paid - self.written_off
+
+
+@dataclass
+class RegieState:
+    regie: Regie
+    years: list[YearTotals]
+    activities: list[ActivityTotals] = field(default_factory=list)
+    due: Decimal = ZERO
+    credit: Decimal = ZERO
+
+
+def _closed_years(regie_id: int) -> set[int]:
+    return set(db.session.scalars(sa.select(SchoolYearClosure.school_year).where(SchoolYearClosure.regie_id == regie_id)))
+
+
+def year_totals(regie: Regie) -> list[YearTotals]:
+    """One line per school year with entries, from the entries themselves; newest first."""
+    # A carried balance is booked on the first day of the year it opens and on the last day of the year
+    # it closes; its sign only says whether the family owed or had credit.
+    carried_on = sa.case((AccountEntry.kind == EntryKind.CARRY_FORWARD, AccountEntry.booked_on))
+    rows = db.session.execute(
+        sa.select(AccountEntry.school_year, AccountEntry.kind, carried_on, sa.func.sum(AccountEntry.amount))
+        .join(Account).where(Account.regie_id == regie.id)
+        .group_by(AccountEntry.school_year, AccountEntry.kind, carried_on))
+    closed = _closed_years(regie.id)
+    years: dict[int, YearTotals] = {}
+    for year, kind, booked_on, total in rows:
+        totals = years.setdefault(year, YearTotals(year, closed=year in closed))
+        total = Decimal(total)
+        if kind is EntryKind.CARRY_FORWARD:
+            if booked_on == school_year_bounds(year)[0]:
+                totals.opening += total
+            else:
+                totals.carried -= total
+        elif kind is EntryKind.INVOICE:
+            totals.invoiced += total
+        elif kind is EntryKind.CREDIT_NOTE:
+            totals.credit_notes += total
+        elif kind is EntryKind.PAYMENT:
+            totals.received -= total
+        elif kind is EntryKind.REFUND:
+            totals.refunded += total
+        elif kind is EntryKind.CANCELLATION:
+            totals.cancelled += total
+        elif kind is EntryKind.WRITE_OFF:
+            totals.written_off -= total
+    return sorted(years.values(), key=lambda t: t.school_year, reverse=True)
+
+
+def activity_totals(regie: Regie, school_year: int) -> list[ActivityTotals]:
+    """Invoiced per activity for the school year's periods; what was paid and written off on each invoice
+    is spread over its activities in proportion to their amounts."""
+    start, end = school_year_bounds(school_year)
+    rows = db.session.execute(
+        sa.select(Invoice.id, Invoice.total, Invoice.paid, Invoice.written_off, Activity.name,
+                  sa.func.sum(InvoiceLine.amount))
+        .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id).outerjoin(Activity, Activity.id == InvoiceLine.activity_id)
+        .join(Batch, Batch.id == Invoice.batch_id).join(BillingPeriod)
+        .where(Invoice.regie_id == regie.id, Invoice.status == InvoiceStatus.NUMBERED,
+               Invoice.kind == InvoiceKind.INVOICE, BillingPeriod.start_date >= start, BillingPeriod.start_date < end)
+        .group_by(Invoice.id, Invoice.total, Invoice.paid, Invoice.written_off, Activity.name))
+    raw: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
+    for _id, total, paid, written_off, name, amount in rows:
+        share = Decimal(amount) / total if total else ZERO
+        sums = raw[name or "Frais et divers"]
+        sums[0] += Decimal(amount)
+        sums[1] += paid * share
+        sums[2] += written_off * share
+    return [ActivityTotals(name, invoiced.quantize(CENT), paid.quantize(CENT), written.quantize(CENT))
+            for name, (invoiced, paid, written) in sorted(raw.items())]
+
+
+def regie_state(regie: Regie, school_year: int) -> RegieState:
+    """What the families still owe on invoices, and the credit they hold: each account's invoices left to
+    pay minus its balance, when positive (`ledger.credit`); an account owing more than its invoices (a
+    refunded payment cancelled since) holds no credit and takes none from the others."""
+    account_due = sa.select(sa.func.coalesce(sa.func.sum(Invoice.total - Invoice.paid - Invoice.written_off), 0)) \
+        .where(Invoice.regie_id == Account.regie_id, Invoice.family_id == Account.family_id,
+               Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE).scalar_subquery()
+    due = credit = ZERO
+    for balance, owed in db.session.execute(sa.select(Account.balance, account_due).where(Account.regie_id == regie.id)):
+        due += Decimal(owed)
+        credit += max(Decimal(owed) - Decimal(balance), ZERO)
+    return RegieState(regie, year_totals(regie), activity_totals(regie, school_year), due, credit)
+
+
+def close_school_year(regie: Regie, school_year: int) -> SchoolYearClosure:
+    """Carry every account's balance for the year into the next one: a closing entry on the last day and
+    an opening entry on the first, so each year's entries add up to what it left owed."""
+    end = school_year_bounds(school_year)[1]
+    if end > date.today():
+        raise DomainError(f"L'année scolaire {school_year_label(school_year)} n'est pas terminée.", "school_year")
+    db.session.execute(sa.select(Regie.id).where(Regie.id == regie.id).with_for_update())
+    closed = _closed_years(regie.id)
+    if school_year in closed:
+        raise DomainError(f"L'année scolaire {school_year_label(school_year)} est déjà clôturée.", "school_year")
+    earlier = db.session.scalar(sa.select(sa.func.min(AccountEntry.school_year)).join(Account).where(
+        Account.regie_id == regie.id, AccountEntry.school_year < school_year,
+        AccountEntry.school_year.not_in(closed or {0})))
+    if earlier is not None:
+        raise DomainError(f"Clôturez d'abord l'année scolaire {school_year_label(earlier)}.", "school_year")
+    db.session.execute(sa.select(Account.id).where(Account.regie_id == regie.id).order_by(Account.id).with_for_update())
+    accounts = db.session.execute(
+        sa.select(Account.id, sa.func.sum(AccountEntry.amount)).join(AccountEntry)
+        .where(Account.regie_id == regie.id, AccountEntry.school_year <= school_year).group_by(Account.id)).all()
+    label = f"Report à nouveau {school_year_label(school_year)} → {school_year_label(school_year + 1)}"
+    entries = []
+    for account_id, total in accounts:
+        if Decimal(total):
+            entries.append({"account_id": account_id, "kind": EntryKind.CARRY_FORWARD, "amount": -Decimal(total),
+                            "booked_on": end - timedelta(days=1), "school_year": school_year, "label": label})
+            entries.append({"account_id": account_id, "kind": EntryKind.CARRY_FORWARD, "amount": Decimal(total),
+                            "booked_on": end, "school_year": school_year + 1, "label": label})
+    if entries:
+        db.session.execute(sa.insert(AccountEntry), entries)
+    closure = SchoolYearClosure(regie_id=regie.id, school_year=school_year, created_by_id=actor_id())
+    db.session.add(closure)
+    record("close", "school_year", closure, {"comptes reportés": [None, len(entries) // 2]},
+           organisation_id=regie.organisation_id)
+    return closure
+

@@ -1,0 +1,270 @@
+"""The counter's business actions: take a payment, pay a refund, cancel either, write an invoice off.
+
+Each one locks the family's account first (see `ledger.open_account`), checks everything, then writes
+the payment, its entries and allocations and the audit entry; the caller commits once.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import sqlalchemy as sa
+
+from webapp import db
+from webapp.audit.services import actor_id, record, record_creation
+from webapp.counter import ledger
+from webapp.counter.models import (
+    MODE_LABELS, Account, Allocation, Cancellation, CashClosing, EntryKind, Payment, PaymentKind, PaymentMode,
+    SlipItem, SlipStatus, WriteOff, WriteOffKind,
+)
+from webapp.errors import DomainError
+from webapp.families.models import Family
+from webapp.formatting import money
+from webapp.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
+from webapp.invoicing.numbering import reserve
+from webapp.organisations.models import Regie
+
+CENT = Decimal("0.01")
+PAYMENT_FIELDS = ("mode", "amount", "received_on", "school_year", "bank", "holder", "cheque_number", "comment")
+
+
+def _amount(value: Any, field: str = "amount") -> Decimal:
+    if value is None or value == "":
+        raise DomainError("Saisissez un montant.", field)
+    try:
+        amount = Decimal(value)
+        exact = amount == amount.quantize(CENT)
+    except (InvalidOperation, TypeError, ValueError):
+        raise DomainError("Ce montant n'est pas un nombre : saisissez par exemple 12,50.", field) from None
+    if not exact:
+        raise DomainError("Un montant s'arrête aux centimes.", field)
+    if amount <= 0:
+        raise DomainError("Le montant doit être supérieur à zéro.", field)
+    return amount.quantize(CENT)
+
+
+def _refuse_closed_day(regie_id: int, day: date | None, field: str) -> date:
+    if day is None:
+        raise DomainError("Saisissez la date.", field)
+    if day > date.today():
+        raise DomainError(f"Le {day:%d/%m/%Y} est dans le futur : saisissez le jour où l'argent a été reçu.", field)
+    closed = db.session.scalar(sa.select(CashClosing).where(CashClosing.regie_id == regie_id, CashClosing.day == day))
+    if closed is not None:
+        raise DomainError(f"La caisse du {day:%d/%m/%Y} est clôturée : enregistrez à la date du jour.", field)
+    return day
+
+
+def _text(data: dict[str, Any], name: str) -> str:
+    return (data.get(name) or "").strip()
+
+
+def _mode(data: dict[str, Any]) -> PaymentMode:
+    try:
+        return PaymentMode(data.get("mode"))
+    except ValueError:
+        raise DomainError("Choisissez le mode de règlement.", "mode") from None
+
+
+def _same_organisation(regie: Regie, family: Family) -> None:
+    if family.organisation_id != regie.organisation_id:
+        raise DomainError("Cette famille n'appartient pas à la collectivité de la régie.")
+
+
+def record_payment(regie: Regie, family: Family, data: dict[str, Any],
+                   shares: dict[int, Decimal] | None = None) -> Payment:
+    """Money received: settles the family's open invoices oldest first, or as the agent split it in
+    `shares` (invoice id → amount); what is left becomes credit only if `keep_credit` says so."""
+    _same_organisation(regie, family)
+    mode = _mode(data)
+    amount = _amount(data.get("amount"))
+    received_on = _refuse_closed_day(regie.id, data.get("received_on"), "received_on")
+    school_year = data.get("school_year") or ledger.school_year_of(received_on)
+    cheque_number, bank = _text(data, "cheque_number"), _text(data, "bank")
+    if mode is PaymentMode.CHEQUE:
+        if not cheque_number:
+            raise DomainError("Un chèque s'enregistre avec son numéro.", "cheque_number")
+        if not bank:
+            raise DomainError("Indiquez la banque du chèque.", "bank")
+    account = ledger.open_account(regie.organisation_id, regie.id, family.id)
+    ledger.refuse_closed_year(regie.id, school_year)
+    invoices = ledger.open_invoices(account)
+    plan = _split(invoices, amount, shares)
+    left = amount - sum((share for _, share in plan), ledger.ZERO)
+    if left and not data.get("keep_credit"):
+        due = sum((i.outstanding for i in invoices), ledger.ZERO)
+        raise DomainError(
+            f"Le montant dépasse de {money(left)} ce qui est affecté (reste dû : {money(due)}) : corrigez-le, "
+            "ou cochez « garder le trop-perçu en avoir ».", "amount")
+    payment = Payment(
+        organisation_id=regie.organisation_id, regie_id=regie.id, family_id=family.id, account_id=account.id,
+        kind=PaymentKind.PAYMENT, mode=mode, amount=amount, received_on=received_on, school_year=school_year,
+        bank=bank, holder=_text(data, "holder"), cheque_number=cheque_number, comment=_text(data, "comment"),
+        created_by_id=actor_id())
+    if mode is PaymentMode.CASH:
+        first = reserve(regie.id, received_on.year, "recu", 1)
+        payment.receipt_number = f"R-{regie.invoice_prefix}-{received_on.year}-{first:06d}"
+    db.session.add(payment)
+    db.session.flush()
+    ledger.post(account, EntryKind.PAYMENT, -amount, received_on, school_year,
+                f"Règlement {MODE_LABELS[mode].lower()}" + (f" n° {cheque_number}" if cheque_number else ""),
+                payment_id=payment.id)
+    for invoice, share in plan:
+        ledger.allocate(invoice, share, payment.id)
+    audit = record_creation("payment", payment, PAYMENT_FIELDS, organisation_id=regie.organisation_id)
+    audit.changes = {**audit.changes, "factures": [None, ", ".join(f"{i.number} : {share}" for i, share in plan)]}
+    return payment
+
+
+def _split(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | None) -> list[tuple[Invoice, Decimal]]:
+    if shares is None:
+        return ledger.oldest_first(invoices, amount)
+    by_id = {invoice.id: invoice for invoice in invoices}
+    plan = []
+    for invoice_id, value in shares.items():
+        if not value:
+            continue
+        invoice = by_id.get(invoice_id)
+        field = f"share-{invoice_id}"
+        if invoice is None:
+            raise DomainError("Cette facture n'est plus à payer : rechargez la page.", field)
+        share = _amount(value, field)
+        if share > invoice.outstanding:
+            raise DomainError(f"La facture {invoice.number} ne doit plus que {money(invoice.outstanding)}.", field)
+        plan.append((invoice, share))
+    if sum((share for _, share in plan), ledger.ZERO) > amount:
+        raise DomainError("La répartition dépasse le montant du règlement.", "amount")
+    return plan
+
+
+def refund(regie: Regie, family: Family, data: dict[str, Any]) -> Payment:
+    """Pay back part or all of the family's credit, for a stated reason."""
+    _same_organisation(regie, family)
+    mode = _mode(data)
+    amount = _amount(data.get("amount"))
+    paid_on = _refuse_closed_day(regie.id, data.get("received_on"), "received_on")
+    school_year = data.get("school_year") or ledger.school_year_of(paid_on)
+    reason = _text(data, "reason")
+    if not reason:
+        raise DomainError("Indiquez la raison du remboursement.", "reason")
+    account = ledger.open_account(regie.organisation_id, regie.id, family.id)
+    ledger.refuse_closed_year(regie.id, school_year)
+    available = ledger.credit(account)
+    if amount > available:
+        raise DomainError(f"La famille n'a que {money(available)} d'avoir à cette régie.", "amount")
+    payment = Payment(
+        organisation_id=regie.organisation_id, regie_id=regie.id, family_id=family.id, account_id=account.id,
+        kind=PaymentKind.REFUND, mode=mode, amount=amount, received_on=paid_on, school_year=school_year,
+        holder=_text(data, "holder"), comment=_text(data, "comment"), reason=reason, created_by_id=actor_id())
+    db.session.add(payment)
+    db.session.flush()
+    ledger.post(account, EntryKind.REFUND, amount, paid_on, school_year, f"Remboursement : {reason}",
+                payment_id=payment.id)
+    record_creation("refund", payment, (*PAYMENT_FIELDS, "reason"), organisation_id=regie.organisation_id)
+    return payment
+
+
+def cancel_payment(payment: Payment, reason: str, cancelled_on: date) -> Cancellation:
+    """Undo a payment (its invoices re-open) or a refund (the credit comes back); the payment stays."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Indiquez la raison de l'annulation (chèque impayé, erreur de saisie…).", "reason")
+    _refuse_closed_day(payment.regie_id, cancelled_on, "cancelled_on")
+    if cancelled_on < payment.received_on:
+        raise DomainError(f"Le règlement date du {payment.received_on:%d/%m/%Y} : il ne s'annule pas avant.",
+                          "cancelled_on")
+    school_year = ledger.school_year_of(cancelled_on)
+    account = ledger.open_account(payment.organisation_id, payment.regie_id, payment.family_id)
+    ledger.refuse_closed_year(payment.regie_id, school_year)
+    db.session.refresh(payment)
+    if payment.cancellation is not None:
+        raise DomainError(f"Ce règlement a déjà été annulé le {payment.cancellation.cancelled_on:%d/%m/%Y}.")
+    # Through the relationship, so the payment reads as cancelled in this session too.
+    cancellation = Cancellation(payment=payment, reason=reason, cancelled_on=cancelled_on, created_by_id=actor_id())
+    db.session.add(cancellation)
+    ledger.post(account, EntryKind.CANCELLATION, -payment.signed_amount, cancelled_on, school_year,
+                f"Annulation du {str(payment).lower()} : {reason}", payment_id=payment.id)
+    _reverse(_live_allocations(sa.select(Allocation).where(Allocation.payment_id == payment.id)))
+    _take_back_spent_credit(account)
+    item = payment.slip_item
+    if item is not None:
+        # Locked like `slips.finalize` locks it: a slip being made final keeps the payment it counted.
+        db.session.refresh(item.slip, with_for_update=True)
+        if item.slip.status is SlipStatus.PROVISIONAL:
+            db.session.delete(item)  # not yet carried to the bank: it leaves the provisional slip
+    record("cancel", "payment", payment, {"montant": [str(payment.amount), None], "raison": [None, reason]},
+           organisation_id=payment.organisation_id)
+    return cancellation
+
+
+def _live_allocations(stmt: sa.Select) -> list[tuple[Allocation, Decimal]]:
+    """Allocations with what is left of each after earlier reversals, newest first."""
+    reversed_by = dict(db.session.execute(
+        sa.select(Allocation.reverses_id, sa.func.sum(Allocation.amount)).where(Allocation.reverses_id.is_not(None))
+        .where(Allocation.reverses_id.in_(stmt.with_only_columns(Allocation.id))).group_by(Allocation.reverses_id)).all())
+    live = []
+    for allocation in db.session.scalars(stmt.where(Allocation.amount > 0).order_by(Allocation.id.desc())):
+        left = allocation.amount + reversed_by.get(allocation.id, ledger.ZERO)
+        if left > 0:
+            live.append((allocation, left))
+    return live
+
+
+def _reverse(live: list[tuple[Allocation, Decimal]], limit: Decimal | None = None) -> None:
+    for allocation, left in live:
+        take = left if limit is None else min(left, limit)
+        if take <= 0:
+            break
+        invoice = db.session.scalars(sa.select(Invoice).where(Invoice.id == allocation.invoice_id)
+                                     .with_for_update().execution_options(populate_existing=True)).one()
+        ledger.allocate(invoice, -take, allocation.payment_id, reverses_id=allocation.id)
+        if limit is not None:
+            limit -= take
+
+
+def _take_back_spent_credit(account: Account) -> None:
+    """Credit the family no longer has (the payment that made it was cancelled) cannot keep settling
+    invoices: the latest credit allocations are reversed until what is settled is covered again."""
+    invoices = db.session.scalars(sa.select(Invoice).where(
+        Invoice.regie_id == account.regie_id, Invoice.family_id == account.family_id,
+        Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE)).all()
+    due = sum((i.outstanding for i in invoices), ledger.ZERO)
+    missing = account.balance - due
+    if missing > 0:
+        _reverse(_live_allocations(sa.select(Allocation).where(
+            Allocation.payment_id.is_(None), Allocation.invoice_id.in_([i.id for i in invoices]))), missing)
+
+
+def write_off(invoice: Invoice, data: dict[str, Any]) -> WriteOff:
+    """Give up all or part of what an invoice still owes, with a type and a reason."""
+    if invoice.status is not InvoiceStatus.NUMBERED or invoice.kind is not InvoiceKind.INVOICE:
+        raise DomainError("Seule une facture numérotée peut être admise en non-valeur.")
+    try:
+        kind = WriteOffKind(data.get("kind"))
+    except ValueError:
+        raise DomainError("Choisissez le type de non-valeur.", "kind") from None
+    amount = _amount(data.get("amount"))
+    written_on = data.get("written_on") or date.today()
+    if written_on > date.today():
+        raise DomainError(f"Le {written_on:%d/%m/%Y} est dans le futur : datez la non-valeur du jour de la décision.",
+                          "written_on")
+    school_year = ledger.school_year_of(written_on)
+    reason = _text(data, "reason")
+    if not reason:
+        raise DomainError("Indiquez le motif (décision, jugement, courrier…).", "reason")
+    account = ledger.open_account(invoice.regie.organisation_id, invoice.regie_id, invoice.family_id)
+    ledger.refuse_closed_year(invoice.regie_id, school_year)
+    db.session.refresh(invoice, with_for_update=True)
+    if amount > invoice.outstanding:
+        raise DomainError(f"La facture ne doit plus que {money(invoice.outstanding)}.", "amount")
+    entry = WriteOff(invoice_id=invoice.id, account_id=account.id, kind=kind, amount=amount, reason=reason,
+                     written_on=written_on, school_year=school_year, created_by_id=actor_id())
+    db.session.add(entry)
+    db.session.flush()
+    invoice.written_off += amount
+    ledger.post(account, EntryKind.WRITE_OFF, -amount, written_on, school_year,
+                f"Non-valeur sur la facture {invoice.number} : {reason}", invoice_id=invoice.id, write_off_id=entry.id)
+    record_creation("write_off", entry, ("kind", "amount", "reason", "written_on"),
+                    organisation_id=invoice.regie.organisation_id)
+    return entry

@@ -1,0 +1,90 @@
+"""Deposit slips (bordereaux de remise): gathered provisionally, then made final, numbered and frozen."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from webapp import db
+from webapp.audit.services import actor_id, record
+from webapp.counter.models import (
+    MODE_LABELS, SLIP_MODES, Cancellation, DepositSlip, Payment, PaymentKind, PaymentMode, SlipItem, SlipStatus,
+)
+from webapp.db import utcnow
+from webapp.errors import DomainError
+from webapp.formatting import date_time
+from webapp.invoicing.numbering import reserve
+from webapp.organisations.models import Regie
+
+
+def waiting_payments(regie_id: int, mode: PaymentMode) -> sa.Select:
+    """Payments of that mode on no slip yet, and not cancelled."""
+    return (sa.select(Payment).where(
+        Payment.regie_id == regie_id, Payment.mode == mode, Payment.kind == PaymentKind.PAYMENT,
+        ~sa.exists().where(SlipItem.payment_id == Payment.id),
+        ~sa.exists().where(Cancellation.payment_id == Payment.id),
+    ).order_by(Payment.received_on, Payment.id))
+
+
+def _refuse_final(slip: DepositSlip) -> None:
+    db.session.refresh(slip, with_for_update=True)
+    if slip.final:
+        raise DomainError(f"{slip} est définitif depuis le {date_time(slip.finalized_at)} : il ne change plus.")
+
+
+def create_slip(regie: Regie, mode: PaymentMode) -> DepositSlip:
+    """A provisional slip holding every payment of the mode that waits for one."""
+    if mode not in SLIP_MODES:
+        raise DomainError(f"Les règlements par {MODE_LABELS[mode].lower()} ne se remettent pas sur bordereau.", "mode")
+    payments = db.session.scalars(waiting_payments(regie.id, mode).with_for_update()).all()
+    if not payments:
+        raise DomainError(f"Aucun règlement « {MODE_LABELS[mode]} » n'attend de bordereau.", "mode")
+    slip = DepositSlip(organisation_id=regie.organisation_id, regie_id=regie.id, mode=mode, created_by_id=actor_id())
+    db.session.add(slip)
+    db.session.flush()
+    db.session.add_all(SlipItem(slip_id=slip.id, payment_id=p.id) for p in payments)
+    return slip
+
+
+def remove_payment(slip: DepositSlip, payment_id: int) -> None:
+    _refuse_final(slip)
+    item = db.session.get(SlipItem, payment_id)
+    if item is None or item.slip_id != slip.id:
+        raise DomainError("Ce règlement n'est pas sur ce bordereau.")
+    db.session.delete(item)
+
+
+def add_waiting(slip: DepositSlip) -> int:
+    """Put back on the slip what waits for one (a payment taken out, or received since)."""
+    _refuse_final(slip)
+    payments = db.session.scalars(waiting_payments(slip.regie_id, slip.mode)).all()
+    db.session.add_all(SlipItem(slip_id=slip.id, payment_id=p.id) for p in payments)
+    return len(payments)
+
+
+def delete_slip(slip: DepositSlip) -> None:
+    _refuse_final(slip)
+    for item in slip.items:
+        db.session.delete(item)
+    db.session.delete(slip)
+
+
+def finalize(slip: DepositSlip) -> DepositSlip:
+    """Number the slip and freeze it: its payments are on it for ever."""
+    _refuse_final(slip)
+    if not slip.items:
+        raise DomainError("Un bordereau vide ne se valide pas.")
+    if any(item.payment.cancellation is not None for item in slip.items):
+        raise DomainError("Un règlement de ce bordereau a été annulé : retirez-le avant de valider.")
+    year = utcnow().year
+    sequence = reserve(slip.regie_id, year, "bordereau", 1)
+    slip.number = f"B-{slip.regie.invoice_prefix}-{year}-{sequence:05d}"
+    slip.total = sum((item.payment.amount for item in slip.items), Decimal("0.00"))
+    slip.status = SlipStatus.FINAL
+    slip.finalized_at = utcnow()
+    slip.finalized_by_id = actor_id()
+    record("finalize", "deposit_slip", slip, {"total": [None, str(slip.total)],
+                                              "règlements": [None, len(slip.items)]},
+           organisation_id=slip.organisation_id)
+    return slip

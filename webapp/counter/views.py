@@ -1,0 +1,364 @@
+"""The counter: take payments, accounts and statements, refunds, cancellations, write-offs, the cash
+journal, deposit slips and the régie's state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, g, request, url_for
+from sqlalchemy.orm import selectinload
+
+from webapp import db
+from webapp.auth.access import can, requires, tenant_blueprint, visible_regie_ids
+from webapp.counter import documents, journal, ledger, queries, reports, services, slips
+from webapp.counter.forms import (
+    CancelForm, ClosingForm, CloseYearForm, PaymentForm, RefundForm, SlipForm, WriteOffForm,
+)
+from webapp.counter.models import (
+    ENTRY_KIND_LABELS, MODE_LABELS, SLIP_MODES, WRITE_OFF_LABELS, DepositSlip, Payment, PaymentMode, SlipItem,
+)
+from webapp.errors import DomainError
+from webapp.families.models import Family
+from webapp.forms import form_status, french_decimal, submit
+from webapp.htmx import redirect_to, render
+from webapp.invoicing.models import SETTLEMENT_LABELS, Batch, BillingPeriod, Invoice
+from webapp.organisations.models import Regie
+from webapp.pdf import pdf_response
+
+bp = tenant_blueprint("counter", __name__, "/caisse")
+
+
+@bp.app_context_processor
+def labels() -> dict[str, Any]:
+    return {"mode_labels": MODE_LABELS, "settlement_labels": SETTLEMENT_LABELS, "entry_labels": ENTRY_KIND_LABELS,
+            "write_off_labels": WRITE_OFF_LABELS, "school_year_label": ledger.school_year_label}
+
+
+def _regies() -> list[Regie]:
+    visible = visible_regie_ids()
+    return [r for r in g.org.regies if r.id in visible]
+
+
+def _regie(regie_id: int) -> Regie:
+    regie = next((r for r in _regies() if r.id == regie_id), None)
+    if regie is None:
+        abort(404)
+    return regie
+
+
+def _chosen_regie() -> Regie:
+    """The régie picked in the page's selector (?regie=), else the agent's first."""
+    regies = _regies()
+    if not regies:
+        abort(404)
+    wanted = request.args.get("regie", type=int)
+    return next((r for r in regies if r.id == wanted), regies[0])
+
+
+def _family(family_id: int) -> Family:
+    return db.get_or_404(Family, family_id, organisation_id=g.org.id)
+
+
+def _payment(payment_id: int) -> Payment:
+    return db.first_or_404(sa.select(Payment).where(
+        Payment.id == payment_id, Payment.organisation_id == g.org.id, Payment.regie_id.in_(visible_regie_ids())))
+
+
+def _slip(slip_id: int) -> DepositSlip:
+    return db.first_or_404(
+        sa.select(DepositSlip).where(DepositSlip.id == slip_id, DepositSlip.organisation_id == g.org.id,
+                                     DepositSlip.regie_id.in_(visible_regie_ids()))
+        .options(selectinload(DepositSlip.items).selectinload(SlipItem.payment).selectinload(Payment.family)))
+
+
+def _invoice(invoice_id: int) -> Invoice:
+    return db.first_or_404(sa.select(Invoice).join(Batch).join(BillingPeriod).where(
+        Invoice.id == invoice_id, BillingPeriod.organisation_id == g.org.id, Invoice.regie_id.in_(visible_regie_ids())))
+
+
+def _refused(error: DomainError) -> None:
+    db.session.rollback()  # nothing half-done survives the refusal
+    flash(error.message, "error")
+
+
+# Taking a payment -------------------------------------------------------------------------------------
+
+
+@bp.get("/")
+@requires("counter.view")
+def index() -> Any:
+    query = request.args.get("q", "")
+    regies = _regies()
+    chosen = request.args.get("regie", type=int)
+    regie_ids = [chosen] if chosen in {r.id for r in regies} else [r.id for r in regies]
+    rows = queries.search_to_pay(g.org.id, regie_ids, query)
+    return render("counter/index.html", "results", rows=rows, q=query, regies=regies, chosen=chosen,
+                  regie_names={r.id: r.name for r in regies})
+
+
+def _shares(view: queries.AccountView) -> dict[int, Decimal | None] | None:
+    """The amounts typed in the manual split, one input per open invoice."""
+    if request.form.get("allocation") != "manual":
+        return None
+    return {i.id: french_decimal(request.form.get(f"share-{i.id}", ""), f"share-{i.id}") for i in view.invoices}
+
+
+@bp.route("/familles/<int:family_id>/regies/<int:regie_id>/reglement", methods=["GET", "POST"])
+@requires("counter.take")
+def pay(family_id: int, regie_id: int) -> Any:
+    family, regie = _family(family_id), _regie(regie_id)
+    view = queries.account_view(regie.id, family.id)
+    form = PaymentForm()
+    form.set_choices(g.org.country)
+    clicked = request.args.get("facture", type=int)
+    if request.method == "GET":
+        form.amount.data = view.due or None
+    payment = submit(form, lambda data: services.record_payment(regie, family, data, _shares(view)))
+    if payment:
+        flash("Règlement enregistré.", "success")
+        return redirect_to(url_for("counter.payment", payment_id=payment.id))
+    return render("counter/pay.html", "form", form_status(form), form=form, family=family, regie=regie, view=view,
+                  clicked=clicked, shares=request.form if request.method == "POST" else {})
+
+
+@bp.get("/familles/<int:family_id>/regies/<int:regie_id>/apercu")
+@requires("counter.take")
+def preview(family_id: int, regie_id: int) -> Any:
+    """The balance before and after the amount being typed."""
+    view = queries.account_view(_regie(regie_id).id, _family(family_id).id)
+    try:
+        amount = french_decimal(request.args.get("amount", ""), "amount") or Decimal("0.00")
+    except DomainError:
+        amount = Decimal("0.00")
+    return render("counter/_balance.html", view=view, amount=amount)
+
+
+@bp.get("/reglements/<int:payment_id>")
+@requires("counter.view")
+def payment(payment_id: int) -> Any:
+    payment = _payment(payment_id)
+    view = queries.account_view(payment.regie_id, payment.family_id)
+    return render("counter/payment.html", payment=payment, view=view, form=CancelForm())
+
+
+@bp.get("/reglements/<int:payment_id>/recu.pdf")
+@requires("counter.view")
+def receipt(payment_id: int) -> Any:
+    payment = _payment(payment_id)
+    if payment.receipt_number is None:
+        abort(404)
+    return pdf_response(documents.receipt(payment), f"{payment.receipt_number}.pdf")
+
+
+@bp.route("/reglements/<int:payment_id>/annulation", methods=["GET", "POST"])
+@requires("counter.manage")
+def cancel(payment_id: int) -> Any:
+    payment = _payment(payment_id)
+    form = CancelForm()
+    if submit(form, lambda data: services.cancel_payment(payment, data["reason"], data["cancelled_on"])):
+        flash("Règlement annulé : les factures qu'il payait sont de nouveau dues.", "success")
+        return redirect_to(url_for("counter.payment", payment_id=payment.id))
+    return render("counter/cancel.html", "form", form_status(form), form=form, payment=payment)
+
+
+@bp.route("/familles/<int:family_id>/regies/<int:regie_id>/remboursement", methods=["GET", "POST"])
+@requires("counter.manage")
+def refund(family_id: int, regie_id: int) -> Any:
+    family, regie = _family(family_id), _regie(regie_id)
+    view = queries.account_view(regie.id, family.id)
+    form = RefundForm()
+    form.set_choices()
+    if request.method == "GET":
+        form.amount.data = view.credit or None
+    if payment := submit(form, lambda data: services.refund(regie, family, data)):
+        flash("Remboursement enregistré.", "success")
+        return redirect_to(url_for("counter.payment", payment_id=payment.id))
+    return render("counter/refund.html", "form", form_status(form), form=form, family=family, regie=regie, view=view)
+
+
+# Accounts, statements, write-offs -----------------------------------------------------------------------
+
+
+@bp.get("/familles/<int:family_id>/regies/<int:regie_id>/compte")
+@requires("counter.view")
+def account(family_id: int, regie_id: int) -> Any:
+    family, regie = _family(family_id), _regie(regie_id)
+    found = ledger.find_account(regie.id, family.id)
+    statement = queries.statement(found) if found else None
+    return render("counter/account.html", family=family, regie=regie, statement=statement,
+                  payments=queries.payments_of(family.id, [regie.id]))
+
+
+@bp.get("/familles/<int:family_id>/regies/<int:regie_id>/releve.pdf")
+@requires("counter.view")
+def statement_pdf(family_id: int, regie_id: int) -> Any:
+    family, regie = _family(family_id), _regie(regie_id)
+    found = ledger.find_account(regie.id, family.id)
+    if found is None:
+        abort(404)
+    return pdf_response(documents.statement(queries.statement(found)), f"releve-{family.number}.pdf")
+
+
+@bp.route("/factures/<int:invoice_id>/non-valeur", methods=["GET", "POST"])
+@requires("counter.manage")
+def write_off(invoice_id: int) -> Any:
+    invoice = _invoice(invoice_id)
+    form = WriteOffForm()
+    if request.method == "GET":
+        form.amount.data = invoice.outstanding
+    if submit(form, lambda data: services.write_off(invoice, data)):
+        flash("Non-valeur enregistrée.", "success")
+        return redirect_to(url_for("invoicing.invoice", invoice_id=invoice.id))
+    return render("counter/write_off.html", "form", form_status(form), form=form, invoice=invoice)
+
+
+# Cash journal -------------------------------------------------------------------------------------------
+
+
+def _day() -> date:
+    try:
+        return date.fromisoformat(request.args.get("jour", ""))
+    except ValueError:
+        return date.today()
+
+
+@bp.get("/journal")
+@requires("counter.view")
+def day_journal() -> Any:
+    regie, day = _chosen_regie(), _day()
+    return render("counter/journal.html", journal=journal.day_journal(regie, day), regies=_regies(),
+                  form=ClosingForm())
+
+
+@bp.post("/regies/<int:regie_id>/journal/<day>/cloture")
+@requires("counter.manage")
+def close_day(regie_id: int, day: str) -> Any:
+    regie = _regie(regie_id)
+    try:
+        when = date.fromisoformat(day)
+    except ValueError:
+        abort(404)
+    form = ClosingForm()
+    if submit(form, lambda data: journal.close_day(regie, when, data["counted_cash"], data["comment"] or "")):
+        flash("Caisse clôturée.", "success")
+        return redirect_to(url_for("counter.day_journal", regie=regie.id, jour=when.isoformat()))
+    return render("counter/journal.html", "closing", form_status(form), journal=journal.day_journal(regie, when),
+                  regies=_regies(), form=form)
+
+
+# Deposit slips ------------------------------------------------------------------------------------------
+
+
+@bp.get("/bordereaux")
+@requires("counter.view")
+def slip_list() -> Any:
+    regies = _regies()
+    found = db.session.scalars(
+        sa.select(DepositSlip).where(DepositSlip.organisation_id == g.org.id,
+                                     DepositSlip.regie_id.in_([r.id for r in regies]))
+        .options(selectinload(DepositSlip.items).selectinload(SlipItem.payment), selectinload(DepositSlip.regie))
+        .order_by(DepositSlip.status.desc(), DepositSlip.id.desc()).limit(200)).all()
+    waiting = {(r.id, mode): db.session.scalar(sa.select(sa.func.count()).select_from(
+        slips.waiting_payments(r.id, mode).order_by(None).subquery())) for r in regies for mode in SLIP_MODES}
+    return render("counter/slips.html", slips=found, regies=regies, waiting=waiting, form=SlipForm())
+
+
+@bp.post("/regies/<int:regie_id>/bordereaux")
+@requires("counter.take")
+def create_slip(regie_id: int) -> Any:
+    regie = _regie(regie_id)
+    form = SlipForm()
+    if slip := submit(form, lambda data: slips.create_slip(regie, PaymentMode(data["mode"]))):
+        flash("Bordereau provisoire préparé : vérifiez-le, imprimez-le, puis validez-le.", "success")
+        return redirect_to(url_for("counter.slip", slip_id=slip.id))
+    for message in [*form.form_errors, *form.mode.errors]:
+        flash(message, "error")
+    db.session.rollback()
+    return redirect_to(url_for("counter.slip_list"))
+
+
+@bp.get("/bordereaux/<int:slip_id>")
+@requires("counter.view")
+def slip(slip_id: int) -> Any:
+    found = _slip(slip_id)
+    waiting = [] if found.final else db.session.scalars(slips.waiting_payments(found.regie_id, found.mode)).all()
+    return render("counter/slip.html", slip=found, waiting=waiting)
+
+
+def _slip_action(slip_id: int, action: Callable[[DepositSlip], Any], message: str, back: str = "slip") -> Any:
+    found = _slip(slip_id)
+    try:
+        action(found)
+    except DomainError as error:
+        _refused(error)
+        back = "slip"
+    else:
+        flash(message, "success")
+    if back == "list":
+        return redirect_to(url_for("counter.slip_list"))
+    return redirect_to(url_for("counter.slip", slip_id=slip_id))
+
+
+@bp.post("/bordereaux/<int:slip_id>/retrait/<int:payment_id>")
+@requires("counter.take")
+def remove_from_slip(slip_id: int, payment_id: int) -> Any:
+    return _slip_action(slip_id, lambda s: slips.remove_payment(s, payment_id), "Règlement retiré du bordereau.")
+
+
+@bp.post("/bordereaux/<int:slip_id>/ajout")
+@requires("counter.take")
+def add_to_slip(slip_id: int) -> Any:
+    return _slip_action(slip_id, slips.add_waiting, "Règlements en attente ajoutés au bordereau.")
+
+
+@bp.post("/bordereaux/<int:slip_id>/suppression")
+@requires("counter.take")
+def delete_slip(slip_id: int) -> Any:
+    return _slip_action(slip_id, slips.delete_slip, "Bordereau provisoire supprimé.", back="list")
+
+
+@bp.post("/bordereaux/<int:slip_id>/validation")
+@requires("counter.manage")
+def finalize_slip(slip_id: int) -> Any:
+    return _slip_action(slip_id, slips.finalize, "Bordereau validé : il est définitif et numéroté.")
+
+
+@bp.get("/bordereaux/<int:slip_id>.pdf")
+@requires("counter.view")
+def slip_pdf(slip_id: int) -> Any:
+    found = _slip(slip_id)
+    return pdf_response(documents.slip(found), f"{found.number or f'bordereau-provisoire-{found.id}'}.pdf")
+
+
+# The régie's state --------------------------------------------------------------------------------------
+
+
+@bp.get("/etat")
+@requires("counter.view")
+def state() -> Any:
+    regie = _chosen_regie()
+    year = request.args.get("annee", type=int) or ledger.school_year_of(date.today())
+    form = CloseYearForm()
+    form.set_choices()
+    return render("counter/state.html", state=reports.regie_state(regie, year), year=year, regies=_regies(),
+                  form=form, can_close=can("counter.manage"))
+
+
+@bp.post("/regies/<int:regie_id>/cloture-annee")
+@requires("counter.manage")
+def close_year(regie_id: int) -> Any:
+    regie = _regie(regie_id)
+    form = CloseYearForm()
+    form.set_choices()
+    if closure := submit(form, lambda data: reports.close_school_year(regie, data["school_year"])):
+        flash(f"{closure} clôturée : les soldes sont reportés sur l'année suivante.", "success")
+    else:
+        db.session.rollback()
+        for message in [*form.form_errors, *form.school_year.errors]:
+            flash(message, "error")
+    return redirect_to(url_for("counter.state", regie=regie.id))
+
