@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,56 @@ def test_compute_a_batch_open_an_invoice_and_number_the_batch(live_server, brows
     expect(page.get_by_text("Factures numérotées.")).to_be_visible()
     expect(page.get_by_role("link", name="CANT-2026-").first).to_be_visible()
     expect(page.get_by_role("button", name="Exporter le lot")).to_be_visible()
+
+
+def _money(text: str) -> Decimal:
+    return Decimal(text.replace("€", "").replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", "."))
+
+
+def test_take_a_cheque_see_the_balance_move_and_put_it_on_a_final_slip(live_server, browser, tmp_path):
+    base, _ = live_server
+    page = browser.new_page()
+    page.on("dialog", lambda dialog: dialog.accept())  # "the slip becomes final" confirmation
+    page.goto(base + "/connexion")
+    page.get_by_label("E-mail").fill("regisseur@demo.regie.fr")
+    page.get_by_label("Mot de passe").fill(demo.PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+    page.get_by_text("Caisse", exact=True).click()
+    page.get_by_role("link", name="Encaissement").click()
+    expect(page.get_by_role("searchbox")).to_be_focused()
+
+    # An October canteen invoice the demo left unpaid, found by its number; the form opens in place.
+    page.get_by_role("searchbox").press_sequentially("CANT-2026-000025", delay=20)
+    row = page.locator("tr.clickable").filter(has_text="CANT-2026-000025")
+    expect(row).to_be_visible()
+    row.click()
+    form = page.locator("#payment-form")
+    expect(form).to_be_visible()
+    expect(form.get_by_label("Mode de règlement")).to_be_focused()
+    before = _money(form.locator("#balances dd").first.inner_text())
+    form.get_by_label("Mode de règlement").select_option("cheque")
+    form.get_by_role("textbox", name="Montant", exact=True).fill("10,00")
+    expect(form.locator("#balances")).to_contain_text("− 10,00")
+    expect(form.locator("#balances dd").nth(2)).to_contain_text(f"{before - 10:.2f}".replace(".", ","))
+    form.get_by_label("N° de chèque").fill("7654321")
+    form.get_by_label("Banque", exact=True).select_option("Crédit Mutuel")
+    form.get_by_label("Titulaire du compte").fill("Tireur Démo")
+    page.screenshot(path=tmp_path / "payment-form.png", full_page=True)
+    form.get_by_role("button", name="Enregistrer le règlement").click()
+
+    expect(page.get_by_text("Règlement enregistré.")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Règlement n°")
+    solde = page.locator(".totals div").filter(has_text="Solde").locator("dd")
+    assert _money(solde.inner_text()) == before - 10
+
+    page.get_by_text("Caisse", exact=True).click()
+    page.get_by_role("link", name="Bordereaux de remise").click()
+    waiting = page.get_by_role("row").filter(has_text="Restauration scolaire")
+    waiting.get_by_role("button", name="Préparer le bordereau").click()
+    expect(page.get_by_text("Bordereau provisoire préparé")).to_be_visible()
+    expect(page.get_by_role("row").filter(has_text="7654321")).to_be_visible()
+    page.get_by_role("button", name="Valider définitivement").click()
+    expect(page.get_by_text("Bordereau validé")).to_be_visible()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Bordereau B-CANT-2026-")
+    expect(page.get_by_role("button", name="Retirer")).to_have_count(0)
+    expect(page.get_by_role("row").filter(has_text="7654321")).to_contain_text("10,00")

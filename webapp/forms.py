@@ -58,9 +58,10 @@ class FrenchDecimalField(DecimalField):
     def process_formdata(self, valuelist: list[Any]) -> None:
         if valuelist:
             valuelist = [_plain_number(valuelist[0])]
-        super().process_formdata(valuelist)
-        if self.process_errors:
-            self.process_errors = ["Saisissez un nombre, par exemple 850,50."]
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Saisissez un nombre, par exemple 850,50.") from None
 
 
 def submit(form: Form, action: Callable[[dict[str, Any]], T]) -> T | None:

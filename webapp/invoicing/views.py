@@ -7,7 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, current_app, flash, g, request, url_for
+from flask import current_app, flash, g, request, url_for
 from sqlalchemy.orm import selectinload
 
 from webapp import db
