@@ -11,6 +11,7 @@ from datetime import date
 import os
 import re
 from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -59,6 +60,37 @@ def engine(database_url: str) -> Iterator[sa.Engine]:
         migrations.upgrade(database_url, conn)
     yield engine
     engine.dispose()
+
+
+@contextmanager
+def own_schema(engine: sa.Engine, name: str, *, migrate: bool = True) -> Iterator[sa.Engine]:
+    """A PostgreSQL schema of its own, outside the per-test transaction: for real concurrent connections, or
+    for a database as it was before some migration. Dropped afterwards."""
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        conn.exec_driver_sql(f"CREATE SCHEMA {name}")
+    own = sa.create_engine(engine.url, connect_args={"options": f"-csearch_path={name}"})
+    try:
+        if migrate:
+            with own.begin() as conn:
+                migrations.upgrade(own.url.render_as_string(hide_password=False), conn)
+        yield own
+    finally:
+        own.dispose()
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
+
+
+@pytest.fixture
+def race_engine(engine: sa.Engine) -> Iterator[sa.Engine]:
+    """Committed work and two real connections racing, on PostgreSQL (SQLite serialises writers itself)."""
+    if engine.dialect.name != "postgresql":
+        pytest.skip("the row locks under test are PostgreSQL's; SQLite serialises writers itself")
+    with own_schema(engine, "race") as race:
+        db.session.remove()
+        db.session.configure(bind=race, join_transaction_mode="rollback_only")
+        yield race
+        db.session.remove()
 
 
 @pytest.fixture(scope="session")

@@ -83,7 +83,7 @@ def test_archiving_keeps_the_family_and_is_audited(session, make_org, make_famil
     assert services.search_families(org, "", archived=True).items == [family]
     services.set_family_archived(family, False)
     actions = session.scalars(sa.select(AuditEntry.action).where(AuditEntry.entity_id == family.id,
-                                                                 AuditEntry.entity_type == "family")).all()
+                                                                 AuditEntry.entity_type == "family").order_by(AuditEntry.id)).all()
     assert actions == ["create", "archive", "unarchive"]
 
 

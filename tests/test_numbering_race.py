@@ -7,10 +7,9 @@ import time
 from datetime import date
 from decimal import Decimal
 
-import pytest
 import sqlalchemy as sa
 
-from webapp import db, migrations
+from webapp import db
 from webapp.attendance.models import Presence
 from webapp.attendance.services import set_attendance
 from webapp.errors import DomainError
@@ -20,28 +19,6 @@ from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.organisations.services import create_organisation, create_regie
 from webapp.tariffs.services import create_activity, create_tariff
 from tests.fixtures import VALID_REGIE
-
-SCHEMA = "numbering_race"
-
-
-@pytest.fixture
-def race_engine(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("the row lock under test is PostgreSQL's; SQLite serialises writers itself")
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {SCHEMA} CASCADE")
-        conn.exec_driver_sql(f"CREATE SCHEMA {SCHEMA}")
-    race = sa.create_engine(engine.url, connect_args={"options": f"-csearch_path={SCHEMA}"})
-    with race.begin() as conn:
-        migrations.upgrade(race.url.render_as_string(hide_password=False), conn)
-    db.session.remove()
-    db.session.configure(bind=race, join_transaction_mode="rollback_only")
-    yield race
-    db.session.remove()
-    race.dispose()
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f"DROP SCHEMA {SCHEMA} CASCADE")
-
 
 def _two_computed_batches(families: int) -> list[int]:
     org = create_organisation({"name": "Commune concurrente", "kind": "commune", "country": "FR"})

@@ -21,5 +21,5 @@ def alembic_config(url: str, connection: sa.Connection | None = None) -> Config:
     return config
 
 
-def upgrade(url: str, connection: sa.Connection | None = None) -> None:
-    command.upgrade(alembic_config(url, connection), "head")
+def upgrade(url: str, connection: sa.Connection | None = None, revision: str = "head") -> None:
+    command.upgrade(alembic_config(url, connection), revision)

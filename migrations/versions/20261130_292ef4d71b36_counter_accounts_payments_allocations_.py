@@ -6,6 +6,7 @@ Create Date: 2026-11-30 15:18:07.835735
 """
 
 from datetime import date, datetime, timezone
+from decimal import Decimal
 
 from alembic import op
 import sqlalchemy as sa
@@ -20,6 +21,13 @@ SETTLED_WITHIN_TOTAL = ("paid >= 0 AND written_off >= 0 AND (kind = 'avoir' AND 
                         " OR paid + written_off <= total)")
 
 
+MONEY = sa.Numeric(12, 2)
+
+
+def _money(value: object) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
 def _book_numbered_invoices() -> None:
     """Invoices numbered before the counter existed open their families' accounts, as numbering does now."""
     bind = op.get_bind()
@@ -29,19 +37,21 @@ def _book_numbered_invoices() -> None:
         " JOIN billing_periods p ON p.id = b.period_id WHERE i.status = 'numerotee' ORDER BY i.id")).all()
     balances: dict[tuple[int, int], list] = {}
     for row in rows:
-        balances.setdefault((row.regie_id, row.family_id), [row.organisation_id, 0])[1] += row.total
+        # SQLite hands raw NUMERIC back as a float: through str, never summed as one.
+        balances.setdefault((row.regie_id, row.family_id), [row.organisation_id, Decimal("0.00")])[1] += _money(row.total)
     accounts = {}
     for (regie_id, family_id), (organisation_id, balance) in balances.items():
         accounts[(regie_id, family_id)] = bind.execute(sa.text(
             "INSERT INTO accounts (organisation_id, regie_id, family_id, balance) VALUES (:o, :r, :f, :b) RETURNING id"
-        ), {"o": organisation_id, "r": regie_id, "f": family_id, "b": balance}).scalar_one()
+        ).bindparams(sa.bindparam("b", type_=MONEY)), {"o": organisation_id, "r": regie_id, "f": family_id, "b": balance}).scalar_one()
     for row in rows:
-        start = row.start_date if not isinstance(row.start_date, str) else date.fromisoformat(row.start_date)
+        start = date.fromisoformat(row.start_date) if isinstance(row.start_date, str) else row.start_date
         credit_note = row.kind == "avoir"
         bind.execute(sa.text(
             "INSERT INTO account_entries (account_id, kind, amount, booked_on, school_year, label, invoice_id, created_at)"
-            " VALUES (:a, :k, :m, :d, :y, :l, :i, :c)"),
-            {"a": accounts[(row.regie_id, row.family_id)], "k": "avoir" if credit_note else "facture", "m": row.total,
+            " VALUES (:a, :k, :m, :d, :y, :l, :i, :c)").bindparams(
+                sa.bindparam("m", type_=MONEY), sa.bindparam("c", type_=sa.DateTime(timezone=True))),
+            {"a": accounts[(row.regie_id, row.family_id)], "k": "avoir" if credit_note else "facture", "m": _money(row.total),
              "d": row.issued_on, "y": start.year if start.month >= 9 else start.year - 1,
              "l": f"{'Avoir' if credit_note else 'Facture'} {row.number} · {row.label}", "i": row.id,
              "c": datetime.now(timezone.utc)})

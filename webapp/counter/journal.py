@@ -11,6 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db
 from webapp.audit.services import actor_id, record_creation
+from webapp.counter import ledger
 from webapp.counter.models import Cancellation, CashClosing, Payment, PaymentMode
 from webapp.errors import DomainError
 from webapp.formatting import money
@@ -76,7 +77,7 @@ def close_day(regie: Regie, day: date, counted: Decimal | None, comment: str) ->
         raise DomainError("Un montant s'arrête aux centimes.", "counted_cash")
     if day > date.today():
         raise DomainError("On ne clôture pas une journée à venir.", "day")
-    db.session.execute(sa.select(Regie.id).where(Regie.id == regie.id).with_for_update())  # one closing at a time
+    ledger.hold_regie(regie.id, exclusive=True)
     journal = day_journal(regie, day)
     if journal.closing is not None:
         raise DomainError(f"La caisse du {day:%d/%m/%Y} est déjà clôturée.", "day")

@@ -20,6 +20,7 @@ from webapp import db
 from webapp.counter.models import Account, AccountEntry, Allocation, EntryKind, SchoolYearClosure, WriteOff
 from webapp.errors import DomainError
 from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus
+from webapp.organisations.models import Regie
 
 ZERO = Decimal("0.00")
 # SQLite keeps NUMERIC as floating point, where 0.70 + 0.10 falls short of 0.80: compare to half a cent.
@@ -65,7 +66,14 @@ def find_account(regie_id: int, family_id: int) -> Account | None:
     return db.session.scalar(sa.select(Account).where(Account.regie_id == regie_id, Account.family_id == family_id))
 
 
+def hold_regie(regie_id: int, *, exclusive: bool = False) -> None:
+    """Closing a day or a school year takes the régie's row exclusively, every booking takes it shared: a
+    booking never lands in a day or a year being closed at that moment, and bookings never wait for each other."""
+    db.session.execute(sa.select(Regie.id).where(Regie.id == regie_id).with_for_update(read=not exclusive))
+
+
 def refuse_closed_year(regie_id: int, school_year: int) -> None:
+    hold_regie(regie_id)
     closed = db.session.scalar(sa.select(SchoolYearClosure.id).where(
         SchoolYearClosure.regie_id == regie_id, SchoolYearClosure.school_year == school_year))
     if closed is not None:

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 from webapp import db
 from webapp.audit.services import actor_id, record
-from webapp.counter.ledger import ZERO, school_year_bounds, school_year_label
+from webapp.counter.ledger import ZERO, hold_regie, school_year_bounds, school_year_label
 from webapp.counter.models import Account, AccountEntry, EntryKind, SchoolYearClosure
 from webapp.errors import DomainError
 from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
@@ -136,7 +136,8 @@ def regie_state(regie: Regie, school_year: int) -> RegieState:
         .where(Invoice.regie_id == Account.regie_id, Invoice.family_id == Account.family_id,
                Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE).scalar_subquery()
     due = credit = ZERO
-    for balance, owed in db.session.execute(sa.select(Account.balance, account_due).where(Account.regie_id == regie.id)):
+    accounts = sa.select(Account.balance, account_due).where(Account.regie_id == regie.id)
+    for balance, owed in db.session.execute(accounts):
         due += Decimal(owed)
         credit += max(Decimal(owed) - Decimal(balance), ZERO)
     return RegieState(regie, year_totals(regie), activity_totals(regie, school_year), due, credit)
@@ -148,7 +149,7 @@ def close_school_year(regie: Regie, school_year: int) -> SchoolYearClosure:
     end = school_year_bounds(school_year)[1]
     if end > date.today():
         raise DomainError(f"L'année scolaire {school_year_label(school_year)} n'est pas terminée.", "school_year")
-    db.session.execute(sa.select(Regie.id).where(Regie.id == regie.id).with_for_update())
+    hold_regie(regie.id, exclusive=True)
     closed = _closed_years(regie.id)
     if school_year in closed:
         raise DomainError(f"L'année scolaire {school_year_label(school_year)} est déjà clôturée.", "school_year")

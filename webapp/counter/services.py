@@ -17,7 +17,7 @@ from webapp.audit.services import actor_id, record, record_creation
 from webapp.counter import ledger
 from webapp.counter.models import (
     MODE_LABELS, Account, Allocation, Cancellation, CashClosing, EntryKind, Payment, PaymentKind, PaymentMode,
-    SlipItem, SlipStatus, WriteOff, WriteOffKind,
+    SlipStatus, WriteOff, WriteOffKind,
 )
 from webapp.errors import DomainError
 from webapp.families.models import Family
@@ -50,6 +50,7 @@ def _refuse_closed_day(regie_id: int, day: date | None, field: str) -> date:
         raise DomainError("Saisissez la date.", field)
     if day > date.today():
         raise DomainError(f"Le {day:%d/%m/%Y} est dans le futur : saisissez le jour où l'argent a été reçu.", field)
+    ledger.hold_regie(regie_id)
     closed = db.session.scalar(sa.select(CashClosing).where(CashClosing.regie_id == regie_id, CashClosing.day == day))
     if closed is not None:
         raise DomainError(f"La caisse du {day:%d/%m/%Y} est clôturée : enregistrez à la date du jour.", field)

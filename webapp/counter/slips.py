@@ -8,6 +8,7 @@ import sqlalchemy as sa
 
 from webapp import db
 from webapp.audit.services import actor_id, record
+from webapp.counter.ledger import hold_regie
 from webapp.counter.models import (
     MODE_LABELS, SLIP_MODES, Cancellation, DepositSlip, Payment, PaymentKind, PaymentMode, SlipItem, SlipStatus,
 )
@@ -37,7 +38,8 @@ def create_slip(regie: Regie, mode: PaymentMode) -> DepositSlip:
     """A provisional slip holding every payment of the mode that waits for one."""
     if mode not in SLIP_MODES:
         raise DomainError(f"Les règlements par {MODE_LABELS[mode].lower()} ne se remettent pas sur bordereau.", "mode")
-    payments = db.session.scalars(waiting_payments(regie.id, mode).with_for_update()).all()
+    hold_regie(regie.id, exclusive=True)  # two agents preparing slips at once take turns
+    payments = db.session.scalars(waiting_payments(regie.id, mode)).all()
     if not payments:
         raise DomainError(f"Aucun règlement « {MODE_LABELS[mode]} » n'attend de bordereau.", "mode")
     slip = DepositSlip(organisation_id=regie.organisation_id, regie_id=regie.id, mode=mode, created_by_id=actor_id())
@@ -58,6 +60,7 @@ def remove_payment(slip: DepositSlip, payment_id: int) -> None:
 def add_waiting(slip: DepositSlip) -> int:
     """Put back on the slip what waits for one (a payment taken out, or received since)."""
     _refuse_final(slip)
+    hold_regie(slip.regie_id, exclusive=True)
     payments = db.session.scalars(waiting_payments(slip.regie_id, slip.mode)).all()
     db.session.add_all(SlipItem(slip_id=slip.id, payment_id=p.id) for p in payments)
     return len(payments)

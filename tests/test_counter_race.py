@@ -1,0 +1,89 @@
+"""Two agents taking the same family's payment at the same moment, on PostgreSQL with two real connections."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from webapp import db
+from webapp.attendance.models import Presence
+from webapp.attendance.services import set_attendance
+from webapp.counter import ledger, services
+from webapp.counter.models import Payment
+from webapp.errors import DomainError
+from webapp.families.models import Family
+from webapp.families.services import add_child, create_family
+from webapp.invoicing.models import Invoice
+from webapp.invoicing.services import compute_batch, create_period, number_batch
+from webapp.organisations.models import Regie
+from webapp.organisations.services import create_organisation, create_regie
+from webapp.tariffs.services import create_activity, create_tariff
+from tests.fixtures import VALID_REGIE
+
+def _family_with_two_invoices() -> tuple[int, int, int]:
+    """Committed: March paid, April (the last open invoice) left to pay; returns régie, family, April."""
+    org = create_organisation({"name": "Commune concurrente", "kind": "commune", "country": "FR"})
+    regie = create_regie(org, {"name": "Cantine", "invoice_prefix": "C", **VALID_REGIE["FR"]})
+    canteen = create_activity(regie, {"name": "Cantine", "unit": "repas", "accounting_code": "7067"})
+    create_tariff(canteen, {"valid_from": date(2026, 1, 1), "mode": "unitaire", "price": Decimal("3.10")})
+    family = create_family(org, {"number": ""}, {"civility": "Mme", "last_name": "Martin", "first_name": "Anne"})
+    child = add_child(family, {"last_name": "Martin", "first_name": "Léo"})
+    invoices = []
+    for month in (3, 4):
+        set_attendance(child, canteen, date(2026, month, 2), Presence.PRESENT)
+        set_attendance(child, canteen, date(2026, month, 3), Presence.PRESENT)
+        period = create_period(org, {"label": f"Mois {month}", "start_date": date(2026, month, 1),
+                                     "end_date": date(2026, month, 28), "invoice_date": date(2026, month, 28),
+                                     "due_date": date(2026, month + 1, 15)}, [regie], [])
+        compute_batch(period.batches[0])
+        (invoice,) = number_batch(period.batches[0])
+        invoices.append(invoice)
+    services.record_payment(regie, family, {"mode": "virement", "amount": Decimal("6.20"),
+                                            "received_on": date(2026, 6, 1)})
+    db.session.commit()
+    return regie.id, family.id, invoices[1].id
+
+
+def _pay_together(regie_id: int, family_id: int, amount: Decimal) -> list[BaseException | None]:
+    barrier = threading.Barrier(2)
+    outcome: list[BaseException | None] = [None, None]
+
+    def agent(index: int) -> None:
+        try:
+            regie, family = db.session.get(Regie, regie_id), db.session.get(Family, family_id)
+            barrier.wait()
+            services.record_payment(regie, family, {"mode": "especes", "amount": amount,
+                                                    "received_on": date(2026, 6, 15)})
+            time.sleep(0.3)  # hold the account's lock while the other agent asks for it
+            db.session.commit()
+        except BaseException as error:  # reported to the test, never lost in the thread
+            db.session.rollback()
+            outcome[index] = error
+        finally:
+            db.session.remove()
+
+    threads = [threading.Thread(target=agent, args=(i,)) for i in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcome
+
+
+def test_two_agents_paying_the_same_last_invoice_settle_it_once(race_engine):
+    regie_id, family_id, april_id = _family_with_two_invoices()
+    db.session.remove()
+    outcome = _pay_together(regie_id, family_id, Decimal("6.20"))
+    errors = [e for e in outcome if e is not None]
+    assert len(errors) == 1 and isinstance(errors[0], DomainError), outcome
+    assert errors[0].field == "amount" and "reste dû : 0,00" in errors[0].message
+    april = db.session.get(Invoice, april_id)
+    assert (april.paid, april.total, april.settlement) == (Decimal("6.20"), Decimal("6.20"), "payee")
+    receipts = db.session.scalars(sa.select(Payment.receipt_number).where(Payment.mode == "especes")).all()
+    assert receipts == ["R-C-2026-000001"]
+    assert ledger.find_account(regie_id, family_id).balance == Decimal("0.00")
+    assert ledger.check_books() == []

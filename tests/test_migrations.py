@@ -1,0 +1,62 @@
+"""Upgrading a database that already holds numbered invoices gives their families accounts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+import sqlalchemy as sa
+
+from tests.fixtures import own_schema
+from webapp import make_engine, migrations
+
+BEFORE_COUNTER = "1a9539addc39"
+
+
+@pytest.fixture
+def empty_database(engine, tmp_path):
+    """A database of its own: a file on SQLite, a schema on PostgreSQL."""
+    if engine.dialect.name != "postgresql":
+        url = f"sqlite:///{tmp_path / 'upgrade.sqlite3'}"
+        yield make_engine(url), url
+        return
+    with own_schema(engine, "migration_data", migrate=False) as own:
+        yield own, own.url.render_as_string(hide_password=False)
+
+
+def test_numbered_invoices_become_account_entries(empty_database):
+    engine, url = empty_database
+    with engine.begin() as conn:
+        migrations.upgrade(url, conn, BEFORE_COUNTER)
+        run = conn.execute
+        run(sa.text("INSERT INTO organisations (id, name, kind, country, active, created_at, updated_at)"
+                    " VALUES (1, 'Commune', 'commune', 'FR', true, '2026-01-01', '2026-01-01')"))
+        run(sa.text("INSERT INTO regies (id, organisation_id, name, address_line, postcode, city, phone, iban, bic,"
+                    " creditor_id, company_number, invoice_prefix, created_at, updated_at) VALUES (1, 1, 'Cantine',"
+                    " '', '', '', '', 'FR7630006000011234567890189', 'BDFEFRPPCCT', 'FR72ZZZ123456',"
+                    " '21380123600018', 'C', '2026-01-01', '2026-01-01')"))
+        run(sa.text("INSERT INTO families (id, organisation_id, number, direct_debit, tariff_category, note, label,"
+                    " search_text, created_at, updated_at) VALUES (1, 1, '00001', false, '', '', 'Dupont Anne', '',"
+                    " '2026-01-01', '2026-01-01')"))
+        for invoice_id, kind, status, number, total in ((1, "facture", "numerotee", "C-2026-000001", "12.40"),
+                                                        (2, "avoir", "numerotee", "AV-C-2026-000001", "-2.10"),
+                                                        (3, "facture", "brouillon", None, "7.00")):
+            run(sa.text("INSERT INTO billing_periods (id, organisation_id, label, start_date, end_date, invoice_date,"
+                        " due_date, fiscal_year, created_at, updated_at) VALUES (:id, 1, 'Mois', :start, :end,"
+                        " :end, :end, 2026, '2026-01-01', '2026-01-01')"),
+                {"id": invoice_id, "start": f"2026-0{invoice_id + 2}-01", "end": f"2026-0{invoice_id + 2}-28"})
+            run(sa.text("INSERT INTO batches (id, period_id, regie_id, status, created_at) VALUES (:id, :id, 1,"
+                        " 'numerote', '2026-04-02')"), {"id": invoice_id})
+            run(sa.text("INSERT INTO invoices (id, batch_id, regie_id, family_id, fiscal_year, kind, status,"
+                        " hold_reason, sequence, number, payment_reference, issued_on, due_on, total) VALUES"
+                        " (:id, :id, 1, 1, 2026, :kind, :status, '', :sequence, :number, '', '2026-04-02',"
+                        " '2026-04-30', :total)").bindparams(sa.bindparam("total", type_=sa.Numeric(12, 2))),
+                {"id": invoice_id, "kind": kind, "status": status, "sequence": invoice_id if number else None,
+                 "number": number, "total": Decimal(total)})
+        migrations.upgrade(url, conn)
+        balance = run(sa.text("SELECT balance FROM accounts WHERE family_id = 1 AND regie_id = 1")).scalar_one()
+        entries = run(sa.text("SELECT kind, amount, school_year FROM account_entries ORDER BY invoice_id")).all()
+    assert Decimal(str(balance)) == Decimal("10.30")
+    assert [(kind, Decimal(str(amount)), year) for kind, amount, year in entries] == [
+        ("facture", Decimal("12.40"), 2025), ("avoir", Decimal("-2.10"), 2025)]
+    engine.dispose()
