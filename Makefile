@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := webapp
 
-.PHONY: run test test-sqlite test-postgresql test-adapters
+.PHONY: run test lint test-sqlite test-postgresql test-adapters
 
 $(STAMP): pyproject.toml $(wildcard adapters/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ run: $(STAMP)
 	$(BIN)/python -m aiosmtpd --nosetuid --listen 127.0.0.1:8025 & \
 	trap 'kill %1 %2' EXIT; REGIE_MAIL_PORT=8025 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
-test: test-sqlite test-postgresql test-adapters
+test: lint test-sqlite test-postgresql test-adapters
+
+# Pyflakes and bugbear: unused names, undefined names, likely bugs.
+lint: $(STAMP)
+	$(BIN)/ruff check --select F,B --ignore B008 webapp tests benchmarks adapters
 
 test-sqlite: $(STAMP)
 	DATABASE_URL= $(BIN)/pytest tests

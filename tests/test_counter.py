@@ -185,6 +185,8 @@ def test_credit_settles_the_next_invoice_when_it_is_numbered(world, session):
     assert (from_credit.payment_id, from_credit.amount) == (None, D("3.00"))
     assert account(world).balance == D("5.00") and ledger.credit(account(world)) == D("0.00")
     assert ledger.check_books() == []
+    audit = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "apply_credit")).one()
+    assert audit.changes == {"avoir utilisé": [None, f"{april.number} : 3.00"]}
 
 
 # Refunds
@@ -606,6 +608,21 @@ def test_the_books_check_agrees_after_a_mixed_story_and_finds_one_corrupted_valu
     session.execute(sa.text("UPDATE accounts SET balance = balance - 1 WHERE id = :id"), {"id": bernard.id})
     session.execute(sa.text("UPDATE invoices SET paid = paid - 1 WHERE id = :id"), {"id": march.id})
     assert ledger.check_books() == [ledger.Discrepancy(f"Payé de la facture {march.number}", D("11.00"), D("12.00"))]
+
+
+def test_the_books_check_command_says_whether_the_books_agree(app, world, session):
+    invoice(world, 3, 2, 3, 5)
+    pay(world, "5.00")
+    session.commit()  # into the test's outer transaction: the command's own session sees it
+    runner = app.test_cli_runner()
+    agreed = runner.invoke(args=["books", "check", "--organisation", str(world.org.id)])
+    assert agreed.exit_code == 0 and "correspondent exactement" in agreed.output
+    session.execute(sa.text("UPDATE accounts SET balance = balance + 1 WHERE id = :id"), {"id": account(world).id})
+    session.commit()
+    disagreed = runner.invoke(args=["books", "check", "--organisation", str(world.org.id)])
+    assert disagreed.exit_code == 1
+    assert f"Solde du compte n° {account(world).id} : enregistré 8.00, recalculé 7.00" in disagreed.output
+    assert "1 écart(s)" in disagreed.output
 
 
 @pytest.fixture

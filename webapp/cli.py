@@ -1,4 +1,5 @@
-"""Command-line actions: `flask db upgrade`, `flask demo seed`, `flask users create-operator`.
+"""Command-line actions: `flask db upgrade`, `flask demo seed`, `flask users create-operator`,
+`flask books check`.
 
 Each command commits once at its end, like a request.
 """
@@ -68,3 +69,20 @@ def register(app: Flask) -> None:
             raise click.ClickException(e.message) from e
         db.session.commit()
         click.echo(f"Exploitant {email} créé.")
+
+    @app.cli.group("books")
+    def books_group() -> None:
+        """Comptes des familles."""
+
+    @books_group.command("check")
+    @click.option("--organisation", "organisation_id", type=int, help="Une seule collectivité (toutes sinon).")
+    def check(organisation_id: int | None) -> None:
+        """Recalcule chaque solde et chaque facture depuis les écritures ; signale tout écart (code de sortie 1)."""
+        from webapp.counter.ledger import check_books
+
+        found = check_books(organisation_id)
+        for discrepancy in found:
+            click.echo(str(discrepancy), err=True)
+        if found:
+            raise click.ClickException(f"{len(found)} écart(s) entre les soldes enregistrés et les écritures.")
+        click.echo("Les soldes et les factures correspondent exactement aux écritures.")

@@ -42,6 +42,7 @@ ENTITY_LABELS = {
     "deposit_slip": "Bordereau de remise",
     "cash_closing": "Clôture de caisse",
     "school_year": "Année scolaire",
+    "account": "Compte famille",
 }
 
 FIELD_LABELS = {
@@ -80,6 +81,7 @@ ACTION_LABELS = {
     "cancel": "Annulation",
     "finalize": "Validation définitive",
     "close": "Clôture",
+    "apply_credit": "Avoir utilisé",
 }
 
 

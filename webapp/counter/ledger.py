@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp import db
+from webapp.audit.services import record
 from webapp.counter.models import Account, AccountEntry, Allocation, EntryKind, SchoolYearClosure, WriteOff
 from webapp.errors import DomainError
 from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus
@@ -116,7 +117,7 @@ def credit(account: Account, invoices: list[Invoice] | None = None) -> Decimal:
 def allocate(invoice: Invoice, amount: Decimal, payment_id: int | None = None,
              reverses_id: int | None = None) -> Allocation:
     invoice.paid += amount
-    allocation = Allocation(invoice_id=invoice.id, payment_id=payment_id, amount=amount, reverses_id=reverses_id)
+    allocation = Allocation(invoice=invoice, payment_id=payment_id, amount=amount, reverses_id=reverses_id)
     db.session.add(allocation)
     return allocation
 
@@ -189,7 +190,10 @@ def book_invoices(organisation_id: int, invoices: list[Invoice]) -> None:
         sa.select(Account).where(Account.id.in_(list(deltas)), Account.balance < due)
         .order_by(Account.id).with_for_update().execution_options(populate_existing=True)).all()
     for account in holding_credit:
-        apply_credit(account)
+        if used := apply_credit(account):
+            record("apply_credit", "account", account,
+                   {"avoir utilisé": [None, ", ".join(f"{a.invoice.number} : {a.amount}" for a in used)]},
+                   organisation_id=organisation_id)
 
 
 @dataclass(frozen=True)

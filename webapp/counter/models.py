@@ -38,6 +38,9 @@ class Account(Base):
     regie: Mapped[Regie] = relationship()
     family: Mapped[Family] = relationship()
 
+    def __str__(self) -> str:
+        return f"Compte de {self.family.label} · {self.regie.name}"
+
 
 class EntryKind(enum.StrEnum):
     INVOICE = "facture"

@@ -76,7 +76,7 @@ def main() -> None:
     same = all(
         (s.old_balance, s.new_balance) == (t.old_balance, t.new_balance)
         and [m.structured_communication or m.communication for m in s.movements] == [m.communication for m in t.moves]
-        for s, t in zip(ours, theirs)
+        for s, t in zip(ours, theirs, strict=False)
     ) and len(ours) == len(theirs)
     print(f"file: {len(data) / 1e6:.1f} MB, {lines} records, {len(ours)} statements, {movements} movements")
     print(f"regie-coda    read: {ours_time:.3f} s")

@@ -27,14 +27,14 @@ def other(data: bytes) -> list:
 def assert_same(data: bytes) -> None:
     ours, theirs = read(data), other(data)
     assert len(ours) == len(theirs)
-    for mine, their in zip(ours, theirs):
+    for mine, their in zip(ours, theirs, strict=True):
         assert (mine.account, mine.currency, mine.holder) == (their.account, their.account_currency, their.account_holder_name)
         assert (mine.old_balance, mine.old_balance_date) == (their.old_balance, their.old_balance_date)
         if their.new_balance is not None:
             assert (mine.new_balance, mine.new_balance_date) == (their.new_balance, their.new_balance_date)
         booked = list(mine.booked_movements())
         assert len(booked) == len(their.moves)
-        for m, t in zip(booked, their.moves):
+        for m, t in zip(booked, their.moves, strict=True):
             assert (m.sequence, m.detail) == (int(t.sequence), int(t.detail_sequence))
             assert (m.amount, m.value_date, m.entry_date) == (t.amount, t.value_date, t.entry_date)
             assert str(m.transaction_code) == t.transaction_code

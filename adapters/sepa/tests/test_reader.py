@@ -1,7 +1,7 @@
 from decimal import Decimal
 
 import pytest
-from conftest import SAMPLES, make_batch
+from conftest import SAMPLES
 from golden import FILES, GOLDEN
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st

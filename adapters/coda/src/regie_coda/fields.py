@@ -164,7 +164,7 @@ class Layout:
 
     def _explain(self, text: str, line: int | None) -> None:
         """Find the field the compiled parser stumbled on and raise a FieldError naming it."""
-        for f, (a, b, read) in zip(self._read, self._spec):
+        for f, (a, b, read) in zip(self._read, self._spec, strict=True):
             raw = text[a:b]
             try:
                 read(raw)
