@@ -251,3 +251,19 @@ def test_the_regie_state_and_the_family_page_show_the_balances(billed, login, ma
     assert "5,00\xa0€" in state  # the family's credit
     family_page = client.get(f"/o/{org.id}/familles/{family.id}").get_data(as_text=True)
     assert "-5,00\xa0€" in family_page and "avoir" in family_page
+
+
+def test_a_family_with_nothing_due_can_pay_an_advance_kept_as_credit(billed, login, make_user, make_family, session):
+    org, regie, _, _ = billed
+    newcomer = make_family(org, last_name="Nouvel", first_name="Arrivant")
+    client = login(make_user(org, Role.AGENT))
+    html = client.get(f"/o/{org.id}/caisse/?q=nouvel").get_data(as_text=True)
+    assert "Aucune facture à payer" in html and _pay_url(org, newcomer, regie) in html
+    refused = client.post_form(_pay_url(org, newcomer, regie), {"mode": "especes", "amount": "30,00",
+                                                                "received_on": TODAY})
+    assert refused.status_code == 422 and "garder le trop-perçu en avoir" in refused.get_data(as_text=True)
+    kept = client.post_form(_pay_url(org, newcomer, regie), {"mode": "especes", "amount": "30,00",
+                                                             "received_on": TODAY, "keep_credit": "y"})
+    assert kept.status_code == 303
+    account = ledger.find_account(regie.id, newcomer.id)
+    assert account.balance == D("-30.00") and ledger.credit(account) == D("30.00")

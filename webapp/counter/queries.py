@@ -37,7 +37,8 @@ class ToPay:
 
 def search_to_pay(organisation_id: int, regie_ids: Iterable[int], query: str) -> list[ToPay]:
     """The open invoices of the families matching the query (names, family number, invoice number), in
-    the régies the agent works for; a matching family with nothing to pay shows once, to take an advance."""
+    the régies the agent works for; a matching family with nothing to pay shows once per régie, to take an
+    advance."""
     if not query.strip():
         return []
     regie_ids = list(regie_ids)
@@ -57,8 +58,8 @@ def search_to_pay(organisation_id: int, regie_ids: Iterable[int], query: str) ->
     for family in families:
         mine = [i for i in invoices if i.family_id == family.id]
         rows += [ToPay(family, i.regie_id, i, balances.get((family.id, i.regie_id), ZERO)) for i in mine]
-        if not mine and len(regie_ids) == 1:
-            rows.append(ToPay(family, regie_ids[0], None, balances.get((family.id, regie_ids[0]), ZERO)))
+        if not mine:  # nothing due: a row per régie, to take an advance there
+            rows += [ToPay(family, regie_id, None, balances.get((family.id, regie_id), ZERO)) for regie_id in regie_ids]
     return rows
 
 

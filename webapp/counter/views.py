@@ -289,18 +289,15 @@ def slip(slip_id: int) -> Any:
     return render("counter/slip.html", slip=found, waiting=waiting)
 
 
-def _slip_action(slip_id: int, action: Callable[[DepositSlip], Any], message: str, back: str = "slip") -> Any:
+def _slip_action(slip_id: int, action: Callable[[DepositSlip], Any], message: str, done: str | None = None) -> Any:
     found = _slip(slip_id)
     try:
         action(found)
     except DomainError as error:
         _refused(error)
-        back = "slip"
-    else:
-        flash(message, "success")
-    if back == "list":
-        return redirect_to(url_for("counter.slip_list"))
-    return redirect_to(url_for("counter.slip", slip_id=slip_id))
+        return redirect_to(url_for("counter.slip", slip_id=slip_id))
+    flash(message, "success")
+    return redirect_to(done or url_for("counter.slip", slip_id=slip_id))
 
 
 @bp.post("/bordereaux/<int:slip_id>/retrait/<int:payment_id>")
@@ -318,7 +315,7 @@ def add_to_slip(slip_id: int) -> Any:
 @bp.post("/bordereaux/<int:slip_id>/suppression")
 @requires("counter.take")
 def delete_slip(slip_id: int) -> Any:
-    return _slip_action(slip_id, slips.delete_slip, "Bordereau provisoire supprimé.", back="list")
+    return _slip_action(slip_id, slips.delete_slip, "Bordereau provisoire supprimé.", url_for("counter.slip_list"))
 
 
 @bp.post("/bordereaux/<int:slip_id>/validation")
