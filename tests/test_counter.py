@@ -16,17 +16,27 @@ from webapp.attendance.services import set_attendance
 from webapp.audit.models import AuditEntry
 from webapp.counter import journal, ledger, queries, reports, services, slips
 from webapp.counter.models import (
-    Account, AccountEntry, Allocation, Cancellation, DepositSlip, EntryKind, Payment, PaymentKind, PaymentMode,
-    SlipItem, SlipStatus,
+    Account,
+    AccountEntry,
+    Allocation,
+    Cancellation,
+    DepositSlip,
+    EntryKind,
+    Payment,
+    PaymentKind,
+    PaymentMode,
+    SlipItem,
+    SlipStatus,
 )
 from webapp.errors import DomainError
 from webapp.families.services import add_child
+from webapp.formatting import today
 from webapp.invoicing.models import Batch, BatchStatus, Invoice, InvoiceKind
 from webapp.invoicing.services import compute_batch, create_period, number_batch
 
 D = Decimal
 PAY_DAY = date(2026, 6, 15)
-TOMORROW = date.today() + timedelta(days=1)
+TOMORROW = today() + timedelta(days=1)
 
 
 @pytest.fixture
@@ -529,7 +539,7 @@ def test_a_refunded_payment_cancelled_since_takes_no_credit_from_other_families(
 
 def test_closing_a_school_year_carries_each_balance_into_the_next(world, small_year, session):
     with pytest.raises(DomainError, match="n'est pas terminée") as refused:
-        reports.close_school_year(world.regie, ledger.school_year_of(date.today()))
+        reports.close_school_year(world.regie, ledger.school_year_of(today()))
     assert refused.value.field == "school_year"
     reports.close_school_year(world.regie, 2025)
     carried = session.execute(

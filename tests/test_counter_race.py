@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
+from tests.fixtures import VALID_REGIE
 from webapp import db
 from webapp.attendance.models import Presence
 from webapp.attendance.services import set_attendance
@@ -22,7 +23,7 @@ from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.organisations.models import Regie
 from webapp.organisations.services import create_organisation, create_regie
 from webapp.tariffs.services import create_activity, create_tariff
-from tests.fixtures import VALID_REGIE
+
 
 def _family_with_two_invoices() -> tuple[int, int, int]:
     """Committed: March paid, April (the last open invoice) left to pay; returns régie, family, April."""

@@ -14,12 +14,19 @@ from webapp.attendance.models import Presence
 from webapp.attendance.services import set_attendance
 from webapp.auth.models import Role
 from webapp.counter import ledger
-from webapp.counter.models import AccountEntry, CashClosing, DepositSlip, Payment, WriteOff
+from webapp.counter.models import (
+    AccountEntry,
+    CashClosing,
+    DepositSlip,
+    Payment,
+    WriteOff,
+)
 from webapp.families.services import add_child
+from webapp.formatting import today
 from webapp.invoicing.services import compute_batch, create_period, number_batch
 
 D = Decimal
-TODAY = date.today().isoformat()
+TODAY = today().isoformat()
 
 
 @pytest.fixture
@@ -83,7 +90,7 @@ def test_a_payment_through_htmx_settles_the_oldest_invoice_first(billed, login, 
     assert html.lstrip().startswith('<form id="payment-form"') and 'value="20,00"' in html  # pre-filled with what is due
     response = client.post(_pay_url(org, family, regie), headers={"HX-Request": "true", "X-CSRFToken": client.csrf_token},
                            data={"mode": "especes", "amount": "15,00", "received_on": TODAY,
-                                 "school_year": str(ledger.school_year_of(date.today())), "allocation": "auto"})
+                                 "school_year": str(ledger.school_year_of(today())), "allocation": "auto"})
     assert response.status_code == 200 and "HX-Location" in response.headers, response.get_data(as_text=True)
     payment = session.scalars(sa.select(Payment)).one()
     march, april = _fresh(session, march, april)

@@ -20,6 +20,7 @@ from webapp.counter.models import PaymentMode
 from webapp.counter.services import record_payment
 from webapp.counter.slips import create_slip
 from webapp.invoicing.services import compute_batch, create_period, number_batch
+from webapp.formatting import today
 
 TENANT_BLUEPRINTS = {"families", "regies", "users", "audit", "tariffs", "invoicing", "attendance", "imports", "jobs",
                      "counter"}
@@ -42,9 +43,9 @@ def two_tenants(make_org, make_regie, make_user, make_family, make_activity, mak
         (invoice,) = compute_batch(period.batches[0])
         number_batch(period.batches[0])
         payment = record_payment(regie, family, {"mode": "especes", "amount": Decimal("1.00"),
-                                                 "received_on": date.today()})
+                                                 "received_on": today()})
         slip = create_slip(regie, PaymentMode.CASH)
-        return {"payment_id": payment.id, "slip_id": slip.id, "day": date.today().isoformat(),"org_id": org.id, "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id,
+        return {"payment_id": payment.id, "slip_id": slip.id, "day": today().isoformat(),"org_id": org.id, "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id,
                 "child_id": child.id, "membership_id": member.membership_in(org.id).id, "organisation_id": org.id,
                 "activity_id": activity.id, "tariff_id": tariff.id, "batch_id": period.batches[0].id,
                 "invoice_id": invoice.id, "import_id": imported.id,

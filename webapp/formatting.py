@@ -17,6 +17,11 @@ LOCALE = "fr_FR"
 PARIS = ZoneInfo("Europe/Paris")
 
 
+def today() -> date:
+    """The date in the communes' time zone (Paris, Brussels), not the server's."""
+    return datetime.now(PARIS).date()
+
+
 def money(value: Decimal | None) -> str:
     return "" if value is None else format_currency(value, "EUR", locale=LOCALE)
 

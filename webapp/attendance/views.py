@@ -18,6 +18,7 @@ from webapp.errors import DomainError
 from webapp.families.models import Child, Family
 from webapp.htmx import render
 from webapp.tariffs.models import Activity
+from webapp.formatting import today
 
 bp = tenant_blueprint("attendance", __name__, "/pointage")
 
@@ -53,7 +54,7 @@ def _selection() -> tuple[Activity | None, date, str, str]:
     try:
         day = date.fromisoformat(args.get("day") or "")
     except ValueError:
-        day = date.today()
+        day = today()
     return activity, day, args.get("school", ""), args.get("school_class", "")
 
 

@@ -1,13 +1,21 @@
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
-from wtforms import BooleanField, DateField, RadioField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms import (
+    BooleanField,
+    DateField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import InputRequired, Length, Optional
 
 from webapp.counter.ledger import school_year_label, school_year_of
 from webapp.counter.models import MODE_LABELS, SLIP_MODES, WRITE_OFF_LABELS, PaymentMode
+from webapp.formatting import today
 from webapp.forms import Form, FrenchDecimalField
 from webapp.organisations.models import Country
 
@@ -26,8 +34,8 @@ def _amount(label: str = "Montant") -> FrenchDecimalField:
                               render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
 
-def school_year_choices(today: date | None = None) -> list[SelectChoice]:
-    current = school_year_of(today or date.today())
+def school_year_choices() -> list[SelectChoice]:
+    current = school_year_of(today())
     return [SelectChoice(year, school_year_label(year)) for year in (current, current - 1, current - 2)]
 
 
@@ -35,7 +43,7 @@ class PaymentForm(Form):
     mode = SelectField("Mode de règlement", choices=[SelectChoice(m.value, MODE_LABELS[m]) for m in PaymentMode],
                        default=PaymentMode.CASH.value)
     amount = _amount()
-    received_on = DateField("Date", [InputRequired("Saisissez la date.")], default=date.today)
+    received_on = DateField("Date", [InputRequired("Saisissez la date.")], default=today)
     school_year = SelectField("Année scolaire", coerce=int)
     bank = SelectField("Banque", [Optional()])
     other_bank = StringField("Autre banque", [Optional(), Length(max=80)])
@@ -49,7 +57,7 @@ class PaymentForm(Form):
     def set_choices(self, country: Country) -> None:
         self.school_year.choices = school_year_choices()
         if self.school_year.data is None:
-            self.school_year.data = school_year_of(date.today())
+            self.school_year.data = school_year_of(today())
         self.bank.choices = [SelectChoice("", "—"), *(SelectChoice(b, b) for b in BANKS[country]),
                              SelectChoice(OTHER_BANK, "Autre (préciser)")]
 
@@ -65,7 +73,7 @@ class RefundForm(Form):
     mode = SelectField("Mode", choices=[SelectChoice(m.value, MODE_LABELS[m]) for m in
                                         (PaymentMode.TRANSFER, PaymentMode.CHEQUE, PaymentMode.CASH)])
     amount = _amount()
-    received_on = DateField("Date du remboursement", [InputRequired("Saisissez la date.")], default=date.today)
+    received_on = DateField("Date du remboursement", [InputRequired("Saisissez la date.")], default=today)
     school_year = SelectField("Année scolaire", coerce=int)
     holder = StringField("Bénéficiaire", [Optional(), Length(max=120)])
     reason = TextAreaField("Raison", [InputRequired("Indiquez la raison du remboursement."), Length(max=2000)])
@@ -74,20 +82,20 @@ class RefundForm(Form):
     def set_choices(self) -> None:
         self.school_year.choices = school_year_choices()
         if self.school_year.data is None:
-            self.school_year.data = school_year_of(date.today())
+            self.school_year.data = school_year_of(today())
 
 
 class CancelForm(Form):
     reason = TextAreaField("Raison de l'annulation", [InputRequired("Indiquez la raison de l'annulation."),
                                                       Length(max=2000)],
                            description="Chèque impayé, erreur de saisie, mauvaise famille…")
-    cancelled_on = DateField("Date", [InputRequired("Saisissez la date.")], default=date.today)
+    cancelled_on = DateField("Date", [InputRequired("Saisissez la date.")], default=today)
 
 
 class WriteOffForm(Form):
     kind = SelectField("Type", choices=[SelectChoice(k.value, label) for k, label in WRITE_OFF_LABELS.items()])
     amount = _amount()
-    written_on = DateField("Date de la décision", [InputRequired("Saisissez la date.")], default=date.today)
+    written_on = DateField("Date de la décision", [InputRequired("Saisissez la date.")], default=today)
     reason = TextAreaField("Motif", [InputRequired("Indiquez le motif."), Length(max=2000)],
                            description="Délibération, jugement, décision du comptable…")
 
@@ -108,5 +116,5 @@ class CloseYearForm(Form):
     school_year = SelectField("Année scolaire à clôturer", coerce=int)
 
     def set_choices(self) -> None:
-        previous = school_year_of(date.today()) - 1
+        previous = school_year_of(today()) - 1
         self.school_year.choices = [SelectChoice(y, school_year_label(y)) for y in (previous, previous - 1)]

@@ -14,7 +14,7 @@ from webapp.audit.services import actor_id, record_creation
 from webapp.counter import ledger
 from webapp.counter.models import Cancellation, CashClosing, Payment, PaymentMode
 from webapp.errors import DomainError
-from webapp.formatting import money
+from webapp.formatting import money, today
 from webapp.organisations.models import Regie
 
 ZERO = Decimal("0.00")
@@ -75,7 +75,7 @@ def close_day(regie: Regie, day: date, counted: Decimal | None, comment: str) ->
         raise DomainError("Saisissez le montant des espèces comptées (0 s'il n'y en a pas).", "counted_cash")
     if counted != counted.quantize(CENT):
         raise DomainError("Un montant s'arrête aux centimes.", "counted_cash")
-    if day > date.today():
+    if day > today():
         raise DomainError("On ne clôture pas une journée à venir.", "day")
     ledger.hold_regie(regie.id, exclusive=True)
     journal = day_journal(regie, day)

@@ -18,9 +18,22 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp import db
 from webapp.audit.services import record
-from webapp.counter.models import Account, AccountEntry, Allocation, EntryKind, SchoolYearClosure, WriteOff
+from webapp.counter.models import (
+    Account,
+    AccountEntry,
+    Allocation,
+    EntryKind,
+    SchoolYearClosure,
+    WriteOff,
+)
 from webapp.errors import DomainError
-from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus
+from webapp.invoicing.models import (
+    Batch,
+    BillingPeriod,
+    Invoice,
+    InvoiceKind,
+    InvoiceStatus,
+)
 from webapp.organisations.models import Regie
 
 ZERO = Decimal("0.00")

@@ -15,6 +15,7 @@ from webapp.counter.ledger import ZERO, credit, owing
 from webapp.counter.models import Account, AccountEntry, Allocation, Payment
 from webapp.families.models import Family
 from webapp.families.services import exact_number_first, matching
+from webapp.formatting import today
 from webapp.invoicing.models import Invoice
 
 SEARCH_LIMIT = 30
@@ -128,7 +129,7 @@ def statement(account: Account) -> Statement:
         running += entry.amount
         lines.append(StatementLine(entry, running))
     view = account_view(account.regie_id, account.family_id)
-    return Statement(account, lines, view.invoices, view.credit, date.today())
+    return Statement(account, lines, view.invoices, view.credit, today())
 
 
 def payments_of(family_id: int, regie_ids: Iterable[int]) -> list[Payment]:

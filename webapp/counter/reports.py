@@ -5,17 +5,30 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from webapp import db
 from webapp.audit.services import actor_id, record
-from webapp.counter.ledger import ZERO, hold_regie, school_year_bounds, school_year_label
+from webapp.counter.ledger import (
+    ZERO,
+    hold_regie,
+    school_year_bounds,
+    school_year_label,
+)
 from webapp.counter.models import Account, AccountEntry, EntryKind, SchoolYearClosure
 from webapp.errors import DomainError
-from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from webapp.formatting import today
+from webapp.invoicing.models import (
+    Batch,
+    BillingPeriod,
+    Invoice,
+    InvoiceKind,
+    InvoiceLine,
+    InvoiceStatus,
+)
 from webapp.organisations.models import Regie
 from webapp.tariffs.models import Activity
 
@@ -147,7 +160,7 @@ def close_school_year(regie: Regie, school_year: int) -> SchoolYearClosure:
     """Carry every account's balance for the year into the next one: a closing entry on the last day and
     an opening entry on the first, so each year's entries add up to what it left owed."""
     end = school_year_bounds(school_year)[1]
-    if end > date.today():
+    if end > today():
         raise DomainError(f"L'année scolaire {school_year_label(school_year)} n'est pas terminée.", "school_year")
     hold_regie(regie.id, exclusive=True)
     closed = _closed_years(regie.id)

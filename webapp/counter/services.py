@@ -16,12 +16,22 @@ from webapp import db
 from webapp.audit.services import actor_id, record, record_creation
 from webapp.counter import ledger
 from webapp.counter.models import (
-    MODE_LABELS, Account, Allocation, Cancellation, CashClosing, EntryKind, Payment, PaymentKind, PaymentMode,
-    SlipStatus, WriteOff, WriteOffKind,
+    MODE_LABELS,
+    Account,
+    Allocation,
+    Cancellation,
+    CashClosing,
+    EntryKind,
+    Payment,
+    PaymentKind,
+    PaymentMode,
+    SlipStatus,
+    WriteOff,
+    WriteOffKind,
 )
 from webapp.errors import DomainError
 from webapp.families.models import Family
-from webapp.formatting import money
+from webapp.formatting import money, today
 from webapp.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
 from webapp.invoicing.numbering import reserve
 from webapp.organisations.models import Regie
@@ -48,7 +58,7 @@ def _amount(value: Any, field: str = "amount") -> Decimal:
 def _refuse_closed_day(regie_id: int, day: date | None, field: str) -> date:
     if day is None:
         raise DomainError("Saisissez la date.", field)
-    if day > date.today():
+    if day > today():
         raise DomainError(f"Le {day:%d/%m/%Y} est dans le futur : saisissez le jour où l'argent a été reçu.", field)
     ledger.hold_regie(regie_id)
     closed = db.session.scalar(sa.select(CashClosing).where(CashClosing.regie_id == regie_id, CashClosing.day == day))
@@ -246,8 +256,8 @@ def write_off(invoice: Invoice, data: dict[str, Any]) -> WriteOff:
     except ValueError:
         raise DomainError("Choisissez le type de non-valeur.", "kind") from None
     amount = _amount(data.get("amount"))
-    written_on = data.get("written_on") or date.today()
-    if written_on > date.today():
+    written_on = data.get("written_on") or today()
+    if written_on > today():
         raise DomainError(f"Le {written_on:%d/%m/%Y} est dans le futur : datez la non-valeur du jour de la décision.",
                           "written_on")
     school_year = ledger.school_year_of(written_on)

@@ -10,11 +10,19 @@ from webapp import db
 from webapp.audit.services import actor_id, record
 from webapp.counter.ledger import hold_regie
 from webapp.counter.models import (
-    MODE_LABELS, SLIP_MODES, Cancellation, DepositSlip, Payment, PaymentKind, PaymentMode, SlipItem, SlipStatus,
+    MODE_LABELS,
+    SLIP_MODES,
+    Cancellation,
+    DepositSlip,
+    Payment,
+    PaymentKind,
+    PaymentMode,
+    SlipItem,
+    SlipStatus,
 )
 from webapp.db import utcnow
 from webapp.errors import DomainError
-from webapp.formatting import date_time
+from webapp.formatting import date_time, today
 from webapp.invoicing.numbering import reserve
 from webapp.organisations.models import Regie
 
@@ -80,7 +88,7 @@ def finalize(slip: DepositSlip) -> DepositSlip:
         raise DomainError("Un bordereau vide ne se valide pas.")
     if any(item.payment.cancellation is not None for item in slip.items):
         raise DomainError("Un règlement de ce bordereau a été annulé : retirez-le avant de valider.")
-    year = utcnow().year
+    year = today().year
     sequence = reserve(slip.regie_id, year, "bordereau", 1)
     slip.number = f"B-{slip.regie.invoice_prefix}-{year}-{sequence:05d}"
     slip.total = sum((item.payment.amount for item in slip.items), Decimal("0.00"))

@@ -16,13 +16,27 @@ from webapp import db
 from webapp.auth.access import can, requires, tenant_blueprint, visible_regie_ids
 from webapp.counter import documents, journal, ledger, queries, reports, services, slips
 from webapp.counter.forms import (
-    CancelForm, ClosingForm, CloseYearForm, PaymentForm, RefundForm, SlipForm, WriteOffForm,
+    CancelForm,
+    CloseYearForm,
+    ClosingForm,
+    PaymentForm,
+    RefundForm,
+    SlipForm,
+    WriteOffForm,
 )
 from webapp.counter.models import (
-    ENTRY_KIND_LABELS, MODE_LABELS, SLIP_MODES, WRITE_OFF_LABELS, DepositSlip, Payment, PaymentMode, SlipItem,
+    ENTRY_KIND_LABELS,
+    MODE_LABELS,
+    SLIP_MODES,
+    WRITE_OFF_LABELS,
+    DepositSlip,
+    Payment,
+    PaymentMode,
+    SlipItem,
 )
 from webapp.errors import DomainError
 from webapp.families.models import Family
+from webapp.formatting import today
 from webapp.forms import form_status, french_decimal, submit
 from webapp.htmx import redirect_to, render
 from webapp.invoicing.models import SETTLEMENT_LABELS, Batch, BillingPeriod, Invoice
@@ -223,7 +237,7 @@ def _day() -> date:
     try:
         return date.fromisoformat(request.args.get("jour", ""))
     except ValueError:
-        return date.today()
+        return today()
 
 
 @bp.get("/journal")
@@ -338,7 +352,7 @@ def slip_pdf(slip_id: int) -> Any:
 @requires("counter.view")
 def state() -> Any:
     regie = _chosen_regie()
-    year = request.args.get("annee", type=int) or ledger.school_year_of(date.today())
+    year = request.args.get("annee", type=int) or ledger.school_year_of(today())
     form = CloseYearForm()
     form.set_choices()
     return render("counter/state.html", state=reports.regie_state(regie, year), year=year, regies=_regies(),
