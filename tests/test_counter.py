@@ -535,6 +535,12 @@ def test_a_refunded_payment_cancelled_since_takes_no_credit_from_other_families(
     assert account(world, world.other).balance == D("3.00") and ledger.credit(account(world, world.other)) == D("0")
     state = reports.regie_state(world.regie, 2025)
     assert (state.due, state.credit) == (D("10.00"), D("0.00"))
+    # That debt is paid like an invoice, without the credit option, and leaves no credit behind.
+    with pytest.raises(DomainError, match="dépasse de 1,00"):
+        pay(world, "4.00", family=world.other)
+    pay(world, "3.00", family=world.other)
+    assert account(world, world.other).balance == D("0.00") and ledger.credit(account(world, world.other)) == D("0")
+    assert ledger.check_books() == []
 
 
 def test_closing_a_school_year_carries_each_balance_into_the_next(world, small_year, session):

@@ -79,6 +79,11 @@ class AccountView:
     def due(self) -> Decimal:
         return sum((i.outstanding for i in self.invoices), ZERO)
 
+    @property
+    def payable(self) -> Decimal:
+        """What settles the account: its invoices, or more when it owes without an invoice behind it."""
+        return max(self.due, self.balance)
+
 
 def account_view(regie_id: int, family_id: int) -> AccountView:
     """The family's account at a régie as the payment form shows it (read only, no lock)."""

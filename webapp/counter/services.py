@@ -102,12 +102,15 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
     ledger.refuse_closed_year(regie.id, school_year)
     invoices = ledger.open_invoices(account)
     plan = _split(invoices, amount, shares)
-    left = amount - sum((share for _, share in plan), ledger.ZERO)
-    if left and not data.get("keep_credit"):
-        due = sum((i.outstanding for i in invoices), ledger.ZERO)
+    due = sum((i.outstanding for i in invoices), ledger.ZERO)
+    # Owed without an invoice behind it (a cheque bounced after its overpayment was refunded): paying it
+    # makes no credit.
+    uninvoiced = max(account.balance - due, ledger.ZERO)
+    beyond = amount - sum((share for _, share in plan), ledger.ZERO) - uninvoiced
+    if beyond > 0 and not data.get("keep_credit"):
         raise DomainError(
-            f"Le montant dépasse de {money(left)} ce qui est affecté (reste dû : {money(due)}) : corrigez-le, "
-            "ou cochez « garder le trop-perçu en avoir ».", "amount")
+            f"Le montant dépasse de {money(beyond)} ce qui est affecté (reste dû : {money(due + uninvoiced)}) : "
+            "corrigez-le, ou cochez « garder le trop-perçu en avoir ».", "amount")
     payment = Payment(
         organisation_id=regie.organisation_id, regie_id=regie.id, family_id=family.id, account_id=account.id,
         kind=PaymentKind.PAYMENT, mode=mode, amount=amount, received_on=received_on, school_year=school_year,

@@ -130,7 +130,7 @@ def pay(family_id: int, regie_id: int) -> Any:
     form.set_choices(g.org.country)
     clicked = request.args.get("facture", type=int)
     if request.method == "GET":
-        form.amount.data = view.due or None
+        form.amount.data = view.payable or None
     payment = submit(form, lambda data: services.record_payment(regie, family, data, _shares(view)))
     if payment:
         flash("Règlement enregistré.", "success")
