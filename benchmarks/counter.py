@@ -56,7 +56,6 @@ FIRST = ["Hélène", "Camille", "Sophie", "Julie", "Nicolas", "Thomas", "Karim",
 NAME_QUERIES = ["mar", "dubo", "lefe", "helene", "camille", "dubois cam", "petit-m", "garcia zoe", "rou", "zzzz"]
 SEARCHES = 200
 CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
-SCHOOL_YEAR = re.compile(r'name="school_year".*?<option selected value="(\d+)"', re.DOTALL)
 
 
 def populate(families: int, agents: int) -> tuple[int, int, list[int], list[str], list[str]]:
@@ -165,9 +164,9 @@ def agent(port: int, email: str, org_id: int, regie_id: int, family_ids: list[in
             errors.append(status)
             continue
         cents = rng.randrange(100, 501)
-        form = {"csrf_token": CSRF.search(page).group(1), "school_year": SCHOOL_YEAR.search(page).group(1),
+        form = {"csrf_token": CSRF.search(page).group(1),
                 "amount": f"{cents // 100}.{cents % 100:02d}", "received_on": date.today().isoformat(),
-                "allocation": "auto", "keep_credit": "y", "mode": rng.choice([PaymentMode.CASH, PaymentMode.CHEQUE])}
+                "keep_credit": "y", "mode": rng.choice([PaymentMode.CASH, PaymentMode.CHEQUE])}
         if form["mode"] is PaymentMode.CHEQUE:
             form.update(cheque_number=str(rng.randrange(1_000_000, 9_999_999)), bank="La Banque Postale")
         started = time.perf_counter()

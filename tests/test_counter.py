@@ -257,6 +257,19 @@ def test_a_cancellation_needs_a_reason_and_a_date_not_before_the_payment(world):
     assert refused.value.field == "cancelled_on" and payment.cancellation is None
 
 
+def test_an_invoice_a_cancellation_reopens_takes_the_credit_the_family_holds(world, session):
+    march = invoice(world, 3, 2, 3, 5)
+    bounced = cheque(world, "12.00", "0004321")
+    pay(world, "30.00", keep_credit=True)  # an advance
+    services.cancel_payment(bounced, "Chèque impayé", date(2026, 6, 20))
+    # March is settled again from the advance: the family is owed 18.00, not asked for 12.00.
+    assert (march.paid, march.outstanding) == (D("12.00"), D("0.00"))
+    assert account(world).balance == D("-18.00") and ledger.credit(account(world)) == D("18.00")
+    audit = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "apply_credit")).one()
+    assert audit.changes == {"avoir utilisé": [None, f"{march.number} : 12.00"]}
+    assert ledger.check_books() == []
+
+
 def test_cancelling_a_payment_takes_back_the_credit_it_gave_to_a_later_invoice(world, session):
     march = invoice(world, 3, 2, 3, 5)
     payment = pay(world, "20.00", keep_credit=True)
@@ -374,12 +387,18 @@ def test_a_closed_cash_day_takes_no_more_money_movements(world, session):
     invoice(world, 3, 2, 3, 5)
     payment = pay(world, "5.00", mode="especes", keep_credit=True)
     journal.close_day(world.regie, PAY_DAY, D("5.00"), "")
-    with pytest.raises(DomainError, match="La caisse du 15/06/2026 est clôturée") as refused:
+    with pytest.raises(DomainError, match="clôturée jusqu'au 15/06/2026 inclus") as refused:
         pay(world, "1.00")
     assert refused.value.field == "received_on"
     with pytest.raises(DomainError, match="clôturée") as refused:
         services.cancel_payment(payment, "Erreur", PAY_DAY)
     assert refused.value.field == "cancelled_on"
+    # The days before are closed too, whether or not they were closed one by one.
+    for earlier in (date(2026, 6, 14), date(2019, 1, 2)):
+        with pytest.raises(DomainError, match="clôturée jusqu'au 15/06/2026"):
+            pay(world, "1.00", received_on=earlier)
+        with pytest.raises(DomainError, match="clôturée jusqu'au 15/06/2026"):
+            refund(world, "1.00", received_on=earlier)
     assert count(session, Payment) == 1 and payment.cancellation is None
     # The next day is open.
     assert pay(world, "1.00", received_on=date(2026, 6, 16)).amount == D("1.00")
@@ -421,6 +440,11 @@ def test_a_slip_gathers_one_mode_then_is_numbered_and_frozen(world, session):
         with pytest.raises(DomainError, match="est définitif depuis le"):
             action()
     assert count(session, SlipItem, SlipItem.slip_id == slip.id) == 3 and slip.number == "B-CANT-2026-00001"
+    audit = session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "deposit_slip")
+                            .order_by(AuditEntry.id)).all()
+    assert [(entry.action, entry.changes["règlements"]) for entry in audit] == [
+        ("create", [None, f"n° {a.id} (3.00), n° {b.id} (4.50), n° {c.id} (2.50)"]),
+        ("update", [f"n° {b.id} (4.50)", None]), ("update", [None, f"n° {b.id} (4.50)"]), ("finalize", [None, 3])]
 
 
 def test_a_payment_on_a_final_slip_never_goes_on_another(world, session):
@@ -596,7 +620,58 @@ def test_a_school_year_closes_after_the_one_before(world, small_year):
     assert account(world).balance == D("9.00")
 
 
+def test_a_year_left_open_behind_a_closed_one_is_closed_with_it(world, small_year):
+    """Closing 2025-2026 while 2024-2025 had nothing closes both: nothing is booked in either afterwards,
+    and 2024-2025 cannot be closed later (it would carry into a year already carried)."""
+    reports.close_school_year(world.regie, 2025)
+    with pytest.raises(DomainError, match="2024-2025 est clôturée \\(soldes reportés jusqu'à 2025-2026\\)"):
+        pay(world, "1.00", received_on=date(2026, 11, 30), school_year=2024)
+    with pytest.raises(DomainError, match="2024-2025 est déjà clôturée, avec tout ce qui précède 2025-2026"):
+        reports.close_school_year(world.regie, 2024)
+    assert ledger.check_books() == []
+
+
 # The books' self-check
+
+
+def test_an_invoice_settled_exactly_by_cents_that_floats_cannot_add(world, make_activity, make_tariff):
+    """3.30 = 2.20 + 1.10 in decimal, not in the floats SQLite adds NUMERIC with: the settlement still fits."""
+    snack = make_activity(world.regie, name="Goûter")
+    make_tariff(snack, price=D("1.10"))
+    attend(world.child, snack, 3, 2, 3, 4)
+    march = bill(world, 3)[world.family.id]
+    assert march.total == D("3.30")
+    write_off(march, "1.10")
+    pay(world, "2.20")
+    assert (march.outstanding, march.settlement) == (D("0.00"), "payee")
+    assert ledger.check_books() == []
+
+
+def test_an_implausible_amount_is_refused_before_the_database_sees_it(world, session):
+    invoice(world, 3, 2)
+    with pytest.raises(DomainError, match="n'est pas plausible") as refused:
+        pay(world, "100000000000.00", keep_credit=True)
+    assert refused.value.field == "amount" and count(session, Payment) == 0
+
+
+def test_the_books_check_finds_a_payment_settling_more_than_it_brought(world, session):
+    march = invoice(world, 3, 2, 3, 5)
+    payment = pay(world, "5.00")
+    session.execute(sa.text("INSERT INTO allocations (invoice_id, payment_id, amount, created_at)"
+                            " VALUES (:invoice, :payment, 1, :now)"),
+                    {"invoice": march.id, "payment": payment.id, "now": "2026-06-15 10:00:00"})
+    session.execute(sa.text("UPDATE invoices SET paid = 6 WHERE id = :id"), {"id": march.id})
+    assert ledger.check_books() == [ledger.Discrepancy(f"Affecté du règlement n° {payment.id}", D("5.00"), D("6.00"))]
+
+
+def test_the_books_check_finds_a_closed_year_left_with_a_balance(world, small_year, session):
+    reports.close_school_year(world.regie, 2025)
+    session.execute(sa.text("INSERT INTO account_entries (account_id, kind, amount, booked_on, school_year, label,"
+                            " created_at) VALUES (:account, 'facture', 2, '2026-06-01', 2025, 'Glissée', :now)"),
+                    {"account": account(world).id, "now": "2026-06-15 10:00:00"})
+    session.execute(sa.text("UPDATE accounts SET balance = balance + 2 WHERE id = :id"), {"id": account(world).id})
+    assert ledger.check_books() == [ledger.Discrepancy(
+        f"Année 2025-2026 du compte n° {account(world).id} non reportée", D("0.00"), D("2.00"))]
 
 
 def test_the_books_check_agrees_after_a_mixed_story_and_finds_one_corrupted_value(world, session):

@@ -13,10 +13,11 @@ from tests.fixtures import VALID_REGIE
 from webapp import db
 from webapp.attendance.models import Presence
 from webapp.attendance.services import set_attendance
-from webapp.counter import ledger, services
-from webapp.counter.models import Payment
+from webapp.counter import ledger, reports, services, slips
+from webapp.counter.models import DepositSlip, Payment, PaymentMode, SlipItem
 from webapp.errors import DomainError
 from webapp.families.models import Family
+from webapp.formatting import today
 from webapp.families.services import add_child, create_family
 from webapp.invoicing.models import Invoice
 from webapp.invoicing.services import compute_batch, create_period, number_batch
@@ -87,4 +88,71 @@ def test_two_agents_paying_the_same_last_invoice_settle_it_once(race_engine):
     receipts = db.session.scalars(sa.select(Payment.receipt_number).where(Payment.mode == "especes")).all()
     assert receipts == ["R-C-2026-000001"]
     assert ledger.find_account(regie_id, family_id).balance == Decimal("0.00")
+    assert ledger.check_books() == []
+
+
+def _at_once(first, second, *, pause: float = 0.5) -> dict[str, str]:
+    """Run two actions on two connections, the second starting while the first holds its first locks
+    (`first` sleeps `pause` inside, see the callers); each commits. Returns what each one ended with."""
+    outcome: dict[str, str] = {}
+
+    def run(name: str, action, delay: float) -> None:
+        try:
+            time.sleep(delay)
+            action()
+            db.session.commit()
+            outcome[name] = "ok"
+        except BaseException as error:  # reported to the test, never lost in the thread
+            db.session.rollback()
+            outcome[name] = repr(error)
+        finally:
+            db.session.remove()
+
+    threads = [threading.Thread(target=run, args=("first", first, 0)),
+               threading.Thread(target=run, args=("second", second, pause / 2))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcome
+
+
+def _slowed(monkeypatch, module, name: str) -> None:
+    real = getattr(module, name)
+
+    def slow(*args, **kwargs):
+        result = real(*args, **kwargs)
+        time.sleep(0.5)  # widen the window in which the other connection asks for the same rows
+        return result
+
+    monkeypatch.setattr(module, name, slow)
+
+
+def test_a_write_off_during_a_school_year_closing_waits_its_turn(race_engine, monkeypatch):
+    regie_id, _, april_id = _family_with_two_invoices()
+    db.session.remove()
+    _slowed(monkeypatch, reports, "hold_regie")  # the closing holds the régie, then sleeps
+    outcome = _at_once(
+        lambda: reports.close_school_year(db.session.get(Regie, regie_id), 2025),
+        lambda: services.write_off(db.session.get(Invoice, april_id), {
+            "kind": "seuil", "amount": Decimal("1.00"), "reason": "Reliquat", "written_on": today()}))
+    assert outcome == {"first": "ok", "second": "ok"}, outcome
+    assert ledger.check_books() == []
+
+
+def test_adding_to_a_slip_while_one_of_its_payments_is_cancelled_waits_its_turn(race_engine, monkeypatch):
+    regie_id, family_id, _ = _family_with_two_invoices()
+    regie, family = db.session.get(Regie, regie_id), db.session.get(Family, family_id)
+    payment = services.record_payment(regie, family, {"mode": "cheque", "amount": Decimal("6.20"), "bank": "LCL",
+                                                      "cheque_number": "123", "received_on": date(2026, 11, 2)})
+    slip = slips.create_slip(regie, PaymentMode.CHEQUE)
+    db.session.commit()
+    payment_id, slip_id = payment.id, slip.id
+    db.session.remove()
+    _slowed(monkeypatch, services, "_take_back_spent_credit")  # the cancellation holds the régie and account
+    outcome = _at_once(
+        lambda: services.cancel_payment(db.session.get(Payment, payment_id), "Chèque impayé", today()),
+        lambda: slips.add_waiting(db.session.get(DepositSlip, slip_id)))
+    assert outcome == {"first": "ok", "second": "ok"}, outcome
+    assert db.session.scalars(sa.select(SlipItem.payment_id).where(SlipItem.slip_id == slip_id)).all() == []
     assert ledger.check_books() == []

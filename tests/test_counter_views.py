@@ -85,12 +85,14 @@ def test_search_by_name_or_invoice_number_lists_what_is_due(billed, login, make_
 def test_a_payment_through_htmx_settles_the_oldest_invoice_first(billed, login, make_user, session):
     org, regie, family, (march, april) = billed
     client = login(make_user(org, Role.AGENT))
-    form = client.get(_pay_url(org, family, regie) + f"?facture={april.id}", headers={"HX-Request": "true"})
-    html = form.get_data(as_text=True)
-    assert html.lstrip().startswith('<form id="payment-form"') and 'value="20,00"' in html  # pre-filled with what is due
+    # Opened from the family: everything due; from April's row: April, split onto it (March is older).
+    html = client.get(_pay_url(org, family, regie), headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert html.lstrip().startswith('<form id="payment-form"') and 'id="amount" inputmode="decimal" name="amount"' \
+        ' required type="text" value="20,00"' in html
+    html = client.get(_pay_url(org, family, regie) + f"?facture={april.id}").get_data(as_text=True)
+    assert 'value="8,00"' in html and f'name="share-{april.id}" autocomplete="off"\n                 value="8,00"' in html
     response = client.post(_pay_url(org, family, regie), headers={"HX-Request": "true", "X-CSRFToken": client.csrf_token},
-                           data={"mode": "especes", "amount": "15,00", "received_on": TODAY,
-                                 "school_year": str(ledger.school_year_of(today())), "allocation": "auto"})
+                           data={"mode": "especes", "amount": "15,00", "received_on": TODAY, "school_year": ""})
     assert response.status_code == 200 and "HX-Location" in response.headers, response.get_data(as_text=True)
     payment = session.scalars(sa.select(Payment)).one()
     march, april = _fresh(session, march, april)
@@ -104,7 +106,7 @@ def test_a_manual_split_pays_exactly_what_was_typed(billed, login, make_user, se
     client = login(make_user(org, Role.AGENT))
     response = client.post_form(_pay_url(org, family, regie), {
         "mode": "cheque", "amount": "10,00", "received_on": TODAY, "cheque_number": "0012345", "bank": "LCL",
-        "allocation": "manual", f"share-{march.id}": "2,00", f"share-{april.id}": "8"})
+        f"share-{march.id}": "2,00", f"share-{april.id}": "8"})
     assert response.status_code == 303
     march, april = _fresh(session, march, april)
     assert (march.paid, april.paid) == (D("2.00"), D("8.00"))
@@ -117,12 +119,13 @@ def test_a_manual_split_pays_exactly_what_was_typed(billed, login, make_user, se
     ({"amount": "25,00"}, "garder le trop-perçu en avoir"),
     ({"mode": "cheque", "bank": "LCL"}, "Un chèque s&#39;enregistre avec son numéro"),
     ({"received_on": "2099-01-01"}, "dans le futur"),
-    ({"allocation": "manual", "share": "13,00"}, "ne doit plus que 12,00"),
+    ({"share": "13,00"}, "ne doit plus que 12,00"),
+    ({"share": "douze"}, "n&#39;est pas un montant"),
 ])
 def test_bad_input_comes_back_in_french_and_saves_nothing(billed, login, make_user, session, data, message):
     org, regie, family, (march, _) = billed
     client = login(make_user(org, Role.AGENT))
-    data = {"mode": "especes", "amount": "5,00", "received_on": TODAY, "allocation": "auto", **data}
+    data = {"mode": "especes", "amount": "5,00", "received_on": TODAY, **data}
     if "share" in data:
         data[f"share-{march.id}"] = data.pop("share")
     response = client.post(_pay_url(org, family, regie), data=data,
@@ -147,7 +150,7 @@ def test_a_payment_dated_on_a_closed_day_is_refused(billed, login, make_user, se
     journal = client.get(f"/o/{org.id}/caisse/journal?regie={regie.id}&jour={TODAY}").get_data(as_text=True)
     assert "Pièces oubliées hier" in journal and "3,00\xa0€" in journal
     response = client.post_form(_pay_url(org, family, regie), {
-        "mode": "especes", "amount": "5,00", "received_on": TODAY, "allocation": "auto"})
+        "mode": "especes", "amount": "5,00", "received_on": TODAY})
     assert response.status_code == 422 and "est clôturée" in response.get_data(as_text=True)
 
 

@@ -18,7 +18,7 @@ branch_labels = None
 depends_on = None
 
 SETTLED_WITHIN_TOTAL = ("paid >= 0 AND written_off >= 0 AND (kind = 'avoir' AND paid = 0 AND written_off = 0"
-                        " OR paid + written_off <= total)")
+                        " OR paid + written_off < total + 0.005)")
 
 
 MONEY = sa.Numeric(12, 2)

@@ -5,7 +5,6 @@ from typing import Any
 from wtforms import (
     BooleanField,
     DateField,
-    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -34,9 +33,15 @@ def _amount(label: str = "Montant") -> FrenchDecimalField:
                               render_kw={"inputmode": "decimal", "autocomplete": "off"})
 
 
+def _year(value: Any) -> int | None:
+    return int(value) if value not in (None, "") else None
+
+
 def school_year_choices() -> list[SelectChoice]:
+    """The date's school year unless the agent picks one: a June payment typed in September stays in June's."""
     current = school_year_of(today())
-    return [SelectChoice(year, school_year_label(year)) for year in (current, current - 1, current - 2)]
+    return [SelectChoice("", "D'après la date"),
+            *(SelectChoice(year, school_year_label(year)) for year in (current, current - 1, current - 2))]
 
 
 class PaymentForm(Form):
@@ -44,20 +49,16 @@ class PaymentForm(Form):
                        default=PaymentMode.CASH.value)
     amount = _amount()
     received_on = DateField("Date", [InputRequired("Saisissez la date.")], default=today)
-    school_year = SelectField("Année scolaire", coerce=int)
+    school_year = SelectField("Année scolaire", coerce=_year)
     bank = SelectField("Banque", [Optional()])
     other_bank = StringField("Autre banque", [Optional(), Length(max=80)])
     holder = StringField("Titulaire du compte", [Optional(), Length(max=120)])
     cheque_number = StringField("N° de chèque", [Optional(), Length(max=20)])
-    allocation = RadioField("Affectation", default="auto", choices=[
-        SelectChoice("auto", "Factures les plus anciennes d'abord"), SelectChoice("manual", "Répartir à la main")])
     keep_credit = BooleanField("Garder le trop-perçu en avoir sur le compte de la famille")
     comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)])
 
     def set_choices(self, country: Country) -> None:
         self.school_year.choices = school_year_choices()
-        if self.school_year.data is None:
-            self.school_year.data = school_year_of(today())
         self.bank.choices = [SelectChoice("", "—"), *(SelectChoice(b, b) for b in BANKS[country]),
                              SelectChoice(OTHER_BANK, "Autre (préciser)")]
 
@@ -74,15 +75,13 @@ class RefundForm(Form):
                                         (PaymentMode.TRANSFER, PaymentMode.CHEQUE, PaymentMode.CASH)])
     amount = _amount()
     received_on = DateField("Date du remboursement", [InputRequired("Saisissez la date.")], default=today)
-    school_year = SelectField("Année scolaire", coerce=int)
+    school_year = SelectField("Année scolaire", coerce=_year)
     holder = StringField("Bénéficiaire", [Optional(), Length(max=120)])
     reason = TextAreaField("Raison", [InputRequired("Indiquez la raison du remboursement."), Length(max=2000)])
     comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)])
 
     def set_choices(self) -> None:
         self.school_year.choices = school_year_choices()
-        if self.school_year.data is None:
-            self.school_year.data = school_year_of(today())
 
 
 class CancelForm(Form):

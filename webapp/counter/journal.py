@@ -12,13 +12,12 @@ from sqlalchemy.orm import selectinload
 from webapp import db
 from webapp.audit.services import actor_id, record_creation
 from webapp.counter import ledger
+from webapp.counter.ledger import ZERO
 from webapp.counter.models import Cancellation, CashClosing, Payment, PaymentMode
 from webapp.errors import DomainError
 from webapp.formatting import money, today
 from webapp.organisations.models import Regie
 
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
 
 
 @dataclass(frozen=True)
@@ -56,6 +55,11 @@ def _till(payment: Payment) -> Decimal:
     return -payment.signed_amount  # an encaissement brings money in, a refund takes it out
 
 
+def last_closed_day(regie_id: int) -> date | None:
+    """The till is closed up to this day: nothing is booked on it or before."""
+    return db.session.scalar(sa.select(sa.func.max(CashClosing.day)).where(CashClosing.regie_id == regie_id))
+
+
 def day_journal(regie: Regie, day: date) -> DayJournal:
     options = (selectinload(Payment.family), selectinload(Payment.cancellation), selectinload(Payment.created_by))
     payments = db.session.scalars(sa.select(Payment).where(Payment.regie_id == regie.id, Payment.received_on == day)
@@ -71,10 +75,9 @@ def day_journal(regie: Regie, day: date) -> DayJournal:
 
 def close_day(regie: Regie, day: date, counted: Decimal | None, comment: str) -> CashClosing:
     """Record the count: the difference with the journal is kept as it is, and the day takes no more entries."""
-    if counted is None or counted < 0:
+    if counted is None:
         raise DomainError("Saisissez le montant des espèces comptées (0 s'il n'y en a pas).", "counted_cash")
-    if counted != counted.quantize(CENT):
-        raise DomainError("Un montant s'arrête aux centimes.", "counted_cash")
+    counted = ledger.checked_amount(counted, "counted_cash", zero=True)
     if day > today():
         raise DomainError("On ne clôture pas une journée à venir.", "day")
     ledger.hold_regie(regie.id, exclusive=True)

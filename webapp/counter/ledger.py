@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,11 +22,14 @@ from webapp.counter.models import (
     Account,
     AccountEntry,
     Allocation,
+    Cancellation,
     EntryKind,
+    Payment,
     SchoolYearClosure,
     WriteOff,
 )
 from webapp.errors import DomainError
+from webapp.formatting import money
 from webapp.invoicing.models import (
     Batch,
     BillingPeriod,
@@ -37,10 +40,33 @@ from webapp.invoicing.models import (
 from webapp.organisations.models import Regie
 
 ZERO = Decimal("0.00")
+CENT = Decimal("0.01")
 # SQLite keeps NUMERIC as floating point, where 0.70 + 0.10 falls short of 0.80: compare to half a cent.
 HALF_CENT = Decimal("0.005")
+# Far above any family's payment, far below what a NUMERIC(12, 2) column holds.
+LARGEST_AMOUNT = Decimal("1000000.00")
 # French and Belgian school years both start at the end of summer; September is the month they live in.
 SCHOOL_YEAR_FIRST_MONTH = 9
+
+
+def checked_amount(value: Any, field: str, *, zero: bool = False) -> Decimal:
+    """An amount typed by an agent: in cents, positive (or zero where allowed), plausible."""
+    if value is None or value == "":
+        raise DomainError("Saisissez un montant.", field)
+    try:
+        amount = Decimal(value)
+        exact = amount == amount.quantize(CENT)
+    except (InvalidOperation, TypeError, ValueError):
+        raise DomainError("Ce montant n'est pas un nombre : saisissez par exemple 12,50.", field) from None
+    if not exact:
+        raise DomainError("Un montant s'arrête aux centimes.", field)
+    if amount < 0 or amount == 0 and not zero:
+        raise DomainError("Le montant doit être supérieur à zéro." if not zero else "Le montant ne peut être négatif.",
+                          field)
+    if amount > LARGEST_AMOUNT:
+        raise DomainError(f"Un montant de plus de {money(LARGEST_AMOUNT)} n'est pas plausible : vérifiez la saisie.",
+                          field)
+    return amount.quantize(CENT)
 
 
 def school_year_of(day: date) -> int:
@@ -68,7 +94,9 @@ def _ensure_accounts(organisation_id: int, pairs: Iterable[tuple[int, int]]) -> 
 
 
 def open_account(organisation_id: int, regie_id: int, family_id: int) -> Account:
-    """The family's account at the régie, created on first use, locked until the transaction ends."""
+    """The family's account at the régie, created on first use, locked until the transaction ends (after the
+    régie's row, held shared: the one lock order every booking and closing follows)."""
+    hold_regie(regie_id)
     _ensure_accounts(organisation_id, [(regie_id, family_id)])
     return db.session.scalars(
         sa.select(Account).where(Account.regie_id == regie_id, Account.family_id == family_id)
@@ -82,17 +110,23 @@ def find_account(regie_id: int, family_id: int) -> Account | None:
 
 def hold_regie(regie_id: int, *, exclusive: bool = False) -> None:
     """Closing a day or a school year takes the régie's row exclusively, every booking takes it shared: a
-    booking never lands in a day or a year being closed at that moment, and bookings never wait for each other."""
+    booking never lands in a day or a year being closed at that moment, and bookings do not wait for each other
+    on it. Always taken before an account's row."""
     db.session.execute(sa.select(Regie.id).where(Regie.id == regie_id).with_for_update(read=not exclusive))
 
 
+def last_closed_year(regie_id: int) -> int | None:
+    return db.session.scalar(sa.select(sa.func.max(SchoolYearClosure.school_year))
+                             .where(SchoolYearClosure.regie_id == regie_id))
+
+
 def refuse_closed_year(regie_id: int, school_year: int) -> None:
+    """A closed school year, and every one before it, takes nothing more: their balances were carried."""
     hold_regie(regie_id)
-    closed = db.session.scalar(sa.select(SchoolYearClosure.id).where(
-        SchoolYearClosure.regie_id == regie_id, SchoolYearClosure.school_year == school_year))
-    if closed is not None:
-        raise DomainError(f"L'année scolaire {school_year_label(school_year)} est clôturée : ses soldes ont été "
-                          "reportés, plus rien ne s'y enregistre.", "school_year")
+    closed = last_closed_year(regie_id)
+    if closed is not None and school_year <= closed:
+        raise DomainError(f"L'année scolaire {school_year_label(school_year)} est clôturée (soldes reportés "
+                          f"jusqu'à {school_year_label(closed)}) : plus rien ne s'y enregistre.", "school_year")
 
 
 def post(account: Account, kind: EntryKind, amount: Decimal, booked_on: date, school_year: int, label: str,
@@ -148,10 +182,14 @@ def oldest_first(invoices: list[Invoice], amount: Decimal) -> list[tuple[Invoice
 
 
 def apply_credit(account: Account) -> list[Allocation]:
-    """Settle the open invoices, oldest first, with whatever credit the family has."""
+    """Settle the open invoices, oldest first, with whatever credit the family has; audited."""
     invoices = open_invoices(account)
-    available = credit(account, invoices)
-    return [allocate(invoice, share) for invoice, share in oldest_first(invoices, available)]
+    used = [allocate(invoice, share) for invoice, share in oldest_first(invoices, credit(account, invoices))]
+    if used:
+        record("apply_credit", "account", account,
+               {"avoir utilisé": [None, ", ".join(f"{a.invoice.number} : {a.amount}" for a in used)]},
+               organisation_id=account.organisation_id)
+    return used
 
 
 def invoice_school_year(invoice: Invoice) -> int:
@@ -163,6 +201,9 @@ def book_invoices(organisation_id: int, invoices: list[Invoice]) -> None:
     it applied to their new invoices at once."""
     if not invoices:
         return
+    # The régie first (shared), as every booking: a school year closed meanwhile is seen closed.
+    for regie_id, school_year in {(i.regie_id, invoice_school_year(i)) for i in invoices}:
+        refuse_closed_year(regie_id, school_year)
     _ensure_accounts(organisation_id, [(i.regie_id, i.family_id) for i in invoices])
     pairs = {(i.regie_id, i.family_id) for i in invoices}
     accounts = {(regie_id, family_id): account_id for account_id, regie_id, family_id in db.session.execute(
@@ -192,9 +233,6 @@ def book_invoices(organisation_id: int, invoices: list[Invoice]) -> None:
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Account) and obj.id in deltas:
             db.session.expire(obj, ["balance"])
-    # Checked once the accounts are locked, so a school year closed meanwhile is seen closed.
-    for regie_id, school_year in {(i.regie_id, invoice_school_year(i)) for i in invoices}:
-        refuse_closed_year(regie_id, school_year)
     due = (sa.select(sa.func.coalesce(sa.func.sum(Invoice.total - Invoice.paid - Invoice.written_off), 0))
            .where(Invoice.regie_id == Account.regie_id, Invoice.family_id == Account.family_id,
                   Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE)
@@ -203,10 +241,7 @@ def book_invoices(organisation_id: int, invoices: list[Invoice]) -> None:
         sa.select(Account).where(Account.id.in_(list(deltas)), Account.balance < due)
         .order_by(Account.id).with_for_update().execution_options(populate_existing=True)).all()
     for account in holding_credit:
-        if used := apply_credit(account):
-            record("apply_credit", "account", account,
-                   {"avoir utilisé": [None, ", ".join(f"{a.invoice.number} : {a.amount}" for a in used)]},
-                   organisation_id=organisation_id)
+        apply_credit(account)
 
 
 @dataclass(frozen=True)
@@ -221,7 +256,9 @@ class Discrepancy:
 
 def check_books(organisation_id: int | None = None) -> list[Discrepancy]:
     """Recompute, from the entries, allocations and write-offs alone, every account balance and every
-    invoice's paid and written-off amounts; an empty list means the books agree."""
+    invoice's paid and written-off amounts; check that no payment settles more than it brought (nothing once
+    cancelled) and that each closed school year nets to zero on every account (all of it carried). An empty
+    list means the books agree."""
     accounts = sa.select(Account.id, Account.balance, sa.func.coalesce(sa.func.sum(AccountEntry.amount), 0)) \
         .outerjoin(AccountEntry, AccountEntry.account_id == Account.id).group_by(Account.id, Account.balance)
     paid = sa.select(sa.func.coalesce(sa.func.sum(Allocation.amount), 0)).where(
@@ -250,4 +287,34 @@ def check_books(organisation_id: int | None = None) -> list[Discrepancy]:
             found.append(Discrepancy(f"Non-valeur de la facture {number}", stored_written, Decimal(summed_written)))
     for number, total, entered in db.session.execute(numbered.where(Invoice.total != booked)):
         found.append(Discrepancy(f"Facture {number} au compte", total, Decimal(entered)))
+    found += _overspent_payments(organisation_id) + _uncarried_years(organisation_id)
     return found
+
+
+def _overspent_payments(organisation_id: int | None) -> list[Discrepancy]:
+    allocated = sa.func.coalesce(sa.func.sum(Allocation.amount), 0)
+    stmt = (sa.select(Payment.id, Payment.amount, Cancellation.id.is_not(None), allocated)
+            .outerjoin(Allocation, Allocation.payment_id == Payment.id)
+            .outerjoin(Cancellation, Cancellation.payment_id == Payment.id)
+            .group_by(Payment.id, Payment.amount, Cancellation.id))
+    if organisation_id is not None:
+        stmt = stmt.where(Payment.organisation_id == organisation_id)
+    found = []
+    for payment_id, amount, cancelled, total in db.session.execute(stmt):
+        limit = ZERO if cancelled else Decimal(amount)
+        if Decimal(total) < 0 or Decimal(total) > limit:
+            found.append(Discrepancy(f"Affecté du règlement n° {payment_id}{' (annulé)' if cancelled else ''}",
+                                     limit, Decimal(total)))
+    return found
+
+
+def _uncarried_years(organisation_id: int | None) -> list[Discrepancy]:
+    stmt = (sa.select(Account.id, AccountEntry.school_year, sa.func.sum(AccountEntry.amount))
+            .join(AccountEntry, AccountEntry.account_id == Account.id)
+            .join(SchoolYearClosure, sa.and_(SchoolYearClosure.regie_id == Account.regie_id,
+                                             SchoolYearClosure.school_year == AccountEntry.school_year))
+            .group_by(Account.id, AccountEntry.school_year))
+    if organisation_id is not None:
+        stmt = stmt.where(Account.organisation_id == organisation_id)
+    return [Discrepancy(f"Année {school_year_label(year)} du compte n° {account_id} non reportée", ZERO, Decimal(total))
+            for account_id, year, total in db.session.execute(stmt) if Decimal(total) != 0]

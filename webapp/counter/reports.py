@@ -13,8 +13,10 @@ import sqlalchemy as sa
 from webapp import db
 from webapp.audit.services import actor_id, record
 from webapp.counter.ledger import (
+    CENT,
     ZERO,
     hold_regie,
+    last_closed_year,
     school_year_bounds,
     school_year_label,
 )
@@ -32,7 +34,6 @@ from webapp.invoicing.models import (
 from webapp.organisations.models import Regie
 from webapp.tariffs.models import Activity
 
-CENT = Decimal("0.01")
 
 
 @dataclass
@@ -163,12 +164,14 @@ def close_school_year(regie: Regie, school_year: int) -> SchoolYearClosure:
     if end > today():
         raise DomainError(f"L'année scolaire {school_year_label(school_year)} n'est pas terminée.", "school_year")
     hold_regie(regie.id, exclusive=True)
-    closed = _closed_years(regie.id)
-    if school_year in closed:
-        raise DomainError(f"L'année scolaire {school_year_label(school_year)} est déjà clôturée.", "school_year")
+    last = last_closed_year(regie.id)
+    if last is not None and school_year <= last:
+        raise DomainError(f"L'année scolaire {school_year_label(school_year)} est déjà clôturée"
+                          + ("." if school_year == last else f", avec tout ce qui précède {school_year_label(last)}."),
+                          "school_year")
     earlier = db.session.scalar(sa.select(sa.func.min(AccountEntry.school_year)).join(Account).where(
         Account.regie_id == regie.id, AccountEntry.school_year < school_year,
-        AccountEntry.school_year.not_in(closed or {0})))
+        AccountEntry.school_year > (last if last is not None else 0)))
     if earlier is not None:
         raise DomainError(f"Clôturez d'abord l'année scolaire {school_year_label(earlier)}.", "school_year")
     db.session.execute(sa.select(Account.id).where(Account.regie_id == regie.id).order_by(Account.id).with_for_update())

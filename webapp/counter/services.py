@@ -7,20 +7,19 @@ the payment, its entries and allocations and the audit entry; the caller commits
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
 from webapp import db
 from webapp.audit.services import actor_id, record, record_creation
-from webapp.counter import ledger
+from webapp.counter import journal, ledger
 from webapp.counter.models import (
     MODE_LABELS,
     Account,
     Allocation,
     Cancellation,
-    CashClosing,
     EntryKind,
     Payment,
     PaymentKind,
@@ -36,23 +35,7 @@ from webapp.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
 from webapp.invoicing.numbering import reserve
 from webapp.organisations.models import Regie
 
-CENT = Decimal("0.01")
 PAYMENT_FIELDS = ("mode", "amount", "received_on", "school_year", "bank", "holder", "cheque_number", "comment")
-
-
-def _amount(value: Any, field: str = "amount") -> Decimal:
-    if value is None or value == "":
-        raise DomainError("Saisissez un montant.", field)
-    try:
-        amount = Decimal(value)
-        exact = amount == amount.quantize(CENT)
-    except (InvalidOperation, TypeError, ValueError):
-        raise DomainError("Ce montant n'est pas un nombre : saisissez par exemple 12,50.", field) from None
-    if not exact:
-        raise DomainError("Un montant s'arrête aux centimes.", field)
-    if amount <= 0:
-        raise DomainError("Le montant doit être supérieur à zéro.", field)
-    return amount.quantize(CENT)
 
 
 def _refuse_closed_day(regie_id: int, day: date | None, field: str) -> date:
@@ -61,9 +44,10 @@ def _refuse_closed_day(regie_id: int, day: date | None, field: str) -> date:
     if day > today():
         raise DomainError(f"Le {day:%d/%m/%Y} est dans le futur : saisissez le jour où l'argent a été reçu.", field)
     ledger.hold_regie(regie_id)
-    closed = db.session.scalar(sa.select(CashClosing).where(CashClosing.regie_id == regie_id, CashClosing.day == day))
-    if closed is not None:
-        raise DomainError(f"La caisse du {day:%d/%m/%Y} est clôturée : enregistrez à la date du jour.", field)
+    closed = journal.last_closed_day(regie_id)
+    if closed is not None and day <= closed:
+        raise DomainError(f"La caisse est clôturée jusqu'au {closed:%d/%m/%Y} inclus : enregistrez à une date "
+                          "postérieure.", field)
     return day
 
 
@@ -89,7 +73,7 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
     `shares` (invoice id → amount); what is left becomes credit only if `keep_credit` says so."""
     _same_organisation(regie, family)
     mode = _mode(data)
-    amount = _amount(data.get("amount"))
+    amount = ledger.checked_amount(data.get("amount"), "amount")
     received_on = _refuse_closed_day(regie.id, data.get("received_on"), "received_on")
     school_year = data.get("school_year") or ledger.school_year_of(received_on)
     cheque_number, bank = _text(data, "cheque_number"), _text(data, "bank")
@@ -143,7 +127,7 @@ def _split(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] 
         field = f"share-{invoice_id}"
         if invoice is None:
             raise DomainError("Cette facture n'est plus à payer : rechargez la page.", field)
-        share = _amount(value, field)
+        share = ledger.checked_amount(value, field)
         if share > invoice.outstanding:
             raise DomainError(f"La facture {invoice.number} ne doit plus que {money(invoice.outstanding)}.", field)
         plan.append((invoice, share))
@@ -156,7 +140,7 @@ def refund(regie: Regie, family: Family, data: dict[str, Any]) -> Payment:
     """Pay back part or all of the family's credit, for a stated reason."""
     _same_organisation(regie, family)
     mode = _mode(data)
-    amount = _amount(data.get("amount"))
+    amount = ledger.checked_amount(data.get("amount"), "amount")
     paid_on = _refuse_closed_day(regie.id, data.get("received_on"), "received_on")
     school_year = data.get("school_year") or ledger.school_year_of(paid_on)
     reason = _text(data, "reason")
@@ -201,6 +185,7 @@ def cancel_payment(payment: Payment, reason: str, cancelled_on: date) -> Cancell
                 f"Annulation du {str(payment).lower()} : {reason}", payment_id=payment.id)
     _reverse(_live_allocations(sa.select(Allocation).where(Allocation.payment_id == payment.id)))
     _take_back_spent_credit(account)
+    ledger.apply_credit(account)  # the invoices it re-opens take the family's credit first
     item = payment.slip_item
     if item is not None:
         # Locked like `slips.finalize` locks it: a slip being made final keeps the payment it counted.
@@ -258,7 +243,7 @@ def write_off(invoice: Invoice, data: dict[str, Any]) -> WriteOff:
         kind = WriteOffKind(data.get("kind"))
     except ValueError:
         raise DomainError("Choisissez le type de non-valeur.", "kind") from None
-    amount = _amount(data.get("amount"))
+    amount = ledger.checked_amount(data.get("amount"), "amount")
     written_on = data.get("written_on") or today()
     if written_on > today():
         raise DomainError(f"Le {written_on:%d/%m/%Y} est dans le futur : datez la non-valeur du jour de la décision.",

@@ -54,7 +54,16 @@ def create_slip(regie: Regie, mode: PaymentMode) -> DepositSlip:
     db.session.add(slip)
     db.session.flush()
     db.session.add_all(SlipItem(slip_id=slip.id, payment_id=p.id) for p in payments)
+    _audit("create", slip, {"règlements": [None, _listed(payments)]})
     return slip
+
+
+def _listed(payments: list[Payment]) -> str:
+    return ", ".join(f"n° {p.id} ({p.amount})" for p in payments)
+
+
+def _audit(action: str, slip: DepositSlip, changes: dict[str, list[object]]) -> None:
+    record(action, "deposit_slip", slip, changes, organisation_id=slip.organisation_id)
 
 
 def remove_payment(slip: DepositSlip, payment_id: int) -> None:
@@ -63,19 +72,23 @@ def remove_payment(slip: DepositSlip, payment_id: int) -> None:
     if item is None or item.slip_id != slip.id:
         raise DomainError("Ce règlement n'est pas sur ce bordereau.")
     db.session.delete(item)
+    _audit("update", slip, {"règlements": [_listed([item.payment]), None]})
 
 
 def add_waiting(slip: DepositSlip) -> int:
     """Put back on the slip what waits for one (a payment taken out, or received since)."""
+    hold_regie(slip.regie_id, exclusive=True)  # before the slip's row, as a cancellation takes them
     _refuse_final(slip)
-    hold_regie(slip.regie_id, exclusive=True)
     payments = db.session.scalars(waiting_payments(slip.regie_id, slip.mode)).all()
     db.session.add_all(SlipItem(slip_id=slip.id, payment_id=p.id) for p in payments)
+    if payments:
+        _audit("update", slip, {"règlements": [None, _listed(payments)]})
     return len(payments)
 
 
 def delete_slip(slip: DepositSlip) -> None:
     _refuse_final(slip)
+    _audit("delete", slip, {"règlements": [_listed([item.payment for item in slip.items]), None]})
     for item in slip.items:
         db.session.delete(item)
     db.session.delete(slip)
@@ -95,7 +108,6 @@ def finalize(slip: DepositSlip) -> DepositSlip:
     slip.status = SlipStatus.FINAL
     slip.finalized_at = utcnow()
     slip.finalized_by_id = actor_id()
-    record("finalize", "deposit_slip", slip, {"total": [None, str(slip.total)],
-                                              "règlements": [None, len(slip.items)]},
-           organisation_id=slip.organisation_id)
+    _audit("finalize", slip, {"numéro": [None, slip.number], "total": [None, str(slip.total)],
+                              "règlements": [None, len(slip.items)]})
     return slip

@@ -37,6 +37,7 @@ from webapp.counter.models import (
 from webapp.errors import DomainError
 from webapp.families.models import Family
 from webapp.formatting import today
+from webapp.formatting import decimal_input
 from webapp.forms import form_status, french_decimal, submit
 from webapp.htmx import redirect_to, render
 from webapp.invoicing.models import SETTLEMENT_LABELS, Batch, BillingPeriod, Invoice
@@ -114,29 +115,33 @@ def index() -> Any:
                   regie_names={r.id: r.name for r in regies})
 
 
-def _shares(view: queries.AccountView) -> dict[int, Decimal | None] | None:
-    """The amounts typed in the manual split, one input per open invoice."""
-    if request.form.get("allocation") != "manual":
-        return None
-    return {i.id: french_decimal(request.form.get(f"share-{i.id}", ""), f"share-{i.id}") for i in view.invoices}
+def _shares(view: queries.AccountView) -> dict[int, Decimal] | None:
+    """The amounts typed on the invoices' lines: a split by hand; none typed, oldest first."""
+    typed = {i.id: french_decimal(request.form.get(f"share-{i.id}", ""), f"share-{i.id}") for i in view.invoices}
+    shares = {invoice_id: amount for invoice_id, amount in typed.items() if amount is not None}
+    return shares or None
 
 
 @bp.route("/familles/<int:family_id>/regies/<int:regie_id>/reglement", methods=["GET", "POST"])
 @requires("counter.take")
 def pay(family_id: int, regie_id: int) -> Any:
+    """From the search, `facture` names the clicked invoice: the form proposes to settle that one."""
     family, regie = _family(family_id), _regie(regie_id)
     view = queries.account_view(regie.id, family.id)
     form = PaymentForm()
     form.set_choices(g.org.country)
-    clicked = request.args.get("facture", type=int)
+    shares: dict[str, str] = dict(request.form) if request.method == "POST" else {}
     if request.method == "GET":
-        form.amount.data = view.payable or None
+        clicked = next((i for i in view.invoices if i.id == request.args.get("facture", type=int)), None)
+        form.amount.data = clicked.outstanding if clicked else view.payable or None
+        if clicked and clicked is not view.invoices[0]:  # oldest first would settle another one
+            shares[f"share-{clicked.id}"] = decimal_input(clicked.outstanding)
     payment = submit(form, lambda data: services.record_payment(regie, family, data, _shares(view)))
     if payment:
         flash("Règlement enregistré.", "success")
         return redirect_to(url_for("counter.payment", payment_id=payment.id))
     return render("counter/pay.html", "form", form_status(form), form=form, family=family, regie=regie, view=view,
-                  clicked=clicked, shares=request.form if request.method == "POST" else {})
+                  shares=shares)
 
 
 @bp.get("/familles/<int:family_id>/regies/<int:regie_id>/apercu")

@@ -117,9 +117,10 @@ class Invoice(Base):
         sa.CheckConstraint("(status = 'numerotee') = (number IS NOT NULL AND sequence IS NOT NULL)",
                            name="numbered_has_number"),
         sa.CheckConstraint("(kind = 'avoir') = (total < 0)", name="credit_note_is_negative"),
-        # The last guard against two agents settling the same euro: never more than the invoice's total.
+        # The last guard against two agents settling the same euro: never more than the invoice's total (within
+        # half a cent: SQLite adds these NUMERIC values as floats, and 2.20 + 1.10 is not 3.30 there).
         sa.CheckConstraint("paid >= 0 AND written_off >= 0 AND (kind = 'avoir' AND paid = 0 AND written_off = 0"
-                           " OR paid + written_off <= total)", name="settled_within_total"),
+                           " OR paid + written_off < total + 0.005)", name="settled_within_total"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
