@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import itertools
 import tempfile
+import threading
+import time
 from datetime import date
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -91,6 +93,34 @@ def race_engine(engine: sa.Engine) -> Iterator[sa.Engine]:
         db.session.configure(bind=race, join_transaction_mode="rollback_only")
         yield race
         db.session.remove()
+
+
+def in_parallel(*actions: Callable[[], object], stagger: float = 0.0, hold: float = 0.3) -> list[BaseException | None]:
+    """Each action on its own connection (a thread and its session), started together, the n-th `n × stagger`
+    seconds late; each keeps its locks `hold` seconds before it commits, so that the others ask for them
+    meanwhile. Returns what each one raised, or None."""
+    barrier = threading.Barrier(len(actions))
+    outcome: list[BaseException | None] = [None] * len(actions)
+
+    def run(index: int, action: Callable[[], object]) -> None:
+        try:
+            barrier.wait()
+            time.sleep(index * stagger)
+            action()
+            time.sleep(hold)
+            db.session.commit()
+        except BaseException as error:  # reported to the test, never lost in the thread
+            db.session.rollback()
+            outcome[index] = error
+        finally:
+            db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(index, action)) for index, action in enumerate(actions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return outcome
 
 
 @pytest.fixture(scope="session")

@@ -717,9 +717,13 @@ def test_the_books_check_command_says_whether_the_books_agree(app, world, sessio
 
 
 @pytest.fixture
-def story(world, session):
-    """March billed (16.00); two March days taken back so that April is a credit note; May and June wait."""
+def story(world, session, make_activity, make_tariff):
+    """March billed (16.00 of canteen, 3.30 of snacks: cents that floats do not add exactly); two March days
+    taken back so that April is a credit note; May and June wait."""
+    snack = make_activity(world.regie, name="Goûter")
+    make_tariff(snack, price=D("1.10"))
     attend(world.child, world.canteen, 3, 2, 3, 5, 9)
+    attend(world.child, snack, 3, 2, 3, 5)
     bill(world, 3)
     attend(world.child, world.canteen, 3, 2, 3, presence=None)
     attend(world.child, world.canteen, 4, 1)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
 
-from tests.fixtures import VALID_REGIE
+from tests.fixtures import VALID_REGIE, in_parallel
 from webapp import db
 from webapp.attendance.models import Presence
 from webapp.attendance.services import set_attendance
@@ -51,29 +50,11 @@ def _family_with_two_invoices() -> tuple[int, int, int]:
 
 
 def _pay_together(regie_id: int, family_id: int, amount: Decimal) -> list[BaseException | None]:
-    barrier = threading.Barrier(2)
-    outcome: list[BaseException | None] = [None, None]
+    def pay() -> None:
+        regie, family = db.session.get(Regie, regie_id), db.session.get(Family, family_id)
+        services.record_payment(regie, family, {"mode": "especes", "amount": amount, "received_on": date(2026, 6, 15)})
 
-    def agent(index: int) -> None:
-        try:
-            regie, family = db.session.get(Regie, regie_id), db.session.get(Family, family_id)
-            barrier.wait()
-            services.record_payment(regie, family, {"mode": "especes", "amount": amount,
-                                                    "received_on": date(2026, 6, 15)})
-            time.sleep(0.3)  # hold the account's lock while the other agent asks for it
-            db.session.commit()
-        except BaseException as error:  # reported to the test, never lost in the thread
-            db.session.rollback()
-            outcome[index] = error
-        finally:
-            db.session.remove()
-
-    threads = [threading.Thread(target=agent, args=(i,)) for i in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcome
+    return in_parallel(pay, pay)
 
 
 def test_two_agents_paying_the_same_last_invoice_settle_it_once(race_engine):
@@ -91,32 +72,6 @@ def test_two_agents_paying_the_same_last_invoice_settle_it_once(race_engine):
     assert ledger.check_books() == []
 
 
-def _at_once(first, second, *, pause: float = 0.5) -> dict[str, str]:
-    """Run two actions on two connections, the second starting while the first holds its first locks
-    (`first` sleeps `pause` inside, see the callers); each commits. Returns what each one ended with."""
-    outcome: dict[str, str] = {}
-
-    def run(name: str, action, delay: float) -> None:
-        try:
-            time.sleep(delay)
-            action()
-            db.session.commit()
-            outcome[name] = "ok"
-        except BaseException as error:  # reported to the test, never lost in the thread
-            db.session.rollback()
-            outcome[name] = repr(error)
-        finally:
-            db.session.remove()
-
-    threads = [threading.Thread(target=run, args=("first", first, 0)),
-               threading.Thread(target=run, args=("second", second, pause / 2))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcome
-
-
 def _slowed(monkeypatch, module, name: str) -> None:
     real = getattr(module, name)
 
@@ -132,11 +87,12 @@ def test_a_write_off_during_a_school_year_closing_waits_its_turn(race_engine, mo
     regie_id, _, april_id = _family_with_two_invoices()
     db.session.remove()
     _slowed(monkeypatch, reports, "hold_regie")  # the closing holds the régie, then sleeps
-    outcome = _at_once(
+    outcome = in_parallel(
         lambda: reports.close_school_year(db.session.get(Regie, regie_id), 2025),
         lambda: services.write_off(db.session.get(Invoice, april_id), {
-            "kind": "seuil", "amount": Decimal("1.00"), "reason": "Reliquat", "written_on": today()}))
-    assert outcome == {"first": "ok", "second": "ok"}, outcome
+            "kind": "seuil", "amount": Decimal("1.00"), "reason": "Reliquat", "written_on": today()}),
+        stagger=0.25, hold=0)
+    assert outcome == [None, None], outcome
     assert ledger.check_books() == []
 
 
@@ -150,9 +106,10 @@ def test_adding_to_a_slip_while_one_of_its_payments_is_cancelled_waits_its_turn(
     payment_id, slip_id = payment.id, slip.id
     db.session.remove()
     _slowed(monkeypatch, services, "_take_back_spent_credit")  # the cancellation holds the régie and account
-    outcome = _at_once(
+    outcome = in_parallel(
         lambda: services.cancel_payment(db.session.get(Payment, payment_id), "Chèque impayé", today()),
-        lambda: slips.add_waiting(db.session.get(DepositSlip, slip_id)))
-    assert outcome == {"first": "ok", "second": "ok"}, outcome
+        lambda: slips.add_waiting(db.session.get(DepositSlip, slip_id)),
+        stagger=0.25, hold=0)
+    assert outcome == [None, None], outcome
     assert db.session.scalars(sa.select(SlipItem.payment_id).where(SlipItem.slip_id == slip_id)).all() == []
     assert ledger.check_books() == []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import date
 from decimal import Decimal
 
@@ -18,7 +16,7 @@ from webapp.invoicing.models import Batch, Invoice
 from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.organisations.services import create_organisation, create_regie
 from webapp.tariffs.services import create_activity, create_tariff
-from tests.fixtures import VALID_REGIE
+from tests.fixtures import VALID_REGIE, in_parallel
 
 def _two_computed_batches(families: int) -> list[int]:
     org = create_organisation({"name": "Commune concurrente", "kind": "commune", "country": "FR"})
@@ -42,35 +40,14 @@ def _two_computed_batches(families: int) -> list[int]:
     return batch_ids
 
 
-def _run_together(batch_ids: list[int]) -> list[BaseException | None]:
-    barrier = threading.Barrier(len(batch_ids))
-    outcome: list[BaseException | None] = [None] * len(batch_ids)
-
-    def agent(index: int, batch_id: int) -> None:
-        try:
-            batch = db.session.get(Batch, batch_id)
-            barrier.wait()
-            number_batch(batch)
-            time.sleep(0.3)  # hold the counter's lock while the other agent asks for it
-            db.session.commit()
-        except BaseException as error:  # reported to the test, never lost in the thread
-            db.session.rollback()
-            outcome[index] = error
-        finally:
-            db.session.remove()
-
-    threads = [threading.Thread(target=agent, args=(i, b)) for i, b in enumerate(batch_ids)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return outcome
+def _number_together(batch_ids: list[int]) -> list[BaseException | None]:
+    return in_parallel(*(lambda batch_id=batch_id: number_batch(db.session.get(Batch, batch_id)) for batch_id in batch_ids))
 
 
 def test_two_agents_numbering_two_batches_of_a_regie_get_no_gap_and_no_duplicate(race_engine):
     batch_ids = _two_computed_batches(families=30)
     db.session.remove()
-    assert _run_together(batch_ids) == [None, None]
+    assert _number_together(batch_ids) == [None, None]
     sequences = db.session.scalars(sa.select(Invoice.sequence).order_by(Invoice.sequence)).all()
     assert sequences == list(range(1, 61))
     per_batch = [db.session.scalars(sa.select(Invoice.sequence).where(Invoice.batch_id == b)).all() for b in batch_ids]
@@ -81,7 +58,7 @@ def test_two_agents_numbering_two_batches_of_a_regie_get_no_gap_and_no_duplicate
 def test_two_agents_numbering_the_same_batch_number_it_once(race_engine):
     batch_id = _two_computed_batches(families=5)[0]
     db.session.remove()
-    outcome = _run_together([batch_id, batch_id])
+    outcome = _number_together([batch_id, batch_id])
     errors = [e for e in outcome if e is not None]
     assert len(errors) == 1 and isinstance(errors[0], DomainError)
     assert "déjà été numéroté" in errors[0].message
