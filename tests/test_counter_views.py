@@ -149,6 +149,8 @@ def test_a_payment_dated_on_a_closed_day_is_refused(billed, login, make_user, se
     assert (closing.expected_cash, closing.counted_cash, closing.difference) == (D("0.00"), D("3.00"), D("3.00"))
     journal = client.get(f"/o/{org.id}/caisse/journal?regie={regie.id}&jour={TODAY}").get_data(as_text=True)
     assert "Pièces oubliées hier" in journal and "3,00\xa0€" in journal
+    printed = _pdf_text(client.get(f"/o/{org.id}/caisse/journal.pdf?regie={regie.id}&jour={TODAY}"))
+    assert "Journal de caisse du" in printed and "Pièces oubliées hier" in printed and "écart 3,00 €" in printed
     response = client.post_form(_pay_url(org, family, regie), {
         "mode": "especes", "amount": "5,00", "received_on": TODAY})
     assert response.status_code == 422 and "est clôturée" in response.get_data(as_text=True)

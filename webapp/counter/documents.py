@@ -1,9 +1,10 @@
-"""The counter's printed documents: cash receipts, account statements, deposit slips."""
+"""The counter's printed documents: cash receipts, account statements, deposit slips, the day's journal."""
 
 from __future__ import annotations
 
 from flask import render_template
 
+from webapp.counter.journal import DayJournal
 from webapp.counter.models import DepositSlip, Payment
 from webapp.counter.queries import Statement
 from webapp.pdf import html_to_pdf
@@ -19,3 +20,7 @@ def statement(statement: Statement) -> bytes:
 
 def slip(slip: DepositSlip) -> bytes:
     return html_to_pdf(render_template("counter/pdf/slip.html", slip=slip))
+
+
+def day_journal(journal: DayJournal) -> bytes:
+    return html_to_pdf(render_template("counter/pdf/journal.html", journal=journal))

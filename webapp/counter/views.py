@@ -253,6 +253,13 @@ def day_journal() -> Any:
                   form=ClosingForm())
 
 
+@bp.get("/journal.pdf")
+@requires("counter.view")
+def day_journal_pdf() -> Any:
+    found = journal.day_journal(_chosen_regie(), _day())
+    return pdf_response(documents.day_journal(found), f"journal-{found.regie.invoice_prefix}-{found.day}.pdf")
+
+
 @bp.post("/regies/<int:regie_id>/journal/<day>/cloture")
 @requires("counter.manage")
 def close_day(regie_id: int, day: str) -> Any:
