@@ -2,9 +2,10 @@
 
     .venv/bin/python benchmarks/batch.py
 
-3,000 children in 2,000 families, 20 school days, 3 activities (180,000 attendances). Computes the batch on
-SQLite and on PostgreSQL (DATABASE_URL_POSTGRESQL, default the local test database, in a throw-away
-schema), counts the SQL queries for 200 and 2,000 families, then renders the 2,000 invoices as one PDF.
+3,000 children in 2,000 families, 20 school days, 3 activities (180,000 attendances). Computes and numbers
+the batch (numbering books every invoice on its family's account) on SQLite and on PostgreSQL
+(DATABASE_URL_POSTGRESQL, default the local test database, in a throw-away schema), counts the compute's SQL
+queries for 200 and 2,000 families, then renders the 2,000 invoices as one PDF.
 Prints one `name: value` line per figure; asserts nothing.
 """
 
@@ -30,7 +31,7 @@ from webapp.families.services import refresh_search
 from webapp.invoicing.documents import write_batch_pdf
 from webapp.jobs.services import printable_invoices
 from webapp.invoicing.models import Batch, BillingPeriod
-from webapp.invoicing.services import compute_batch
+from webapp.invoicing.services import compute_batch, number_batch
 from webapp.organisations.models import Country, Organisation, OrganisationKind, Regie
 from webapp.tariffs.models import Activity, PricingMode, Tariff, Unit
 
@@ -117,7 +118,8 @@ class QueryCounter:
         self.count += 1
 
 
-def measure_compute(url: str, families: int, children: int) -> tuple[float, int, int]:
+def measure_compute(url: str, families: int, children: int) -> tuple[float, int, int, float]:
+    """Compute the batch, then number it (numbering also books each invoice on its family's account)."""
     engine = make_engine(url) if "sqlite" in url else sa.create_engine(url, connect_args={
         "options": f"-csearch_path={SCHEMA}"})
     with engine.begin() as connection:
@@ -130,9 +132,14 @@ def measure_compute(url: str, families: int, children: int) -> tuple[float, int,
     invoices = compute_batch(db.session.get(Batch, batch_id))
     db.session.commit()
     elapsed = time.perf_counter() - started
+    queries = counter.count
+    started = time.perf_counter()
+    number_batch(db.session.get(Batch, batch_id))
+    db.session.commit()
+    numbering = time.perf_counter() - started
     db.session.remove()
     engine.dispose()
-    return elapsed, counter.count, len(invoices)
+    return elapsed, queries, len(invoices), numbering
 
 
 def postgresql_schema(action: str) -> None:
@@ -149,16 +156,18 @@ def main() -> None:
     app = create_app({"DATABASE_URL": f"sqlite:///{folder}/app.sqlite3", "SECRET_KEY": "bench"})
     with app.app_context():
         sqlite_url = f"sqlite:///{folder}/bench.sqlite3"
-        seconds, queries_2000, invoices = measure_compute(sqlite_url, 2000, 3000)
+        seconds, queries_2000, invoices, numbering = measure_compute(sqlite_url, 2000, 3000)
         print(f"compute_s_sqlite: {seconds:.2f}")
+        print(f"number_s_sqlite: {numbering:.2f}")
         print(f"invoices_sqlite: {invoices}")
         print(f"queries_2000_families: {queries_2000}")
-        _, queries_200, _ = measure_compute(f"sqlite:///{folder}/small.sqlite3", 200, 300)
+        _, queries_200, _, _ = measure_compute(f"sqlite:///{folder}/small.sqlite3", 200, 300)
         print(f"queries_200_families: {queries_200}")
         postgresql_schema("create")
         try:
-            seconds, _, _ = measure_compute(POSTGRESQL, 2000, 3000)
+            seconds, _, _, numbering = measure_compute(POSTGRESQL, 2000, 3000)
             print(f"compute_s_postgresql: {seconds:.2f}")
+            print(f"number_s_postgresql: {numbering:.2f}")
         finally:
             db.session.remove()
             postgresql_schema("drop")

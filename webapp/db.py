@@ -5,9 +5,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from collections.abc import Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from flask import abort
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session, sessionmaker
 
@@ -79,6 +81,42 @@ def paginate(stmt: sa.Select, page: int, per_page: int = 25) -> Page:
     total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
     items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
     return Page(items=items, page=page, per_page=per_page, total=total or 0)
+
+
+def chunks(ids: Sequence[T], size: int = 10_000) -> Iterator[Sequence[T]]:
+    for start in range(0, len(ids), size):
+        yield ids[start:start + size]
+
+
+def among(column: sa.ColumnElement[int], ids: Sequence[int]) -> list[sa.ColumnElement[bool]]:
+    """`column IN ids` for a list of any length, as conditions to query one after the other: a single array on
+    PostgreSQL (which takes at most 65,535 parameters a statement, and plans long IN lists slowly), pieces of
+    10,000 elsewhere."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [column == sa.any_(sa.bindparam("ids", list(ids), type_=postgresql.ARRAY(sa.Integer)))]
+    return [column.in_(part) for part in chunks(ids)]
+
+
+def update_rows(table: sa.Table, rows: list[dict[str, Any]], **same: Any) -> None:
+    """Give many rows, found by their `id`, values of their own (and the `same` ones): on PostgreSQL one UPDATE
+    joined to the values as arrays (200,000 single-row UPDATEs take it ten seconds); elsewhere an executemany."""
+    if not rows:
+        return
+    names = [name for name in rows[0] if name != "id"]
+    if session.get_bind().dialect.name != "postgresql":
+        statement = sa.update(table).where(table.c.id == sa.bindparam("row_id")).values(
+            **{name: sa.bindparam(f"row_{name}") for name in names}, **same)
+        session.execute(statement, [{f"row_{key}": value for key, value in row.items()} for row in rows])
+        return
+    dialect = session.get_bind().dialect
+    arrays = ", ".join(f"CAST(:{name} AS {table.c[name].type.compile(dialect)}[])" for name in ["id", *names])
+    assignments = ", ".join([*(f"{name} = v.{name}" for name in names), *(f"{name} = :same_{name}" for name in same)])
+    session.execute(
+        sa.text(f"UPDATE {table.name} SET {assignments} FROM unnest({arrays}) AS v(id, {', '.join(names)})"
+                f" WHERE {table.name}.id = v.id").bindparams(
+            *(sa.bindparam(f"same_{name}", type_=table.c[name].type) for name in same)),
+        {**{name: [row[name] for row in rows] for name in ["id", *names]},
+         **{f"same_{name}": value for name, value in same.items()}})
 
 
 def enum_column(enum_cls: type, **kw: Any) -> Any:

@@ -233,13 +233,15 @@ def book_invoices(organisation_id: int, invoices: list[Invoice]) -> None:
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Account) and obj.id in deltas:
             db.session.expire(obj, ["balance"])
-    due = (sa.select(sa.func.coalesce(sa.func.sum(Invoice.total - Invoice.paid - Invoice.written_off), 0))
-           .where(Invoice.regie_id == Account.regie_id, Invoice.family_id == Account.family_id,
-                  Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE)
-           .scalar_subquery())
+    due = (sa.select(Invoice.regie_id, Invoice.family_id,
+                     sa.func.sum(Invoice.total - Invoice.paid - Invoice.written_off).label("due"))
+           .where(Invoice.family_id.in_({f for _, f in pairs}), Invoice.status == InvoiceStatus.NUMBERED,
+                  Invoice.kind == InvoiceKind.INVOICE)
+           .group_by(Invoice.regie_id, Invoice.family_id).subquery())
     holding_credit = db.session.scalars(
-        sa.select(Account).where(Account.id.in_(list(deltas)), Account.balance < due)
-        .order_by(Account.id).with_for_update().execution_options(populate_existing=True)).all()
+        sa.select(Account).join(due, sa.and_(due.c.regie_id == Account.regie_id, due.c.family_id == Account.family_id))
+        .where(Account.id.in_(list(deltas)), Account.balance < due.c.due - HALF_CENT)
+        .order_by(Account.id).with_for_update(of=Account).execution_options(populate_existing=True)).all()
     for account in holding_credit:
         apply_credit(account)
 

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import selectinload
 from stdnum.be import ogm_vcs
 
 from webapp import db
@@ -104,6 +105,7 @@ def number_batch(batch: Batch) -> list[Invoice]:
         sa.select(Invoice).join(Invoice.family)
         .where(Invoice.batch_id == batch.id, Invoice.status == InvoiceStatus.DRAFT)
         .order_by(sa.text("families.label"), sa.text("families.number"))
+        .options(selectinload(Invoice.lines))
     ).all()
     _refuse_if_attendance_changed(batch, drafts)
     country = batch.period.organisation.country
@@ -127,12 +129,9 @@ def number_batch(batch: Batch) -> list[Invoice]:
                         continue
                     # A regularisation item carries the attendance's new billed total beside the difference.
                     billed.append({"id": item["id"], "billed_invoice_id": invoice.id,
-                                   "billed_amount": Decimal(item.get("billed", item["amount"])), "billed_at": now,
-                                   "changed_since_billing": False})
-    if billed:
-        db.session.execute(sa.update(Attendance), billed)
-    if consumed:
-        db.session.execute(sa.update(ImportedConsumption), consumed)
+                                   "billed_amount": Decimal(item.get("billed", item["amount"]))})
+    db.update_rows(Attendance.__table__, billed, billed_at=now, changed_since_billing=False)
+    db.update_rows(ImportedConsumption.__table__, consumed)
     ledger.book_invoices(batch.period.organisation_id, drafts)
     batch.status = BatchStatus.NUMBERED
     batch.numbered_at = now
@@ -151,11 +150,11 @@ def _refuse_if_attendance_changed(batch: Batch, drafts: list[Invoice]) -> None:
     activity_ids = [a.id for a in computing.batch_activities(batch)]
     edited = db.session.scalar(sa.select(sa.func.count()).select_from(Attendance).where(
         Attendance.activity_id.in_(activity_ids), Attendance.updated_at > batch.computed_at))
-    still_there = db.session.scalar(sa.select(sa.func.count()).select_from(Attendance).where(
-        Attendance.id.in_(ids), sa.or_(Attendance.billed_invoice_id.is_(None), Attendance.changed_since_billing)
-    )) if ids else 0
-    imported_left = db.session.scalar(sa.select(sa.func.count()).select_from(ImportedConsumption).where(
-        ImportedConsumption.id.in_(imported), ImportedConsumption.billed_invoice_id.is_(None))) if imported else 0
+    still_there = sum(db.session.scalar(sa.select(sa.func.count()).select_from(Attendance).where(
+        listed, sa.or_(Attendance.billed_invoice_id.is_(None), Attendance.changed_since_billing)))
+        for listed in db.among(Attendance.id, ids))
+    imported_left = sum(db.session.scalar(sa.select(sa.func.count()).select_from(ImportedConsumption).where(
+        listed, ImportedConsumption.billed_invoice_id.is_(None))) for listed in db.among(ImportedConsumption.id, imported))
     if edited or still_there != len(ids) or imported_left != len(imported):
         raise DomainError(
             f"Des pointages ou des consommations importées ont changé depuis le calcul {_who_when(batch.computed_by, batch.computed_at)} : "
