@@ -276,8 +276,8 @@ def compute(batch: Batch) -> list[Invoice]:
         line.quantity += quantity
         line.items.append({"consumption": row.id, "day": row.start_date.isoformat(),
                            "amount": str((unit * quantity).quantize(Decimal("0.01")))})
-    if unchanged:  # edited without changing the price: nothing to regularise
-        db.session.execute(sa.update(Attendance).where(Attendance.id.in_(unchanged))
+    for listed in db.among(Attendance.id, unchanged):  # edited without changing the price: nothing to regularise
+        db.session.execute(sa.update(Attendance).where(listed)
                            .values(changed_since_billing=False).execution_options(synchronize_session=False))
 
     _reductions_and_fees(batch, activities, drafts_by_family, ranks, children)
@@ -308,9 +308,10 @@ def _reductions_and_fees(batch: Batch, activities: dict[int, Activity], drafts: 
             Discount.activity_id.in_(activities), _overlapping(Discount, period)).order_by(Discount.id)):
         discounts[discount.activity_id].append(discount)
     personal: dict[int, list[ChildDiscount]] = defaultdict(list)
-    for discount in db.session.scalars(sa.select(ChildDiscount).where(
-            ChildDiscount.child_id.in_(children), _overlapping(ChildDiscount, period)).order_by(ChildDiscount.id)):
-        personal[discount.child_id].append(discount)
+    for listed in db.among(ChildDiscount.child_id, list(children)):
+        for discount in db.session.scalars(sa.select(ChildDiscount).where(
+                listed, _overlapping(ChildDiscount, period)).order_by(ChildDiscount.id)):
+            personal[discount.child_id].append(discount)
     fees = db.session.scalars(sa.select(FamilyFee).where(
         FamilyFee.regie_id == batch.regie_id, _overlapping(FamilyFee, period)).order_by(FamilyFee.id)).all()
     yearly = [fee.label for fee in fees if fee.once_per_year]
