@@ -31,6 +31,12 @@ def test_inactive_user_cannot_log_in(client, make_user):
     assert client.login(user).status_code == 200
 
 
+def test_an_account_made_on_the_command_line_logs_in_whatever_its_domain(client, make_user):
+    """The login looks the address up; it does not judge it (a special-use domain such as .test included)."""
+    user = make_user(email="agent@banc.test")
+    assert client.login(user).status_code == 303
+
+
 def test_login_redirects_only_within_the_site(client, make_user, make_org):
     user = make_user(make_org())
     client.fetch_csrf()

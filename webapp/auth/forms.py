@@ -9,7 +9,8 @@ ROLES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 class LoginForm(Form):
-    email = EmailField("E-mail", [InputRequired(), Email(message="Adresse e-mail invalide.")])
+    # Only looked up: an address the user form or the command line accepted must always be able to log in.
+    email = EmailField("E-mail", [InputRequired(), Length(max=254)])
     password = PasswordField("Mot de passe", [InputRequired()])
     remember = BooleanField("Rester connecté sur ce poste")
 
