@@ -63,7 +63,7 @@ def test_two_agents_paying_the_same_last_invoice_settle_it_once(race_engine):
     outcome = _pay_together(regie_id, family_id, Decimal("6.20"))
     errors = [e for e in outcome if e is not None]
     assert len(errors) == 1 and isinstance(errors[0], DomainError), outcome
-    assert errors[0].field == "amount" and "reste dû : 0,00" in errors[0].message
+    assert errors[0].field == "amount" and "ce qui est dû (0,00" in errors[0].message
     april = db.session.get(Invoice, april_id)
     assert (april.paid, april.total, april.settlement) == (Decimal("6.20"), Decimal("6.20"), "payee")
     receipts = db.session.scalars(sa.select(Payment.receipt_number).where(Payment.mode == "especes")).all()

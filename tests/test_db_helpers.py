@@ -23,6 +23,12 @@ def test_among_finds_rows_in_a_list_longer_than_a_statement_takes(session, make_
     assert sum(found) == 1
 
 
+def test_among_twice_in_one_statement_keeps_each_list(session, make_org):
+    first, second = make_org(), make_org()
+    (mine,), (theirs,) = db.among(Organisation.id, [first.id]), db.among(Organisation.id, [second.id])
+    assert session.scalar(sa.select(sa.func.count()).select_from(Organisation).where(sa.or_(mine, theirs))) == 2
+
+
 def test_update_rows_gives_each_row_its_values_and_all_the_same_ones(session, make_org, make_regie, make_activity,
                                                                      make_family):
     org = make_org()

@@ -93,7 +93,7 @@ def among(column: sa.ColumnElement[int], ids: Sequence[int]) -> list[sa.ColumnEl
     PostgreSQL (which takes at most 65,535 parameters a statement, and plans long IN lists slowly), pieces of
     10,000 elsewhere."""
     if session.get_bind().dialect.name == "postgresql":
-        return [column == sa.any_(sa.bindparam("ids", list(ids), type_=postgresql.ARRAY(sa.Integer)))]
+        return [column == sa.any_(sa.bindparam("ids", list(ids), type_=postgresql.ARRAY(sa.Integer), unique=True))]
     return [column.in_(part) for part in chunks(ids)]
 
 
@@ -103,17 +103,22 @@ def update_rows(table: sa.Table, rows: list[dict[str, Any]], **same: Any) -> Non
     if not rows:
         return
     names = [name for name in rows[0] if name != "id"]
-    if session.get_bind().dialect.name != "postgresql":
+    if any(row.keys() != rows[0].keys() for row in rows):
+        raise ValueError("update_rows: every row names the same columns")
+    dialect = session.get_bind().dialect
+    if dialect.name != "postgresql":
         statement = sa.update(table).where(table.c.id == sa.bindparam("row_id")).values(
             **{name: sa.bindparam(f"row_{name}") for name in names}, **same)
         session.execute(statement, [{f"row_{key}": value for key, value in row.items()} for row in rows])
         return
-    dialect = session.get_bind().dialect
+    quote = dialect.identifier_preparer.quote
     arrays = ", ".join(f"CAST(:{name} AS {table.c[name].type.compile(dialect)}[])" for name in ["id", *names])
-    assignments = ", ".join([*(f"{name} = v.{name}" for name in names), *(f"{name} = :same_{name}" for name in same)])
+    assignments = ", ".join([*(f"{quote(name)} = v.{quote(name)}" for name in names),
+                             *(f"{quote(name)} = :same_{name}" for name in same)])
+    columns = ", ".join(quote(name) for name in ["id", *names])
     session.execute(
-        sa.text(f"UPDATE {table.name} SET {assignments} FROM unnest({arrays}) AS v(id, {', '.join(names)})"
-                f" WHERE {table.name}.id = v.id").bindparams(
+        sa.text(f"UPDATE {quote(table.name)} SET {assignments} FROM unnest({arrays}) AS v({columns})"
+                f" WHERE {quote(table.name)}.id = v.id").bindparams(
             *(sa.bindparam(f"same_{name}", type_=table.c[name].type) for name in same)),
         {**{name: [row[name] for row in rows] for name in ["id", *names]},
          **{f"same_{name}": value for name, value in same.items()}})

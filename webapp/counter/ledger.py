@@ -290,7 +290,23 @@ def check_books(organisation_id: int | None = None) -> list[Discrepancy]:
     for number, total, entered in db.session.execute(numbered.where(Invoice.total != booked)):
         found.append(Discrepancy(f"Facture {number} au compte", total, Decimal(entered)))
     found += _overspent_payments(organisation_id) + _uncarried_years(organisation_id)
+    found += _credit_beside_open_invoices(organisation_id)
     return found
+
+
+def _credit_beside_open_invoices(organisation_id: int | None) -> list[Discrepancy]:
+    """Credit settles what is due before anything else: an account never holds both."""
+    due = (sa.select(Invoice.regie_id, Invoice.family_id,
+                     sa.func.sum(Invoice.total - Invoice.paid - Invoice.written_off).label("due"))
+           .where(Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE)
+           .group_by(Invoice.regie_id, Invoice.family_id).subquery())
+    stmt = (sa.select(Account.id, Account.balance, due.c.due)
+            .join(due, sa.and_(due.c.regie_id == Account.regie_id, due.c.family_id == Account.family_id))
+            .where(due.c.due > HALF_CENT, Account.balance < due.c.due - HALF_CENT))
+    if organisation_id is not None:
+        stmt = stmt.where(Account.organisation_id == organisation_id)
+    return [Discrepancy(f"Avoir du compte n° {account_id} à côté de factures dues", ZERO, Decimal(owed) - Decimal(balance))
+            for account_id, balance, owed in db.session.execute(stmt)]
 
 
 def _overspent_payments(organisation_id: int | None) -> list[Discrepancy]:

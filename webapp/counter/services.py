@@ -93,8 +93,8 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
     beyond = amount - sum((share for _, share in plan), ledger.ZERO) - uninvoiced
     if beyond > 0 and not data.get("keep_credit"):
         raise DomainError(
-            f"Le montant dépasse de {money(beyond)} ce qui est affecté (reste dû : {money(due + uninvoiced)}) : "
-            "corrigez-le, ou cochez « garder le trop-perçu en avoir ».", "amount")
+            f"Le montant dépasse de {money(beyond)} ce qui est dû ({money(due + uninvoiced)}) : corrigez-le, ou "
+            "cochez « garder le trop-perçu en avoir ».", "amount")
     payment = Payment(
         organisation_id=regie.organisation_id, regie_id=regie.id, family_id=family.id, account_id=account.id,
         kind=PaymentKind.PAYMENT, mode=mode, amount=amount, received_on=received_on, school_year=school_year,
@@ -131,8 +131,16 @@ def _split(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] 
         if share > invoice.outstanding:
             raise DomainError(f"La facture {invoice.number} ne doit plus que {money(invoice.outstanding)}.", field)
         plan.append((invoice, share))
-    if sum((share for _, share in plan), ledger.ZERO) > amount:
+    allocated = sum((share for _, share in plan), ledger.ZERO)
+    if allocated > amount:
         raise DomainError("La répartition dépasse le montant du règlement.", "amount")
+    # Credit is what is left once nothing is due: a split by hand covers the whole payment while invoices wait.
+    still_due = sum((invoice.outstanding for invoice in invoices), ledger.ZERO) - allocated
+    if allocated < amount and still_due > 0:
+        raise DomainError(
+            f"La répartition ({money(allocated)}) n'atteint pas le règlement ({money(amount)}) alors que "
+            f"{money(still_due)} restent dus : répartissez le reste, ou videz les lignes pour régler les factures "
+            "les plus anciennes d'abord.", "amount")
     return plan
 
 

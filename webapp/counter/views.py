@@ -364,10 +364,12 @@ def slip_pdf(slip_id: int) -> Any:
 @requires("counter.view")
 def state() -> Any:
     regie = _chosen_regie()
-    year = request.args.get("annee", type=int) or ledger.school_year_of(today())
+    current_year = ledger.school_year_of(today())
+    year = request.args.get("annee", type=int) or current_year
     form = CloseYearForm()
     form.set_choices()
-    return render("counter/state.html", state=reports.regie_state(regie, year), year=year, regies=_regies(),
+    return render("counter/state.html", state=reports.regie_state(regie, year), year=year, current_year=current_year,
+                  regies=_regies(),
                   form=form, can_close=can("counter.manage"))
 
 

@@ -161,7 +161,7 @@ class Invoice(Base):
             return "non_emise"
         if self.outstanding == 0:
             return "payee" if self.paid > 0 or self.total == 0 else "non_valeur"
-        return "partielle" if self.paid or self.written_off else "impayee"
+        return "partielle" if self.paid else "impayee"
 
     def __str__(self) -> str:
         return self.number or f"Brouillon n° {self.id}"
