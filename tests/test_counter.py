@@ -503,7 +503,7 @@ def test_the_day_journal_adds_up_each_mode_and_the_cash_expected_in_the_till(wor
     # 4.00 + 7.50 − 2.50 refunded + 5.00 − 5.00 cancelled − 3.00 cancelled from the 12th
     assert day.expected_cash == D("6.00")
     assert day.by_mode == {PaymentMode.CASH: D("6.00"), PaymentMode.CHEQUE: D("30.00")}
-    assert [m.amount for m in day.cheques] == [D("30.00")]
+    assert [m.amount for m in day.movements if m.payment.mode is PaymentMode.CHEQUE] == [D("30.00")]
     assert len(day.movements) == 7 and day.closing is None
     assert journal.day_journal(world.regie, date(2026, 6, 12)).expected_cash == D("3.00")
 

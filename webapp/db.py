@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from collections.abc import Iterator, Sequence
 from typing import Any, Generic, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 from flask import abort
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session, sessionmaker
 
 # Constraint names must be stable for Alembic on both SQLite and PostgreSQL.
@@ -83,6 +83,15 @@ def paginate(stmt: sa.Select, page: int, per_page: int = 25) -> Page:
     return Page(items=items, page=page, per_page=per_page, total=total or 0)
 
 
+def on_postgresql() -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def insert(model: Any) -> Any:
+    """An INSERT that knows ON CONFLICT DO NOTHING, in the dialect of the database in use."""
+    return (postgresql.insert if on_postgresql() else sqlite.insert)(model)
+
+
 def chunks(ids: Sequence[T], size: int = 10_000) -> Iterator[Sequence[T]]:
     for start in range(0, len(ids), size):
         yield ids[start:start + size]
@@ -92,7 +101,7 @@ def among(column: sa.ColumnElement[int], ids: Sequence[int]) -> list[sa.ColumnEl
     """`column IN ids` for a list of any length, as conditions to query one after the other: a single array on
     PostgreSQL (which takes at most 65,535 parameters a statement, and plans long IN lists slowly), pieces of
     10,000 elsewhere."""
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
         return [column == sa.any_(sa.bindparam("ids", list(ids), type_=postgresql.ARRAY(sa.Integer), unique=True))]
     return [column.in_(part) for part in chunks(ids)]
 
@@ -105,12 +114,12 @@ def update_rows(table: sa.Table, rows: list[dict[str, Any]], **same: Any) -> Non
     names = [name for name in rows[0] if name != "id"]
     if any(row.keys() != rows[0].keys() for row in rows):
         raise ValueError("update_rows: every row names the same columns")
-    dialect = session.get_bind().dialect
-    if dialect.name != "postgresql":
+    if not on_postgresql():
         statement = sa.update(table).where(table.c.id == sa.bindparam("row_id")).values(
             **{name: sa.bindparam(f"row_{name}") for name in names}, **same)
         session.execute(statement, [{f"row_{key}": value for key, value in row.items()} for row in rows])
         return
+    dialect = session.get_bind().dialect
     quote = dialect.identifier_preparer.quote
     arrays = ", ".join(f"CAST(:{name} AS {table.c[name].type.compile(dialect)}[])" for name in ["id", *names])
     assignments = ", ".join([*(f"{quote(name)} = v.{quote(name)}" for name in names),

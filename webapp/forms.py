@@ -48,6 +48,10 @@ class FrenchDecimalField(DecimalField):
 
     widget = TextInput()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})  # the phone's number pad
+        super().__init__(*args, **kwargs)
+
     def _value(self) -> str:
         if self.raw_data:
             return self.raw_data[0]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from wtforms import (
@@ -28,9 +29,12 @@ BANKS = {
 OTHER_BANK = "autre"
 
 
-def _amount(label: str = "Montant") -> FrenchDecimalField:
-    return FrenchDecimalField(label, [InputRequired("Saisissez un montant.")], places=2,
-                              render_kw={"inputmode": "decimal", "autocomplete": "off"})
+def _amount(label: str = "Montant", missing: str = "Saisissez un montant.") -> FrenchDecimalField:
+    return FrenchDecimalField(label, [InputRequired(missing)], places=2)
+
+
+def _modes(modes: Iterable[PaymentMode]) -> list[SelectChoice]:
+    return [SelectChoice(mode.value, MODE_LABELS[mode]) for mode in modes]
 
 
 def _year(value: Any) -> int | None:
@@ -45,11 +49,10 @@ def school_year_choices() -> list[SelectChoice]:
 
 
 class PaymentForm(Form):
-    mode = SelectField("Mode de règlement", choices=[SelectChoice(m.value, MODE_LABELS[m]) for m in PaymentMode],
-                       default=PaymentMode.CASH.value)
+    mode = SelectField("Mode de règlement", choices=_modes(PaymentMode), default=PaymentMode.CASH.value)
     amount = _amount()
     received_on = DateField("Date", [InputRequired("Saisissez la date.")], default=today)
-    school_year = SelectField("Année scolaire", coerce=_year)
+    school_year = SelectField("Année scolaire", coerce=_year, choices=school_year_choices)
     bank = SelectField("Banque", [Optional()])
     other_bank = StringField("Autre banque", [Optional(), Length(max=80)])
     holder = StringField("Titulaire du compte", [Optional(), Length(max=120)])
@@ -57,8 +60,7 @@ class PaymentForm(Form):
     keep_credit = BooleanField("Garder le trop-perçu en avoir sur le compte de la famille")
     comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)])
 
-    def set_choices(self, country: Country) -> None:
-        self.school_year.choices = school_year_choices()
+    def set_banks(self, country: Country) -> None:
         self.bank.choices = [SelectChoice("", "—"), *(SelectChoice(b, b) for b in BANKS[country]),
                              SelectChoice(OTHER_BANK, "Autre (préciser)")]
 
@@ -71,17 +73,13 @@ class PaymentForm(Form):
 
 
 class RefundForm(Form):
-    mode = SelectField("Mode", choices=[SelectChoice(m.value, MODE_LABELS[m]) for m in
-                                        (PaymentMode.TRANSFER, PaymentMode.CHEQUE, PaymentMode.CASH)])
+    mode = SelectField("Mode", choices=_modes((PaymentMode.TRANSFER, PaymentMode.CHEQUE, PaymentMode.CASH)))
     amount = _amount()
     received_on = DateField("Date du remboursement", [InputRequired("Saisissez la date.")], default=today)
-    school_year = SelectField("Année scolaire", coerce=_year)
+    school_year = SelectField("Année scolaire", coerce=_year, choices=school_year_choices)
     holder = StringField("Bénéficiaire", [Optional(), Length(max=120)])
     reason = TextAreaField("Raison", [InputRequired("Indiquez la raison du remboursement."), Length(max=2000)])
     comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)])
-
-    def set_choices(self) -> None:
-        self.school_year.choices = school_year_choices()
 
 
 class CancelForm(Form):
@@ -100,20 +98,19 @@ class WriteOffForm(Form):
 
 
 class ClosingForm(Form):
-    counted_cash = FrenchDecimalField("Espèces comptées", [InputRequired("Saisissez le montant compté.")], places=2,
-                                      render_kw={"inputmode": "decimal", "autocomplete": "off"})
+    counted_cash = _amount("Espèces comptées", "Saisissez le montant compté.")
     comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)],
                             description="Obligatoire s'il y a un écart : il reste visible dans le journal.")
 
 
 class SlipForm(Form):
-    mode = SelectField("Mode", choices=[SelectChoice(m.value, MODE_LABELS[m]) for m in SLIP_MODES],
-                       default=PaymentMode.CHEQUE.value)
+    mode = SelectField("Mode", choices=_modes(SLIP_MODES), default=PaymentMode.CHEQUE.value)
+
+
+def _closable_years() -> list[SelectChoice]:
+    previous = school_year_of(today()) - 1
+    return [SelectChoice(year, school_year_label(year)) for year in (previous, previous - 1)]
 
 
 class CloseYearForm(Form):
-    school_year = SelectField("Année scolaire à clôturer", coerce=int)
-
-    def set_choices(self) -> None:
-        previous = school_year_of(today()) - 1
-        self.school_year.choices = [SelectChoice(y, school_year_label(y)) for y in (previous, previous - 1)]
+    school_year = SelectField("Année scolaire à clôturer", coerce=int, choices=_closable_years)

@@ -19,7 +19,6 @@ from webapp.formatting import money, today
 from webapp.organisations.models import Regie
 
 
-
 @dataclass(frozen=True)
 class Movement:
     """A payment, refund or cancellation as the till sees it: signed, positive when money came in."""
@@ -45,10 +44,6 @@ class DayJournal:
     @property
     def expected_cash(self) -> Decimal:
         return self.by_mode.get(PaymentMode.CASH, ZERO)
-
-    @property
-    def cheques(self) -> list[Movement]:
-        return [m for m in self.movements if m.payment.mode is PaymentMode.CHEQUE]
 
 
 def _till(payment: Payment) -> Decimal:

@@ -14,7 +14,6 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp import db
 from webapp.audit.services import record
@@ -82,15 +81,11 @@ def school_year_bounds(year: int) -> tuple[date, date]:
     return date(year, SCHOOL_YEAR_FIRST_MONTH, 1), date(year + 1, SCHOOL_YEAR_FIRST_MONTH, 1)
 
 
-def _insert() -> Any:
-    return postgresql.insert if db.session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def _ensure_accounts(organisation_id: int, pairs: Iterable[tuple[int, int]]) -> None:
     rows = [{"organisation_id": organisation_id, "regie_id": regie_id, "family_id": family_id, "balance": ZERO}
             for regie_id, family_id in set(pairs)]
     if rows:
-        db.session.execute(_insert()(Account).on_conflict_do_nothing(index_elements=["regie_id", "family_id"]), rows)
+        db.session.execute(db.insert(Account).on_conflict_do_nothing(index_elements=["regie_id", "family_id"]), rows)
 
 
 def open_account(organisation_id: int, regie_id: int, family_id: int) -> Account:
@@ -139,19 +134,35 @@ def post(account: Account, kind: EntryKind, amount: Decimal, booked_on: date, sc
     return entry
 
 
+def payable() -> sa.ColumnElement[bool]:
+    """An invoice the counter settles: numbered, and not a credit note."""
+    return sa.and_(Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE)
+
+
 def owing() -> sa.ColumnElement[bool]:
-    """A numbered invoice (not a credit note) with at least a cent left to pay."""
-    return sa.and_(Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE,
-                   Invoice.total - Invoice.paid - Invoice.written_off > HALF_CENT)
+    """A payable invoice with at least a cent left to pay."""
+    return sa.and_(payable(), Invoice.total - Invoice.paid - Invoice.written_off > HALF_CENT)
 
 
-def open_invoices(account: Account) -> list[Invoice]:
-    """The account's numbered invoices with something left to pay, oldest first, locked."""
-    return list(db.session.scalars(
-        sa.select(Invoice).where(Invoice.regie_id == account.regie_id, Invoice.family_id == account.family_id, owing())
-        .order_by(Invoice.issued_on, Invoice.sequence, Invoice.id)
-        .with_for_update().execution_options(populate_existing=True)
-    ))
+def due_by_account(*where: sa.ColumnElement[bool]) -> sa.Subquery:
+    """What is left to pay on each family's invoices at each régie (regie_id, family_id, due)."""
+    return (sa.select(Invoice.regie_id, Invoice.family_id,
+                      sa.func.sum(Invoice.total - Invoice.paid - Invoice.written_off).label("due"))
+            .where(payable(), *where).group_by(Invoice.regie_id, Invoice.family_id).subquery())
+
+
+def on_account(due: sa.Subquery) -> sa.ColumnElement[bool]:
+    """Joins a `due_by_account` subquery to the accounts it speaks of."""
+    return sa.and_(due.c.regie_id == Account.regie_id, due.c.family_id == Account.family_id)
+
+
+def open_invoices(account: Account, *, lock: bool = True) -> list[Invoice]:
+    """The account's payable invoices with something left to pay, oldest first; locked unless only shown."""
+    stmt = (sa.select(Invoice).where(Invoice.regie_id == account.regie_id, Invoice.family_id == account.family_id,
+                                     owing()).order_by(Invoice.issued_on, Invoice.sequence, Invoice.id))
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return list(db.session.scalars(stmt))
 
 
 def credit(account: Account, invoices: list[Invoice] | None = None) -> Decimal:
@@ -233,13 +244,9 @@ def book_invoices(organisation_id: int, invoices: list[Invoice]) -> None:
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, Account) and obj.id in deltas:
             db.session.expire(obj, ["balance"])
-    due = (sa.select(Invoice.regie_id, Invoice.family_id,
-                     sa.func.sum(Invoice.total - Invoice.paid - Invoice.written_off).label("due"))
-           .where(Invoice.family_id.in_({f for _, f in pairs}), Invoice.status == InvoiceStatus.NUMBERED,
-                  Invoice.kind == InvoiceKind.INVOICE)
-           .group_by(Invoice.regie_id, Invoice.family_id).subquery())
+    due = due_by_account(Invoice.family_id.in_({f for _, f in pairs}))
     holding_credit = db.session.scalars(
-        sa.select(Account).join(due, sa.and_(due.c.regie_id == Account.regie_id, due.c.family_id == Account.family_id))
+        sa.select(Account).join(due, on_account(due))
         .where(Account.id.in_(list(deltas)), Account.balance < due.c.due - HALF_CENT)
         .order_by(Account.id).with_for_update(of=Account).execution_options(populate_existing=True)).all()
     for account in holding_credit:
@@ -296,12 +303,9 @@ def check_books(organisation_id: int | None = None) -> list[Discrepancy]:
 
 def _credit_beside_open_invoices(organisation_id: int | None) -> list[Discrepancy]:
     """Credit settles what is due before anything else: an account never holds both."""
-    due = (sa.select(Invoice.regie_id, Invoice.family_id,
-                     sa.func.sum(Invoice.total - Invoice.paid - Invoice.written_off).label("due"))
-           .where(Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE)
-           .group_by(Invoice.regie_id, Invoice.family_id).subquery())
+    due = due_by_account()
     stmt = (sa.select(Account.id, Account.balance, due.c.due)
-            .join(due, sa.and_(due.c.regie_id == Account.regie_id, due.c.family_id == Account.family_id))
+            .join(due, on_account(due))
             .where(due.c.due > HALF_CENT, Account.balance < due.c.due - HALF_CENT))
     if organisation_id is not None:
         stmt = stmt.where(Account.organisation_id == organisation_id)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from webapp import db
-from webapp.counter.ledger import ZERO, credit, owing
+from webapp.counter.ledger import ZERO, credit, open_invoices, owing
 from webapp.counter.models import Account, AccountEntry, Allocation, Payment
 from webapp.families.models import Family
 from webapp.families.services import exact_number_first, matching
@@ -52,7 +52,7 @@ def search_to_pay(organisation_id: int, regie_ids: Iterable[int], query: str) ->
     ids = [f.id for f in families]
     invoices = db.session.scalars(
         sa.select(Invoice).where(Invoice.family_id.in_(ids), Invoice.regie_id.in_(regie_ids), owing())
-        .options(selectinload(Invoice.regie)).order_by(Invoice.issued_on, Invoice.id)).all()
+        .order_by(Invoice.issued_on, Invoice.id)).all()
     balances = {(a.family_id, a.regie_id): a.balance for a in db.session.scalars(
         sa.select(Account).where(Account.family_id.in_(ids), Account.regie_id.in_(regie_ids)))}
     rows = []
@@ -90,10 +90,8 @@ def account_view(regie_id: int, family_id: int) -> AccountView:
     account = db.session.scalar(sa.select(Account).where(Account.regie_id == regie_id, Account.family_id == family_id))
     if account is None:
         return AccountView(None, regie_id, [], ZERO)
-    invoices = db.session.scalars(
-        sa.select(Invoice).where(Invoice.regie_id == regie_id, Invoice.family_id == family_id, owing())
-        .order_by(Invoice.issued_on, Invoice.sequence, Invoice.id)).all()
-    return AccountView(account, regie_id, list(invoices), credit(account, list(invoices)))
+    invoices = open_invoices(account, lock=False)
+    return AccountView(account, regie_id, invoices, credit(account, invoices))
 
 
 def family_accounts(family_id: int, regie_ids: Iterable[int]) -> list[Account]:
@@ -133,8 +131,8 @@ def statement(account: Account) -> Statement:
     for entry in entries:
         running += entry.amount
         lines.append(StatementLine(entry, running))
-    view = account_view(account.regie_id, account.family_id)
-    return Statement(account, lines, view.invoices, view.credit, today())
+    invoices = open_invoices(account, lock=False)
+    return Statement(account, lines, invoices, credit(account, invoices), today())
 
 
 def payments_of(family_id: int, regie_ids: Iterable[int]) -> list[Payment]:

@@ -15,8 +15,11 @@ from webapp.audit.services import actor_id, record
 from webapp.counter.ledger import (
     CENT,
     ZERO,
+    on_account,
+    due_by_account,
     hold_regie,
     last_closed_year,
+    payable,
     school_year_bounds,
     school_year_label,
 )
@@ -27,13 +30,10 @@ from webapp.invoicing.models import (
     Batch,
     BillingPeriod,
     Invoice,
-    InvoiceKind,
     InvoiceLine,
-    InvoiceStatus,
 )
 from webapp.organisations.models import Regie
 from webapp.tariffs.models import Activity
-
 
 
 @dataclass
@@ -81,10 +81,6 @@ class RegieState:
     credit: Decimal = ZERO
 
 
-def _closed_years(regie_id: int) -> set[int]:
-    return set(db.session.scalars(sa.select(SchoolYearClosure.school_year).where(SchoolYearClosure.regie_id == regie_id)))
-
-
 def year_totals(regie: Regie) -> list[YearTotals]:
     """One line per school year with entries, from the entries themselves; newest first."""
     # A carried balance is booked on the first day of the year it opens and on the last day of the year
@@ -94,10 +90,10 @@ def year_totals(regie: Regie) -> list[YearTotals]:
         sa.select(AccountEntry.school_year, AccountEntry.kind, carried_on, sa.func.sum(AccountEntry.amount))
         .join(Account).where(Account.regie_id == regie.id)
         .group_by(AccountEntry.school_year, AccountEntry.kind, carried_on))
-    closed = _closed_years(regie.id)
+    last_closed = last_closed_year(regie.id)
     years: dict[int, YearTotals] = {}
     for year, kind, booked_on, total in rows:
-        totals = years.setdefault(year, YearTotals(year, closed=year in closed))
+        totals = years.setdefault(year, YearTotals(year, closed=last_closed is not None and year <= last_closed))
         total = Decimal(total)
         if kind is EntryKind.CARRY_FORWARD:
             if booked_on == school_year_bounds(year)[0]:
@@ -128,8 +124,7 @@ def activity_totals(regie: Regie, school_year: int) -> list[ActivityTotals]:
                   sa.func.sum(InvoiceLine.amount))
         .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id).outerjoin(Activity, Activity.id == InvoiceLine.activity_id)
         .join(Batch, Batch.id == Invoice.batch_id).join(BillingPeriod)
-        .where(Invoice.regie_id == regie.id, Invoice.status == InvoiceStatus.NUMBERED,
-               Invoice.kind == InvoiceKind.INVOICE, BillingPeriod.start_date >= start, BillingPeriod.start_date < end)
+        .where(Invoice.regie_id == regie.id, payable(), BillingPeriod.start_date >= start, BillingPeriod.start_date < end)
         .group_by(Invoice.id, Invoice.total, Invoice.paid, Invoice.written_off, Activity.name))
     raw: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
     for _id, total, paid, written_off, name, amount in rows:
@@ -146,11 +141,10 @@ def regie_state(regie: Regie, school_year: int) -> RegieState:
     """What the families still owe on invoices, and the credit they hold: each account's invoices left to
     pay minus its balance, when positive (`ledger.credit`); an account owing more than its invoices (a
     refunded payment cancelled since) holds no credit and takes none from the others."""
-    account_due = sa.select(sa.func.coalesce(sa.func.sum(Invoice.total - Invoice.paid - Invoice.written_off), 0)) \
-        .where(Invoice.regie_id == Account.regie_id, Invoice.family_id == Account.family_id,
-               Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE).scalar_subquery()
+    owed_by = due_by_account(Invoice.regie_id == regie.id)
     due = credit = ZERO
-    accounts = sa.select(Account.balance, account_due).where(Account.regie_id == regie.id)
+    accounts = (sa.select(Account.balance, sa.func.coalesce(owed_by.c.due, 0)).outerjoin(owed_by, on_account(owed_by))
+                .where(Account.regie_id == regie.id))
     for balance, owed in db.session.execute(accounts):
         due += Decimal(owed)
         credit += max(Decimal(owed) - Decimal(balance), ZERO)

@@ -67,15 +67,30 @@ def _same_organisation(regie: Regie, family: Family) -> None:
         raise DomainError("Cette famille n'appartient pas à la collectivité de la régie.")
 
 
+def _money_movement(regie: Regie, family: Family, data: dict[str, Any]) -> tuple[PaymentMode, Decimal, date, int]:
+    """What a payment and a refund both state: the mode, the amount, an open day and its school year."""
+    _same_organisation(regie, family)
+    mode = _mode(data)
+    amount = ledger.checked_amount(data.get("amount"), "amount")
+    day = _refuse_closed_day(regie.id, data.get("received_on"), "received_on")
+    return mode, amount, day, data.get("school_year") or ledger.school_year_of(day)
+
+
+def _new_payment(account: Account, kind: PaymentKind, mode: PaymentMode, amount: Decimal, day: date,
+                 school_year: int, data: dict[str, Any], **fields: Any) -> Payment:
+    payment = Payment(organisation_id=account.organisation_id, regie_id=account.regie_id,
+                      family_id=account.family_id, account_id=account.id, kind=kind, mode=mode, amount=amount,
+                      received_on=day, school_year=school_year, holder=_text(data, "holder"),
+                      comment=_text(data, "comment"), created_by_id=actor_id(), **fields)
+    db.session.add(payment)
+    return payment
+
+
 def record_payment(regie: Regie, family: Family, data: dict[str, Any],
                    shares: dict[int, Decimal] | None = None) -> Payment:
     """Money received: settles the family's open invoices oldest first, or as the agent split it in
     `shares` (invoice id → amount); what is left becomes credit only if `keep_credit` says so."""
-    _same_organisation(regie, family)
-    mode = _mode(data)
-    amount = ledger.checked_amount(data.get("amount"), "amount")
-    received_on = _refuse_closed_day(regie.id, data.get("received_on"), "received_on")
-    school_year = data.get("school_year") or ledger.school_year_of(received_on)
+    mode, amount, received_on, school_year = _money_movement(regie, family, data)
     cheque_number, bank = _text(data, "cheque_number"), _text(data, "bank")
     if mode is PaymentMode.CHEQUE:
         if not cheque_number:
@@ -95,15 +110,11 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
         raise DomainError(
             f"Le montant dépasse de {money(beyond)} ce qui est dû ({money(due + uninvoiced)}) : corrigez-le, ou "
             "cochez « garder le trop-perçu en avoir ».", "amount")
-    payment = Payment(
-        organisation_id=regie.organisation_id, regie_id=regie.id, family_id=family.id, account_id=account.id,
-        kind=PaymentKind.PAYMENT, mode=mode, amount=amount, received_on=received_on, school_year=school_year,
-        bank=bank, holder=_text(data, "holder"), cheque_number=cheque_number, comment=_text(data, "comment"),
-        created_by_id=actor_id())
+    receipt = None
     if mode is PaymentMode.CASH:
-        first = reserve(regie.id, received_on.year, "recu", 1)
-        payment.receipt_number = f"R-{regie.invoice_prefix}-{received_on.year}-{first:06d}"
-    db.session.add(payment)
+        receipt = f"R-{regie.invoice_prefix}-{received_on.year}-{reserve(regie.id, received_on.year, 'recu', 1):06d}"
+    payment = _new_payment(account, PaymentKind.PAYMENT, mode, amount, received_on, school_year, data, bank=bank,
+                           cheque_number=cheque_number, receipt_number=receipt)
     db.session.flush()
     ledger.post(account, EntryKind.PAYMENT, -amount, received_on, school_year,
                 f"Règlement {MODE_LABELS[mode].lower()}" + (f" n° {cheque_number}" if cheque_number else ""),
@@ -146,11 +157,7 @@ def _split(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] 
 
 def refund(regie: Regie, family: Family, data: dict[str, Any]) -> Payment:
     """Pay back part or all of the family's credit, for a stated reason."""
-    _same_organisation(regie, family)
-    mode = _mode(data)
-    amount = ledger.checked_amount(data.get("amount"), "amount")
-    paid_on = _refuse_closed_day(regie.id, data.get("received_on"), "received_on")
-    school_year = data.get("school_year") or ledger.school_year_of(paid_on)
+    mode, amount, paid_on, school_year = _money_movement(regie, family, data)
     reason = _text(data, "reason")
     if not reason:
         raise DomainError("Indiquez la raison du remboursement.", "reason")
@@ -159,11 +166,7 @@ def refund(regie: Regie, family: Family, data: dict[str, Any]) -> Payment:
     available = ledger.credit(account)
     if amount > available:
         raise DomainError(f"La famille n'a que {money(available)} d'avoir à cette régie.", "amount")
-    payment = Payment(
-        organisation_id=regie.organisation_id, regie_id=regie.id, family_id=family.id, account_id=account.id,
-        kind=PaymentKind.REFUND, mode=mode, amount=amount, received_on=paid_on, school_year=school_year,
-        holder=_text(data, "holder"), comment=_text(data, "comment"), reason=reason, created_by_id=actor_id())
-    db.session.add(payment)
+    payment = _new_payment(account, PaymentKind.REFUND, mode, amount, paid_on, school_year, data, reason=reason)
     db.session.flush()
     ledger.post(account, EntryKind.REFUND, amount, paid_on, school_year, f"Remboursement : {reason}",
                 payment_id=payment.id)
@@ -234,8 +237,7 @@ def _take_back_spent_credit(account: Account) -> None:
     """Credit the family no longer has (the payment that made it was cancelled) cannot keep settling
     invoices: the latest credit allocations are reversed until what is settled is covered again."""
     invoices = db.session.scalars(sa.select(Invoice).where(
-        Invoice.regie_id == account.regie_id, Invoice.family_id == account.family_id,
-        Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE)).all()
+        Invoice.regie_id == account.regie_id, Invoice.family_id == account.family_id, ledger.payable())).all()
     due = sum((i.outstanding for i in invoices), ledger.ZERO)
     missing = account.balance - due
     if missing > 0:

@@ -27,13 +27,24 @@ from webapp.invoicing.numbering import reserve
 from webapp.organisations.models import Regie
 
 
+def _waiting() -> sa.ColumnElement[bool]:
+    """A payment received, not cancelled, on no slip yet."""
+    return sa.and_(Payment.kind == PaymentKind.PAYMENT, ~sa.exists().where(SlipItem.payment_id == Payment.id),
+                   ~sa.exists().where(Cancellation.payment_id == Payment.id))
+
+
 def waiting_payments(regie_id: int, mode: PaymentMode) -> sa.Select:
-    """Payments of that mode on no slip yet, and not cancelled."""
-    return (sa.select(Payment).where(
-        Payment.regie_id == regie_id, Payment.mode == mode, Payment.kind == PaymentKind.PAYMENT,
-        ~sa.exists().where(SlipItem.payment_id == Payment.id),
-        ~sa.exists().where(Cancellation.payment_id == Payment.id),
-    ).order_by(Payment.received_on, Payment.id))
+    return (sa.select(Payment).where(Payment.regie_id == regie_id, Payment.mode == mode, _waiting())
+            .order_by(Payment.received_on, Payment.id))
+
+
+def waiting_counts(regie_ids: list[int]) -> dict[tuple[int, PaymentMode], int]:
+    """How many payments wait for a slip, per régie and slip mode (zero included), in one query."""
+    found = dict(((regie_id, mode), count) for regie_id, mode, count in db.session.execute(
+        sa.select(Payment.regie_id, Payment.mode, sa.func.count())
+        .where(Payment.regie_id.in_(regie_ids), Payment.mode.in_(SLIP_MODES), _waiting())
+        .group_by(Payment.regie_id, Payment.mode)))
+    return {(regie_id, mode): found.get((regie_id, mode), 0) for regie_id in regie_ids for mode in SLIP_MODES}
 
 
 def _refuse_final(slip: DepositSlip) -> None:

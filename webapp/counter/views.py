@@ -26,8 +26,8 @@ from webapp.counter.forms import (
 )
 from webapp.counter.models import (
     ENTRY_KIND_LABELS,
+    Allocation,
     MODE_LABELS,
-    SLIP_MODES,
     WRITE_OFF_LABELS,
     DepositSlip,
     Payment,
@@ -36,8 +36,7 @@ from webapp.counter.models import (
 )
 from webapp.errors import DomainError
 from webapp.families.models import Family
-from webapp.formatting import today
-from webapp.formatting import decimal_input
+from webapp.formatting import decimal_input, today
 from webapp.forms import form_status, french_decimal, submit
 from webapp.htmx import redirect_to, render
 from webapp.invoicing.models import SETTLEMENT_LABELS, Batch, BillingPeriod, Invoice
@@ -80,7 +79,8 @@ def _family(family_id: int) -> Family:
 
 def _payment(payment_id: int) -> Payment:
     return db.first_or_404(sa.select(Payment).where(
-        Payment.id == payment_id, Payment.organisation_id == g.org.id, Payment.regie_id.in_(visible_regie_ids())))
+        Payment.id == payment_id, Payment.organisation_id == g.org.id, Payment.regie_id.in_(visible_regie_ids()))
+        .options(selectinload(Payment.allocations).selectinload(Allocation.invoice)))
 
 
 def _slip(slip_id: int) -> DepositSlip:
@@ -95,9 +95,10 @@ def _invoice(invoice_id: int) -> Invoice:
         Invoice.id == invoice_id, BillingPeriod.organisation_id == g.org.id, Invoice.regie_id.in_(visible_regie_ids())))
 
 
-def _refused(error: DomainError) -> None:
+def _refused(*messages: str) -> None:
     db.session.rollback()  # nothing half-done survives the refusal
-    flash(error.message, "error")
+    for message in messages:
+        flash(message, "error")
 
 
 # Taking a payment -------------------------------------------------------------------------------------
@@ -129,7 +130,7 @@ def pay(family_id: int, regie_id: int) -> Any:
     family, regie = _family(family_id), _regie(regie_id)
     view = queries.account_view(regie.id, family.id)
     form = PaymentForm()
-    form.set_choices(g.org.country)
+    form.set_banks(g.org.country)
     shares: dict[str, str] = dict(request.form) if request.method == "POST" else {}
     if request.method == "GET":
         clicked = next((i for i in view.invoices if i.id == request.args.get("facture", type=int)), None)
@@ -161,7 +162,7 @@ def preview(family_id: int, regie_id: int) -> Any:
 def payment(payment_id: int) -> Any:
     payment = _payment(payment_id)
     view = queries.account_view(payment.regie_id, payment.family_id)
-    return render("counter/payment.html", payment=payment, view=view, form=CancelForm())
+    return render("counter/payment.html", payment=payment, view=view)
 
 
 @bp.get("/reglements/<int:payment_id>/recu.pdf")
@@ -190,7 +191,6 @@ def refund(family_id: int, regie_id: int) -> Any:
     family, regie = _family(family_id), _regie(regie_id)
     view = queries.account_view(regie.id, family.id)
     form = RefundForm()
-    form.set_choices()
     if request.method == "GET":
         form.amount.data = view.credit or None
     if payment := submit(form, lambda data: services.refund(regie, family, data)):
@@ -288,9 +288,8 @@ def slip_list() -> Any:
                                      DepositSlip.regie_id.in_([r.id for r in regies]))
         .options(selectinload(DepositSlip.items).selectinload(SlipItem.payment), selectinload(DepositSlip.regie))
         .order_by(DepositSlip.status.desc(), DepositSlip.id.desc()).limit(200)).all()
-    waiting = {(r.id, mode): db.session.scalar(sa.select(sa.func.count()).select_from(
-        slips.waiting_payments(r.id, mode).order_by(None).subquery())) for r in regies for mode in SLIP_MODES}
-    return render("counter/slips.html", slips=found, regies=regies, waiting=waiting, form=SlipForm())
+    return render("counter/slips.html", slips=found, regies=regies, waiting=slips.waiting_counts([r.id for r in regies]),
+                  form=SlipForm())
 
 
 @bp.post("/regies/<int:regie_id>/bordereaux")
@@ -301,9 +300,7 @@ def create_slip(regie_id: int) -> Any:
     if slip := submit(form, lambda data: slips.create_slip(regie, PaymentMode(data["mode"]))):
         flash("Bordereau provisoire préparé : vérifiez-le, imprimez-le, puis validez-le.", "success")
         return redirect_to(url_for("counter.slip", slip_id=slip.id))
-    for message in [*form.form_errors, *form.mode.errors]:
-        flash(message, "error")
-    db.session.rollback()
+    _refused(*form.form_errors, *form.mode.errors)
     return redirect_to(url_for("counter.slip_list"))
 
 
@@ -320,7 +317,7 @@ def _slip_action(slip_id: int, action: Callable[[DepositSlip], Any], message: st
     try:
         action(found)
     except DomainError as error:
-        _refused(error)
+        _refused(error.message)
         return redirect_to(url_for("counter.slip", slip_id=slip_id))
     flash(message, "success")
     return redirect_to(done or url_for("counter.slip", slip_id=slip_id))
@@ -367,10 +364,8 @@ def state() -> Any:
     current_year = ledger.school_year_of(today())
     year = request.args.get("annee", type=int) or current_year
     form = CloseYearForm()
-    form.set_choices()
     return render("counter/state.html", state=reports.regie_state(regie, year), year=year, current_year=current_year,
-                  regies=_regies(),
-                  form=form, can_close=can("counter.manage"))
+                  regies=_regies(), form=form, can_close=can("counter.manage"))
 
 
 @bp.post("/regies/<int:regie_id>/cloture-annee")
@@ -378,12 +373,9 @@ def state() -> Any:
 def close_year(regie_id: int) -> Any:
     regie = _regie(regie_id)
     form = CloseYearForm()
-    form.set_choices()
     if closure := submit(form, lambda data: reports.close_school_year(regie, data["school_year"])):
         flash(f"{closure} clôturée : les soldes sont reportés sur l'année suivante.", "success")
     else:
-        db.session.rollback()
-        for message in [*form.form_errors, *form.school_year.errors]:
-            flash(message, "error")
+        _refused(*form.form_errors, *form.school_year.errors)
     return redirect_to(url_for("counter.state", regie=regie.id))
 

@@ -5,17 +5,14 @@ same moment waits and takes the next range; a rolled-back numbering rolls its co
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 
 from webapp import db
 from webapp.invoicing.models import Counter
 
 
 def _insert_if_missing(regie_id: int, fiscal_year: int, kind: str) -> None:
-    dialect = db.session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     db.session.execute(
-        insert(Counter).values(regie_id=regie_id, fiscal_year=fiscal_year, kind=kind, last_value=0)
+        db.insert(Counter).values(regie_id=regie_id, fiscal_year=fiscal_year, kind=kind, last_value=0)
         .on_conflict_do_nothing(index_elements=["regie_id", "fiscal_year", "kind"])
     )
 
