@@ -1,4 +1,4 @@
-# The two commands of the README: `make run` and `make test`.
+# The two commands of the README: `make run` and `make test`; and `make serve`, the shared server.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := webapp
 
-.PHONY: run test lint test-sqlite test-postgresql test-adapters
+.PHONY: run serve test lint test-sqlite test-postgresql test-adapters
 
 $(STAMP): pyproject.toml $(wildcard adapters/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -24,16 +24,30 @@ run: $(STAMP)
 	$(BIN)/python -m aiosmtpd --nosetuid --listen 127.0.0.1:8025 & \
 	trap 'kill %1 %2' EXIT; REGIE_MAIL_PORT=8025 $(BIN)/flask run --host 127.0.0.1 --port 5000
 
+# The shared server: PostgreSQL from DATABASE_URL, the job queue in Redis (REGIE_JOBS_REDIS_URL), gunicorn's
+# workers and huey's consumer side by side; never the demo. The README's systemd units run the same commands.
+BIND ?= 127.0.0.1:8000
+WEB_WORKERS ?= 4
+WEB_THREADS ?= 4
+JOB_WORKERS ?= 2
+serve: $(STAMP)
+	@case "$$DATABASE_URL" in postgresql*) ;; *) echo "make serve: set DATABASE_URL=postgresql+psycopg://..." >&2; exit 1;; esac
+	@test -n "$$REGIE_JOBS_REDIS_URL" || { echo "make serve: set REGIE_JOBS_REDIS_URL=redis://..." >&2; exit 1; }
+	$(BIN)/flask db upgrade
+	$(BIN)/huey_consumer webapp.jobs.queue.huey --workers $(JOB_WORKERS) & jobs=$$!; \
+	trap 'kill $$jobs 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	$(BIN)/gunicorn --workers $(WEB_WORKERS) --threads $(WEB_THREADS) --bind $(BIND) 'webapp:create_app()'
+
 test: lint test-sqlite test-postgresql test-adapters
 
 # Pyflakes and bugbear: unused names, undefined names, likely bugs.
 lint: $(STAMP)
 	$(BIN)/ruff check --select F,B --ignore B008 webapp tests benchmarks adapters
 
+# The browser tests serve their own SQLite file, the stack test its own PostgreSQL database: each runs once.
 test-sqlite: $(STAMP)
-	DATABASE_URL= $(BIN)/pytest tests
+	DATABASE_URL= $(BIN)/pytest tests -m "not stack"
 
-# The browser tests serve their own SQLite file; running them once is enough.
 test-postgresql: $(STAMP)
 	DATABASE_URL=$(PG_URL) $(BIN)/pytest tests -m "not browser"
 

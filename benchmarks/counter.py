@@ -1,42 +1,39 @@
-"""Payments taken at the counter by 20 agents at once, through a real WSGI server on PostgreSQL.
+"""Payments taken at the counter by 20 agents at once, through the shared server on PostgreSQL.
 
     .venv/bin/python benchmarks/counter.py [--families 20000] [--agents 20] [--seconds 30]
                                            [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 Creates a throw-away database `regie_bench` on that server (dropped at the end): one organisation, one régie,
 the families (a payer and a child each), one numbered invoice booked on the account of every fourth family,
-and the agents. Serves the app with gunicorn (4 workers × 4 threads), then each agent logs in and, until the
-time is up, opens the payment form of a family drawn at random among those holding an invoice and records a
-cash or cheque payment of 1 to 5 euros, as the page's htmx form does; two agents on the same family at the
-same moment take turns on its account. Then one agent times the counter's search, and the books are checked:
-every balance must still equal the sum of its entries. Prints one `name: value` line per figure; asserts
-nothing.
+and the agents. Serves the app as `make serve` does (gunicorn, 4 workers × 4 threads; its job runner on a
+Redis server of its own), then each agent logs in and, until the time is up, opens the payment form of a
+family drawn at random among those holding an invoice and records a cash or cheque payment of 1 to 5 euros,
+as the page's htmx form does, hidden inputs included; two agents on the same family at the same moment take
+turns on its account. Then one agent times the counter's search, and the books are checked: every
+balance must still equal the sum of its entries. Prints one `name: value` line per figure; asserts nothing.
 """
 
 from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import random
-import re
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from datetime import date, timedelta
 from decimal import Decimal
-from http.cookies import SimpleCookie
 from pathlib import Path
 from typing import IO
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 import sqlalchemy as sa
 
-from webapp import create_app, db, migrations
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the shared-server helpers live with the tests
+from tests.stack import Browser, hidden_inputs, postgresql_database, shared_server, tail  # noqa: E402
+from webapp import create_app, db, migrations  # noqa: E402
 from webapp.auth.models import Role
 from webapp.auth.services import create_user, grant
 from webapp.counter.ledger import book_invoices, check_books
@@ -49,13 +46,11 @@ from webapp.organisations.models import Country, Organisation, OrganisationKind,
 
 DATABASE = "regie_bench"
 PASSWORD = "banc-d-essai-caisse"
-ROOT = Path(__file__).resolve().parent.parent
 LAST = ["Martin", "Bernard", "Dubois", "Thomas", "Robert", "Richard", "Petit", "Durand", "Leroy", "Moreau", "Simon",
         "Laurent", "Lefèvre", "Michel", "Garcia", "David", "Bertrand", "Roux", "Vincent", "Fournier", "Morel", "Girard"]
 FIRST = ["Hélène", "Camille", "Sophie", "Julie", "Nicolas", "Thomas", "Karim", "Léa", "Inès", "Hugo", "Zoé", "Jules"]
 NAME_QUERIES = ["mar", "dubo", "lefe", "helene", "camille", "dubois cam", "petit-m", "garcia zoe", "rou", "zzzz"]
 SEARCHES = 200
-CSRF = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
 def populate(families: int, agents: int) -> tuple[int, int, list[int], list[str], list[str]]:
@@ -112,46 +107,12 @@ def populate(families: int, agents: int) -> tuple[int, int, list[int], list[str]
             [i.number for i in rng.sample(invoices, 5)])
 
 
-class Browser:
-    """One agent's cookies, a fresh connection per request (the session cookie is Secure: sent over plain
-    HTTP to the local server all the same)."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.cookies: dict[str, str] = {}
-
-    def request(self, method: str, path: str, form: dict[str, str] | None = None,
-                htmx: bool = False) -> tuple[int, http.client.HTTPMessage, str]:
-        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
-        if form is not None:
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        if htmx:
-            headers["HX-Request"] = "true"
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        try:
-            connection.request(method, path, urlencode(form) if form is not None else None, headers)
-            response = connection.getresponse()
-            body = response.read().decode()
-        finally:
-            connection.close()
-        for header in response.headers.get_all("Set-Cookie") or []:
-            self.cookies.update((m.key, m.value) for m in SimpleCookie(header).values())
-        return response.status, response.headers, body
-
-    def login(self, email: str) -> None:
-        _, _, page = self.request("GET", "/connexion")
-        status, _, _ = self.request("POST", "/connexion", {"email": email, "password": PASSWORD,
-                                                            "csrf_token": CSRF.search(page).group(1)})
-        if status != 303:
-            raise RuntimeError(f"login of {email} answered {status}")
-
-
 def agent(port: int, email: str, org_id: int, regie_id: int, family_ids: list[int], seconds: float,
           start: threading.Barrier, timings: list[float], errors: list[int], seed: int) -> None:
     rng = random.Random(seed)
     browser = Browser(port)
     try:
-        browser.login(email)
+        browser.login(email, PASSWORD)
     except Exception:
         start.abort()  # the run stops instead of waiting for this agent
         raise
@@ -164,7 +125,7 @@ def agent(port: int, email: str, org_id: int, regie_id: int, family_ids: list[in
             errors.append(status)
             continue
         cents = rng.randrange(100, 501)
-        form = {"csrf_token": CSRF.search(page).group(1),
+        form = {**hidden_inputs(page, "amount"),
                 "amount": f"{cents // 100}.{cents % 100:02d}", "received_on": date.today().isoformat(),
                 "keep_credit": "y", "mode": rng.choice([PaymentMode.CASH, PaymentMode.CHEQUE])}
         if form["mode"] is PaymentMode.CHEQUE:
@@ -183,35 +144,6 @@ def agent(port: int, email: str, org_id: int, regie_id: int, family_ids: list[in
 
 def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20, method="inclusive")[18] if len(values) > 1 else float("nan")
-
-
-def tail(log: IO[str]) -> str:
-    log.seek(0)
-    return log.read()[-3000:]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def serve(url: str, log: IO[str]) -> tuple[subprocess.Popen, int]:
-    port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "--workers", "4", "--threads", "4", "-b", f"127.0.0.1:{port}",
-         "webapp:create_app()"],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log,
-        env={**os.environ, "DATABASE_URL": url, "REGIE_SECRET_KEY": "bench"})
-    for _ in range(300):
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn stopped:\n{tail(log)}")
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return server, port
-        except OSError:
-            time.sleep(0.1)
-    raise RuntimeError("gunicorn did not answer in 30 s")
 
 
 def take_payments(port: int, args: argparse.Namespace, org_id: int, regie_id: int,
@@ -244,7 +176,7 @@ def take_payments(port: int, args: argparse.Namespace, org_id: int, regie_id: in
 def search(port: int, org_id: int, queries: list[str]) -> int:
     """One agent typing searches at the counter; returns how many failed."""
     browser = Browser(port)
-    browser.login("agent0@banc.ville.fr")
+    browser.login("agent0@banc.ville.fr", PASSWORD)
     paths = [f"/o/{org_id}/caisse/?q={quote(q)}" for q in queries]
     for path in paths:  # untimed: the workers load the search page's template once
         browser.request("GET", path, htmx=True)
@@ -271,13 +203,9 @@ def measure(args: argparse.Namespace, url: str, log: IO[str]) -> None:
         print(f"families: {args.families}")
         print(f"invoiced_families: {len(family_ids)}")
         print(f"setup_s: {time.perf_counter() - started:.1f}")
-    server, port = serve(url, log)
-    try:
-        timings, errors = take_payments(port, args, org_id, regie_id, family_ids)
-        search_errors = search(port, org_id, NAME_QUERIES + family_numbers + invoice_numbers)
-    finally:
-        server.terminate()
-        server.wait()
+    with shared_server(url, log) as served:
+        timings, errors = take_payments(served.port, args, org_id, regie_id, family_ids)
+        search_errors = search(served.port, org_id, NAME_QUERIES + family_numbers + invoice_numbers)
     with app.app_context():
         discrepancies = check_books(org_id)
         recorded = db.session.scalar(sa.select(sa.func.count(Payment.id)).where(Payment.organisation_id == org_id))
@@ -299,18 +227,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
-    admin = sa.create_engine(args.database_url, isolation_level="AUTOCOMMIT")
-    url = sa.make_url(args.database_url).set(database=DATABASE).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        connection.exec_driver_sql(f"CREATE DATABASE {DATABASE}")
-    try:
-        with tempfile.TemporaryFile("w+") as log:  # gunicorn's stderr: its errors and tracebacks
-            measure(args, url, log)
-    finally:
-        with admin.connect() as connection:
-            connection.exec_driver_sql(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
-        admin.dispose()
+    # The server's output (gunicorn's, huey's): its errors and tracebacks.
+    with postgresql_database(args.database_url, DATABASE) as url, tempfile.TemporaryFile("w+") as log:
+        measure(args, url, log)
 
 
 if __name__ == "__main__":
