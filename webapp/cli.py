@@ -1,15 +1,29 @@
 """Command-line actions: `flask db upgrade`, `flask demo seed`, `flask users create-operator`,
-`flask books check`.
+`flask books check`, `flask backup` and `flask restore`.
 
 Each command commits once at its end, like a request.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import click
 from flask import Flask, current_app
 
 from webapp import db, migrations
+from webapp.errors import DomainError
+
+
+@contextmanager
+def refusals() -> Iterator[None]:
+    """A service's refusal ends the command with its French message and exit code 1, nothing committed."""
+    try:
+        yield
+    except DomainError as error:
+        raise click.ClickException(error.message) from error
 
 
 def register(app: Flask) -> None:
@@ -60,13 +74,9 @@ def register(app: Flask) -> None:
         """Crée un exploitant du serveur, qui gère les collectivités."""
         from webapp.audit.services import acting_as
         from webapp.auth.services import create_user
-        from webapp.errors import DomainError
 
-        try:
-            with acting_as("ligne de commande"):
-                create_user({"email": email, "full_name": full_name, "password": password, "is_operator": True})
-        except DomainError as e:
-            raise click.ClickException(e.message) from e
+        with refusals(), acting_as("ligne de commande"):
+            create_user({"email": email, "full_name": full_name, "password": password, "is_operator": True})
         db.session.commit()
         click.echo(f"Exploitant {email} créé.")
 
@@ -86,3 +96,27 @@ def register(app: Flask) -> None:
         if found:
             raise click.ClickException(f"{len(found)} écart(s) entre les soldes enregistrés et les écritures.")
         click.echo("Les soldes et les factures correspondent exactement aux écritures.")
+
+    @app.cli.command("backup")
+    @click.argument("file", type=click.Path(path_type=Path))
+    def backup_command(file: Path) -> None:
+        """Sauvegarde toute la base dans FILE, même pendant que l'application tourne (SQLite : copie en ligne ;
+        PostgreSQL : pg_dump -Fc)."""
+        from webapp import backup
+
+        with refusals():
+            backup.backup(current_app.config["DATABASE_URL"], file)
+        click.echo(f"Base sauvegardée dans {file}.")
+
+    @app.cli.command("restore")
+    @click.argument("file", type=click.Path(path_type=Path))
+    @click.confirmation_option(prompt="Tout le contenu de la base sera remplacé par cette sauvegarde. Continuer ?",
+                               help="Restaurer sans demander de confirmation.")
+    def restore_command(file: Path) -> None:
+        """Remplace toute la base par la sauvegarde FILE (faite par « flask backup » sur le même type de base) ;
+        arrêtez d'abord le serveur web et les travaux en arrière-plan."""
+        from webapp import backup
+
+        with refusals():
+            backup.restore(current_app.config["DATABASE_URL"], file)
+        click.echo(f"Base restaurée depuis {file}. Si la sauvegarde précède la version installée : flask db upgrade.")
