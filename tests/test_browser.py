@@ -38,7 +38,8 @@ def _free_port() -> int:
 def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
     folder = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{folder / 'regie.sqlite3'}"
-    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "webapp", "REGIE_SECRET_KEY": "browser-test"}
+    env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "webapp", "REGIE_SECRET_KEY": "browser-test",
+           "REGIE_DEMO": "1"}
     flask = [sys.executable, "-m", "flask"]
     for command in (["db", "upgrade"], ["demo", "seed"]):
         subprocess.run(flask + command, env=env, check=True, capture_output=True)

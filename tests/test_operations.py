@@ -1,5 +1,6 @@
-"""What an operator runs on the command line: `flask backup` and `flask restore`: a round trip on the database
-under test, SQLite or PostgreSQL, that must bring the books back exactly."""
+"""What an operator runs on the command line: `flask backup` and `flask restore` (a round trip on the database
+under test, SQLite or PostgreSQL, that must bring the books back exactly), and `flask demo seed`, which refuses
+outside demo mode."""
 
 from __future__ import annotations
 
@@ -15,14 +16,14 @@ import sqlalchemy as sa
 from flask import Flask
 
 from tests.stack import billed_family, postgresql_database
-from webapp import create_app, db, migrations
+from webapp import create_app, db, demo, migrations
 from webapp.counter.ledger import check_books
 from webapp.counter.models import Account, AccountEntry, Payment
 from webapp.counter.services import record_payment
 from webapp.formatting import today
 from webapp.families.models import Family
 from webapp.invoicing.models import Invoice
-from webapp.organisations.models import Regie
+from webapp.organisations.models import Organisation, Regie
 
 
 @pytest.fixture
@@ -92,3 +93,9 @@ def test_restore_refuses_what_is_not_a_backup_of_this_kind_of_database(app: Flas
     result = app.test_cli_runner().invoke(args=["restore", "--yes", str(tmp_path / "absente")])
     assert result.exit_code == 1 and "n'est pas un fichier" in result.output
 
+
+def test_demo_seed_refuses_outside_demo_mode(app: Flask, session: Any) -> None:
+    result = app.test_cli_runner().invoke(args=["demo", "seed"])
+    assert result.exit_code == 1
+    assert "REGIE_DEMO=1" in result.output and "flask users create-operator" in result.output
+    assert session.scalar(sa.select(Organisation).where(Organisation.name == demo.SYNDICATE)) is None

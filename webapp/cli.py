@@ -52,9 +52,16 @@ def register(app: Flask) -> None:
 
     @demo_group.command("seed")
     def seed() -> None:
-        """Crée la collectivité de démonstration si elle n'existe pas, et affiche les connexions."""
+        """Crée la collectivité de démonstration si elle n'existe pas, et affiche les connexions (en mode
+        démonstration seulement : REGIE_DEMO=1, que passe « make run »)."""
         from webapp import demo
 
+        # Its accounts, an operator among them, share a published password: never on a real server.
+        if not current_app.config.get("DEMO"):
+            raise click.ClickException(
+                "Les données de démonstration créent des comptes au mot de passe publié, dont un exploitant : elles "
+                "ne se créent qu'en mode démonstration (REGIE_DEMO=1, comme le fait « make run »). Pour créer le "
+                "véritable exploitant d'un serveur : flask users create-operator.")
         created = demo.seed()
         db.session.commit()
         click.echo("Données de démonstration créées." if created else "Données de démonstration déjà présentes.")

@@ -194,7 +194,8 @@ def _days_of_month(year: int, month: int) -> list[date]:
 
 
 def seed() -> bool:
-    """Create the demo once; False when it is already there."""
+    """Create the demo once; False when it is already there. Its accounts, an operator among them, share the
+    published PASSWORD: only `flask demo seed` in demo mode (REGIE_DEMO, set by `make run`) calls this."""
     if db.session.scalar(sa.select(Organisation).where(Organisation.name == SYNDICATE)):
         return False
     rng = random.Random(2026)
