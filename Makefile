@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := webapp
 
-.PHONY: run serve test lint test-sqlite test-postgresql test-adapters
+.PHONY: run serve test test-prerequisites lint test-sqlite test-postgresql test-adapters
 
 $(STAMP): pyproject.toml $(wildcard adapters/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +42,24 @@ serve: $(STAMP)
 	trap 'kill $$jobs 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/gunicorn --workers $(WEB_WORKERS) --threads $(WEB_THREADS) --bind $(BIND) 'webapp:create_app()'
 
-test: lint test-sqlite test-postgresql test-adapters
+test: test-prerequisites lint test-sqlite test-postgresql test-adapters
+
+# What the tests need beyond Python: Debian's chromium (browser tests), pg_dump and pg_restore (backups),
+# redis-server (the shared-server smoke test), each command with its package; and PostgreSQL answering at PG_URL.
+# Missing packages are installed when make runs as root with apt-get; otherwise it stops and says what to run.
+TEST_COMMANDS := chromium:chromium pg_dump:postgresql-client pg_restore:postgresql-client redis-server:redis-server
+test-prerequisites: $(STAMP)
+	@missing=$$(for pair in $(TEST_COMMANDS); do command -v $${pair%%:*} >/dev/null || echo $${pair#*:}; done \
+	  | sort -u | xargs); \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "Installing $$missing"; apt-get update -qq && \
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "make test needs Debian packages; run: sudo apt-get install -y $$missing" >&2; exit 1; fi; \
+	fi
+	@$(BIN)/python -c 'import sqlalchemy as sa; sa.create_engine("$(PG_URL)").connect().close()' 2>/dev/null || \
+	  { echo "make test needs PostgreSQL at $(PG_URL) (trust auth; the run empties it): start it, or set PG_URL" >&2; \
+	    exit 1; }
 
 # Pyflakes and bugbear: unused names, undefined names, likely bugs.
 lint: $(STAMP)
