@@ -5,7 +5,8 @@
 3,000 children in 2,000 families, 20 school days, 3 activities (180,000 attendances). Computes and numbers
 the batch (numbering books every invoice on its family's account) on SQLite and on PostgreSQL
 (DATABASE_URL_POSTGRESQL, default the local test database, in a throw-away schema), counts the compute's SQL
-queries for 200 and 2,000 families, then renders the 2,000 invoices as one PDF.
+queries for 200 and 2,000 families, then renders the 2,000 invoices as one PDF. Each compute and the rendering
+run in a process of their own, as the job runner runs them, so that each peak memory is its own.
 Prints one `name: value` line per figure; asserts nothing.
 """
 
@@ -17,10 +18,14 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from datetime import date, timedelta
 from datetime import time as clock
 from decimal import Decimal
+from multiprocessing import get_context
 from pathlib import Path
+from typing import TypeVar
 
 import sqlalchemy as sa
 
@@ -38,6 +43,7 @@ from webapp.tariffs.models import Activity, PricingMode, Tariff, Unit
 POSTGRESQL = os.environ.get("DATABASE_URL_POSTGRESQL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 SCHEMA = "bench_batch"
 START = date(2026, 3, 2)
+T = TypeVar("T")
 
 
 def school_days(count: int) -> list[date]:
@@ -118,28 +124,65 @@ class QueryCounter:
         self.count += 1
 
 
-def measure_compute(url: str, families: int, children: int) -> tuple[float, int, int, float]:
-    """Compute the batch, then number it (numbering also books each invoice on its family's account)."""
+def isolated(function: Callable[..., T], *args: object) -> tuple[T, float]:
+    """What `function` returns, run in a new process, and that process's peak memory in MB, or its largest
+    child's (the PDF's rendering workers): a figure that no earlier step of the benchmark inflates."""
+    with ProcessPoolExecutor(max_workers=1, mp_context=get_context("spawn")) as pool:
+        return pool.submit(_with_peak, function, *args).result()
+
+
+def _with_peak(function: Callable[..., T], *args: object) -> tuple[T, float]:
+    result = function(*args)
+    usage = (resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    return result, max(usage) / 1024
+
+
+def bind(url: str) -> sa.Engine:
+    """The session on that database; on PostgreSQL, in the benchmark's schema."""
     engine = make_engine(url) if "sqlite" in url else sa.create_engine(url, connect_args={
         "options": f"-csearch_path={SCHEMA}"})
-    with engine.begin() as connection:
-        migrations.upgrade(url, connection)
     db.session.remove()
     db.session.configure(bind=engine)
+    return engine
+
+
+def measure_compute(url: str, families: int, children: int) -> tuple[tuple[float, int, int, float], float]:
+    """The commune built here; its batch computed and numbered in a process of its own, with its peak memory."""
+    engine = bind(url)
+    with engine.begin() as connection:
+        migrations.upgrade(url, connection)
     batch_id = populate(families, children)
-    counter = QueryCounter(engine)
-    started = time.perf_counter()
-    invoices = compute_batch(db.session.get(Batch, batch_id))
-    db.session.commit()
-    elapsed = time.perf_counter() - started
-    queries = counter.count
-    started = time.perf_counter()
-    number_batch(db.session.get(Batch, batch_id))
-    db.session.commit()
-    numbering = time.perf_counter() - started
     db.session.remove()
     engine.dispose()
+    return isolated(compute, url, batch_id)
+
+
+def compute(url: str, batch_id: int) -> tuple[float, int, int, float]:
+    """Compute the batch, then number it (numbering also books each invoice on its family's account)."""
+    with create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"}).app_context():
+        engine = bind(url)
+        counter = QueryCounter(engine)
+        started = time.perf_counter()
+        invoices = compute_batch(db.session.get(Batch, batch_id))
+        db.session.commit()
+        elapsed = time.perf_counter() - started
+        queries = counter.count
+        started = time.perf_counter()
+        number_batch(db.session.get(Batch, batch_id))
+        db.session.commit()
+        numbering = time.perf_counter() - started
+        db.session.remove()
+        engine.dispose()
     return elapsed, queries, len(invoices), numbering
+
+
+def render(url: str, path: Path) -> tuple[float, int]:
+    """The batch's invoices as one PDF, as the job renders them."""
+    with create_app({"DATABASE_URL": url, "SECRET_KEY": "bench"}).test_request_context():
+        invoices = printable_invoices(db.session.scalar(sa.select(Batch)))
+        started = time.perf_counter()
+        write_batch_pdf(invoices, path)
+        return time.perf_counter() - started, len(invoices)
 
 
 def postgresql_schema(action: str) -> None:
@@ -156,36 +199,30 @@ def main() -> None:
     app = create_app({"DATABASE_URL": f"sqlite:///{folder}/app.sqlite3", "SECRET_KEY": "bench"})
     with app.app_context():
         sqlite_url = f"sqlite:///{folder}/bench.sqlite3"
-        seconds, queries_2000, invoices, numbering = measure_compute(sqlite_url, 2000, 3000)
+        (seconds, queries_2000, invoices, numbering), peak_mb = measure_compute(sqlite_url, 2000, 3000)
         print(f"compute_s_sqlite: {seconds:.2f}")
         print(f"number_s_sqlite: {numbering:.2f}")
         print(f"invoices_sqlite: {invoices}")
         print(f"queries_2000_families: {queries_2000}")
-        _, queries_200, _, _ = measure_compute(f"sqlite:///{folder}/small.sqlite3", 200, 300)
+        print(f"compute_peak_mb_sqlite: {peak_mb:.0f}")
+        (_, queries_200, _, _), _ = measure_compute(f"sqlite:///{folder}/small.sqlite3", 200, 300)
         print(f"queries_200_families: {queries_200}")
         postgresql_schema("create")
         try:
-            seconds, _, _, numbering = measure_compute(POSTGRESQL, 2000, 3000)
+            (seconds, _, _, numbering), peak_mb = measure_compute(POSTGRESQL, 2000, 3000)
             print(f"compute_s_postgresql: {seconds:.2f}")
             print(f"number_s_postgresql: {numbering:.2f}")
+            print(f"compute_peak_mb_postgresql: {peak_mb:.0f}")
         finally:
             db.session.remove()
             postgresql_schema("drop")
 
-        engine = make_engine(sqlite_url)
-        db.session.configure(bind=engine)
-        with app.test_request_context():
-            invoices = printable_invoices(db.session.scalar(sa.select(Batch)))  # what the job renders
-            started = time.perf_counter()
-            path = Path(folder) / "batch.pdf"
-            write_batch_pdf(invoices, path)
-            print(f"pdf_2000_s: {time.perf_counter() - started:.1f}")
-            print(f"pdf_invoices: {len(invoices)}")
-            print(f"pdf_mb: {path.stat().st_size / 1e6:.1f}")
-        # The largest process: this one (rendering, merging) or one of the rendering workers.
-        peak_kb = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
-        print(f"pdf_peak_mb: {peak_kb / 1024:.0f}")
+    path = Path(folder) / "batch.pdf"
+    (seconds, invoices), peak_mb = isolated(render, sqlite_url, path)
+    print(f"pdf_2000_s: {seconds:.1f}")
+    print(f"pdf_invoices: {invoices}")
+    print(f"pdf_mb: {path.stat().st_size / 1e6:.1f}")
+    print(f"pdf_peak_mb: {peak_mb:.0f}")
     sys.stdout.flush()
 
 

@@ -1,6 +1,6 @@
 """Payments taken at the counter by 20 agents at once, through the shared server on PostgreSQL.
 
-    .venv/bin/python benchmarks/counter.py [--families 20000] [--agents 20] [--seconds 30]
+    .venv/bin/python benchmarks/counter.py [--families 20000] [--agents 20] [--seconds 30] [--think 0]
                                            [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
 
 Creates a throw-away database `regie_bench` on that server (dropped at the end): one organisation, one régie,
@@ -9,8 +9,11 @@ and the agents. Serves the app as `make serve` does (gunicorn, 4 workers × 4 th
 Redis server of its own), then each agent logs in and, until the time is up, opens the payment form of a
 family drawn at random among those holding an invoice and records a cash or cheque payment of 1 to 5 euros,
 as the page's htmx form does, hidden inputs included; two agents on the same family at the same moment take
-turns on its account. Then one agent times the counter's search, and the books are checked: every
-balance must still equal the sum of its entries. Prints one `name: value` line per figure; asserts nothing.
+turns on its account. Without --think the agents pay back to back: the server's saturation. With --think
+SECONDS each agent waits between two payments a random time of that mean, as people at a counter do, and the
+times are those of a server under that load. Then one agent times the counter's search, and the books are
+checked: every balance must still equal the sum of its entries. Prints one `name: value` line per figure;
+asserts nothing.
 """
 
 from __future__ import annotations
@@ -107,7 +110,7 @@ def populate(families: int, agents: int) -> tuple[int, int, list[int], list[str]
             [i.number for i in rng.sample(invoices, 5)])
 
 
-def agent(port: int, email: str, org_id: int, regie_id: int, family_ids: list[int], seconds: float,
+def agent(port: int, email: str, org_id: int, regie_id: int, family_ids: list[int], seconds: float, think: float,
           start: threading.Barrier, timings: list[float], errors: list[int], seed: int) -> None:
     rng = random.Random(seed)
     browser = Browser(port)
@@ -119,6 +122,10 @@ def agent(port: int, email: str, org_id: int, regie_id: int, family_ids: list[in
     start.wait()
     deadline = time.perf_counter() + seconds
     while time.perf_counter() < deadline:
+        if think:  # the person at the counter before the next payment, never past the deadline
+            time.sleep(max(0.0, min(rng.expovariate(1 / think), deadline - time.perf_counter())))
+            if time.perf_counter() >= deadline:
+                break
         path = f"/o/{org_id}/caisse/familles/{rng.choice(family_ids)}/regies/{regie_id}/reglement"
         status, _, page = browser.request("GET", path, htmx=True)  # the form a click on the search row opens
         if status != 200:
@@ -153,7 +160,7 @@ def take_payments(port: int, args: argparse.Namespace, org_id: int, regie_id: in
     errors: list[int] = []
     start = threading.Barrier(args.agents + 1, timeout=120)
     threads = [threading.Thread(target=agent, args=(port, f"agent{n}@banc.ville.fr", org_id, regie_id, family_ids,
-                                                    args.seconds, start, timings, errors, n))
+                                                    args.seconds, args.think, start, timings, errors, n))
                for n in range(args.agents)]
     for thread in threads:
         thread.start()
@@ -164,6 +171,7 @@ def take_payments(port: int, args: argparse.Namespace, org_id: int, regie_id: in
     elapsed = time.perf_counter() - started
     print(f"agents: {args.agents}")
     print(f"seconds: {args.seconds:g}")
+    print(f"think_s: {args.think:g}")
     print(f"payments_per_s: {len(timings) / elapsed:.1f}")
     print(f"payment_median_ms: {statistics.median(timings) if timings else float('nan'):.1f}")
     print(f"payment_p95_ms: {p95(timings):.1f}")
@@ -225,6 +233,8 @@ def main() -> None:
     parser.add_argument("--families", type=int, default=20_000)
     parser.add_argument("--agents", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=30)
+    parser.add_argument("--think", type=float, default=0, metavar="SECONDS",
+                        help="mean wait of each agent between two payments (0: back to back)")
     parser.add_argument("--database-url", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
     args = parser.parse_args()
     # The server's output (gunicorn's, huey's): its errors and tracebacks.
