@@ -1,3 +1,5 @@
+import tracemalloc
+
 import pytest
 from conftest import SAMPLES
 from hypothesis import given
@@ -73,6 +75,46 @@ def test_structure_faults(lines, error, words):
 
 def test_blank_lines_at_the_end_are_ignored():
     assert read(GOOD + b"\r\n\r\n") == read(GOOD)
+
+
+@pytest.mark.parametrize(
+    ("data", "line"),
+    [
+        (GOOD.rstrip(b"\r\n"), None),  # no line end after the last record
+        (GOOD + b"\r\r\n\n", None),
+        (GOOD.replace(b"\r\n", b"\n"), None),
+        (GOOD[:-2] + b"\r\r\n", 22),  # a CR before the CR LF is one character too many
+        (GOOD.replace(b"\r\n", b"\r\n\r\n", 1), 2),  # a blank line among the records
+        (GOOD.replace(b"\r\n", b"\r", 1), 1),  # a lone CR ends no record
+    ],
+)
+def test_line_ends(data, line):
+    if line is None:
+        assert read(data) == read(GOOD)
+    else:
+        with pytest.raises(coda.RecordLengthError) as caught:
+            read(data)
+        assert caught.value.line == line
+
+
+@pytest.mark.parametrize("garbage", [b"ab\n" * 2_000_000, "é\n".encode() * 2_000_000], ids=["ascii", "utf-8"])
+def test_megabytes_of_garbage_are_refused_at_once_with_little_memory(garbage):
+    tracemalloc.start()
+    try:
+        with pytest.raises(coda.RecordLengthError) as caught:
+            read(garbage)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert caught.value.line == 1
+    assert peak < 50_000_000  # 12 to 16 MB; a list of every line of these 6 MB took 125 to 173 MB
+
+
+def test_an_error_keeps_80_characters_of_a_huge_value():
+    with pytest.raises(coda.FieldError) as caught:
+        coda.statement_from_json({"account": "BE68539007547034", "number": 1, "old_balance": "x" * 1_000_000})
+    assert caught.value.value == "x" * 79 + "…"
+    assert len(str(caught.value)) < 200
 
 
 @given(st.binary(max_size=600))

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from decimal import Decimal
 
 import pytest
 from conftest import SAMPLES
 
 from regie_indigo_titre import MalformedFile, SchemaMissing, check, schema
+from regie_indigo_titre.check import MAX_PROBLEMS
 
 
 def _sample(name: str) -> bytes:
@@ -62,3 +64,50 @@ def test_check_needs_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(schema.ENV_VAR)
     with pytest.raises(SchemaMissing):
         check(_sample("good_titres_cantine.xml"))
+
+
+# Big or hostile files: the problems kept are bounded, the others counted, memory stays flat
+
+
+def many_bad_titles(count: int) -> bytes:
+    """The sample with a 6-digit postcode, its title 413 repeated ``count`` times."""
+    data = _sample("bad_schema_postcode.xml")
+    start = data.rindex(b"<Piece>", 0, data.index(b'<IdPce V="413"/>'))
+    end = data.index(b"</Piece>", start) + len(b"</Piece>")
+    return data[:start] + data[start:end] * count + data[end:]
+
+
+def test_past_the_bound_problems_are_counted_not_kept() -> None:
+    report = check(many_bad_titles(1_000))
+    everything = check(many_bad_titles(1_000), max_problems=10_000)
+    # Each title: its postcode for the schema and for the rules, its number repeated; and NbrPce, MtBordHt.
+    assert len(everything.problems) == 3 * 1_000 - 1 + 2
+    assert (len(report.problems), report.more) == (MAX_PROBLEMS, len(everything.problems) - MAX_PROBLEMS)
+    assert report.problems == everything.problems[:MAX_PROBLEMS]
+    assert report.problems[0].startswith("titre 413, ligne 141, champ CP : le fichier ne respecte pas le schéma")
+    assert not report.ok and everything.more == 0
+
+
+def test_counting_only_is_not_ok() -> None:
+    report = check(_sample("bad_count.xml"), max_problems=0)
+    assert (report.problems, report.more, report.ok) == ((), 1, False)
+
+
+def test_checking_megabytes_of_bad_titles_takes_little_memory() -> None:
+    data = many_bad_titles(3_000)  # 3.6 MB, 9,001 problems
+    tracemalloc.start()
+    try:
+        report = check(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(report.problems) + report.more == 9_001
+    assert peak < 50_000_000  # the titles read (lxml's own tree is not counted by tracemalloc)
+
+
+def test_a_huge_value_refused_by_the_schema_is_quoted_cut() -> None:
+    data = _sample("good_titres_cantine.xml")
+    start = data.index(b'<ObjPce V="') + len(b'<ObjPce V="')
+    report = check(data[:start] + b"O" * 1_000_000 + data[data.index(b'"', start) :])
+    assert any("'" + "O" * 79 + "…'" in problem for problem in report.problems), report.problems
+    assert all(len(problem) < 300 for problem in report.problems)  # libxml2 quoted 64 KB of it

@@ -129,6 +129,19 @@ def test_check_reports_and_exits_1(capsys) -> None:
     assert report["ok"] is False and report["count"] == 3 and report["total"] == "168.75"
     assert report["fiscal_year"] == 2026 and report["bordereau"] == 31
     assert report["problems"] == ["nombre de titres différent de la liste : 3 dans le fichier, 2 attendus"]
+    assert report["more"] == 0
+
+
+def test_check_counts_the_problems_past_the_bound(capsys, tmp_path: Path) -> None:
+    data = (SAMPLES / "bad_count.xml").read_bytes()
+    start = data.index(b"<Piece>")
+    end = data.index(b"</Piece>", start) + len(b"</Piece>")
+    (tmp_path / "many.xml").write_bytes(data[:start] + data[start:end] * 200 + data[end:])
+    status, stdout, _ = run(capsys, "check", str(tmp_path / "many.xml"))
+    report = json.loads(stdout)
+    assert status == 1
+    # 199 title numbers repeated, NbrPce and MtBordHt: 201 problems.
+    assert (len(report["problems"]), report["more"]) == (100, 101)
 
 
 @pytest.mark.parametrize("total", ["12,50", "NaN"])

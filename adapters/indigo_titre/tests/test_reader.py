@@ -101,3 +101,13 @@ def test_doctype_and_entities_are_refused() -> None:
 def test_text_instead_of_bytes_is_refused() -> None:
     with pytest.raises(MalformedFile, match="binaire"):
         read(_good())  # type: ignore[arg-type]
+
+
+def test_an_error_keeps_80_characters_of_a_huge_value() -> None:
+    data = (SAMPLES / "good_titres_cantine.xml").read_bytes()
+    data = data.replace(b'<TypBord V="01"/>', b'<TypBord V="' + b"0" * 1_000_000 + b'"/>')
+    with pytest.raises(MalformedFile) as raised:
+        read(data)
+    assert raised.value.field == "TypBord"
+    assert raised.value.value == "0" * 79 + "…"
+    assert len(str(raised.value)) < 300  # 0.1.0 quoted the whole value

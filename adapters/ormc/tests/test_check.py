@@ -1,3 +1,5 @@
+import random
+import tracemalloc
 from decimal import Decimal
 
 import pytest
@@ -84,3 +86,68 @@ def test_rolmre_good_and_bad():
     bad = check.check_rolmre(sample("rolmre_bad_cle1.txt"))
     assert bad.problems == ("ligne 1, zone ROLCLE1 : valeur '2' attendue (valeur reçue : '3')",)
     assert (bad.pieces, bad.total) == (2, Decimal("7.80"))
+
+
+# Big or hostile files: the problems kept are bounded, the others counted, memory stays flat
+
+
+def many_bad_pieces(count: int) -> bytes:
+    """The good sample whose first piece, given a wrong Cle2, is repeated ``count`` times."""
+    data = sample("ormc_good.xml")
+    start, end = data.index(b"<Piece>"), data.index(b"</Piece>") + len(b"</Piece>")
+    piece = data[start:end].replace(b'<Cle2 V="K"/>', b'<Cle2 V="A"/>')
+    return data[:start] + piece * count + data[end:]
+
+
+def test_past_the_bound_rolmre_problems_are_counted_not_kept():
+    report = check.check_rolmre(b"x\n" * 10_000)
+    assert (len(report.problems), report.more) == (check.MAX_PROBLEMS, 9_900)
+    assert report.problems[0] == "ligne 1 : enregistrement de 1 caractères au lieu de 500"
+    assert report.problems[-1].startswith("ligne 100 : ")
+    assert (report.pieces, report.ok) == (10_000, False)
+
+
+@pytest.mark.parametrize(("bound", "kept"), [(0, 0), (1, 1), (10_000, 10_000)])
+def test_the_caller_chooses_the_bound(bound, kept):
+    report = check.check_rolmre(b"x\n" * 10_000, max_problems=bound)
+    assert (len(report.problems), report.more, report.ok) == (kept, 10_000 - kept, False)
+
+
+def test_past_the_bound_pes_problems_are_counted_not_kept():
+    report = check.check_pes(many_bad_pieces(2_000), cle1_basis=BASIS)
+    assert report.problems[:3] == (
+        "zone NbrPce : 3 déclarés, 2002 articles comptés",
+        "zone MtBordHt : 149.25 déclaré, 85106.75 calculé",
+        "article 1, zone Cle2 : clé 'A' fausse, K attendue",
+    )
+    # 2 declared zones, 2,000 keys and the article number repeated: 2,003 problems.
+    assert (len(report.problems), report.more) == (100, 1_903)
+    everything = check.check_pes(many_bad_pieces(2_000), cle1_basis=BASIS, max_problems=3_000)
+    assert (everything.more, everything.problems[:100]) == (0, report.problems)
+    assert everything.problems[-1] == "article 1, zone IdPce : numéro d'article en double dans le rôle"
+
+
+def test_checking_megabytes_of_garbage_takes_little_memory():
+    data = b"x\r\n" * 50_000 + random.Random(0).randbytes(5_000_000)  # 70,000 bad records
+    pes = many_bad_pieces(2_000)  # 3.7 MB, 2,003 problems
+    tracemalloc.start()
+    try:
+        rolmre_report = check.check_rolmre(data)
+        rolmre_peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.reset_peak()
+        pes_report = check.check_pes(pes, cle1_basis=BASIS)
+        pes_peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert len(rolmre_report.problems) + rolmre_report.more == rolmre_report.pieces > 50_000
+    assert len(pes_report.problems) + pes_report.more == 2_003
+    # The decoded file is 5.2 MB; 0.1.0 kept a line and a message per record and took 17 MB.
+    assert rolmre_peak < 10_000_000
+    assert pes_peak < 50_000_000  # lxml's own tree is not counted by tracemalloc
+
+
+def test_a_huge_value_refused_by_the_schema_is_quoted_cut():
+    huge = b'<ObjPce V="' + b"O" * 1_000_000 + b'"/>'
+    report = check.check_pes(sample("ormc_good.xml").replace(b'<ObjPce V="FACTURE F01-26-0000042 JANVIER 2026"/>', huge))
+    assert "'" + "O" * 79 + "…'" in report.problems[0]
+    assert all(len(problem) < 300 for problem in report.problems)  # libxml2 quoted 64 KB of it

@@ -47,12 +47,19 @@ def test_check_verbs(capsys):
     code, out, _ = run(capsys, "check", SAMPLES / "ormc_good.xml", "--cle1-collectivity", "20", "--cle1-nature", "12")
     assert code == 0
     assert json.loads(out) == {
-        "format": "pes", "pieces": 3, "total": "149.25", "problems": [], "cle1_checked": True, "ok": True,
+        "format": "pes", "pieces": 3, "total": "149.25", "problems": [], "cle1_checked": True, "more": 0, "ok": True,
     }
     code, out, _ = run(capsys, "check", SAMPLES / "ormc_bad_totals.xml")
     assert code == 1 and len(json.loads(out)["problems"]) == 2
     code, out, _ = run(capsys, "check", SAMPLES / "rolmre_bad_total.txt")
     assert code == 1 and json.loads(out)["format"] == "rolmre"
+
+
+def test_check_counts_the_problems_past_the_bound(capsys, tmp_path):
+    (tmp_path / "bad.txt").write_bytes(b"x\n" * 10_000)
+    code, out, _ = run(capsys, "check", tmp_path / "bad.txt", "--format", "rolmre")
+    report = json.loads(out)
+    assert (code, len(report["problems"]), report["more"], report["pieces"]) == (1, 100, 9_900, 10_000)
 
 
 def test_schema_directory_option(capsys, tmp_path, monkeypatch):

@@ -111,3 +111,12 @@ def test_mutations_raise_only_the_documented_error(start, length, insert):
     data = GOOD[:start] + insert + GOOD[start + length:]
     with contextlib.suppress(OrmcError):
         reader.read(data)
+
+
+def test_an_error_keeps_80_characters_of_a_huge_value():
+    data = GOOD.replace(b'<TypBord V="06"/>', b'<TypBord V="' + b"0" * 1_000_000 + b'"/>')
+    with pytest.raises(MalformedFile) as raised:
+        reader.read(data)
+    assert raised.value.field == "TypBord"
+    assert raised.value.value == "0" * 79 + "…"
+    assert str(raised.value).endswith(" (valeur reçue : '" + "0" * 76 + "...)")

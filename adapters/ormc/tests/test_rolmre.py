@@ -1,4 +1,5 @@
 import contextlib
+import tracemalloc
 from dataclasses import replace
 from datetime import date
 from decimal import Decimal
@@ -141,6 +142,19 @@ def test_unreadable_and_empty_files():
         rolmre.read(b"\xff" * 500, encoding="UTF-8")
     with pytest.raises(MalformedFile, match="vide"):
         rolmre.read(b"")
+
+
+def test_a_file_of_garbage_is_refused_at_its_first_record_without_splitting_it_all():
+    data = b"x\n" * 2_500_000  # 5 MB
+    tracemalloc.start()
+    try:
+        with pytest.raises(MalformedFile) as raised:
+            rolmre.read(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert raised.value.line == 1
+    assert peak < 10_000_000  # the decoded text; a list of its lines took 53 MB
 
 
 def test_noethys_space_in_roltpr_is_read():

@@ -1,4 +1,4 @@
-"""Time reading (and writing, and hashing) a consumption file of 100,000 lines.
+"""Time reading (and writing, and hashing) a consumption file of 100,000 lines, and one of garbage.
 
     python adapters/self_import/benchmarks/bench_read.py [LINES]
 
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
 
-from regie_self_import import Row, content_hash, read, write
+from regie_self_import import InvalidFile, Row, content_hash, read, write
 
 
 def rows(count: int) -> list[Row]:
@@ -41,6 +41,16 @@ def best(action: Callable[[], object], runs: int = 5) -> float:
     return min(times)
 
 
+def refused(data: bytes) -> None:
+    """Read a file that has only bad lines: the problems past the bound are counted, not kept."""
+    try:
+        read(data)
+    except InvalidFile as e:
+        assert e.total == 5 * data.count(b"\n")
+        return
+    raise AssertionError("garbage read as rows")
+
+
 def main() -> None:
     count = int(sys.argv[1]) if len(sys.argv) > 1 else 100_000
     given = rows(count)
@@ -48,6 +58,7 @@ def main() -> None:
     assert read(data) == given  # a wrong benchmark is worse than a slow one
     lf = data.replace(b"\r\n", b"\n")
     utf8 = b"\xef\xbb\xbf" + data.decode("cp1252").encode("utf-8")
+    garbage = b"\tx\tx\tx\tx\r\n" * count  # five refused values a line
     print(f"{count} lines, {len(data) / 1e6:.1f} MB, Python {sys.version.split()[0]}")
     for label, seconds in [
         ("read (Windows-1252, CRLF)", best(lambda: read(data))),
@@ -55,6 +66,7 @@ def main() -> None:
         ("read (LF)", best(lambda: read(lf))),
         ("write", best(lambda: write(given))),
         ("content_hash", best(lambda: content_hash(data))),
+        ("read (5 refused values/line)", best(lambda: refused(garbage), runs=3)),
     ]:
         print(f"{label:28} {seconds:7.3f} s  {count / seconds:>12,.0f} lines/s")
 

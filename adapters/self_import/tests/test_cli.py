@@ -10,7 +10,9 @@ import sys
 import pytest
 from conftest import EXAMPLES, SAMPLES
 
+from regie_self_import import InvalidFile
 from regie_self_import.cli import main
+from regie_self_import.jsonio import rows_from_json
 
 
 def run(capsysbinary, *argv: str, stdin: bytes | None = None, monkeypatch=None) -> tuple[int, bytes, str]:
@@ -31,6 +33,16 @@ def test_read_errors_go_to_stderr_one_per_line(capsysbinary):
     status, out, err = run(capsysbinary, "read", str(SAMPLES / "broken_every_column.tsv"))
     assert (status, out) == (1, b"")
     assert err == (SAMPLES / "broken_every_column.txt").read_text(encoding="utf-8")
+
+
+def test_read_errors_past_the_bound_are_counted(capsysbinary, tmp_path):
+    (tmp_path / "bad.tsv").write_bytes(b"x\r\n" * 10_000)
+    status, out, err = run(capsysbinary, "read", str(tmp_path / "bad.tsv"))
+    assert (status, out) == (1, b"")
+    lines = err.splitlines()
+    assert len(lines) == 101
+    assert lines[0].startswith("Ligne 1 : « x » reçu")
+    assert lines[-1] == "… et 9\u00a0900 autres erreurs non affichées."
 
 
 def test_read_a_missing_file(capsysbinary, tmp_path):
@@ -105,6 +117,21 @@ def test_write_reports_every_bad_value_by_json_row(capsysbinary, tmp_path):
     ]
     assert "« 3,456 » reçu" in err  # the value as written, not as a decimal
     assert '« "4" » reçu' in err  # a JSON string where a number is expected
+
+
+def test_write_counts_the_bad_rows_past_the_bound(capsysbinary, tmp_path):
+    (tmp_path / "in.json").write_text(json.dumps({"rows": [{"pupil_id": 1}] * 10_000}), encoding="utf-8")
+    status, _, err = run(capsysbinary, "write", str(tmp_path / "in.json"))
+    assert status == 1
+    assert err.splitlines()[100:] == ["… et 9\u00a0900 autres erreurs non affichées."]
+
+
+def test_json_rows_keep_the_bound_the_caller_chooses_and_short_values():
+    item = {"pupil_id": "1" * 1_000_000, "start": "2026-01-05", "end": "2026-01-05", "meals": 1}
+    with pytest.raises(InvalidFile) as caught:
+        rows_from_json({"rows": [item] * 10}, max_problems=3)
+    assert (len(caught.value.errors), caught.value.more) == (3, 7)
+    assert caught.value.errors[0].value == "1" * 79 + "…"
 
 
 def test_write_refuses_what_windows_1252_cannot_hold(capsysbinary, tmp_path):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import random
+import tracemalloc
 from datetime import date
 from decimal import Decimal
 
@@ -11,6 +13,7 @@ import pytest
 from conftest import SAMPLES
 
 from regie_self_import import InvalidFile, InvalidValue, MalformedLine, Row, SelfImportError, content_hash, decode, read
+from regie_self_import.errors import MAX_PROBLEMS
 from regie_self_import.jsonio import rows_to_json
 
 GOOD = sorted(p.stem for p in SAMPLES.glob("*.tsv") if not p.stem.startswith("broken"))
@@ -231,3 +234,75 @@ def test_content_hash_is_the_sha256_of_the_bytes():
     data = "\t".join(ROW).encode()
     assert content_hash(data) == hashlib.sha256(data).hexdigest()
     assert content_hash(data + b"\r\n") != content_hash(data + b"\n")  # the bytes, not the rows
+
+
+# Big or hostile files: the problems kept are bounded, the others counted, memory stays flat
+
+
+def test_past_the_bound_problems_are_counted_not_kept():
+    data = line("", "x", "y", "z", "-1") * 10_000  # 5 problems a line: 50,000
+    with pytest.raises(InvalidFile) as caught:
+        read(data)
+    error = caught.value
+    assert len(error.errors) == MAX_PROBLEMS == 100
+    assert [(e.line, e.column) for e in error.errors[:6]] == [*((1, c) for c in "ABCDE"), (2, "A")]
+    assert (error.more, error.total) == (49_900, 50_000)
+    lines = str(error).splitlines()
+    assert lines[0] == "Fichier refusé, 50\u00a0000 erreurs :"
+    assert lines[1:-1] == [str(e) for e in error.errors]
+    assert lines[-1] == "… et 49\u00a0900 autres erreurs non affichées."
+    assert error.messages == lines[1:]
+
+
+@pytest.mark.parametrize(
+    ("bound", "kept", "tail"),
+    [
+        (1, 1, "… et 9\u00a0999 autres erreurs non affichées."),
+        (9_999, 9_999, "… et 1 autre erreur non affichée."),
+        (10_000, 10_000, None),
+        (0, 0, "… et 10\u00a0000 autres erreurs non affichées."),  # count only
+    ],
+)
+def test_the_caller_chooses_the_bound(bound, kept, tail):
+    with pytest.raises(InvalidFile) as caught:
+        read(b"x\r\n" * 10_000, max_problems=bound)
+    error = caught.value
+    assert (len(error.errors), error.more, error.total) == (kept, 10_000 - kept, 10_000)
+    assert error.messages[kept:] == ([tail] if tail else [])
+
+
+def test_within_the_bound_nothing_is_said_of_others():
+    with pytest.raises(InvalidFile) as caught:
+        read(b"x\r\n" * 100)
+    assert (len(caught.value.errors), caught.value.more) == (100, 0)
+    assert "non affiché" not in str(caught.value)
+
+
+def test_an_error_keeps_80_characters_of_a_huge_value():
+    with pytest.raises(InvalidFile) as caught:
+        read(b"x" * 1_000_000 + b"\r\n" + line("1", "2" * 500_000, "20260105", "1", "2"))
+    whole_line, date_column = caught.value.errors
+    assert whole_line.value == "x" * 79 + "…"
+    assert date_column.value == "2" * 79 + "…"
+    assert date_column.column == "B"
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [
+        pytest.param(lambda: random.Random(0).randbytes(5_000_000), id="random-bytes"),
+        pytest.param(lambda: ("\t".join(["é" * 199] * 5) + "\r\n").encode("cp1252") * 5_000, id="bad-values"),
+    ],
+)
+def test_reading_megabytes_of_garbage_takes_little_memory(garbage):
+    data = garbage()
+    assert len(data) >= 5_000_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(InvalidFile) as caught:
+            read(data)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert caught.value.total > MAX_PROBLEMS
+    assert peak < 50_000_000  # 15 to 20 MB (the file decoded); 0.1.0 kept every problem and took 51 to 57 MB

@@ -44,6 +44,16 @@ def test_identifiers_windows_1252_cannot_write_are_all_reported():
     ]
 
 
+def test_past_the_bound_identifiers_are_counted_not_kept():
+    with pytest.raises(InvalidFile) as caught:
+        write([Row("Łukasz", D, D, 1)] * 10_000)
+    assert (len(caught.value.errors), caught.value.more) == (100, 9_900)
+    with pytest.raises(InvalidFile) as caught:
+        write([Row("Ã©", D, D, 1)] * 10_000)
+    assert (len(caught.value.errors), caught.value.more) == (100, 9_900)
+    assert caught.value.errors[0].expected == EXPECT_UNAMBIGUOUS
+
+
 def test_identifiers_that_would_read_back_as_utf8_are_refused():
     # "Ã©" written in Windows-1252 is the UTF-8 for "é": the reader could not tell.
     with pytest.raises(InvalidFile) as caught:

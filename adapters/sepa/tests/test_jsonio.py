@@ -72,3 +72,16 @@ def test_any_mandate_value_gives_a_mandate_or_a_sepa_error(path, value):
         mandate_from_json(replaced(mandate, path, value), 0)
     except SepaError:
         pass
+
+
+def test_a_huge_json_value_is_quoted_cut():
+    data = json.loads(json.dumps(EXAMPLE))
+    data["transactions"][0]["amount"] = "9" * 100 + "x" * 1_000_000
+    data["transactions"][0]["end_to_end_id"] = "E" * 1_000_000
+    try:
+        batch_from_json(data, NOW)
+    except SepaError as e:
+        error = e
+    assert error.value == "9" * 79 + "…"
+    assert error.transaction == "E" * 79 + "…"
+    assert len(str(error)) < 300

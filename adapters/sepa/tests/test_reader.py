@@ -1,3 +1,5 @@
+import random
+import tracemalloc
 from decimal import Decimal
 
 import pytest
@@ -119,3 +121,42 @@ def test_other_tools_amendment_forms():
     by_id = {tx.end_to_end_id: tx for tx in batch.transactions}
     assert by_id["F26-11-0000001"].mandate.amendment is None
     assert by_id["F26-11-0000003"].mandate.amendment.new_bank
+
+
+# Big or hostile files: the reader stops at the first fault; errors quote at most 80 characters
+
+HUGE = b"x" * 1_000_000
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "error"),
+    [
+        (b"<IBAN>FR7630001007941234567890185</IBAN>", b"<IBAN>" + HUGE + b"</IBAN>", SchemaError),
+        (b"urn:iso:std:iso:20022:tech:xsd:pain.008.001.08", b"urn:" + HUGE, FileFormatError),
+    ],
+    ids=["value", "namespace"],
+)
+def test_a_huge_value_is_quoted_cut(old, new, error):
+    with pytest.raises(error) as caught:
+        read(FILES[Version.V08].read_bytes().replace(old, new, 1))
+    assert "xxx…" in str(caught.value)
+    assert len(str(caught.value)) < 300  # libxml2 quoted 64 KB of it; the namespace was quoted whole
+
+
+def test_megabytes_of_bad_transactions_stop_at_the_first_with_little_memory():
+    data = FILES[Version.V08].read_bytes()
+    start = data.index(b"<DrctDbtTxInf>")
+    end = data.index(b"</DrctDbtTxInf>") + len(b"</DrctDbtTxInf>")
+    bad = data[start:end].replace(b"42.50", b"4x.50").replace(b"F26-11-0000001", b"x" * 200)
+    garbage = [data[:start] + bad * 5_000 + data[end:], random.Random(0).randbytes(5_000_000)]
+    assert all(len(g) >= 5_000_000 for g in garbage)
+    tracemalloc.start()
+    try:
+        for data in garbage:
+            with pytest.raises(SepaError) as caught:
+                read(data)
+            assert len(str(caught.value)) < 300
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 50_000_000  # 2 MB; lxml's tree and its log of the 15,000 schema errors are not counted

@@ -99,3 +99,19 @@ def test_report_of_another_file():
     report = read_status_report((SAMPLES / "pain002_group_reject.xml").read_bytes())
     with pytest.raises(FileFormatError, match="concerne le fichier REGIE-2026-12-001-FRST"):
         rejected_transactions(report, GOLDEN)
+
+
+def test_huge_values_are_quoted_cut():
+    data = (EXAMPLES / "pain002_rejects.xml").read_bytes()
+    huge = b"x" * 1_000_000
+    with pytest.raises(FileFormatError) as caught:
+        read_status_report(data.replace(b"urn:iso:std:iso:20022:tech:xsd:pain.002", b"urn:" + huge, 1))
+    assert len(str(caught.value)) < 300
+    with pytest.raises(FileFormatError) as caught:
+        read_status_report(data.replace(b"<InstdAmt Ccy=\"EUR\">18.00<", b"<InstdAmt Ccy=\"EUR\">" + huge + b"<", 1))
+    assert caught.value.value == "x" * 79 + "…"
+    report = read_status_report(data.replace(b"REGIE-2026-12-001-RCUR", huge, 1))
+    with pytest.raises(FileFormatError) as caught:
+        rejected_transactions(report, GOLDEN)
+    assert caught.value.value == "x" * 79 + "…"
+    assert len(str(caught.value)) < 300

@@ -1,10 +1,14 @@
 """One exception family, so a caller catches ``CodaError`` and shows its message.
 
 Every error carries where it happened (line, field, raw value, statement) and a
-French message an agent can act on without reading the CODA specification.
+French message an agent can act on without reading the CODA specification. A
+raw value is kept cut to 80 characters: a huge value (from JSON, say) is not
+copied into the error, nor into its message.
 """
 
 from __future__ import annotations
+
+_KEPT = 80  # characters of a raw value an error keeps
 
 
 class CodaError(ValueError):
@@ -22,7 +26,7 @@ class CodaError(ValueError):
         self.message = message
         self.line = line
         self.field = field
-        self.value = value
+        self.value = value if value is None or len(value) <= _KEPT else value[: _KEPT - 1] + "…"
         self.statement = statement
         super().__init__(self._render())
 

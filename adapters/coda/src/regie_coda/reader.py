@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gc
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from . import layouts as L
@@ -52,7 +53,7 @@ def decode(data: bytes, encoding: str | None = None) -> str:
     else:
         # windows-1252 bytes can happen to be valid UTF-8 ("Ã©"); then a record
         # decodes to fewer than 128 characters, which real UTF-8 CODA never does.
-        if all(len(line.rstrip("\r")) == L.RECORD for line in text.split("\n") if line.strip("\r")):
+        if all(len(line.rstrip("\r")) == L.RECORD for line in _lines(text, len(text)) if line.strip("\r")):
             return text
     try:
         return data.decode("cp1252")
@@ -63,11 +64,11 @@ def decode(data: bytes, encoding: str | None = None) -> str:
 def read(data: bytes | str, *, encoding: str | None = None) -> list[Statement]:
     """Every statement of a CODA file, checked; raises :class:`CodaError` on any fault."""
     text = data if isinstance(data, str) else decode(data, encoding)
-    lines = text.replace("\r\n", "\n").split("\n")
-    while lines and not lines[-1].strip("\r"):
-        lines.pop()
-    if not lines:
+    content = len(text.rstrip("\r\n"))  # blank lines at the end are no records
+    if not content:
         raise StructureError("le fichier est vide")
+    end = text.find("\n", content)
+    lines = _lines(text, len(text) if end < 0 else end)
     # The reader allocates only acyclic objects; the cycle collector would scan
     # them again and again as they pile up (15 % of the time on a large file).
     collecting = gc.isenabled()
@@ -77,6 +78,22 @@ def read(data: bytes | str, *, encoding: str | None = None) -> list[Statement]:
     finally:
         if collecting:
             gc.enable()
+
+
+def _lines(text: str, end: int) -> Iterator[str]:
+    """The lines of ``text[:end]`` without their CR LF or LF, one at a time.
+
+    One at a time: the reader stops at the first line that is not a record, and
+    a list of every line of a file of short garbage lines weighs twenty times the file.
+    """
+    start = 0
+    whole = len(text)
+    while start <= end:
+        stop = text.find("\n", start, end)
+        if stop < 0:
+            stop = end
+        yield text[start : stop - 1] if stop < whole and text.endswith("\r", start, stop) else text[start:stop]
+        start = stop + 1
 
 
 class _Pending:
@@ -107,7 +124,7 @@ class _Reader:
         self.records = 0
         self.pending: _Pending | None = None
 
-    def run(self, lines: list[str]) -> list[Statement]:
+    def run(self, lines: Iterator[str]) -> list[Statement]:
         # Movement records are most of a file: dispatch them first, in one lookup.
         body = {
             "21": self.movement,
@@ -118,6 +135,7 @@ class _Reader:
             "33": self.information_continued,
         }
         dispatch, width = body.get, L.RECORD
+        number = 0
         for number, line in enumerate(lines, 1):
             if len(line) != width:
                 raise RecordLengthError(
@@ -133,7 +151,7 @@ class _Reader:
         if self.state != "start":
             raise StructureError(
                 "le fichier se termine sans enregistrement 9 (fichier tronqué ?)",
-                line=len(lines),
+                line=number,
                 statement=self.number,
             )
         return self.statements

@@ -67,6 +67,7 @@ def _check(args: argparse.Namespace) -> int:
             "count": report.count,
             "total": rules.format_amount(report.total),
             "problems": list(report.problems),
+            "more": report.more,
         }
     )
     return 0 if report.ok else 1

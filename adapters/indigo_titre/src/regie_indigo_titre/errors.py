@@ -1,10 +1,19 @@
 """One exception family, so callers catch :class:`TitreError` and show its French message.
 
 Every error names where the problem is (title number, line of the file, field)
-and the raw value, so a town-hall agent can find and fix it.
+and the raw value, so a town-hall agent can find and fix it. A raw text is kept
+cut to 80 characters: a file's huge value is not copied into every error, nor
+into its message.
 """
 
 from __future__ import annotations
+
+_KEPT = 80  # characters of a raw text an error keeps or quotes
+
+
+def cut(text: str) -> str:
+    """A raw text as an error keeps or quotes it: 80 characters at most, ``…`` marking the cut."""
+    return text if len(text) <= _KEPT else text[: _KEPT - 1] + "…"
 
 
 class TitreError(ValueError):
@@ -12,7 +21,8 @@ class TitreError(ValueError):
 
     ``message`` is French and meant for the agent; ``field`` is the PES element
     or JSON path, ``title`` the title number (``IdPce``), ``line`` the line of
-    the file being read, ``value`` the offending raw value.
+    the file being read, ``value`` the offending raw value (a text cut to 80
+    characters, ``…`` marking the cut).
     """
 
     def __init__(
@@ -26,7 +36,7 @@ class TitreError(ValueError):
     ) -> None:
         self.message = message
         self.field = field
-        self.value = value
+        self.value = cut(value) if isinstance(value, str) else value
         self.title = title
         self.line = line
         super().__init__(self.describe())

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Callable
 from decimal import Decimal
+from typing import NoReturn
 
 from stdnum.fr import siret as stdnum_siret
 
@@ -55,18 +57,19 @@ def normalise_encoding(encoding: str) -> str:
 
 def prepare(titles: TitlesFile, *, cut: bool = False, encoding: str = ENCODINGS[0]) -> TitlesFile:
     """The file ready to write (texts cut when ``cut``); raises the first breach found."""
-    walk = _Walk(cut=cut, encoding=normalise_encoding(encoding))
-    ready = walk.titles_file(titles)
-    if walk.errors:
-        raise walk.errors[0]
-    return ready
+    return _Walk(cut=cut, encoding=normalise_encoding(encoding), found=_stop).titles_file(titles)
 
 
-def problems(titles: TitlesFile, *, encoding: str = "UTF-8") -> list[InvalidValue]:
-    """Every breach in the file, for the report of ``check``."""
-    walk = _Walk(cut=False, encoding=normalise_encoding(encoding))
-    walk.titles_file(titles)
-    return walk.errors
+def problems(titles: TitlesFile, found: Callable[[InvalidValue], object], *, encoding: str = "UTF-8") -> None:
+    """Hand each breach in the file to ``found``, in file order, for the report of ``check``.
+
+    ``found`` decides what to keep: a file of thousands of bad titles is not listed here.
+    """
+    _Walk(cut=False, encoding=normalise_encoding(encoding), found=found).titles_file(titles)
+
+
+def _stop(error: InvalidValue) -> NoReturn:
+    raise error
 
 
 def format_amount(amount: Decimal) -> str:
@@ -75,16 +78,18 @@ def format_amount(amount: Decimal) -> str:
 
 
 class _Walk:
-    """One pass over the records: collects breaches and returns the fitted records."""
+    """One pass over the records: hands each breach to ``found`` and returns the fitted records."""
 
-    def __init__(self, *, cut: bool, encoding: str) -> None:
+    def __init__(self, *, cut: bool, encoding: str, found: Callable[[InvalidValue], object]) -> None:
         self.cut = cut
         self.encoding = encoding
-        self.errors: list[InvalidValue] = []
+        self.found = found
+        self.failures = 0
         self.title: int | None = None
 
     def fail(self, message: str, field: str, value: object, kind: type[InvalidValue] = InvalidValue) -> None:
-        self.errors.append(kind(message, field=field, value=value, title=self.title))
+        self.failures += 1
+        self.found(kind(message, field=field, value=value, title=self.title))
 
     # --- generic values -------------------------------------------------
 
@@ -175,7 +180,7 @@ class _Walk:
                 self.fail("numéro de titre en double dans le bordereau", "IdPce", title.number)
             seen.add(title.number)
         self.title = None
-        if not self.errors and bordereau.titles:
+        if not self.failures and bordereau.titles:
             self.amount(bordereau.total, "MtBordHt")
         return dataclasses.replace(bordereau, titles=tuple(titles))
 

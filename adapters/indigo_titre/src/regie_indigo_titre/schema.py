@@ -11,11 +11,12 @@ from __future__ import annotations
 import functools
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from lxml import etree
 
-from .errors import SchemaInvalid, SchemaMissing
+from .errors import SchemaInvalid, SchemaMissing, cut
 
 #: Environment variable naming the schema directory when no argument is given.
 ENV_VAR = "REGIE_INDIGO_TITRE_SCHEMAS"
@@ -23,6 +24,8 @@ ENV_VAR = "REGIE_INDIGO_TITRE_SCHEMAS"
 ENTRY = Path("PES_V2") / "Rev0" / "PES_Aller.xsd"
 
 _PIECE = re.compile(r"/Bordereau(?:\[(\d+)\])?/Piece(?:\[(\d+)\])?/")
+# libxml2 quotes a refused value whole; past 64 KB it cuts the whole message, closing quote included.
+_QUOTED = re.compile(r"'([^']{81,})(?:'|\Z)")
 
 
 def entry_point(schema_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -46,25 +49,29 @@ def _compiled(path: Path) -> etree.XMLSchema:
 
 def validate(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = None) -> None:
     """Raise the first :class:`SchemaInvalid` of :func:`errors`, if any."""
-    found = errors(doc, schema_dir)
-    if found:
-        raise found[0]
+    first = next(errors(doc, schema_dir), None)
+    if first is not None:
+        raise first
 
 
-def errors(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = None) -> list[SchemaInvalid]:
-    """Every schema error of ``doc``, each naming its element, line and title."""
+def errors(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = None) -> Iterator[SchemaInvalid]:
+    """The schema errors of ``doc``, one at a time, each naming its element, line and title.
+
+    One at a time: a caller who keeps only some of them holds no list of them all,
+    and :func:`validate` builds only the first.
+    """
     xsd = _compiled(entry_point(schema_dir))
     if xsd.validate(doc):
-        return []
-    return [
-        SchemaInvalid(
-            f"le fichier ne respecte pas le schéma PES V2 : {entry.message}",
+        return
+    titles = _Titles(doc)
+    for entry in xsd.error_log:
+        message = _QUOTED.sub(lambda value: f"'{cut(value[1])}'", entry.message)
+        yield SchemaInvalid(
+            f"le fichier ne respecte pas le schéma PES V2 : {message}",
             field=_element_name(entry.path),
-            title=_title_of(doc, entry.path),
+            title=titles.of(entry.path),
             line=entry.line,
         )
-        for entry in xsd.error_log
-    ]
 
 
 def _element_name(path: str | None) -> str | None:
@@ -73,14 +80,25 @@ def _element_name(path: str | None) -> str | None:
     return re.sub(r"\[\d+\]", "", path.rsplit("/", 1)[-1]) or None
 
 
-def _title_of(doc: etree._ElementTree, path: str | None) -> int | None:
-    """The ``IdPce`` of the piece an XPath points into, when it has a readable one."""
-    match = _PIECE.search(path or "")
-    if match is None:
-        return None
-    bordereaux = doc.getroot().findall("PES_RecetteAller/Bordereau")
-    b, p = (int(group or 1) - 1 for group in match.groups())
-    pieces = bordereaux[b].findall("Piece") if b < len(bordereaux) else []
-    number = pieces[p].find("BlocPiece/IdPce") if p < len(pieces) else None
-    raw = "" if number is None else number.get("V", "")
-    return int(raw) if raw.isdigit() else None
+class _Titles:
+    """The ``IdPce`` of the piece an XPath points into, when it has a readable one.
+
+    Each bordereau's pieces are listed once: looking them up again for every
+    error would cost a file of many bad pieces time in the square of their number.
+    """
+
+    def __init__(self, doc: etree._ElementTree) -> None:
+        self.bordereaux = doc.getroot().findall("PES_RecetteAller/Bordereau")
+        self.pieces: dict[int, list[etree._Element]] = {}
+
+    def of(self, path: str | None) -> int | None:
+        match = _PIECE.search(path or "")
+        if match is None:
+            return None
+        b, p = (int(group or 1) - 1 for group in match.groups())
+        if b not in self.pieces:
+            self.pieces[b] = self.bordereaux[b].findall("Piece") if b < len(self.bordereaux) else []
+        pieces = self.pieces[b]
+        number = pieces[p].find("BlocPiece/IdPce") if p < len(pieces) else None
+        raw = "" if number is None else number.get("V", "")
+        return int(raw) if raw.isdigit() else None

@@ -3,11 +3,17 @@
 Counts and totals are recomputed and compared with the declared ``NbrPce`` and
 ``MtBordHt`` (or ROLMRE's ``ROLTOT``), keys are recomputed, the PES file is
 validated against the schema and the DGFiP rules.
+
+A report keeps the first ``max_problems`` problems (:data:`MAX_PROBLEMS` by
+default) and counts the others in ``more``: the whole file is still checked,
+so the count is exact, but a problem past the bound is dropped as soon as it
+is counted and a file of garbage does not fill the memory with messages.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -18,20 +24,42 @@ from .errors import OrmcError
 from .reader import parse, read_tree
 from .records import Roll
 
+#: How many problems a report keeps by default; the others are only counted.
+MAX_PROBLEMS = 100
+
 
 @dataclass(frozen=True)
 class Report:
-    """What ``check`` found; ``ok`` when ``problems`` is empty."""
+    """What ``check`` found; ``ok`` when it found no problem.
+
+    ``problems`` are the first ones found, ``more`` counts those past the bound, not kept.
+    """
 
     format: str
     pieces: int | None  # None when the file could not be read into a roll
     total: Decimal | None
     problems: tuple[str, ...] = field(default=())
     cle1_checked: bool = False
+    more: int = 0
 
     @property
     def ok(self) -> bool:
-        return not self.problems
+        return not self.problems and not self.more
+
+
+class _Found:
+    """Problems as they are found: the first ``limit`` kept, the others only counted."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.kept: list[str] = []
+        self.more = 0
+
+    def add(self, problem: object) -> None:
+        if len(self.kept) < self.limit:
+            self.kept.append(str(problem))
+        else:
+            self.more += 1
 
 
 def detect(data: bytes) -> str:
@@ -44,60 +72,66 @@ def _declared(root: etree._Element, tag: str) -> str | None:
     return None if found is None else found.get("V")
 
 
-def _key_problems(roll: Roll, basis: keys.Cle1Basis | None) -> list[str]:
-    found = []
+def _key_problems(roll: Roll, basis: keys.Cle1Basis | None) -> Iterator[str]:
     year = roll.bordereau.fiscal_year
     for piece in roll.pieces:
         try:
             cle2 = keys.ormc_cle2(year, piece.period, piece.debt_number)
             cle1 = None if basis is None else keys.ormc_cle1(basis, year, piece.period, piece.debt_number)
         except OrmcError as e:
-            found.append(f"article {piece.number} : {e}")
+            yield f"article {piece.number} : {e}"
             continue
         if piece.cle2 != cle2:
-            found.append(f"article {piece.number}, zone Cle2 : clé {piece.cle2!r} fausse, {cle2} attendue")
+            yield f"article {piece.number}, zone Cle2 : clé {piece.cle2!r} fausse, {cle2} attendue"
         if cle1 is not None and piece.cle1 != cle1:
-            found.append(f"article {piece.number}, zone Cle1 : clé {piece.cle1!r} fausse, {cle1} attendue")
-    return found
+            yield f"article {piece.number}, zone Cle1 : clé {piece.cle1!r} fausse, {cle1} attendue"
 
 
 def check_pes(
-    data: bytes, *, schema_dir: str | os.PathLike[str] | None = None, cle1_basis: keys.Cle1Basis | None = None
+    data: bytes,
+    *,
+    schema_dir: str | os.PathLike[str] | None = None,
+    cle1_basis: keys.Cle1Basis | None = None,
+    max_problems: int = MAX_PROBLEMS,
 ) -> Report:
     """Check an ORMC file; raises :class:`~regie_ormc.errors.MalformedFile` only if it cannot be read at all."""
     doc = parse(data)
-    problems = [str(e) for e in schema.errors(doc, schema_dir)]
+    found = _Found(max_problems)
+    for violation in schema.errors(doc, schema_dir):
+        found.add(violation)
     try:
         roll = read_tree(doc)
     except OrmcError as e:
-        return Report("pes", None, None, (*problems, str(e)), cle1_basis is not None)
+        found.add(e)
+        return Report("pes", None, None, tuple(found.kept), cle1_basis is not None, found.more)
     root = doc.getroot()
     declared_count = _declared(root, "NbrPce")
     if declared_count != str(len(roll.pieces)):
-        problems.append(f"zone NbrPce : {declared_count} déclarés, {len(roll.pieces)} articles comptés")
+        found.add(f"zone NbrPce : {declared_count} déclarés, {len(roll.pieces)} articles comptés")
     declared_total = _declared(root, "MtBordHt")
     try:
         total_matches = Decimal(declared_total or "") == roll.total
     except ArithmeticError:
         total_matches = False
     if not total_matches:
-        problems.append(f"zone MtBordHt : {declared_total} déclaré, {roll.total} calculé")
-    problems.extend(_key_problems(roll, cle1_basis))
+        found.add(f"zone MtBordHt : {declared_total} déclaré, {roll.total} calculé")
+    for problem in _key_problems(roll, cle1_basis):
+        found.add(problem)
     try:
         rules.check_roll(roll, check_keys=False)
     except OrmcError as e:
-        problems.append(str(e))
-    return Report("pes", len(roll.pieces), roll.total, tuple(problems), cle1_basis is not None)
+        found.add(e)
+    return Report("pes", len(roll.pieces), roll.total, tuple(found.kept), cle1_basis is not None, found.more)
 
 
-def check_rolmre(data: bytes, *, encoding: str = "ISO-8859-1") -> Report:
+def check_rolmre(data: bytes, *, encoding: str = "ISO-8859-1", max_problems: int = MAX_PROBLEMS) -> Report:
     """Check a ROLMRE file record by record (keys, ``ROLTOT`` and constant zones recomputed)."""
-    problems = []
+    found = _Found(max_problems)
     total = Decimal("0.00")
-    records = rolmre.lines(data, encoding)
-    for n, record in enumerate(records, start=1):
+    records = 0
+    for records, record in enumerate(rolmre.lines(data, encoding), start=1):
         try:
-            total += rolmre.parse_record(record, n).total
+            total += rolmre.parse_record(record, records).total
         except OrmcError as e:
-            problems.append(str(e))
-    return Report("rolmre", len(records), total, tuple(problems), True)
+            found.add(e)
+    return Report("rolmre", records, total, tuple(found.kept), True, found.more)

@@ -1,10 +1,19 @@
 """One exception family for every failure of the package.
 
 Each error carries where it happened (piece number, file line, field name,
-raw value) and a French message an agent of the town hall can act on.
+raw value) and a French message an agent of the town hall can act on. A raw
+text is kept cut to 80 characters: a file's huge value is not copied into
+every error.
 """
 
 from __future__ import annotations
+
+_KEPT = 80  # characters of a raw text an error keeps or quotes
+
+
+def cut(text: str) -> str:
+    """A raw text as an error keeps or quotes it: 80 characters at most, ``…`` marking the cut."""
+    return text if len(text) <= _KEPT else text[: _KEPT - 1] + "…"
 
 
 class OrmcError(ValueError):
@@ -23,7 +32,7 @@ class OrmcError(ValueError):
         self.piece = piece
         self.line = line
         self.field = field
-        self.value = value
+        self.value = cut(value) if isinstance(value, str) else value
         super().__init__(self._render())
 
     def _render(self) -> str:

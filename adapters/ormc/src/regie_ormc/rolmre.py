@@ -11,7 +11,7 @@ and reading both follow it.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -243,19 +243,29 @@ def _zone_at(index: int) -> Zone:
     return next(zone for zone in LAYOUT if zone.start - 1 <= index < zone.start - 1 + zone.length)
 
 
-def lines(data: bytes, encoding: str = "ISO-8859-1") -> list[str]:
-    """The records of a file (LF or CRLF separated); a trailing separator is allowed."""
+def lines(data: bytes, encoding: str = "ISO-8859-1") -> Iterator[str]:
+    """The records of a file (LF or CRLF separated), one at a time; a trailing separator is allowed.
+
+    One at a time: a list of every line of a file of short garbage lines would
+    weigh twenty times the file. An undecodable or empty file is refused at once.
+    """
     try:
         text = data.decode(encoding)
     except (UnicodeDecodeError, LookupError) as e:
         raise MalformedFile(f"fichier illisible en {encoding} ({e})") from e
-    records = text.split("\n")
-    if records and records[-1] == "":
-        records.pop()
-    records = [r[:-1] if r.endswith("\r") else r for r in records]
-    if not records:
+    if not text:
         raise MalformedFile("fichier ROLMRE vide")
-    return records
+    return _records(text)
+
+
+def _records(text: str) -> Iterator[str]:
+    start = 0
+    while start < len(text):
+        end = text.find("\n", start)
+        if end < 0:
+            end = len(text)
+        yield text[start : end - 1] if text.endswith("\r", start, end) else text[start:end]
+        start = end + 1
 
 
 def _split(record: str, line: int) -> dict[str, str]:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
 from lxml import etree
 
-from .errors import SchemaNotFound, SchemaViolation
+from .errors import SchemaNotFound, SchemaViolation, cut
 
 #: Environment variable naming the schema directory when no argument is given.
 ENV_VAR = "REGIE_ORMC_SCHEMAS"
@@ -17,6 +18,8 @@ ENV_VAR = "REGIE_ORMC_SCHEMAS"
 ENTRY = Path("PES_V2") / "Rev0" / "PES_Aller.xsd"
 
 _PIECE = re.compile(r"/Piece\[(\d+)\]")
+# libxml2 quotes a refused value whole; past 64 KB it cuts the whole message, closing quote included.
+_QUOTED = re.compile(r"'([^']{81,})(?:'|\Z)")
 
 
 def locate(schema_dir: str | os.PathLike[str] | None = None) -> Path:
@@ -42,24 +45,27 @@ def load(schema_dir: str | os.PathLike[str] | None = None) -> etree.XMLSchema:
     return _compiled(locate(schema_dir))
 
 
-def errors(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = None) -> list[SchemaViolation]:
-    """Every schema error of ``doc``, each with its line and, inside a piece, the piece's position."""
+def errors(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = None) -> Iterator[SchemaViolation]:
+    """The schema errors of ``doc``, one at a time, each with its line and, inside a piece, the piece's position.
+
+    One at a time: a caller who keeps only some of them holds no list of them all,
+    and :func:`validate` builds only the first.
+    """
     schema = load(schema_dir)
     if schema.validate(doc):
-        return []
-    found = []
+        return
     # lxml-stubs lack _ErrorLog.__iter__
     for entry in schema.error_log:  # type: ignore[attr-defined]
         match = _PIECE.search(entry.path or "")
         position = int(match.group(1)) if match else None
         where = f" (pièce n° {position} du bordereau)" if position else ""
-        message = f"non conforme au schéma PES V2{where} : {entry.message}"
-        found.append(SchemaViolation(message, line=entry.line or None))
-    return found
+        quoted = _QUOTED.sub(lambda value: f"'{cut(value[1])}'", entry.message)
+        message = f"non conforme au schéma PES V2{where} : {quoted}"
+        yield SchemaViolation(message, line=entry.line or None)
 
 
 def validate(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = None) -> None:
     """Raise the first :class:`SchemaViolation` of ``doc``."""
-    found = errors(doc, schema_dir)
-    if found:
-        raise found[0]
+    first = next(errors(doc, schema_dir), None)
+    if first is not None:
+        raise first

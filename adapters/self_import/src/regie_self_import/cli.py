@@ -3,8 +3,9 @@
     regie-self-import read FILE                    rows as JSON on stdout
     regie-self-import write INPUT.json [--out FILE]  the file (Windows-1252, CRLF)
 
-``-`` reads standard input. On any problem: every message in French on
-stderr, exit status 1, nothing on stdout and no file written.
+``-`` reads standard input. On any problem: the messages in French on stderr
+(the first 100, then how many more), exit status 1, nothing on stdout and no
+file written.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.run(args))
     except InvalidFile as e:
-        for error in e.errors:
-            print(error, file=sys.stderr)
+        for message in e.messages:
+            print(message, file=sys.stderr)
         return 1
     except SelfImportError as e:
         print(e, file=sys.stderr)

@@ -2,8 +2,10 @@
 
 A problem names its line, its column letter (A to E, as in a spreadsheet),
 the value received and what was expected, in French, so that a town-hall
-agent can correct the file without help. Reading and writing collect every
-problem of a file and raise them together as one ``InvalidFile``.
+agent can correct the file without help. Reading and writing collect the
+problems of a file and raise them together as one ``InvalidFile``: the first
+:data:`MAX_PROBLEMS` of them, and how many more there were. A file of garbage
+must not cost a shared server a message per line.
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from datetime import date
 
 from .layout import COLUMNS, compact
 
+#: How many problems an ``InvalidFile`` keeps by default; the others are only counted.
+MAX_PROBLEMS = 100
+_KEPT = 80  # characters of a refused text value an error keeps
 _SHOWN = 40  # characters of a refused value quoted in a message
 
 
@@ -27,7 +32,7 @@ class LineError(SelfImportError):
         self.expected = expected
         self.line = line
         self.column = column
-        self.value = value
+        self.value = value if not isinstance(value, str) or len(value) <= _KEPT else value[: _KEPT - 1] + "…"
         super().__init__(self._render())
 
     @property
@@ -54,13 +59,60 @@ class MalformedLine(LineError):
 
 
 class InvalidFile(SelfImportError):
-    """A file (read, or about to be written) has problems: all of them, in line order. Nothing is returned."""
+    """A file (read, or about to be written) has problems. Nothing is returned.
 
-    def __init__(self, errors: Sequence[LineError]):
+    ``errors`` are the first problems in line order, as many as the bound the
+    reader or writer was given (:data:`MAX_PROBLEMS` by default); ``more``
+    counts the problems found beyond it, which are not kept; ``total`` is both.
+    """
+
+    def __init__(self, errors: Sequence[LineError], more: int = 0):
         self.errors = tuple(errors)
-        count = len(self.errors)
-        head = f"Fichier refusé, {count} erreur{'s' if count > 1 else ''} :"
-        super().__init__("\n".join([head, *(str(e) for e in self.errors)]))
+        self.more = more
+        total = self.total
+        head = f"Fichier refusé, {_number(total)} erreur{'s' if total > 1 else ''} :"
+        super().__init__("\n".join([head, *self.messages]))
+
+    @property
+    def total(self) -> int:
+        """How many problems the file has, kept or not."""
+        return len(self.errors) + self.more
+
+    @property
+    def messages(self) -> list[str]:
+        """One line per problem kept, then, when some were not kept, how many."""
+        lines = [str(e) for e in self.errors]
+        if self.more:
+            s = "s" if self.more > 1 else ""
+            lines.append(f"… et {_number(self.more)} autre{s} erreur{s} non affichée{s}.")
+        return lines
+
+
+class Problems:
+    """The problems of one file as they are found: the first ``limit`` kept, the others only counted."""
+
+    def __init__(self, limit: int = MAX_PROBLEMS):
+        self.limit = limit
+        self.kept: list[LineError] = []
+        self.more = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.kept) or self.more > 0
+
+    def add(self, *errors: LineError) -> None:
+        for error in errors:
+            if len(self.kept) < self.limit:
+                # A caught error's traceback, and the error it was raised while handling,
+                # would keep the reader's frames alive, and with them the line and the file.
+                error.__traceback__ = error.__context__ = None
+                self.kept.append(error)
+            else:
+                self.more += 1
+
+    def raise_any(self) -> None:
+        """Raise ``InvalidFile`` if a problem was found."""
+        if self:
+            raise InvalidFile(self.kept, self.more)
 
 
 def located(line: int | None, column: str | None, text: str) -> str:
@@ -70,6 +122,11 @@ def located(line: int | None, column: str | None, text: str) -> str:
         where.append(f"colonne {column} ({COLUMNS[column][1]})")
     message = f"{', '.join(where)} : {text}" if where else text
     return message[:1].upper() + message[1:]
+
+
+def _number(count: int) -> str:
+    """``1 234``: French thousands, with a no-break space."""
+    return f"{count:,}".replace(",", "\u00a0")
 
 
 def show(value: object) -> str:

@@ -5,7 +5,8 @@ A row is ``{"line": 3, "pupil_id": "0001234567", "start": "2026-01-05",
 ``AAAA-MM-JJ``, the price a string (or ``null``; a JSON number is read as a
 decimal, never a float). ``line`` is where the row was read; on input it may
 be present and is ignored. A row's problems name the line it would have in
-the file to write (its position in the list, from 1).
+the file to write (its position in the list, from 1); as for the file, the
+first ``max_problems`` are kept and the others counted.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .errors import InvalidFile, InvalidValue, LineError, MalformedLine
+from .errors import MAX_PROBLEMS, InvalidFile, InvalidValue, MalformedLine, Problems
 from .layout import COLUMNS
 from .reader import parse_unit_price
 from .records import EXPECT_ID, EXPECT_MEALS, EXPECT_PRICE, Convert, Row, row_problems
@@ -55,26 +56,26 @@ def loads(data: bytes) -> Any:
         raise InvalidFile([MalformedLine(f"{EXPECT_JSON} en UTF-8")]) from e
 
 
-def rows_from_json(data: Any) -> list[Row]:
+def rows_from_json(data: Any, *, max_problems: int = MAX_PROBLEMS) -> list[Row]:
     """Rows from ``{"rows": [...]}`` (other keys, such as ``read``'s ``encoding``, are ignored).
 
-    All problems of all rows are raised together as one ``InvalidFile``.
+    The problems of all rows are raised together as one ``InvalidFile``: the
+    first ``max_problems`` of them, and the count of the others.
     """
     if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
         raise InvalidFile([MalformedLine(EXPECT_TOP)])
     rows: list[Row] = []
-    errors: list[LineError] = []
+    problems = Problems(max_problems)
     for number, item in enumerate(data["rows"], start=1):
         if not isinstance(item, dict) or not {*FIELDS[:4]} <= item.keys() <= {*FIELDS, "line"}:
-            errors.append(MalformedLine(EXPECT_ROW, line=number, value=json.dumps(item, default=str)))
+            problems.add(MalformedLine(EXPECT_ROW, line=number, value=json.dumps(item, default=str)))
             continue
         raw = [item.get(name) for name in FIELDS]
         try:
             rows.append(Row(*(convert(value, number) for convert, value in zip(_CONVERTERS, raw, strict=True))))
         except InvalidValue:
-            errors.extend(row_problems(_CONVERTERS, raw, number))
-    if errors:
-        raise InvalidFile(errors)
+            problems.add(*row_problems(_CONVERTERS, raw, number))
+    problems.raise_any()
     return rows
 
 

@@ -17,19 +17,24 @@ the values:
   missing altogether, and one trailing empty column (a trailing tab) is
   tolerated.
 
-Every problem of the file is collected; if there is any, ``read`` raises one
-``InvalidFile`` holding all of them, in line order, and returns no rows.
+If the file has any problem, ``read`` returns no rows and raises one
+``InvalidFile`` holding the first ``max_problems`` problems (``MAX_PROBLEMS``,
+100, by default) in line order and the count of the others. The whole file is
+still read, to count them: a refused line costs a few times the time of a good
+one, but no memory, since lines are taken one at a time and the problems past
+the bound are dropped as soon as counted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from functools import partial
 
-from .errors import InvalidFile, InvalidValue, LineError, MalformedLine
+from .errors import MAX_PROBLEMS, InvalidValue, LineError, MalformedLine, Problems
 from .layout import COLUMNS
 from .records import EXPECT_DATE, EXPECT_MEALS, EXPECT_PRICE, Convert, Row, row_problems
 
@@ -50,22 +55,26 @@ EXPECT_TEXT = {  # strict UTF-8 never leaves undecodable bytes: only these two r
 SAVE_AGAIN = " ; enregistrer le fichier à nouveau en UTF-8 ou en Windows-1252 (ANSI)"
 
 
-def read(data: bytes) -> list[Row]:
-    """The rows of the file, each with its line number; ``InvalidFile`` listing every problem otherwise."""
+def read(data: bytes, *, max_problems: int = MAX_PROBLEMS) -> list[Row]:
+    """The rows of the file, each with its line number.
+
+    Otherwise ``InvalidFile`` with the first ``max_problems`` problems and the
+    count of the others (``0`` keeps none and only counts them).
+    """
     text, encoding = decode(data)
     damaged = _UNDECODABLE.search(text) is not None
     rows: list[Row] = []
-    errors: list[LineError] = []
-    for number, line in enumerate(text.split("\n"), start=1):
+    problems = Problems(max_problems)
+    for number, line in _lines(text):
         if line.endswith("\r"):
             line = line[:-1]
         if not line.strip():
             continue
         if "\r" in line:
-            errors.append(MalformedLine(EXPECT_LINE_END, line=number, value=line))
+            problems.add(MalformedLine(EXPECT_LINE_END, line=number, value=line))
             continue
         if damaged and _UNDECODABLE.search(line):
-            errors.extend(_undecodable(line, number, encoding))
+            problems.add(*_undecodable(line, number, encoding))
             continue
         fields = line.split("\t")
         if len(fields) == 6 and not fields[5].strip():
@@ -74,13 +83,12 @@ def read(data: bytes) -> list[Row]:
             fields.append("")
         if len(fields) != 5:
             expected = f"{EXPECT_COLUMNS}, et non {len(fields)}"
-            errors.append(MalformedLine(expected, line=number, value=line))
+            problems.add(MalformedLine(expected, line=number, value=line))
             continue
-        row = _row(fields, number, errors)
+        row = _row(fields, number, problems)
         if row is not None:
             rows.append(row)
-    if errors:
-        raise InvalidFile(errors)
+    problems.raise_any()
     return rows
 
 
@@ -105,6 +113,17 @@ def content_hash(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def _lines(text: str) -> Iterator[tuple[int, str]]:
+    """The lines split on LF, numbered from 1, one at a time: a list of them all weighs ten times the file."""
+    start = 0
+    number = 1
+    while (end := text.find("\n", start)) >= 0:
+        yield number, text[start:end]
+        start = end + 1
+        number += 1
+    yield number, text[start:]
+
+
 def _undecodable(line: str, number: int, encoding: str) -> list[LineError]:
     """One problem per column holding bytes the file's encoding cannot decode."""
     expected = EXPECT_TEXT[encoding] + SAVE_AGAIN
@@ -116,14 +135,14 @@ def _undecodable(line: str, number: int, encoding: str) -> list[LineError]:
     ] or [MalformedLine(expected, line=number, value=line)]
 
 
-def _row(fields: list[str], line: int, errors: list[LineError]) -> Row | None:
-    """One line's row, or ``None`` after adding every problem of the line to ``errors``."""
+def _row(fields: list[str], line: int, problems: Problems) -> Row | None:
+    """One line's row, or ``None`` after adding every problem of the line to ``problems``."""
     a, b, c, d, e = map(str.strip, fields)
     try:
         start, end = parse_date(b, line, column="B"), parse_date(c, line, column="C")
         return Row(a, start, end, parse_meals(d, line), parse_unit_price(e, line), line)
     except InvalidValue:  # the first problem; look again, column by column, to report them all
-        errors.extend(row_problems(_PARSERS, (a, b, c, d, e), line))
+        problems.add(*row_problems(_PARSERS, (a, b, c, d, e), line))
         return None
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .errors import InvalidFile, InvalidValue, LineError
+from .errors import InvalidValue, Problems
 from .layout import compact
 from .records import Row
 
@@ -23,28 +23,28 @@ EXPECT_UNAMBIGUOUS = (
 
 
 def write(rows: Iterable[Row]) -> bytes:
-    """The file's bytes; ``InvalidFile`` naming every identifier Windows-1252 cannot carry faithfully."""
+    """The file's bytes; ``InvalidFile`` naming the identifiers Windows-1252 cannot carry faithfully.
+
+    Like the reader's, the exception keeps the first ``MAX_PROBLEMS`` of them and counts the others.
+    """
     rows = list(rows)
     lines: list[bytes] = []
-    errors: list[LineError] = []
+    problems = Problems()
     for number, row in enumerate(rows, start=1):
         price = "" if row.unit_price is None else f"{row.unit_price:.2f}".replace(".", ",")
         text = f"{row.pupil_id}\t{compact(row.start)}\t{compact(row.end)}\t{row.meals:+d}\t{price}\r\n"
         try:
             lines.append(text.encode(ENCODING))
         except UnicodeEncodeError:
-            errors.append(InvalidValue(EXPECT_CHARSET, line=number, column="A", value=row.pupil_id))
-    if errors:
-        raise InvalidFile(errors)
+            problems.add(InvalidValue(EXPECT_CHARSET, line=number, column="A", value=row.pupil_id))
+    problems.raise_any()
     data = b"".join(lines)
     if not data.isascii() and _is_utf8(data):
         # The reader would take the file for UTF-8 and read other identifiers back.
-        ambiguous = [
-            InvalidValue(EXPECT_UNAMBIGUOUS, line=number, column="A", value=row.pupil_id)
-            for number, row in enumerate(rows, start=1)
-            if not row.pupil_id.isascii()
-        ]
-        raise InvalidFile(ambiguous)
+        for number, row in enumerate(rows, start=1):
+            if not row.pupil_id.isascii():
+                problems.add(InvalidValue(EXPECT_UNAMBIGUOUS, line=number, column="A", value=row.pupil_id))
+        problems.raise_any()
     return data
 
 

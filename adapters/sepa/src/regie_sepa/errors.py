@@ -2,9 +2,19 @@
 
 Every error says *where*: the transaction (end-to-end id), the field, the raw
 value and, for files, the line. ``str(error)`` is the message for the agent.
+Raw text from a file or a JSON document is kept and quoted cut to 80
+characters (:func:`cut`): a hostile file's huge value is not copied whole into
+an error or its message.
 """
 
 from __future__ import annotations
+
+_KEPT = 80  # characters of a raw text an error keeps or quotes
+
+
+def cut(text: str) -> str:
+    """``text`` as an error keeps or quotes it: 80 characters at most, ``…`` marking the cut."""
+    return text if len(text) <= _KEPT else text[: _KEPT - 1] + "…"
 
 
 class SepaError(ValueError):
@@ -21,8 +31,8 @@ class SepaError(ValueError):
     ) -> None:
         self.message = message
         self.field = field
-        self.value = value
-        self.transaction = transaction
+        self.value = cut(value) if isinstance(value, str) else value
+        self.transaction = None if transaction is None else cut(transaction)
         self.line = line
         super().__init__(self._full())
 

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from .errors import InvalidField
+from .errors import InvalidField, cut
 from .records import (Address, Amendment, Batch, Creditor, Debtor, Mandate, MandateInfo, MandateStatus, Party,
                       Sequence, Transaction)
 
@@ -40,7 +40,7 @@ class _Source:
         try:
             return convert(value)
         except (TypeError, ValueError, InvalidOperation, AttributeError) as e:
-            raise InvalidField(f"valeur illisible ({value!r})", field=self._field(key), value=value,
+            raise InvalidField(f"valeur illisible ({cut(repr(value))})", field=self._field(key), value=value,
                                transaction=self.transaction) from e
 
     def need(self, key: str, convert: Callable[[Any], T]) -> T:

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from lxml import etree
 
-from .errors import FileFormatError
+from .errors import FileFormatError, cut
 from .records import Address, Amendment, Batch, Creditor, Debtor, MandateInfo, Party, Sequence, Transaction, Version
 from .schema import validate_tree
 from .xml import namespace, parse
@@ -29,8 +29,9 @@ def detect_version(root: etree._Element) -> Version:
     for version in Version:
         if ns == version.namespace:
             return version
-    raise FileFormatError(f"ce n'est pas un fichier de prélèvement pain.008.001.02 ou .08 (espace de noms « {ns} »)",
-                          line=root.sourceline)
+    raise FileFormatError(
+        f"ce n'est pas un fichier de prélèvement pain.008.001.02 ou .08 (espace de noms « {cut(ns)} »)",
+        line=root.sourceline)
 
 
 def read(data: bytes) -> Batch:

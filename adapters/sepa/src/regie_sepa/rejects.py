@@ -15,7 +15,7 @@ from decimal import Decimal
 
 from lxml import etree
 
-from .errors import FileFormatError
+from .errors import FileFormatError, cut
 from .records import Batch, Transaction
 from .xml import namespace, parse
 
@@ -100,7 +100,7 @@ def rejected_transactions(report: StatusReport, batch: Batch) -> list[tuple[Tran
     another file.
     """
     if report.original_message_id != batch.message_id:
-        raise FileFormatError(f"ce compte rendu concerne le fichier {report.original_message_id}, "
+        raise FileFormatError(f"ce compte rendu concerne le fichier {cut(report.original_message_id)}, "
                               f"pas {batch.message_id}", field="OrgnlMsgId", value=report.original_message_id)
     if report.whole_file_rejected:
         return [(tx, report.group_reasons) for tx in batch.transactions]
@@ -113,7 +113,8 @@ def read_status_report(data: bytes) -> StatusReport:
     root = parse(data, "pain.002")
     ns = namespace(root)
     if not ns.startswith(PAIN_002):
-        raise FileFormatError(f"ce n'est pas un compte rendu pain.002 (espace de noms « {ns} »)", line=root.sourceline)
+        raise FileFormatError(f"ce n'est pas un compte rendu pain.002 (espace de noms « {cut(ns)} »)",
+                              line=root.sourceline)
     return _Report({"p": ns}).report(root)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .errors import SchemaError
+from .errors import SchemaError, cut
 from .records import Version
 
 SCHEMA_PACKAGE = "sepaxml"
@@ -84,7 +84,12 @@ _TRANSLATIONS = (
 
 
 def _french(message: str) -> str:
-    """libxml2 speaks English; translate its usual phrases for the agent."""
+    """libxml2 speaks English; translate its usual phrases for the agent, and cut the values it quotes."""
     for english, french in _TRANSLATIONS:
         message = message.replace(english, french)
-    return re.sub(r"\{urn:[^}]*\}", "", message)
+    message = re.sub(r"\{urn:[^}]*\}", "", message)
+    return _QUOTED.sub(lambda quoted: f"'{cut(quoted[1])}'", message)
+
+
+# libxml2 quotes a value whole; past 64 KB it cuts the whole message, closing quote included.
+_QUOTED = re.compile(r"'([^']{81,})(?:'|\Z)")
