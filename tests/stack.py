@@ -12,7 +12,7 @@ import socket
 import subprocess
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -104,7 +104,8 @@ def shared_server(database_url: str, log: IO[str], web_workers: int = 4) -> Iter
             _wait_for(port, server, log, "make serve")
             yield Served(port, redis_url)
         finally:
-            os.killpg(server.pid, signal.SIGTERM)
+            with suppress(ProcessLookupError):  # all gone already when it failed to start
+                os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=60)
     finally:
         redis.terminate()
