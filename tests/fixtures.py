@@ -5,15 +5,20 @@ DATABASE_URL selects PostgreSQL; without it the run uses a fresh SQLite file.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import itertools
+import secrets
 import tempfile
 import threading
 import time
-from datetime import date
+from datetime import date, timedelta
+from decimal import Decimal
 import os
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from email.message import EmailMessage
 from typing import Any
 
 import pytest
@@ -25,13 +30,25 @@ from flask.testing import FlaskClient
 os.environ.setdefault("REGIE_JOBS_SQLITE", os.path.join(tempfile.mkdtemp(prefix="regie-jobs-"), "jobs.sqlite3"))
 
 from webapp import create_app, db, make_engine, migrations  # noqa: E402
-from webapp.auth.models import Role, User
+from webapp.auth.models import Invitation, Role, User
 from webapp.auth.services import create_user, grant
 from webapp.families.models import Family
+from webapp.db import utcnow
 from webapp.families.services import create_family
+from webapp.jobs import queue
 from webapp.organisations.models import Organisation, Regie
 from webapp.organisations.services import create_organisation, create_regie
 from webapp.tariffs.services import create_activity, create_tariff
+from webapp.attendance.models import Presence
+from webapp.attendance.services import set_attendance
+from webapp.counter.models import PaymentMode
+from webapp.counter.services import record_payment
+from webapp.counter.slips import create_slip
+from webapp.families.services import add_child
+from webapp.formatting import today
+from webapp.imports.services import import_file
+from webapp.invoicing.services import compute_batch, create_period, number_batch
+from webapp.jobs.services import start_job
 
 PASSWORD = "mot-de-passe-de-test"
 VALID_REGIE = {
@@ -83,16 +100,37 @@ def own_schema(engine: sa.Engine, name: str, *, migrate: bool = True) -> Iterato
             conn.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
 
 
+@contextmanager
+def _bound_to(own: sa.Engine) -> Iterator[sa.Engine]:
+    db.session.remove()
+    db.session.configure(bind=own, join_transaction_mode="rollback_only")
+    yield own
+    db.session.remove()
+
+
 @pytest.fixture
-def race_engine(engine: sa.Engine) -> Iterator[sa.Engine]:
-    """Committed work and two real connections racing, on PostgreSQL (SQLite serialises writers itself)."""
+def parallel_engine(engine: sa.Engine, tmp_path: Any) -> Iterator[sa.Engine]:
+    """Committed work and real connections at once, on the database under test: a schema of its own on
+    PostgreSQL, a file of its own on SQLite."""
+    if engine.dialect.name == "postgresql":
+        with own_schema(engine, "parallel") as own, _bound_to(own):
+            yield own
+        return
+    url = f"sqlite:///{tmp_path / 'parallel.sqlite3'}"
+    own = make_engine(url)
+    with own.begin() as conn:
+        migrations.upgrade(url, conn)
+    with _bound_to(own):
+        yield own
+    own.dispose()
+
+
+@pytest.fixture
+def race_engine(engine: sa.Engine, request: pytest.FixtureRequest) -> sa.Engine:
+    """Two real connections racing for PostgreSQL's row locks (SQLite serialises writers itself)."""
     if engine.dialect.name != "postgresql":
         pytest.skip("the row locks under test are PostgreSQL's; SQLite serialises writers itself")
-    with own_schema(engine, "race") as race:
-        db.session.remove()
-        db.session.configure(bind=race, join_transaction_mode="rollback_only")
-        yield race
-        db.session.remove()
+    return request.getfixturevalue("parallel_engine")
 
 
 def in_parallel(*actions: Callable[[], object], stagger: float = 0.0, hold: float = 0.3) -> list[BaseException | None]:
@@ -200,13 +238,29 @@ def make_family() -> Any:
     return make
 
 
+@pytest.fixture
+def outbox(monkeypatch: pytest.MonkeyPatch) -> list[EmailMessage]:
+    """The messages handed to the job runner once their transaction committed, instead of queued."""
+    sent: list[EmailMessage] = []
+    monkeypatch.setattr(queue, "deliver_mail",
+                        lambda data: sent.append(email.message_from_bytes(data, policy=email.policy.default)))
+    return sent
+
+
+def link_in(message: EmailMessage) -> str:
+    """The path of the one link a message carries."""
+    match = re.search(r"https?://[^/\s]+(/\S+)", message.get_content())
+    assert match, message.get_content()
+    return match.group(1)
+
+
 class Client(FlaskClient):
     """A test client that logs in and sends the CSRF token the way the pages do."""
 
     csrf_token: str | None = None
 
     def fetch_csrf(self) -> str:
-        html = self.get("/connexion").get_data(as_text=True)
+        html = self.get("/connexion", follow_redirects=True).get_data(as_text=True)
         match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
             r'"X-CSRFToken": "([^"]+)"', html
         )
@@ -216,11 +270,16 @@ class Client(FlaskClient):
 
     def login(self, user: User, password: str = PASSWORD) -> Any:
         self.fetch_csrf()
-        return self.post("/connexion", data={"email": user.email, "password": password,
-                                             "csrf_token": self.csrf_token})
+        response = self.post("/connexion", data={"email": user.email, "password": password,
+                                                 "csrf_token": self.csrf_token})
+        if response.status_code == 303:
+            self.fetch_csrf()  # the login draws a new token
+        return response
 
     def post_form(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
-        return self.post(url, data={**(data or {}), "csrf_token": self.csrf_token}, **kw)
+        """With the CSRF token, and a new one-time token unless the test names one (a money form sent twice)."""
+        return self.post(url, data={"once": secrets.token_urlsafe(24), **(data or {}),
+                                    "csrf_token": self.csrf_token}, **kw)
 
 
 @pytest.fixture
@@ -260,3 +319,45 @@ def make_tariff() -> Any:
         return create_tariff(activity, data)
 
     return make
+
+
+def _invitation(org: Organisation) -> Invitation:
+    """A pending invitation, as `invite` leaves it (without its e-mail, which needs a request)."""
+    invitation = Invitation(organisation_id=org.id, email=f"invite-{org.id}@example.org", role=Role.AGENT,
+                            regie_ids=[], token_hash=secrets.token_hex(32), expires_at=utcnow() + timedelta(days=7))
+    db.session.add(invitation)
+    db.session.flush()
+    return invitation
+
+
+@pytest.fixture
+def make_world(make_org, make_regie, make_user, make_family, make_activity, make_tariff) -> Any:
+    """An organisation with one object of every kind a URL names, each in use (a numbered invoice partly paid,
+    a slip, a job…): returns their ids under the names of the URL arguments, for sweeps over every route."""
+
+    def world() -> dict[str, Any]:
+        org = make_org()
+        regie = make_regie(org)
+        family = make_family(org)
+        child = add_child(family, {"last_name": "Dupont", "first_name": "Léo", "canteen_id": "P1"})
+        member = make_user(org, Role.AGENT)
+        activity = make_activity(regie)
+        tariff = make_tariff(activity, price=Decimal("2.50"))
+        set_attendance(child, activity, date(2026, 3, 2), Presence.PRESENT)
+        period = create_period(org, {"label": "Mars", "start_date": date(2026, 3, 1), "end_date": date(2026, 3, 31),
+                                     "invoice_date": date(2026, 4, 1), "due_date": date(2026, 4, 30)}, [regie], [])
+        imported = import_file(org, period, activity, "self.txt", b"P1\t20260302\t20260306\t2\t\r\n")
+        (invoice,) = compute_batch(period.batches[0])
+        number_batch(period.batches[0])
+        payment = record_payment(regie, family, {"mode": "especes", "amount": Decimal("1.00"),
+                                                 "received_on": today()})
+        slip = create_slip(regie, PaymentMode.CASH)
+        return {"payment_id": payment.id, "slip_id": slip.id, "day": today().isoformat(), "org_id": org.id,
+                "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id, "child_id": child.id,
+                "membership_id": member.membership_in(org.id).id, "organisation_id": org.id,
+                "activity_id": activity.id, "tariff_id": tariff.id, "batch_id": period.batches[0].id,
+                "invoice_id": invoice.id, "import_id": imported.id,
+                "job_id": start_job("notify", period.batches[0]).id, "kind": "pdf",
+                "invitation_id": _invitation(org).id}
+
+    return world

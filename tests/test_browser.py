@@ -106,10 +106,7 @@ def test_log_in_find_a_family_by_typing_and_open_it(live_server, browser, tmp_pa
 def test_a_form_error_comes_back_in_place(live_server, browser):
     base, _ = live_server
     page = browser.new_page()
-    page.goto(base + "/connexion")
-    page.get_by_label("E-mail").fill("admin@demo.regie.fr")
-    page.get_by_label("Mot de passe").fill(demo.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    _log_in(page, base, "admin@demo.regie.fr")
     page.get_by_role("link", name="Nouvelle famille").click()
     expect(page.get_by_role("heading", name="Nouvelle famille")).to_be_visible()
     # htmx moves the focus to the autofocus field after the swap; typing before that would land there.
@@ -131,10 +128,7 @@ def test_compute_a_batch_open_an_invoice_and_number_the_batch(live_server, brows
     base, _ = live_server
     page = browser.new_page()
     page.on("dialog", lambda dialog: dialog.accept())  # the "numbers are final" confirmation
-    page.goto(base + "/connexion")
-    page.get_by_label("E-mail").fill("regisseur@demo.regie.fr")
-    page.get_by_label("Mot de passe").fill(demo.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    _log_in(page, base, "regisseur@demo.regie.fr")
     expect(page.get_by_role("heading", name="Familles")).to_be_visible()
     page.get_by_text("Facturation", exact=True).click()
     page.get_by_role("link", name="Périodes et lots").click()
@@ -156,6 +150,13 @@ def test_compute_a_batch_open_an_invoice_and_number_the_batch(live_server, brows
     expect(page.get_by_role("button", name="Exporter le lot")).to_be_visible()
 
 
+def _log_in(page: object, base: str, email: str) -> None:
+    page.goto(base + "/connexion")
+    page.get_by_label("E-mail").fill(email)
+    page.get_by_label("Mot de passe").fill(demo.PASSWORD)
+    page.get_by_role("button", name="Se connecter").click()
+
+
 def _money(text: str) -> Decimal:
     return Decimal(text.replace("€", "").replace("\u202f", "").replace("\xa0", "").replace(" ", "").replace(",", "."))
 
@@ -164,10 +165,7 @@ def test_take_a_cheque_see_the_balance_move_and_put_it_on_a_final_slip(live_serv
     base, _ = live_server
     page = browser.new_page()
     page.on("dialog", lambda dialog: dialog.accept())  # "the slip becomes final" confirmation
-    page.goto(base + "/connexion")
-    page.get_by_label("E-mail").fill("regisseur@demo.regie.fr")
-    page.get_by_label("Mot de passe").fill(demo.PASSWORD)
-    page.get_by_role("button", name="Se connecter").click()
+    _log_in(page, base, "regisseur@demo.regie.fr")
     page.get_by_text("Caisse", exact=True).click()
     page.get_by_role("link", name="Encaissement").click()
     expect(page.get_by_role("searchbox")).to_be_focused()
@@ -207,3 +205,32 @@ def test_take_a_cheque_see_the_balance_move_and_put_it_on_a_final_slip(live_serv
     expect(page.get_by_role("heading", level=1)).to_contain_text("Bordereau B-CANT-2026-")
     expect(page.get_by_role("button", name="Retirer")).to_have_count(0)
     expect(page.get_by_role("row").filter(has_text="7654321")).to_contain_text("10,00")
+
+
+def test_a_double_click_on_a_payment_books_it_once_and_the_policy_blocks_nothing(live_server, browser):
+    base, label = live_server
+    page = browser.new_page()
+    refused = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text or "htmx:" in message.text else None)
+    _log_in(page, base, "agent@demo.regie.fr")
+    page.get_by_text("Caisse", exact=True).click()
+    page.get_by_role("link", name="Encaissement").click()
+    page.get_by_role("searchbox").press_sequentially(label.split(" ")[0].lower(), delay=20)
+    link = page.locator("a.row-link").first
+    expect(link).to_be_visible()
+    link.focus()
+    page.keyboard.press("Enter")  # the keyboard opens the form as the mouse does
+    form = page.locator("#payment-form")
+    expect(form).to_be_visible()
+    before = _money(form.locator("#balances dd").first.inner_text())
+    form.get_by_role("textbox", name="Montant", exact=True).fill("1,00")
+    # The button is disabled from the moment its request leaves.
+    page.evaluate("""document.body.addEventListener('htmx:beforeSend', (event) => {
+        window.submitDisabled = event.target.querySelector('button').disabled; });""")
+    form.get_by_role("button", name="Enregistrer le règlement").dblclick()
+    expect(page.get_by_text("Règlement enregistré.")).to_be_visible()
+    assert page.evaluate("window.submitDisabled") is True
+    solde = page.locator(".totals div").filter(has_text="Solde").locator("dd")
+    assert _money(solde.inner_text()) == before - 1
+    assert refused == []

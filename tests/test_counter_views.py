@@ -92,8 +92,8 @@ def test_a_payment_through_htmx_settles_the_oldest_invoice_first(billed, login, 
         ' required type="text" value="20,00"' in html
     html = client.get(_pay_url(org, family, regie) + f"?facture={april.id}").get_data(as_text=True)
     assert 'value="8,00"' in html and f'name="share-{april.id}" autocomplete="off"\n                 value="8,00"' in html
-    response = client.post(_pay_url(org, family, regie), headers={"HX-Request": "true", "X-CSRFToken": client.csrf_token},
-                           data={"mode": "especes", "amount": "15,00", "received_on": TODAY, "school_year": ""})
+    response = client.post_form(_pay_url(org, family, regie), headers={"HX-Request": "true"},
+                                data={"mode": "especes", "amount": "15,00", "received_on": TODAY, "school_year": ""})
     assert response.status_code == 200 and "HX-Location" in response.headers, response.get_data(as_text=True)
     payment = session.scalars(sa.select(Payment)).one()
     march, april = _fresh(session, march, april)
@@ -129,8 +129,7 @@ def test_bad_input_comes_back_in_french_and_saves_nothing(billed, login, make_us
     data = {"mode": "especes", "amount": "5,00", "received_on": TODAY, **data}
     if "share" in data:
         data[f"share-{march.id}"] = data.pop("share")
-    response = client.post(_pay_url(org, family, regie), data=data,
-                           headers={"HX-Request": "true", "X-CSRFToken": client.csrf_token})
+    response = client.post_form(_pay_url(org, family, regie), data, headers={"HX-Request": "true"})
     assert response.status_code == 422
     assert message in response.get_data(as_text=True)
     assert session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 0
@@ -141,8 +140,7 @@ def test_a_payment_dated_on_a_closed_day_is_refused(billed, login, make_user, se
     org, regie, family, _ = billed
     client = login(make_user(org, Role.REGISSEUR))
     url = f"/o/{org.id}/caisse/regies/{regie.id}/journal/{TODAY}/cloture"
-    refused = client.post(url, data={"counted_cash": "3,00", "comment": ""},
-                          headers={"HX-Request": "true", "X-CSRFToken": client.csrf_token})
+    refused = client.post_form(url, {"counted_cash": "3,00", "comment": ""}, headers={"HX-Request": "true"})
     assert refused.status_code == 422 and "écart de 3,00" in refused.get_data(as_text=True)
     closed = client.post_form(url, {"counted_cash": "3,00", "comment": "Pièces oubliées hier"})
     assert closed.status_code == 303

@@ -60,3 +60,27 @@ def test_numbered_invoices_become_account_entries(empty_database):
     assert [(kind, Decimal(str(amount)), year) for kind, amount, year in entries] == [
         ("facture", Decimal("12.40"), 2025), ("avoir", Decimal("-2.10"), 2025)]
     engine.dispose()
+
+
+def test_accounts_left_without_organisation_lose_the_password_someone_else_may_have_chosen(empty_database):
+    engine, url = empty_database
+    with engine.begin() as conn:
+        migrations.upgrade(url, conn, "5d2a7c41e9b3")
+        run = conn.execute
+        run(sa.text("INSERT INTO organisations (id, name, kind, country, active, created_at, updated_at)"
+                    " VALUES (1, 'Commune', 'commune', 'FR', true, '2026-01-01', '2026-01-01')"))
+        for user_id, operator in ((1, False), (2, False), (3, True)):
+            run(sa.text("INSERT INTO users (id, email, full_name, password_hash, is_operator, active, created_at,"
+                        " updated_at) VALUES (:id, :email, 'X', 'argon2-hash', :operator, true, '2026-01-01',"
+                        " '2026-01-01')"), {"id": user_id, "email": f"u{user_id}@example.org", "operator": operator})
+        run(sa.text("INSERT INTO memberships (id, user_id, organisation_id, role) VALUES (1, 1, 1, 'agent')"))
+        run(sa.text("INSERT INTO login_attempts (at, email, ip, success) VALUES ('2026-01-01', 'u1@example.org',"
+                    " '127.0.0.1', false)"))
+        migrations.upgrade(url, conn)
+        users = run(sa.text("SELECT id, password_hash, session_token FROM users ORDER BY id")).all()
+        outcome = run(sa.text("SELECT outcome FROM login_attempts")).scalar_one()
+        active = run(sa.text("SELECT active FROM memberships")).scalar_one()
+    engine.dispose()
+    assert [(user_id, password) for user_id, password, _ in users] == [(1, "argon2-hash"), (2, "!"), (3, "argon2-hash")]
+    assert len({token for _, _, token in users}) == 3 and all(len(token) == 32 for _, _, token in users)
+    assert outcome == "echec" and active

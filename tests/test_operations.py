@@ -95,7 +95,7 @@ def test_restore_refuses_what_is_not_a_backup_of_this_kind_of_database(app: Flas
 
 
 def test_demo_seed_refuses_outside_demo_mode(app: Flask, session: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delitem(app.config, "DEMO", raising=False)  # whatever REGIE_DEMO the shell running the tests has
+    monkeypatch.setitem(app.config, "DEMO", False)  # whatever REGIE_DEMO the shell running the tests has
     result = app.test_cli_runner().invoke(args=["demo", "seed"])
     assert result.exit_code == 1
     assert "REGIE_DEMO=1" in result.output and "flask users create-operator" in result.output

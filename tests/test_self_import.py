@@ -108,3 +108,16 @@ def test_a_canteen_identifier_belongs_to_one_child(canteen, make_family):
     org, _, _ = canteen
     with pytest.raises(DomainError, match="déjà celui de"):
         add_child(make_family(org), {"last_name": "X", "first_name": "Y", "canteen_id": "P001"})
+
+
+def test_a_garbage_file_shows_the_first_hundred_errors_and_how_many_more(canteen, login, make_user):
+    org, activity, period = canteen
+    client = login(make_user(org))
+    garbage = b"".join(b"P%d\tpas-une-date\t20260306\tbeaucoup\t\r\n" % n for n in range(12_000))  # under the test client's in-memory limit
+    response = client.post_form(f"/o/{org.id}/imports/", {
+        "period_id": str(period.id), "activity_id": str(activity.id), "file": (io.BytesIO(garbage), "self.txt")},
+        content_type="multipart/form-data")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert html.count("Ligne ") == 100 and "23\xa0900 autres erreurs non affichées" in html
+    assert len(html) < 100_000

@@ -11,8 +11,9 @@ import sqlalchemy as sa
 from flask import Flask, Response, g, has_request_context, redirect, render_template, request, url_for
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
+from werkzeug.middleware.proxy_fix import ProxyFix
 
-from webapp import db, formatting, htmx
+from webapp import db, formatting, guards, headers, htmx
 from webapp.config import Defaults, database_url
 from webapp.extensions import babel, csrf, login_manager
 from webapp.extensions import htmx as htmx_extension
@@ -37,6 +38,8 @@ def configure_settings(app: Flask, overrides: dict[str, Any]) -> None:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret(app)
+    if proxies := int(app.config["PROXY_FIX_X_FOR"]):
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)  # type: ignore[method-assign]
 
 
 def _instance_secret(app: Flask) -> str:
@@ -60,9 +63,9 @@ def make_engine(url: str) -> sa.Engine:
 
 
 def _sqlite_begin(conn: sa.Connection) -> None:
-    """A form post takes SQLite's write lock before it reads: two agents saving at once then wait their
-    turn instead of one failing with "database is locked" when its read snapshot turns stale."""
-    writing = has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
+    """A form post (or a job, see `db.as_writer`) takes SQLite's write lock before it reads: two agents saving at
+    once then wait their turn instead of one failing with "database is locked" when its read snapshot turns stale."""
+    writing = db.is_writer() or has_request_context() and request.method not in ("GET", "HEAD", "OPTIONS")
     conn.exec_driver_sql("BEGIN IMMEDIATE" if writing else "BEGIN")
 
 
@@ -98,23 +101,26 @@ def configure_extensions(app: Flask) -> None:
     login_manager.init_app(app)
     formatting.init_app(app)
     htmx.init_app(app)
+    headers.init_app(app)
+    guards.init_app(app)
 
     from webapp.auth.access import can
     from webapp.auth.models import ROLE_LABELS
     from webapp.organisations.models import COUNTRY_LABELS, KIND_LABELS
     from webapp.jobs.services import KIND_LABELS as JOB_KIND_LABELS
+    from webapp.jobs.services import is_stale as job_is_stale
+    from webapp.submissions import once_field
     from webapp.tariffs.models import UNIT_LABELS
 
     app.jinja_env.globals.update(
         can=can, role_labels=ROLE_LABELS, kind_labels=KIND_LABELS, country_labels=COUNTRY_LABELS,
-        unit_labels=UNIT_LABELS, job_kinds=JOB_KIND_LABELS
+        unit_labels=UNIT_LABELS, job_kinds=JOB_KIND_LABELS, job_is_stale=job_is_stale,
+        once_field=once_field,
     )
 
-    @login_manager.user_loader
-    def load_user(user_id: str) -> Any:
-        from webapp.auth.models import User
+    from webapp.auth.services import load_user
 
-        return db.session.get(User, int(user_id))
+    login_manager.user_loader(load_user)
 
 
 def configure_blueprints(app: Flask) -> None:
@@ -139,8 +145,8 @@ def configure_blueprints(app: Flask) -> None:
     def home() -> Any:
         if not current_user.is_authenticated:
             return redirect(url_for("auth.login"))
-        if current_user.memberships:
-            first = min(current_user.memberships, key=lambda m: m.organisation.name)
+        if memberships := current_user.open_memberships():
+            first = min(memberships, key=lambda m: m.organisation.name)
             return redirect(url_for("families.index", org_id=first.organisation_id))
         if current_user.is_operator:
             return redirect(url_for("operator.organisations"))
@@ -149,7 +155,7 @@ def configure_blueprints(app: Flask) -> None:
     @app.context_processor
     def inject_organisations() -> dict[str, Any]:
         orgs = (
-            sorted((m.organisation for m in current_user.memberships), key=lambda o: o.name)
+            sorted((m.organisation for m in current_user.open_memberships()), key=lambda o: o.name)
             if has_request_context() and current_user.is_authenticated
             else []
         )
@@ -160,12 +166,16 @@ ERRORS = {
     403: ("Accès refusé", "Votre rôle ne permet pas cette action. Demandez à l'administrateur de votre collectivité."),
     404: ("Page introuvable", "Cette page n'existe pas, ou vous n'y avez pas accès."),
     400: ("Requête refusée", "Le formulaire a expiré ou n'est pas valide : rechargez la page et recommencez."),
+    413: ("Envoi trop volumineux", "Le fichier ou le formulaire dépasse la taille acceptée par le serveur : "
+                                   "envoyez un fichier plus petit, ou découpez-le."),
 }
 
 
 def configure_errors(app: Flask) -> None:
     def handle(error: HTTPException) -> Any:
         title, message = ERRORS[error.code]
+        if isinstance(error, guards.Refused):  # its own French message, naming what was refused
+            message = error.description
         return render_template("error.html", title=title, message=message), error.code
 
     for code in ERRORS:

@@ -57,7 +57,7 @@ def register(app: Flask) -> None:
         from webapp import demo
 
         # Its accounts, an operator among them, share a published password: never on a real server.
-        if not current_app.config.get("DEMO"):
+        if not current_app.config["DEMO"]:
             raise click.ClickException(
                 "Les données de démonstration créent des comptes au mot de passe publié, dont un exploitant : elles "
                 "ne se créent qu'en mode démonstration (REGIE_DEMO=1, comme le fait « make run »). Pour créer le "

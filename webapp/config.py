@@ -7,6 +7,8 @@ from pathlib import Path
 
 
 class Defaults:
+    # Lets `flask demo seed` create the demo accounts, whose password is published (`make run` sets it).
+    DEMO = False
     SQLALCHEMY_ECHO = False
     WTF_CSRF_TIME_LIMIT = None  # a boosted page keeps its token for the whole session
     SESSION_COOKIE_SECURE = True
@@ -17,10 +19,19 @@ class Defaults:
     REMEMBER_COOKIE_SAMESITE = "Lax"
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_DEFAULT_TIMEZONE = "Europe/Paris"
-    # Failed logins tolerated per e-mail (and, wider, per address) within the window.
+    # After this many failed logins in a row, each further try on the account waits, the delay doubling from the
+    # first to the longest; an administrator can end it. Failures per address are limited within the window.
     LOGIN_MAX_FAILURES = 5
+    LOGIN_FIRST_DELAY_SECONDS = 60
+    LOGIN_LONGEST_DELAY_MINUTES = 60
     LOGIN_MAX_FAILURES_PER_IP = 30
     LOGIN_WINDOW_MINUTES = 15
+    LOGIN_ATTEMPTS_KEEP_DAYS = 30
+    # Behind a reverse proxy: how many proxies set X-Forwarded-For and X-Forwarded-Proto. 0 trusts none (a client
+    # could otherwise forge its address); with a proxy and 0, every commune shares the proxy's address.
+    PROXY_FIX_X_FOR = 0
+    # The largest request accepted (an upload included): one file must not take down a shared server.
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     FAMILIES_PER_PAGE = 25
     # Where an uploaded file waits between its preview and its confirmation (default: instance/imports).
     IMPORT_FOLDER = None
@@ -35,6 +46,8 @@ class Defaults:
     MAIL_SENDER = "regie@localhost"
     NOTIFY_GROUP_SIZE = 20
     NOTIFY_GROUP_PAUSE = 2.0
+    # A running job silent for this long was killed (a restart, a crash): it is marked failed and can be restarted.
+    JOB_STALE_MINUTES = 10
     # Beyond this many attendances to read, a batch is computed by the job runner, not in the request.
     COMPUTE_INLINE_LIMIT = 20_000
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Generic, TypeVar
@@ -11,7 +13,9 @@ from typing import Any, Generic, TypeVar
 import sqlalchemy as sa
 from flask import abort
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, scoped_session, sessionmaker
+from sqlalchemy.orm import (
+    DeclarativeBase, Mapped, Session, SessionTransaction, mapped_column, scoped_session, sessionmaker,
+)
 
 # Constraint names must be stable for Alembic on both SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -31,6 +35,11 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+def aware(value: datetime) -> datetime:
+    """A stored UTC time as an aware datetime: SQLite gives it back without its time zone."""
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
 class Timestamped:
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(
@@ -42,6 +51,40 @@ class Timestamped:
 session = scoped_session(sessionmaker(expire_on_commit=False))
 
 T = TypeVar("T")
+_AFTER_COMMIT = "regie.after_commit"
+_writer: ContextVar[bool] = ContextVar("regie.writer", default=False)
+
+
+@contextmanager
+def as_writer() -> Iterator[None]:
+    """Outside a request (a background job), SQLite transactions take the write lock as they begin, as a form
+    post's do: a job that reads, then writes, waits its turn instead of failing with « database is locked »."""
+    token = _writer.set(True)
+    try:
+        yield
+    finally:
+        _writer.reset(token)
+
+
+def is_writer() -> bool:
+    return _writer.get()
+
+
+def after_commit(action: Callable[[], object]) -> None:
+    """Run `action` once the current transaction has committed (a mail, a file removed); never if it rolls back."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+@sa.event.listens_for(session, "after_commit")
+def _run_after_commit(committed: Session) -> None:
+    for action in committed.info.pop(_AFTER_COMMIT, []):
+        action()
+
+
+@sa.event.listens_for(session, "after_transaction_end")
+def _forget_after_commit(ended: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None:  # the outermost transaction ended without a commit: nothing runs
+        ended.info.pop(_AFTER_COMMIT, None)
 
 
 def first_or_404(stmt: sa.Select) -> Any:
@@ -77,10 +120,12 @@ class Page(Generic[T]):
 
 
 def paginate(stmt: sa.Select, page: int, per_page: int = 25) -> Page:
-    page = max(1, page)
-    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery()))
+    """One page of the rows; a page beyond the last shows the last (a bookmark after rows went away, a number
+    typed in the address), so the OFFSET stays within the rows and never overflows the database's integer."""
+    total = session.scalar(sa.select(sa.func.count()).select_from(stmt.order_by(None).subquery())) or 0
+    page = min(max(1, page), max(1, math.ceil(total / per_page)))
     items = list(session.scalars(stmt.limit(per_page).offset((page - 1) * per_page)))
-    return Page(items=items, page=page, per_page=per_page, total=total or 0)
+    return Page(items=items, page=page, per_page=per_page, total=total)
 
 
 def on_postgresql() -> bool:

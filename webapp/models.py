@@ -2,7 +2,7 @@
 
 from webapp.attendance.models import Attendance
 from webapp.audit.models import AuditEntry
-from webapp.auth.models import LoginAttempt, Membership, User
+from webapp.auth.models import Invitation, LoginAttempt, Membership, User
 from webapp.counter.models import (
     Account, AccountEntry, Allocation, Cancellation, CashClosing, DepositSlip, Payment, SchoolYearClosure, SlipItem,
     WriteOff,
@@ -13,13 +13,14 @@ from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.jobs.models import InvoiceNotice, Job
 from webapp.invoicing.models import Batch, BillingPeriod, Counter, Invoice, InvoiceLine
 from webapp.organisations.models import Organisation, Regie
+from webapp.submissions import Submission
 from webapp.tariffs.models import Activity, ChildDiscount, Discount, FamilyFee, Tariff
 
 metadata = Base.metadata
 
 __all__ = [
     "Activity", "Attendance", "Batch", "BillingPeriod", "Counter", "Invoice", "InvoiceLine", "Tariff",
-    "AuditEntry", "InvoiceNotice", "Job", "ConsumptionImport", "ImportedConsumption", "ChildDiscount", "Discount", "FamilyFee", "Child", "Family", "Guardian", "LoginAttempt", "Membership",
+    "AuditEntry", "InvoiceNotice", "Job", "ConsumptionImport", "ImportedConsumption", "ChildDiscount", "Discount", "FamilyFee", "Child", "Family", "Guardian", "Invitation", "LoginAttempt", "Membership",
     "Organisation", "Regie", "User", "metadata", "Account", "AccountEntry", "Allocation", "Cancellation",
-    "CashClosing", "DepositSlip", "Payment", "SchoolYearClosure", "SlipItem", "WriteOff",
+    "CashClosing", "DepositSlip", "Payment", "SchoolYearClosure", "SlipItem", "Submission", "WriteOff",
 ]

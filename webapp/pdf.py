@@ -3,18 +3,31 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 from flask import Response
 from xhtml2pdf import pisa
+from xhtml2pdf.config.resources import ResourceAccessPolicy
 
 from webapp.errors import DomainError
+
+STATIC = Path(__file__).resolve().parent / "static"
+# Our templates name only the app's own static files; whatever a family's name or an address could slip into a
+# document must not make the renderer read the server's files or reach the network.
+_POLICY = ResourceAccessPolicy(allow_remote=False, base_dir=STATIC)
+
+
+def static_only(uri: str, _relative: str) -> str:
+    """A document's link to /static/… as the file's path; anything else as nothing."""
+    path = (STATIC / uri.removeprefix("/static/")).resolve()
+    return str(path) if path.is_relative_to(STATIC) and path.is_file() else ""
 
 
 def html_to_pdf(html: str) -> bytes:
     # The PDF's built-in fonts have no narrow no-break space (Babel's thousands separator).
     html = html.replace("\u202f", "\xa0")
     output = io.BytesIO()
-    status = pisa.CreatePDF(html, dest=output, encoding="utf-8")
+    status = pisa.CreatePDF(html, dest=output, encoding="utf-8", link_callback=static_only, resource_policy=_POLICY)
     if status.err:
         raise DomainError("Le PDF n'a pas pu être produit ; signalez-le à l'exploitant du serveur.")
     return output.getvalue()

@@ -3,7 +3,7 @@ and the whole grid saves with its button when JavaScript is off."""
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +16,8 @@ from webapp.attendance.services import set_attendance
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.errors import DomainError
 from webapp.families.models import Child, Family
+from webapp.forms import parse_time
+from webapp.guards import query_date, query_int, row_ids
 from webapp.htmx import render
 from webapp.tariffs.models import Activity
 from webapp.formatting import today
@@ -41,21 +43,20 @@ def _children(school: str, school_class: str, ids: list[int] | None = None) -> l
     return list(db.session.scalars(stmt))
 
 
-def _parse_time(value: str | None) -> time | None:
-    return time.fromisoformat(value) if value else None
+def _presence(value: str | None) -> Presence | None:
+    try:
+        return Presence(value) if value else None
+    except ValueError:
+        raise DomainError("Présence : choisissez une valeur de la liste.", "presence") from None
 
 
 def _selection() -> tuple[Activity | None, date, str, str]:
-    args = request.values
-    activities = {a.id: a for a in _activities()}
-    activity = activities.get(args.get("activity_id", type=int) or 0)
-    if args.get("activity_id") and activity is None:
+    """The grid's activity, day and class, from the query string of both the page and its posts."""
+    wanted = query_int("activity_id")
+    activity = {a.id: a for a in _activities()}.get(wanted or 0)
+    if wanted and activity is None:
         abort(404)
-    try:
-        day = date.fromisoformat(args.get("day") or "")
-    except ValueError:
-        day = today()
-    return activity, day, args.get("school", ""), args.get("school_class", "")
+    return activity, query_date("day", today()), request.args.get("school", ""), request.args.get("school_class", "")
 
 
 @bp.get("/")
@@ -83,21 +84,19 @@ def save() -> Any:
     if activity is None:
         flash("Choisissez une activité.", "error")
         return redirect(url_for("attendance.grid"), 303)
-    posted = [int(key.split("-", 1)[1]) for key in request.form if key.startswith("presence-")]
-    children = _children("", "", posted)
+    children = _children("", "", row_ids("presence"))
     errors: dict[int, str] = {}
     saved: dict[int, Attendance | None] = {}
+    form = request.form
     for child in children:
-        form = request.form
-        value = form.get(f"presence-{child.id}") or None
         try:
             with db.session.begin_nested():
                 saved[child.id] = set_attendance(
-                    child, activity, day, Presence(value) if value else None,
-                    arrival=_parse_time(form.get(f"arrival-{child.id}")),
-                    departure=_parse_time(form.get(f"departure-{child.id}")))
-        except (DomainError, ValueError) as error:
-            errors[child.id] = getattr(error, "message", "Heure invalide (HH:MM).")
+                    child, activity, day, _presence(form.get(f"presence-{child.id}")),
+                    arrival=parse_time(form.get(f"arrival-{child.id}"), "Arrivée", "arrival"),
+                    departure=parse_time(form.get(f"departure-{child.id}"), "Départ", "departure"))
+        except DomainError as error:
+            errors[child.id] = error.message
     if htmx_request.htmx and not htmx_request.htmx.boosted:
         rows = "".join(render_template("attendance/_row.html", child=child, attendance=saved.get(child.id),
                                        activity=activity, error=errors.get(child.id), presence_labels=PRESENCE_LABELS,

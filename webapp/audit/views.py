@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import g, request
 from wtforms import DateField, SelectChoice, SelectField, StringField
-from wtforms.validators import Optional
+from wtforms.validators import Length, Optional
 
 from webapp import db
 from webapp.audit.models import AuditEntry
@@ -16,6 +16,7 @@ from webapp.audit.services import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS
 from webapp.auth.access import requires, tenant_blueprint
 from webapp.formatting import PARIS
 from webapp.forms import Form
+from webapp.guards import query_int
 from webapp.htmx import render
 
 bp = tenant_blueprint("audit", __name__, "/journal")
@@ -26,8 +27,8 @@ class AuditFilterForm(Form):
         csrf = False
 
     entity_type = SelectField("Objet", choices=[SelectChoice("", "Tous"), *(SelectChoice(k, v) for k, v in ENTITY_LABELS.items())], default="")
-    actor = StringField("Auteur")
-    text = StringField("Contient")
+    actor = StringField("Auteur", [Optional(), Length(max=120)])
+    text = StringField("Contient", [Optional(), Length(max=200)])
     start = DateField("Du", [Optional()])
     end = DateField("Au", [Optional()])
 
@@ -41,18 +42,19 @@ def _local_midnight(day: date) -> datetime:
 def index() -> Any:
     form = AuditFilterForm(request.args)
     form.validate()
+    # A filter that is not valid (a date in year 9999) filters nothing; its message shows on the form.
+    wanted = {name: None if field.errors else field.data for name, field in form._fields.items()}
     stmt = sa.select(AuditEntry).where(AuditEntry.organisation_id == g.org.id)
-    if form.entity_type.data:
-        stmt = stmt.where(AuditEntry.entity_type == form.entity_type.data)
-    if form.actor.data:
-        stmt = stmt.where(AuditEntry.actor.ilike(f"%{form.actor.data.strip()}%"))
-    if form.text.data:
-        stmt = stmt.where(AuditEntry.entity_label.ilike(f"%{form.text.data.strip()}%"))
-    if form.start.data:
-        stmt = stmt.where(AuditEntry.at >= _local_midnight(form.start.data))
-    if form.end.data:
-        stmt = stmt.where(AuditEntry.at < _local_midnight(form.end.data + timedelta(days=1)))
-    page = db.paginate(stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()),
-                       request.args.get("page", 1, type=int), 50)
+    if wanted["entity_type"]:
+        stmt = stmt.where(AuditEntry.entity_type == wanted["entity_type"])
+    if wanted["actor"]:
+        stmt = stmt.where(AuditEntry.actor.ilike(f"%{wanted['actor'].strip()}%"))
+    if wanted["text"]:
+        stmt = stmt.where(AuditEntry.entity_label.ilike(f"%{wanted['text'].strip()}%"))
+    if wanted["start"]:
+        stmt = stmt.where(AuditEntry.at >= _local_midnight(wanted["start"]))
+    if wanted["end"]:
+        stmt = stmt.where(AuditEntry.at < _local_midnight(wanted["end"] + timedelta(days=1)))
+    page = db.paginate(stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), query_int("page", 1), 50)
     return render("audit/index.html", "entries", form=form, page=page,
                   entity_labels=ENTITY_LABELS, action_labels=ACTION_LABELS, field_labels=FIELD_LABELS)

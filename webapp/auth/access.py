@@ -82,6 +82,7 @@ def _enter_organisation(endpoint: str | None, values: dict[str, Any] | None) -> 
         .where(
             Membership.user_id == current_user.id,
             Membership.organisation_id == org_id,
+            Membership.active.is_(True),
             Organisation.active.is_(True),
         )
     )

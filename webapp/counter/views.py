@@ -37,8 +37,10 @@ from webapp.counter.models import (
 from webapp.errors import DomainError
 from webapp.families.models import Family
 from webapp.formatting import decimal_input, today
-from webapp.forms import form_status, french_decimal, submit
+from webapp.forms import form_status, french_decimal, plausible_date, submit
+from webapp.guards import query_date, query_year
 from webapp.htmx import redirect_to, render
+from webapp.submissions import books_once
 from webapp.invoicing.models import SETTLEMENT_LABELS, Batch, BillingPeriod, Invoice
 from webapp.organisations.models import Regie
 from webapp.pdf import pdf_response
@@ -125,6 +127,7 @@ def _shares(view: queries.AccountView) -> dict[int, Decimal] | None:
 
 @bp.route("/familles/<int:family_id>/regies/<int:regie_id>/reglement", methods=["GET", "POST"])
 @requires("counter.take")
+@books_once
 def pay(family_id: int, regie_id: int) -> Any:
     """From the search, `facture` names the clicked invoice: the form proposes to settle that one."""
     family, regie = _family(family_id), _regie(regie_id)
@@ -176,6 +179,7 @@ def receipt(payment_id: int) -> Any:
 
 @bp.route("/reglements/<int:payment_id>/annulation", methods=["GET", "POST"])
 @requires("counter.manage")
+@books_once
 def cancel(payment_id: int) -> Any:
     payment = _payment(payment_id)
     form = CancelForm()
@@ -187,6 +191,7 @@ def cancel(payment_id: int) -> Any:
 
 @bp.route("/familles/<int:family_id>/regies/<int:regie_id>/remboursement", methods=["GET", "POST"])
 @requires("counter.manage")
+@books_once
 def refund(family_id: int, regie_id: int) -> Any:
     family, regie = _family(family_id), _regie(regie_id)
     view = queries.account_view(regie.id, family.id)
@@ -224,6 +229,7 @@ def statement_pdf(family_id: int, regie_id: int) -> Any:
 
 @bp.route("/factures/<int:invoice_id>/non-valeur", methods=["GET", "POST"])
 @requires("counter.manage")
+@books_once
 def write_off(invoice_id: int) -> Any:
     invoice = _invoice(invoice_id)
     form = WriteOffForm()
@@ -239,10 +245,7 @@ def write_off(invoice_id: int) -> Any:
 
 
 def _day() -> date:
-    try:
-        return date.fromisoformat(request.args.get("jour", ""))
-    except ValueError:
-        return today()
+    return query_date("jour", today())
 
 
 @bp.get("/journal")
@@ -262,10 +265,11 @@ def day_journal_pdf() -> Any:
 
 @bp.post("/regies/<int:regie_id>/journal/<day>/cloture")
 @requires("counter.manage")
+@books_once
 def close_day(regie_id: int, day: str) -> Any:
     regie = _regie(regie_id)
     try:
-        when = date.fromisoformat(day)
+        when = plausible_date(date.fromisoformat(day), "Jour")
     except ValueError:
         abort(404)
     form = ClosingForm()
@@ -294,6 +298,7 @@ def slip_list() -> Any:
 
 @bp.post("/regies/<int:regie_id>/bordereaux")
 @requires("counter.take")
+@books_once
 def create_slip(regie_id: int) -> Any:
     regie = _regie(regie_id)
     form = SlipForm()
@@ -325,24 +330,28 @@ def _slip_action(slip_id: int, action: Callable[[DepositSlip], Any], message: st
 
 @bp.post("/bordereaux/<int:slip_id>/retrait/<int:payment_id>")
 @requires("counter.take")
+@books_once
 def remove_from_slip(slip_id: int, payment_id: int) -> Any:
     return _slip_action(slip_id, lambda s: slips.remove_payment(s, payment_id), "Règlement retiré du bordereau.")
 
 
 @bp.post("/bordereaux/<int:slip_id>/ajout")
 @requires("counter.take")
+@books_once
 def add_to_slip(slip_id: int) -> Any:
     return _slip_action(slip_id, slips.add_waiting, "Règlements en attente ajoutés au bordereau.")
 
 
 @bp.post("/bordereaux/<int:slip_id>/suppression")
 @requires("counter.take")
+@books_once
 def delete_slip(slip_id: int) -> Any:
     return _slip_action(slip_id, slips.delete_slip, "Bordereau provisoire supprimé.", url_for("counter.slip_list"))
 
 
 @bp.post("/bordereaux/<int:slip_id>/validation")
 @requires("counter.manage")
+@books_once
 def finalize_slip(slip_id: int) -> Any:
     return _slip_action(slip_id, slips.finalize, "Bordereau validé : il est définitif et numéroté.")
 
@@ -362,7 +371,7 @@ def slip_pdf(slip_id: int) -> Any:
 def state() -> Any:
     regie = _chosen_regie()
     current_year = ledger.school_year_of(today())
-    year = request.args.get("annee", type=int) or current_year
+    year = query_year("annee", current_year)
     form = CloseYearForm()
     return render("counter/state.html", state=reports.regie_state(regie, year), year=year, current_year=current_year,
                   regies=_regies(), form=form, can_close=can("counter.manage"))
@@ -370,6 +379,7 @@ def state() -> Any:
 
 @bp.post("/regies/<int:regie_id>/cloture-annee")
 @requires("counter.manage")
+@books_once
 def close_year(regie_id: int) -> Any:
     regie = _regie(regie_id)
     form = CloseYearForm()

@@ -34,7 +34,7 @@ class FamilyForm(Form):
     quotient_valid_from = DateField("Valable du", [Optional()])
     quotient_valid_to = DateField("au", [Optional()])
     tariff_category = StringField("Catégorie tarifaire", [Optional(), Length(max=40)])
-    note = TextAreaField("Note", [Optional()])
+    note = TextAreaField("Note", [Optional(), Length(max=4000)])
 
 
 class NewFamilyForm(FamilyForm, GuardianForm):
@@ -60,5 +60,5 @@ class SearchForm(Form):
     class Meta:
         csrf = False
 
-    q = StringField("Rechercher")
+    q = StringField("Rechercher", [Length(max=200)])
     archived = BooleanField("Familles archivées")

@@ -205,9 +205,14 @@ def set_child_archived(child: Child, archived: bool) -> Child:
     return child
 
 
+# Nobody types more words to find a family; a query of thousands would also be too deep for SQLite to parse.
+MOST_WORDS = 8
+
+
 def matching(query: str) -> sa.ColumnElement[bool]:
-    """Every word of the query appears in a name or the family number, or the query is an invoice number."""
-    words = fold(query).split()
+    """Every word of the query (its first MOST_WORDS) appears in a name or the family number, or the query is an
+    invoice number."""
+    words = fold(query).split()[:MOST_WORDS]
     if not words:
         return sa.true()
     by_name = []

@@ -16,6 +16,7 @@ from webapp.families import services
 from webapp.families.forms import ChildForm, FamilyForm, GuardianForm, NewFamilyForm, SearchForm
 from webapp.families.models import Child, Family, Guardian
 from webapp.forms import form_status, submit
+from webapp.guards import query_int
 from webapp.htmx import redirect_to, render
 from webapp.tariffs import services as tariff_services
 from webapp.tariffs.forms import ChildDiscountForm
@@ -40,9 +41,10 @@ def _to_family(family: Family) -> Any:
 @requires("families.view")
 def index() -> Any:
     form = SearchForm(request.args)
+    form.validate()  # a query longer than any name searches nothing: its message shows above the results
     page = services.search_families(
-        g.org, form.q.data or "", archived=form.archived.data,
-        page=request.args.get("page", 1, type=int), per_page=current_app.config["FAMILIES_PER_PAGE"],
+        g.org, "" if form.q.errors else form.q.data or "", archived=form.archived.data,
+        page=query_int("page", 1), per_page=current_app.config["FAMILIES_PER_PAGE"],
     )
     return render("families/index.html", "results", form=form, page=page)
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 import sqlalchemy as sa
+from flask import current_app
 from regie_self_import import InvalidFile, Row, content_hash, decode, read
 from regie_self_import.rules import Notice, notices
 
@@ -112,6 +115,22 @@ def undo_import(imported: ConsumptionImport) -> ConsumptionImport:
     record("undo", "consumption_import", imported, {"lignes": [imported.row_count, 0]},
            organisation_id=imported.organisation_id)
     return imported
+
+
+def preview_folder() -> Path:
+    """Where an uploaded file waits between its preview and its confirmation."""
+    folder = Path(current_app.config["IMPORT_FOLDER"] or Path(current_app.instance_path) / "imports")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def purge_previews(older_than: timedelta) -> int:
+    """Files previewed and never confirmed: after a day they are forgotten."""
+    limit = time.time() - older_than.total_seconds()
+    old = [path for path in preview_folder().glob("*.tsv") if path.stat().st_mtime < limit]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return len(old)
 
 
 def stored_path(folder: Path, digest: str) -> Path:

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app, flash, g, url_for
+from flask import abort, flash, g, url_for
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectChoice, SelectField
+from wtforms.validators import Length
 
 from webapp import db
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.errors import DomainError
 from webapp.forms import Form, form_status
 from webapp.htmx import redirect_to, render
+from webapp.submissions import books_once
 from webapp.imports import services
 from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.invoicing.models import Batch, BatchStatus, BillingPeriod
@@ -37,8 +38,8 @@ class UploadForm(TargetForm):
 
 
 class ConfirmForm(TargetForm):
-    content_hash = HiddenField()
-    filename = HiddenField()
+    content_hash = HiddenField(validators=[Length(max=64)])  # a SHA-256 in hexadecimal
+    filename = HiddenField(validators=[Length(max=200)])  # the column's length
 
 
 def _activities() -> list[Activity]:
@@ -52,12 +53,6 @@ def _open_periods() -> list[BillingPeriod]:
         sa.select(BillingPeriod).where(BillingPeriod.organisation_id == g.org.id, BillingPeriod.id.in_(
             sa.select(Batch.period_id).where(Batch.status.in_([BatchStatus.NEW, BatchStatus.COMPUTED]))))
         .order_by(BillingPeriod.start_date.desc())))
-
-
-def _folder() -> Path:
-    folder = Path(current_app.config["IMPORT_FOLDER"] or Path(current_app.instance_path) / "imports")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
 
 
 def _target(form: TargetForm) -> tuple[BillingPeriod, Activity]:
@@ -86,9 +81,9 @@ def index() -> Any:
         except DomainError as error:
             form.file.errors = [*form.file.errors, *error.message.split("\n")]
         else:
-            services.stored_path(_folder(), preview.content_hash).write_bytes(data)
+            services.stored_path(services.preview_folder(), preview.content_hash).write_bytes(data)
             confirm = ConfirmForm(formdata=None, period_id=period.id, activity_id=activity.id,
-                                  content_hash=preview.content_hash, filename=form.file.data.filename or "self.txt")
+                                  content_hash=preview.content_hash, filename=(form.file.data.filename or "self.txt")[-200:])
             confirm.set_choices()
             return render("imports/preview.html", preview=preview, confirm=confirm, period=period, activity=activity)
     imports = _history()
@@ -100,13 +95,14 @@ def index() -> Any:
 
 @bp.post("/confirmation")
 @requires("attendance.edit")
+@books_once
 def confirm() -> Any:
     form = ConfirmForm()
     form.set_choices()
     if form.validate_on_submit():
-        path = services.stored_path(_folder(), form.content_hash.data)
         period, activity = _target(form)
         try:
+            path = services.stored_path(services.preview_folder(), form.content_hash.data)  # refuses a forged hash
             if not path.exists():
                 raise DomainError("Le fichier déposé n'est plus là : déposez-le à nouveau.")
             imported = services.import_file(g.org, period, activity, form.filename.data, path.read_bytes())
@@ -114,13 +110,14 @@ def confirm() -> Any:
             db.session.rollback()
             flash(error.message, "error")
         else:
-            path.unlink()
+            db.after_commit(lambda: path.unlink(missing_ok=True))  # kept if the import does not commit
             flash(f"{imported.row_count} ligne(s), {imported.meals} repas importés dans « {period.label} ».", "success")
     return redirect_to(url_for("imports.index"))
 
 
 @bp.post("/<int:import_id>/annulation")
 @requires("attendance.edit")
+@books_once
 def undo(import_id: int) -> Any:
     imported = db.get_or_404(ConsumptionImport, import_id, organisation_id=g.org.id)
     if imported.activity_id not in {a.id for a in _activities()}:

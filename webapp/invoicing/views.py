@@ -16,6 +16,7 @@ from webapp.counter.models import Allocation, WriteOff
 from webapp.errors import DomainError
 from webapp.forms import form_status, submit
 from webapp.htmx import redirect_to, render
+from webapp.submissions import books_once
 from webapp.families.models import Family
 from webapp.invoicing import compute as computing
 from webapp.invoicing import documents, services
@@ -106,6 +107,7 @@ def _batch_action(batch_id: int, action: Any, message: str) -> Any:
 
 @bp.post("/lots/<int:batch_id>/calcul")
 @requires("billing.run")
+@books_once
 def compute(batch_id: int) -> Any:
     """A small batch is computed at once; a large one in the background, its page showing the progress."""
     if computing.size(_batch(batch_id)) > current_app.config["COMPUTE_INLINE_LIMIT"]:
@@ -115,12 +117,14 @@ def compute(batch_id: int) -> Any:
 
 @bp.post("/lots/<int:batch_id>/numerotation")
 @requires("billing.run")
+@books_once
 def number(batch_id: int) -> Any:
     return _batch_action(batch_id, services.number_batch, "Factures numérotées.")
 
 
 @bp.post("/lots/<int:batch_id>/export")
 @requires("billing.run")
+@books_once
 def export(batch_id: int) -> Any:
     return _batch_action(batch_id, services.export_batch, "Lot exporté : ses factures sont désormais définitives.")
 
@@ -178,5 +182,6 @@ def documents_job(batch_id: int, kind: str) -> Any:
 
 @bp.post("/lots/<int:batch_id>/envoi")
 @requires("billing.run")
+@books_once
 def notify(batch_id: int) -> Any:
     return _start(batch_id, "notify", "Envoi des factures lancé : la progression s'affiche ci-dessous.")

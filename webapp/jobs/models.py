@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.auth.models import User
-from webapp.db import Base, enum_column
+from webapp.db import Base, aware, enum_column, utcnow
 
 
 class JobStatus(enum.StrEnum):
@@ -37,6 +37,8 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     finished_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    # Renewed at each step: a running job whose heartbeat stopped was killed (a restart, a crash), not slow.
+    heartbeat_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # The file a job produced (a batch's PDF or ZIP), under the export folder.
     result: Mapped[str] = mapped_column(sa.String(200), default="")
 
@@ -49,6 +51,10 @@ class Job(Base):
     @property
     def active(self) -> bool:
         return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
+
+    def stale(self, after: timedelta) -> bool:
+        return self.status is JobStatus.RUNNING and (self.heartbeat_at is None
+                                                     or aware(self.heartbeat_at) < utcnow() - after)
 
 
 class InvoiceNotice(Base):

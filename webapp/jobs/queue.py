@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from huey import RedisHuey, SqliteHuey
+from huey import RedisHuey, SqliteHuey, crontab
 from huey.api import Huey
 
 
@@ -31,3 +31,21 @@ def run_job(job_id: int) -> None:
 
     with create_app().app_context():
         perform(job_id)
+
+
+@huey.task(retries=5, retry_delay=60)  # a mail server down for a few minutes loses nothing
+def deliver_mail(message: bytes) -> None:
+    from webapp import create_app
+    from webapp.mail import deliver
+
+    with create_app().app_context():
+        deliver(message)
+
+
+@huey.periodic_task(crontab(minute="7"))
+def hourly_housekeeping() -> None:
+    from webapp import create_app, db, housekeeping
+
+    with create_app().app_context(), db.as_writer():
+        housekeeping.tidy()
+        db.session.commit()

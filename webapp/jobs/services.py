@@ -5,14 +5,15 @@ from __future__ import annotations
 import smtplib
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from email.message import EmailMessage
 from pathlib import Path
 
 import sqlalchemy as sa
-from flask import current_app, render_template
+from flask import current_app
 from sqlalchemy.orm import selectinload
 
-from webapp import db
+from webapp import db, mail
 from webapp.audit.services import actor_id, record
 from webapp.db import utcnow
 from webapp.errors import DomainError
@@ -27,9 +28,36 @@ class JobNotReady(Exception):
     """The job row is not committed yet; the runner tries again a moment later."""
 
 
+def stale_after() -> timedelta:
+    return timedelta(minutes=current_app.config["JOB_STALE_MINUTES"])
+
+
+def is_stale(job: Job) -> bool:
+    return job.stale(stale_after())
+
+
+def fail_stale(batch_id: int | None = None) -> int:
+    """Running jobs whose heartbeat stopped are failed, so that their lot is free and they can be started again."""
+    stale = [job for job in db.session.scalars(sa.select(Job).where(
+        Job.status == JobStatus.RUNNING, *([Job.batch_id == batch_id] if batch_id else [])))
+        if is_stale(job)]
+    for job in stale:
+        job.status, job.finished_at = JobStatus.FAILED, utcnow()
+        job.message = ("Interrompu : le travail ne donnait plus signe de vie (serveur redémarré ?). "
+                       "Relancez-le.")
+    return len(stale)
+
+
+def beat(job: Job) -> None:
+    """A step done: the page sees the progress, and the job shows it is alive."""
+    job.heartbeat_at = utcnow()
+    db.session.commit()
+
+
 def start_job(kind: str, batch: Batch) -> Job:
     if kind not in KINDS:
         raise DomainError(f"Travail inconnu : {kind}.")
+    fail_stale(batch.id)
     running = db.session.scalar(sa.select(Job).where(
         Job.batch_id == batch.id, Job.kind == kind, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING])))
     if running is not None:
@@ -43,23 +71,24 @@ def start_job(kind: str, batch: Batch) -> Job:
 
 def perform(job_id: int) -> Job:
     """Run a queued job; each step commits so its page sees the progress."""
-    job = db.session.get(Job, job_id)
-    if job is None:
-        raise JobNotReady(job_id)
-    job.status = JobStatus.RUNNING
-    db.session.commit()
-    try:
-        job.message = KINDS[job.kind](job)
-        job.status = JobStatus.DONE
-    except Exception as error:  # the page must say it failed, whatever the cause
-        db.session.rollback()
+    with db.as_writer():
         job = db.session.get(Job, job_id)
-        job.status = JobStatus.FAILED
-        job.message = f"Échec : {error}"
-        current_app.logger.exception("job %s failed", job_id)
-    job.finished_at = utcnow()
-    db.session.commit()
-    return job
+        if job is None:
+            raise JobNotReady(job_id)
+        job.status = JobStatus.RUNNING
+        beat(job)
+        try:
+            job.message = KINDS[job.kind](job)
+            job.status = JobStatus.DONE
+        except Exception as error:  # the page must say it failed, whatever the cause
+            db.session.rollback()
+            job = db.session.get(Job, job_id)
+            job.status = JobStatus.FAILED
+            job.message = f"Échec : {error}"
+            current_app.logger.exception("job %s failed", job_id)
+        job.finished_at = utcnow()
+        db.session.commit()
+        return job
 
 
 def unnotified(batch: Batch) -> tuple[list[Invoice], list[Invoice]]:
@@ -72,25 +101,11 @@ def unnotified(batch: Batch) -> tuple[list[Invoice], list[Invoice]]:
 
 
 def _message(invoice: Invoice) -> EmailMessage:
-    config = current_app.config
-    message = EmailMessage()
-    message["From"] = config["MAIL_SENDER"]
-    message["To"] = invoice.family.payer.email
-    message["Subject"] = f"Votre facture {invoice.number} · {invoice.regie.name}"
-    message.set_content(render_template("jobs/invoice_email.txt", invoice=invoice))
+    message = mail.compose(invoice.family.payer.email, f"Votre facture {invoice.number} · {invoice.regie.name}",
+                           "jobs/invoice_email.txt", invoice=invoice)
     message.add_attachment(render_invoices([invoice]), maintype="application", subtype="pdf",
                            filename=filename(invoice))
     return message
-
-
-def _smtp() -> smtplib.SMTP:
-    config = current_app.config
-    connection = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
-    if config["MAIL_USE_TLS"]:
-        connection.starttls()
-    if config["MAIL_USERNAME"]:
-        connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
-    return connection
 
 
 def notify_batch(job: Job) -> str:
@@ -108,7 +123,7 @@ def notify_batch(job: Job) -> str:
     for start in range(0, len(invoices), size):
         if start:
             time.sleep(pause)
-        with _smtp() as connection:
+        with mail.connect() as connection:
             for invoice in invoices[start:start + size]:
                 error = ""
                 try:
@@ -121,7 +136,7 @@ def notify_batch(job: Job) -> str:
                 db.session.add(notice)
                 sent, failed = sent + (not error), failed + bool(error)
                 job.done += 1
-        db.session.commit()
+        beat(job)
     summary = f"{sent} e-mail(s) envoyé(s), {failed} échec(s), {len(paper)} famille(s) sans e-mail à imprimer."
     record("notify", "batch", batch, {"envoi": [None, summary]}, organisation_id=job.organisation_id)
     return summary
@@ -150,10 +165,14 @@ def _document(job: Job, writer: Callable[..., None], suffix: str, detailed: bool
 
     def progress(done: int) -> None:
         job.done = done
-        db.session.commit()
+        beat(job)
 
     name = f"lot-{batch.id}-{job.id}{'-detail' if detailed else ''}.{suffix}"
-    writer(invoices, export_folder() / name, detailed=detailed, progress=progress)
+    try:
+        writer(invoices, export_folder() / name, detailed=detailed, progress=progress)
+    except BaseException:
+        (export_folder() / name).unlink(missing_ok=True)  # half a file must not look like a result
+        raise
     job.result = name
     return f"{len(invoices)} facture(s) prêtes à télécharger."
 

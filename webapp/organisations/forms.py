@@ -1,4 +1,4 @@
-from wtforms import BooleanField, SelectChoice, EmailField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from webapp.forms import Form
@@ -29,8 +29,8 @@ class OrganisationForm(Form):
 
 
 class NewOrganisationForm(OrganisationForm):
-    """A new organisation comes with its first administrator, so someone can log into it."""
+    """A new organisation comes with the invitation of its first administrator, who chooses their own password."""
 
     admin_full_name = StringField("Nom de l'administrateur", [InputRequired(), Length(max=120)])
-    admin_email = EmailField("E-mail de l'administrateur", [InputRequired(), Email(message="Adresse e-mail invalide.")])
-    admin_password = PasswordField("Mot de passe initial", [InputRequired(), Length(min=10)])
+    admin_email = EmailField("E-mail de l'administrateur", [InputRequired(), Email(message="Adresse e-mail invalide."),
+                                                             Length(max=254)])

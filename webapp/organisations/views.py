@@ -64,11 +64,8 @@ def organisations() -> Any:
 
 def _create_with_admin(data: dict[str, Any]) -> Organisation:
     org = services.create_organisation(data)
-    admin = auth_services.create_user(
-        {"email": data["admin_email"], "full_name": data["admin_full_name"], "password": data["admin_password"]},
-        organisation_id=org.id,
-    )
-    auth_services.grant(admin, org, Role.ADMIN)
+    auth_services.invite(org, {"email": data["admin_email"], "full_name": data["admin_full_name"],
+                               "role": Role.ADMIN}, [])
     return org
 
 
@@ -77,7 +74,7 @@ def _create_with_admin(data: dict[str, Any]) -> Organisation:
 def create_organisation() -> Any:
     form = NewOrganisationForm()
     if org := submit(form, _create_with_admin):
-        flash(f"Collectivité « {org.name} » créée avec son administrateur.", "success")
+        flash(f"Collectivité « {org.name} » créée : son administrateur a reçu une invitation par e-mail.", "success")
         return redirect_to(url_for("operator.organisations"))
     return render("organisations/organisation_form.html", "form", form_status(form), form=form, organisation=None)
 

@@ -32,7 +32,7 @@ class TariffForm(Form):
     price = FrenchDecimalField("Prix unitaire ou du créneau (€)", [Optional()], places=2)
     slot_minutes = IntegerField("Durée du créneau (min)", [Optional(), NumberRange(min=1)])
     daily_cap = FrenchDecimalField("Plafond par jour (€)", [Optional()], places=2)
-    effort_rate = FrenchDecimalField("Taux d'effort", [Optional()], places=5,
+    effort_rate = FrenchDecimalField("Taux d'effort", [Optional()], places=5, max_digits=8,
                                      description="Prix = QF × taux, borné par le plancher et le plafond.")
     price_floor = FrenchDecimalField("Prix plancher (€)", [Optional()], places=2)
     price_ceiling = FrenchDecimalField("Prix plafond (€)", [Optional()], places=2)
@@ -41,7 +41,7 @@ class TariffForm(Form):
 class RenewTariffForm(Form):
     starts_on = DateField("Nouveau prix à partir du", [InputRequired()])
     price = FrenchDecimalField("Nouveau prix (€)", [Optional()], places=2)
-    effort_rate = FrenchDecimalField("Nouveau taux d'effort", [Optional()], places=5)
+    effort_rate = FrenchDecimalField("Nouveau taux d'effort", [Optional()], places=5, max_digits=8)
     price_floor = FrenchDecimalField("Nouveau plancher (€)", [Optional()], places=2)
     price_ceiling = FrenchDecimalField("Nouveau plafond (€)", [Optional()], places=2)
 
@@ -51,7 +51,7 @@ class DiscountForm(Form):
     basis = SelectField("S'applique selon", choices=[SelectChoice(b.value, label)
                                                       for b, label in DISCOUNT_BASIS_LABELS.items()])
     threshold = IntegerField("À partir de (rang ou nombre d'enfants)", [InputRequired(), NumberRange(min=1)])
-    percent = FrenchDecimalField("Pourcentage", [Optional()], places=2)
+    percent = FrenchDecimalField("Pourcentage", [Optional()], places=2, max_digits=5)
     amount_per_unit = FrenchDecimalField("ou montant par unité (€)", [Optional()], places=2)
     valid_from = DateField("Valable du", [InputRequired()])
     valid_to = DateField("au", [Optional()])
@@ -70,7 +70,7 @@ class FamilyFeeForm(Form):
 
 class ChildDiscountForm(Form):
     activity_id = SelectField("Activité", coerce=int, description="« Toutes » : toutes les activités.")
-    percent = FrenchDecimalField("Pourcentage de réduction", [InputRequired()], places=2)
+    percent = FrenchDecimalField("Pourcentage de réduction", [InputRequired()], places=2, max_digits=5)
     reason = StringField("Raison", [InputRequired(), Length(max=200)], description="Décision, protocole… imprimée sur la facture.")
     valid_from = DateField("Valable du", [InputRequired()])
     valid_to = DateField("au", [Optional()])

@@ -1,0 +1,27 @@
+"""What a shared server tidies by itself, every hour, as a periodic job of the runner: nothing here is money,
+only what would otherwise pile up or stay stuck."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import current_app
+
+from webapp import submissions
+from webapp.auth.services import purge_attempts
+from webapp.imports.services import purge_previews
+from webapp.jobs.services import fail_stale
+
+# A one-time token only has to outlive the double click and the retried request it guards against.
+SUBMISSIONS_KEEP = timedelta(days=2)
+PREVIEWS_KEEP = timedelta(days=1)
+
+
+def tidy() -> dict[str, int]:
+    """How many of each were removed or closed; the caller commits."""
+    return {
+        "login_attempts": purge_attempts(timedelta(days=current_app.config["LOGIN_ATTEMPTS_KEEP_DAYS"])),
+        "submissions": submissions.purge(SUBMISSIONS_KEEP),
+        "import_previews": purge_previews(PREVIEWS_KEEP),
+        "stale_jobs": fail_stale(),
+    }

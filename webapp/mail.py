@@ -1,0 +1,46 @@
+"""Outgoing mail: one SMTP setting for the web server and the job runner, and messages that leave only once the
+transaction that decided them has committed (an invitation rolled back is never sent)."""
+
+from __future__ import annotations
+
+import smtplib
+from email import message_from_bytes
+from email.message import EmailMessage
+from email.policy import SMTP
+
+from flask import current_app, render_template
+
+from webapp import db
+from webapp.jobs import queue
+
+
+def compose(to: str, subject: str, template: str, **context: object) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = current_app.config["MAIL_SENDER"]
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(render_template(template, **context))
+    return message
+
+
+def send_after_commit(message: EmailMessage) -> None:
+    """Handed to the job runner when the session commits: the request never waits for the mail server, and
+    whether a message leaves (an account exists or not) takes no visible time."""
+    data = message.as_bytes(policy=SMTP)
+    db.after_commit(lambda: queue.deliver_mail(data))
+
+
+def connect() -> smtplib.SMTP:
+    config = current_app.config
+    connection = smtplib.SMTP(config["MAIL_SERVER"], config["MAIL_PORT"], timeout=30)
+    if config["MAIL_USE_TLS"]:
+        connection.starttls()
+    if config["MAIL_USERNAME"]:
+        connection.login(config["MAIL_USERNAME"], config["MAIL_PASSWORD"])
+    return connection
+
+
+def deliver(data: bytes) -> None:
+    """The job runner's side: one message, as queued."""
+    with connect() as connection:
+        connection.send_message(message_from_bytes(data, policy=SMTP))
