@@ -36,7 +36,7 @@ import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # the shared-server helpers live with the tests
 from tests.stack import Browser, hidden_inputs, postgresql_database, shared_server, tail  # noqa: E402
-from webapp import create_app, db, migrations  # noqa: E402
+from webapp import create_app, db, migrations, numbering  # noqa: E402
 from webapp.auth.models import Role
 from webapp.auth.services import create_user, grant
 from webapp.counter.ledger import book_invoices, check_books
@@ -44,7 +44,7 @@ from webapp.counter.models import Payment, PaymentMode
 from webapp.families.models import Child, Civility, Family, Guardian
 from webapp.families.services import refresh_search
 from webapp.invoicing.models import Batch, BatchStatus, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus
-from webapp.invoicing.numbering import reserve
+from webapp.numbering import NumberKind
 from webapp.organisations.models import Country, Organisation, OrganisationKind, Regie
 
 DATABASE = "regie_bench"
@@ -92,13 +92,13 @@ def populate(families: int, agents: int) -> tuple[int, int, list[int], list[str]
     db.session.add_all([period, batch])
     db.session.flush()
     invoiced = family_ids[::4]
-    first = reserve(regie.id, period.fiscal_year, InvoiceKind.INVOICE.value, len(invoiced))
+    numbers = numbering.take(NumberKind.INVOICE, regie, period.fiscal_year, len(invoiced))
     db.session.execute(sa.insert(Invoice), [
         {"batch_id": batch.id, "regie_id": regie.id, "family_id": family_id, "fiscal_year": period.fiscal_year,
-         "kind": InvoiceKind.INVOICE, "status": InvoiceStatus.NUMBERED, "sequence": sequence,
-         "number": f"B-{period.fiscal_year}-{sequence:06d}", "issued_on": period.invoice_date,
+         "kind": InvoiceKind.INVOICE, "status": InvoiceStatus.NUMBERED, "sequence": number.sequence,
+         "number": number.text, "issued_on": period.invoice_date,
          "due_on": period.due_date, "total": Decimal(rng.randrange(2000, 20000)) / 100}
-        for sequence, family_id in enumerate(invoiced, start=first)])
+        for number, family_id in zip(numbers, invoiced, strict=True)])
     invoices = db.session.scalars(sa.select(Invoice).where(Invoice.batch_id == batch.id)).all()
     book_invoices(org.id, invoices)
     for n in range(agents):

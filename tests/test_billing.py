@@ -10,7 +10,8 @@ from webapp.attendance.models import Attendance, Presence
 from webapp.attendance.services import set_attendance
 from webapp.errors import DomainError
 from webapp.families.services import add_child
-from webapp.invoicing.models import BatchStatus, Counter, InvoiceKind, InvoiceStatus, LineKind
+from webapp.invoicing.models import BatchStatus, InvoiceKind, InvoiceStatus, LineKind
+from webapp.numbering import NumberSequence
 from webapp.invoicing.services import compute_batch, create_period, export_batch, number_batch
 
 D = Decimal
@@ -116,8 +117,8 @@ def test_numbering_is_gapless_ordered_and_marks_the_attendances_billed(canteen_w
     billed = session.scalars(sa.select(Attendance)).all()
     assert {a.billed_invoice_id for a in billed} == {i.id for i in invoices}
     assert sorted(a.billed_amount for a in billed) == [D("2.10"), D("4.20")]
-    counter = session.scalar(sa.select(Counter).where(Counter.regie_id == regie.id))
-    assert (counter.fiscal_year, counter.kind, counter.last_value) == (2026, "facture", 2)
+    sequence = session.scalar(sa.select(NumberSequence).where(NumberSequence.regie_id == regie.id))
+    assert (sequence.year, sequence.kind, sequence.last_value) == (2026, "facture", 2)
     # The next period goes on from there.
     set_attendance(kids["léo"], canteen, date(2026, 4, 2), Presence.PRESENT)
     april = _period(org, regie, start=date(2026, 4, 1), end=date(2026, 4, 30), label="Avril")

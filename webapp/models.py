@@ -11,7 +11,8 @@ from webapp.db import Base
 from webapp.families.models import Child, Family, Guardian
 from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.jobs.models import InvoiceNotice, Job
-from webapp.invoicing.models import Batch, BillingPeriod, Counter, Invoice, InvoiceLine
+from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceLine
+from webapp.numbering import NumberSequence
 from webapp.organisations.models import Organisation, Regie
 from webapp.submissions import Submission
 from webapp.tariffs.models import Activity, ChildDiscount, Discount, FamilyFee, Tariff
@@ -19,7 +20,7 @@ from webapp.tariffs.models import Activity, ChildDiscount, Discount, FamilyFee, 
 metadata = Base.metadata
 
 __all__ = [
-    "Activity", "Attendance", "Batch", "BillingPeriod", "Counter", "Invoice", "InvoiceLine", "Tariff",
+    "Activity", "Attendance", "Batch", "BillingPeriod", "Invoice", "NumberSequence", "InvoiceLine", "Tariff",
     "AuditEntry", "InvoiceNotice", "Job", "ConsumptionImport", "ImportedConsumption", "ChildDiscount", "Discount", "FamilyFee", "Child", "Family", "Guardian", "Invitation", "LoginAttempt", "Membership",
     "Organisation", "Regie", "User", "metadata", "Account", "AccountEntry", "Allocation", "Cancellation",
     "CashClosing", "DepositSlip", "Payment", "SchoolYearClosure", "SlipItem", "Submission", "WriteOff",

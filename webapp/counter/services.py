@@ -12,7 +12,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from webapp import db
+from webapp import db, numbering
 from webapp.audit.services import actor_id, record, record_creation
 from webapp.counter import journal, ledger
 from webapp.counter.models import (
@@ -32,7 +32,7 @@ from webapp.errors import DomainError
 from webapp.families.models import Family
 from webapp.formatting import money, today
 from webapp.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
-from webapp.invoicing.numbering import reserve
+from webapp.numbering import NumberKind
 from webapp.organisations.models import Regie
 
 PAYMENT_FIELDS = ("mode", "amount", "received_on", "school_year", "bank", "holder", "cheque_number", "comment")
@@ -112,9 +112,9 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
             "cochez « garder le trop-perçu en avoir ».", "amount")
     receipt = None
     if mode is PaymentMode.CASH:
-        receipt = f"R-{regie.invoice_prefix}-{received_on.year}-{reserve(regie.id, received_on.year, 'recu', 1):06d}"
+        (receipt,) = numbering.take(NumberKind.RECEIPT, regie, received_on.year)
     payment = _new_payment(account, PaymentKind.PAYMENT, mode, amount, received_on, school_year, data, bank=bank,
-                           cheque_number=cheque_number, receipt_number=receipt)
+                           cheque_number=cheque_number, receipt_number=receipt and receipt.text)
     db.session.flush()
     ledger.post(account, EntryKind.PAYMENT, -amount, received_on, school_year,
                 f"Règlement {MODE_LABELS[mode].lower()}" + (f" n° {cheque_number}" if cheque_number else ""),

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from webapp import db
+from webapp import db, numbering
 from webapp.audit.services import actor_id, record
 from webapp.counter.ledger import hold_regie
 from webapp.counter.models import (
@@ -23,7 +23,7 @@ from webapp.counter.models import (
 from webapp.db import utcnow
 from webapp.errors import DomainError
 from webapp.formatting import date_time, today
-from webapp.invoicing.numbering import reserve
+from webapp.numbering import NumberKind
 from webapp.organisations.models import Regie
 
 
@@ -112,9 +112,8 @@ def finalize(slip: DepositSlip) -> DepositSlip:
         raise DomainError("Un bordereau vide ne se valide pas.")
     if any(item.payment.cancellation is not None for item in slip.items):
         raise DomainError("Un règlement de ce bordereau a été annulé : retirez-le avant de valider.")
-    year = today().year
-    sequence = reserve(slip.regie_id, year, "bordereau", 1)
-    slip.number = f"B-{slip.regie.invoice_prefix}-{year}-{sequence:05d}"
+    (number,) = numbering.take(NumberKind.SLIP, slip.regie, today().year)
+    slip.number = number.text
     slip.total = sum((item.payment.amount for item in slip.items), Decimal("0.00"))
     slip.status = SlipStatus.FINAL
     slip.finalized_at = utcnow()

@@ -1,4 +1,4 @@
-"""Billing periods, batches (lots), invoices and their lines, and the numbering counters."""
+"""Billing periods, batches (lots), invoices and their lines."""
 
 from __future__ import annotations
 
@@ -199,19 +199,3 @@ class InvoiceLine(Base):
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
     child: Mapped[Child | None] = relationship()
     activity: Mapped[Activity | None] = relationship()
-
-
-class Counter(Base):
-    """The last number given, per régie, fiscal year and kind of document; only ever moves forward."""
-
-    __tablename__ = "counters"
-    __table_args__ = (
-        sa.UniqueConstraint("regie_id", "fiscal_year", "kind", name="uq_counters_regie_id_fiscal_year_kind"),
-        sa.CheckConstraint("last_value >= 0", name="last_value_positive"),
-    )
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"))
-    fiscal_year: Mapped[int]
-    kind: Mapped[str] = mapped_column(sa.String(20))
-    last_value: Mapped[int] = mapped_column(default=0)

@@ -7,9 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
-from stdnum.be import ogm_vcs
 
-from webapp import db
+from webapp import db, numbering
 from webapp.attendance.models import Attendance
 from webapp.audit.services import actor_id, record, record_creation
 from webapp.counter import ledger
@@ -21,13 +20,13 @@ from webapp.invoicing import compute as computing
 from webapp.invoicing.models import (
     BATCH_STATUS_LABELS, Batch, BatchStatus, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus,
 )
-from webapp.invoicing.numbering import reserve
+from webapp.numbering import NumberKind
 from webapp.organisations.models import Country, Organisation, Regie
 from webapp.tariffs.models import Activity
 
 PERIOD_FIELDS = ("label", "start_date", "end_date", "invoice_date", "debit_date", "due_date",
                  "regularisation_from", "fiscal_year")
-NUMBER_KIND_PREFIX = {InvoiceKind.INVOICE: "", InvoiceKind.CREDIT_NOTE: "AV-"}
+NUMBER_KINDS = {InvoiceKind.INVOICE: NumberKind.INVOICE, InvoiceKind.CREDIT_NOTE: NumberKind.CREDIT_NOTE}
 
 
 def _who_when(user: Any, at: Any) -> str:
@@ -87,10 +86,9 @@ def compute_batch(batch: Batch) -> list[Invoice]:
 
 
 def _payment_reference(regie: Regie, country: Country, invoice: Invoice) -> str:
-    """Belgium: a structured communication (+++RRR/YYSS/SSSCC+++); France: the invoice number."""
+    """Belgium: a structured communication; France: the invoice number."""
     if country is Country.BE:
-        base = f"{regie.id % 1000:03d}{invoice.fiscal_year % 100:02d}{invoice.sequence % 100000:05d}"
-        return f"+++{ogm_vcs.format(base + ogm_vcs.calc_check_digits(base))}+++"
+        return numbering.structured_communication(regie, invoice.fiscal_year, invoice.sequence)
     return invoice.number or ""
 
 
@@ -116,10 +114,9 @@ def number_batch(batch: Batch) -> list[Invoice]:
         of_kind = [invoice for invoice in drafts if invoice.kind is kind]
         if not of_kind:
             continue
-        first = reserve(batch.regie_id, batch.period.fiscal_year, kind.value, len(of_kind))
-        for sequence, invoice in enumerate(of_kind, start=first):
-            invoice.sequence = sequence
-            invoice.number = f"{NUMBER_KIND_PREFIX[kind]}{batch.regie.invoice_prefix}-{invoice.fiscal_year}-{sequence:06d}"
+        numbers = numbering.take(NUMBER_KINDS[kind], batch.regie, batch.period.fiscal_year, len(of_kind))
+        for number, invoice in zip(numbers, of_kind, strict=True):
+            invoice.sequence, invoice.number = number.sequence, number.text
             invoice.status = InvoiceStatus.NUMBERED
             invoice.payment_reference = _payment_reference(batch.regie, country, invoice)
             for line in invoice.lines:
