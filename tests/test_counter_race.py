@@ -12,7 +12,7 @@ from tests.fixtures import VALID_REGIE, in_parallel
 from webapp import db
 from webapp.attendance.models import Presence
 from webapp.attendance.services import set_attendance
-from webapp.counter import ledger, reports, services, slips
+from webapp.counter import closings, ledger, services, settlement, slips
 from webapp.counter.models import DepositSlip, Payment, PaymentMode, SlipItem
 from webapp.errors import DomainError
 from webapp.families.models import Family
@@ -86,9 +86,9 @@ def _slowed(monkeypatch, module, name: str) -> None:
 def test_a_write_off_during_a_school_year_closing_waits_its_turn(race_engine, monkeypatch):
     regie_id, _, april_id = _family_with_two_invoices()
     db.session.remove()
-    _slowed(monkeypatch, reports, "hold_regie")  # the closing holds the régie, then sleeps
+    _slowed(monkeypatch, closings, "hold_regie")  # the closing holds the régie, then sleeps
     outcome = in_parallel(
-        lambda: reports.close_school_year(db.session.get(Regie, regie_id), 2025),
+        lambda: closings.close_school_year(db.session.get(Regie, regie_id), 2025),
         lambda: services.write_off(db.session.get(Invoice, april_id), {
             "kind": "seuil", "amount": Decimal("1.00"), "reason": "Reliquat", "written_on": today()}),
         stagger=0.25, hold=0)
@@ -105,7 +105,7 @@ def test_adding_to_a_slip_while_one_of_its_payments_is_cancelled_waits_its_turn(
     db.session.commit()
     payment_id, slip_id = payment.id, slip.id
     db.session.remove()
-    _slowed(monkeypatch, services, "_take_back_spent_credit")  # the cancellation holds the régie and account
+    _slowed(monkeypatch, settlement, "take_back_spent_credit")  # the cancellation holds the régie and account
     outcome = in_parallel(
         lambda: services.cancel_payment(db.session.get(Payment, payment_id), "Chèque impayé", today()),
         lambda: slips.add_waiting(db.session.get(DepositSlip, slip_id)),

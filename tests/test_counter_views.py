@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from webapp.attendance.models import Presence
 from webapp.attendance.services import set_attendance
 from webapp.auth.models import Role
-from webapp.counter import ledger
+from webapp.counter import ledger, settlement
 from webapp.counter.models import (
     AccountEntry,
     CashClosing,
@@ -277,4 +277,4 @@ def test_a_family_with_nothing_due_can_pay_an_advance_kept_as_credit(billed, log
                                                              "received_on": TODAY, "keep_credit": "y"})
     assert kept.status_code == 303
     account = ledger.find_account(regie.id, newcomer.id)
-    assert account.balance == D("-30.00") and ledger.credit(account) == D("30.00")
+    assert account.balance == D("-30.00") and settlement.credit(account) == D("30.00")

@@ -13,7 +13,7 @@ from wtforms import (
 )
 from wtforms.validators import InputRequired, Length, Optional
 
-from webapp.counter.ledger import school_year_label, school_year_of
+from webapp.counter.school_years import school_year_label, school_year_of
 from webapp.counter.models import MODE_LABELS, SLIP_MODES, WRITE_OFF_LABELS, PaymentMode
 from webapp.formatting import today
 from webapp.forms import Form, FrenchDecimalField

@@ -1,8 +1,9 @@
-"""The books underneath the counter: school years, accounts, entries, and the check that recomputes
-every balance from scratch.
+"""The books underneath the counter: accounts, their entries, numbered invoices booked on them, and the
+check that recomputes every balance from scratch.
 
-Every action on an account starts by locking its row (`open_account`), so two agents working on the same
-family at the same moment take turns; the invoices are then read and updated under that lock.
+Every action on an account starts by locking its row (`open_account`, after the régie's: see `closings`), so
+two agents working on the same family at the same moment take turns; the invoices are then read and updated
+under that lock (`settlement`).
 """
 
 from __future__ import annotations
@@ -10,13 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
 
 from webapp import db
-from webapp.audit.services import record
+from webapp.counter.amounts import HALF_CENT, ZERO
+from webapp.counter.closings import hold_regie, refuse_closed_year
 from webapp.counter.models import (
     Account,
     AccountEntry,
@@ -27,8 +29,8 @@ from webapp.counter.models import (
     SchoolYearClosure,
     WriteOff,
 )
-from webapp.errors import DomainError
-from webapp.formatting import money
+from webapp.counter.school_years import school_year_label, school_year_of
+from webapp.counter.settlement import apply_credit, due_by_account, on_account
 from webapp.invoicing.models import (
     Batch,
     BillingPeriod,
@@ -36,49 +38,6 @@ from webapp.invoicing.models import (
     InvoiceKind,
     InvoiceStatus,
 )
-from webapp.organisations.models import Regie
-
-ZERO = Decimal("0.00")
-CENT = Decimal("0.01")
-# SQLite keeps NUMERIC as floating point, where 0.70 + 0.10 falls short of 0.80: compare to half a cent.
-HALF_CENT = Decimal("0.005")
-# Far above any family's payment, far below what a NUMERIC(12, 2) column holds.
-LARGEST_AMOUNT = Decimal("1000000.00")
-# French and Belgian school years both start at the end of summer; September is the month they live in.
-SCHOOL_YEAR_FIRST_MONTH = 9
-
-
-def checked_amount(value: Any, field: str, *, zero: bool = False) -> Decimal:
-    """An amount typed by an agent: in cents, positive (or zero where allowed), plausible."""
-    if value is None or value == "":
-        raise DomainError("Saisissez un montant.", field)
-    try:
-        amount = Decimal(value)
-        exact = amount == amount.quantize(CENT)
-    except (InvalidOperation, TypeError, ValueError):
-        raise DomainError("Ce montant n'est pas un nombre : saisissez par exemple 12,50.", field) from None
-    if not exact:
-        raise DomainError("Un montant s'arrête aux centimes.", field)
-    if amount < 0 or amount == 0 and not zero:
-        raise DomainError("Le montant doit être supérieur à zéro." if not zero else "Le montant ne peut être négatif.",
-                          field)
-    if amount > LARGEST_AMOUNT:
-        raise DomainError(f"Un montant de plus de {money(LARGEST_AMOUNT)} n'est pas plausible : vérifiez la saisie.",
-                          field)
-    return amount.quantize(CENT)
-
-
-def school_year_of(day: date) -> int:
-    """The year the school year started: 2026 for 2026-2027."""
-    return day.year if day.month >= SCHOOL_YEAR_FIRST_MONTH else day.year - 1
-
-
-def school_year_label(year: int) -> str:
-    return f"{year}-{year + 1}"
-
-
-def school_year_bounds(year: int) -> tuple[date, date]:
-    return date(year, SCHOOL_YEAR_FIRST_MONTH, 1), date(year + 1, SCHOOL_YEAR_FIRST_MONTH, 1)
 
 
 def _ensure_accounts(organisation_id: int, pairs: Iterable[tuple[int, int]]) -> None:
@@ -103,27 +62,6 @@ def find_account(regie_id: int, family_id: int) -> Account | None:
     return db.session.scalar(sa.select(Account).where(Account.regie_id == regie_id, Account.family_id == family_id))
 
 
-def hold_regie(regie_id: int, *, exclusive: bool = False) -> None:
-    """Closing a day or a school year takes the régie's row exclusively, every booking takes it shared: a
-    booking never lands in a day or a year being closed at that moment, and bookings do not wait for each other
-    on it. Always taken before an account's row."""
-    db.session.execute(sa.select(Regie.id).where(Regie.id == regie_id).with_for_update(read=not exclusive))
-
-
-def last_closed_year(regie_id: int) -> int | None:
-    return db.session.scalar(sa.select(sa.func.max(SchoolYearClosure.school_year))
-                             .where(SchoolYearClosure.regie_id == regie_id))
-
-
-def refuse_closed_year(regie_id: int, school_year: int) -> None:
-    """A closed school year, and every one before it, takes nothing more: their balances were carried."""
-    hold_regie(regie_id)
-    closed = last_closed_year(regie_id)
-    if closed is not None and school_year <= closed:
-        raise DomainError(f"L'année scolaire {school_year_label(school_year)} est clôturée (soldes reportés "
-                          f"jusqu'à {school_year_label(closed)}) : plus rien ne s'y enregistre.", "school_year")
-
-
 def post(account: Account, kind: EntryKind, amount: Decimal, booked_on: date, school_year: int, label: str,
          **refs: Any) -> AccountEntry:
     """One entry on a locked account, and its balance moved by exactly that amount."""
@@ -132,75 +70,6 @@ def post(account: Account, kind: EntryKind, amount: Decimal, booked_on: date, sc
     db.session.add(entry)
     account.balance += amount
     return entry
-
-
-def payable() -> sa.ColumnElement[bool]:
-    """An invoice the counter settles: numbered, and not a credit note."""
-    return sa.and_(Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE)
-
-
-def owing() -> sa.ColumnElement[bool]:
-    """A payable invoice with at least a cent left to pay."""
-    return sa.and_(payable(), Invoice.total - Invoice.paid - Invoice.written_off > HALF_CENT)
-
-
-def due_by_account(*where: sa.ColumnElement[bool]) -> sa.Subquery:
-    """What is left to pay on each family's invoices at each régie (regie_id, family_id, due)."""
-    return (sa.select(Invoice.regie_id, Invoice.family_id,
-                      sa.func.sum(Invoice.total - Invoice.paid - Invoice.written_off).label("due"))
-            .where(payable(), *where).group_by(Invoice.regie_id, Invoice.family_id).subquery())
-
-
-def on_account(due: sa.Subquery) -> sa.ColumnElement[bool]:
-    """Joins a `due_by_account` subquery to the accounts it speaks of."""
-    return sa.and_(due.c.regie_id == Account.regie_id, due.c.family_id == Account.family_id)
-
-
-def open_invoices(account: Account, *, lock: bool = True) -> list[Invoice]:
-    """The account's payable invoices with something left to pay, oldest first; locked unless only shown."""
-    stmt = (sa.select(Invoice).where(Invoice.regie_id == account.regie_id, Invoice.family_id == account.family_id,
-                                     owing()).order_by(Invoice.issued_on, Invoice.sequence, Invoice.id))
-    if lock:
-        stmt = stmt.with_for_update().execution_options(populate_existing=True)
-    return list(db.session.scalars(stmt))
-
-
-def credit(account: Account, invoices: list[Invoice] | None = None) -> Decimal:
-    """Money the family has with the régie that settles no invoice yet: what is left to pay minus the
-    balance (an overpayment, a credit note, a cancelled invoice's allocations)."""
-    due = sum((i.outstanding for i in (open_invoices(account) if invoices is None else invoices)), ZERO)
-    return max(due - account.balance, ZERO)
-
-
-def allocate(invoice: Invoice, amount: Decimal, payment_id: int | None = None,
-             reverses_id: int | None = None) -> Allocation:
-    invoice.paid += amount
-    allocation = Allocation(invoice=invoice, payment_id=payment_id, amount=amount, reverses_id=reverses_id)
-    db.session.add(allocation)
-    return allocation
-
-
-def oldest_first(invoices: list[Invoice], amount: Decimal) -> list[tuple[Invoice, Decimal]]:
-    """Split an amount across invoices in order, each taking at most what it still owes."""
-    shares = []
-    for invoice in invoices:
-        if amount <= 0:
-            break
-        share = min(amount, invoice.outstanding)
-        shares.append((invoice, share))
-        amount -= share
-    return shares
-
-
-def apply_credit(account: Account) -> list[Allocation]:
-    """Settle the open invoices, oldest first, with whatever credit the family has; audited."""
-    invoices = open_invoices(account)
-    used = [allocate(invoice, share) for invoice, share in oldest_first(invoices, credit(account, invoices))]
-    if used:
-        record("apply_credit", "account", account,
-               {"avoir utilisé": [None, ", ".join(f"{a.invoice.number} : {a.amount}" for a in used)]},
-               organisation_id=account.organisation_id)
-    return used
 
 
 def invoice_school_year(invoice: Invoice) -> int:

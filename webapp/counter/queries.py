@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from webapp import db
-from webapp.counter.ledger import ZERO, credit, open_invoices, owing
+from webapp.counter.amounts import ZERO
+from webapp.counter.settlement import credit, open_invoices, owing
 from webapp.counter.models import Account, AccountEntry, Allocation, Payment
 from webapp.families.models import Family
 from webapp.families.services import exact_number_first, matching

@@ -1,31 +1,20 @@
-"""The régie's state (what was billed, paid, credited and written off, per school year and per activity)
-and the carrying of balances into the next school year."""
+"""The régie's state: what was billed, paid, credited and written off, per school year and per activity. It
+only reads; closing a school year is `closings.close_school_year`."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from webapp import db
-from webapp.audit.services import actor_id, record
-from webapp.counter.ledger import (
-    CENT,
-    ZERO,
-    on_account,
-    due_by_account,
-    hold_regie,
-    last_closed_year,
-    payable,
-    school_year_bounds,
-    school_year_label,
-)
-from webapp.counter.models import Account, AccountEntry, EntryKind, SchoolYearClosure
-from webapp.errors import DomainError
-from webapp.formatting import today
+from webapp.counter.amounts import CENT, ZERO
+from webapp.counter.closings import last_closed_year
+from webapp.counter.models import Account, AccountEntry, EntryKind
+from webapp.counter.school_years import school_year_bounds, school_year_label
+from webapp.counter.settlement import credit_of, due_by_account, on_account, payable
 from webapp.invoicing.models import (
     Batch,
     BillingPeriod,
@@ -138,53 +127,13 @@ def activity_totals(regie: Regie, school_year: int) -> list[ActivityTotals]:
 
 
 def regie_state(regie: Regie, school_year: int) -> RegieState:
-    """What the families still owe on invoices, and the credit they hold: each account's invoices left to
-    pay minus its balance, when positive (`ledger.credit`); an account owing more than its invoices (a
-    refunded payment cancelled since) holds no credit and takes none from the others."""
+    """What the families still owe on invoices, and the credit they hold, account by account (`credit_of`): an
+    account owing more than its invoices holds no credit and takes none from the others."""
     owed_by = due_by_account(Invoice.regie_id == regie.id)
     due = credit = ZERO
     accounts = (sa.select(Account.balance, sa.func.coalesce(owed_by.c.due, 0)).outerjoin(owed_by, on_account(owed_by))
                 .where(Account.regie_id == regie.id))
     for balance, owed in db.session.execute(accounts):
         due += Decimal(owed)
-        credit += max(Decimal(owed) - Decimal(balance), ZERO)
+        credit += credit_of(Decimal(owed), Decimal(balance))
     return RegieState(regie, year_totals(regie), activity_totals(regie, school_year), due, credit)
-
-
-def close_school_year(regie: Regie, school_year: int) -> SchoolYearClosure:
-    """Carry every account's balance for the year into the next one: a closing entry on the last day and
-    an opening entry on the first, so each year's entries add up to what it left owed."""
-    end = school_year_bounds(school_year)[1]
-    if end > today():
-        raise DomainError(f"L'année scolaire {school_year_label(school_year)} n'est pas terminée.", "school_year")
-    hold_regie(regie.id, exclusive=True)
-    last = last_closed_year(regie.id)
-    if last is not None and school_year <= last:
-        raise DomainError(f"L'année scolaire {school_year_label(school_year)} est déjà clôturée"
-                          + ("." if school_year == last else f", avec tout ce qui précède {school_year_label(last)}."),
-                          "school_year")
-    earlier = db.session.scalar(sa.select(sa.func.min(AccountEntry.school_year)).join(Account).where(
-        Account.regie_id == regie.id, AccountEntry.school_year < school_year,
-        AccountEntry.school_year > (last if last is not None else 0)))
-    if earlier is not None:
-        raise DomainError(f"Clôturez d'abord l'année scolaire {school_year_label(earlier)}.", "school_year")
-    db.session.execute(sa.select(Account.id).where(Account.regie_id == regie.id).order_by(Account.id).with_for_update())
-    accounts = db.session.execute(
-        sa.select(Account.id, sa.func.sum(AccountEntry.amount)).join(AccountEntry)
-        .where(Account.regie_id == regie.id, AccountEntry.school_year <= school_year).group_by(Account.id)).all()
-    label = f"Report à nouveau {school_year_label(school_year)} → {school_year_label(school_year + 1)}"
-    entries = []
-    for account_id, total in accounts:
-        if Decimal(total):
-            entries.append({"account_id": account_id, "kind": EntryKind.CARRY_FORWARD, "amount": -Decimal(total),
-                            "booked_on": end - timedelta(days=1), "school_year": school_year, "label": label})
-            entries.append({"account_id": account_id, "kind": EntryKind.CARRY_FORWARD, "amount": Decimal(total),
-                            "booked_on": end, "school_year": school_year + 1, "label": label})
-    if entries:
-        db.session.execute(sa.insert(AccountEntry), entries)
-    closure = SchoolYearClosure(regie_id=regie.id, school_year=school_year, created_by_id=actor_id())
-    db.session.add(closure)
-    record("close", "school_year", closure, {"comptes reportés": [None, len(entries) // 2]},
-           organisation_id=regie.organisation_id)
-    return closure
-

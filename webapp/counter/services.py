@@ -1,7 +1,8 @@
 """The counter's business actions: take a payment, pay a refund, cancel either, write an invoice off.
 
-Each one locks the family's account first (see `ledger.open_account`), checks everything, then writes
-the payment, its entries and allocations and the audit entry; the caller commits once.
+Each one locks the family's account first (see `ledger.open_account`), checks everything, then writes the
+payment and its entries, settles the invoices (`settlement`) and writes the audit entry; the caller commits
+once.
 """
 
 from __future__ import annotations
@@ -10,15 +11,13 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-import sqlalchemy as sa
-
 from webapp import db, numbering
 from webapp.audit.services import actor_id, record, record_creation
-from webapp.counter import journal, ledger
+from webapp.counter import closings, ledger, settlement
+from webapp.counter.amounts import ZERO, checked_amount
 from webapp.counter.models import (
     MODE_LABELS,
     Account,
-    Allocation,
     Cancellation,
     EntryKind,
     Payment,
@@ -28,6 +27,7 @@ from webapp.counter.models import (
     WriteOff,
     WriteOffKind,
 )
+from webapp.counter.school_years import school_year_of
 from webapp.errors import DomainError
 from webapp.families.models import Family
 from webapp.formatting import money, today
@@ -36,19 +36,6 @@ from webapp.numbering import NumberKind
 from webapp.organisations.models import Regie
 
 PAYMENT_FIELDS = ("mode", "amount", "received_on", "school_year", "bank", "holder", "cheque_number", "comment")
-
-
-def _refuse_closed_day(regie_id: int, day: date | None, field: str) -> date:
-    if day is None:
-        raise DomainError("Saisissez la date.", field)
-    if day > today():
-        raise DomainError(f"Le {day:%d/%m/%Y} est dans le futur : saisissez le jour où l'argent a été reçu.", field)
-    ledger.hold_regie(regie_id)
-    closed = journal.last_closed_day(regie_id)
-    if closed is not None and day <= closed:
-        raise DomainError(f"La caisse est clôturée jusqu'au {closed:%d/%m/%Y} inclus : enregistrez à une date "
-                          "postérieure.", field)
-    return day
 
 
 def _text(data: dict[str, Any], name: str) -> str:
@@ -71,9 +58,9 @@ def _money_movement(regie: Regie, family: Family, data: dict[str, Any]) -> tuple
     """What a payment and a refund both state: the mode, the amount, an open day and its school year."""
     _same_organisation(regie, family)
     mode = _mode(data)
-    amount = ledger.checked_amount(data.get("amount"), "amount")
-    day = _refuse_closed_day(regie.id, data.get("received_on"), "received_on")
-    return mode, amount, day, data.get("school_year") or ledger.school_year_of(day)
+    amount = checked_amount(data.get("amount"), "amount")
+    day = closings.refuse_closed_day(regie.id, data.get("received_on"), "received_on")
+    return mode, amount, day, data.get("school_year") or school_year_of(day)
 
 
 def _new_payment(account: Account, kind: PaymentKind, mode: PaymentMode, amount: Decimal, day: date,
@@ -98,14 +85,14 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
         if not bank:
             raise DomainError("Indiquez la banque du chèque.", "bank")
     account = ledger.open_account(regie.organisation_id, regie.id, family.id)
-    ledger.refuse_closed_year(regie.id, school_year)
-    invoices = ledger.open_invoices(account)
-    plan = _split(invoices, amount, shares)
-    due = sum((i.outstanding for i in invoices), ledger.ZERO)
+    closings.refuse_closed_year(regie.id, school_year)
+    invoices = settlement.open_invoices(account)
+    plan = settlement.plan(invoices, amount, shares)
+    due = sum((i.outstanding for i in invoices), ZERO)
     # Owed without an invoice behind it (a cheque bounced after its overpayment was refunded): paying it
     # makes no credit.
-    uninvoiced = max(account.balance - due, ledger.ZERO)
-    beyond = amount - sum((share for _, share in plan), ledger.ZERO) - uninvoiced
+    uninvoiced = max(account.balance - due, ZERO)
+    beyond = amount - sum((share for _, share in plan), ZERO) - uninvoiced
     if beyond > 0 and not data.get("keep_credit"):
         raise DomainError(
             f"Le montant dépasse de {money(beyond)} ce qui est dû ({money(due + uninvoiced)}) : corrigez-le, ou "
@@ -120,39 +107,10 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
                 f"Règlement {MODE_LABELS[mode].lower()}" + (f" n° {cheque_number}" if cheque_number else ""),
                 payment_id=payment.id)
     for invoice, share in plan:
-        ledger.allocate(invoice, share, payment.id)
+        settlement.allocate(invoice, share, payment.id)
     audit = record_creation("payment", payment, PAYMENT_FIELDS, organisation_id=regie.organisation_id)
     audit.changes = {**audit.changes, "factures": [None, ", ".join(f"{i.number} : {share}" for i, share in plan)]}
     return payment
-
-
-def _split(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | None) -> list[tuple[Invoice, Decimal]]:
-    if shares is None:
-        return ledger.oldest_first(invoices, amount)
-    by_id = {invoice.id: invoice for invoice in invoices}
-    plan = []
-    for invoice_id, value in shares.items():
-        if not value:
-            continue
-        invoice = by_id.get(invoice_id)
-        field = f"share-{invoice_id}"
-        if invoice is None:
-            raise DomainError("Cette facture n'est plus à payer : rechargez la page.", field)
-        share = ledger.checked_amount(value, field)
-        if share > invoice.outstanding:
-            raise DomainError(f"La facture {invoice.number} ne doit plus que {money(invoice.outstanding)}.", field)
-        plan.append((invoice, share))
-    allocated = sum((share for _, share in plan), ledger.ZERO)
-    if allocated > amount:
-        raise DomainError("La répartition dépasse le montant du règlement.", "amount")
-    # Credit is what is left once nothing is due: a split by hand covers the whole payment while invoices wait.
-    still_due = sum((invoice.outstanding for invoice in invoices), ledger.ZERO) - allocated
-    if allocated < amount and still_due > 0:
-        raise DomainError(
-            f"La répartition ({money(allocated)}) n'atteint pas le règlement ({money(amount)}) alors que "
-            f"{money(still_due)} restent dus : répartissez le reste, ou videz les lignes pour régler les factures "
-            "les plus anciennes d'abord.", "amount")
-    return plan
 
 
 def refund(regie: Regie, family: Family, data: dict[str, Any]) -> Payment:
@@ -162,8 +120,8 @@ def refund(regie: Regie, family: Family, data: dict[str, Any]) -> Payment:
     if not reason:
         raise DomainError("Indiquez la raison du remboursement.", "reason")
     account = ledger.open_account(regie.organisation_id, regie.id, family.id)
-    ledger.refuse_closed_year(regie.id, school_year)
-    available = ledger.credit(account)
+    closings.refuse_closed_year(regie.id, school_year)
+    available = settlement.credit(account)
     if amount > available:
         raise DomainError(f"La famille n'a que {money(available)} d'avoir à cette régie.", "amount")
     payment = _new_payment(account, PaymentKind.REFUND, mode, amount, paid_on, school_year, data, reason=reason)
@@ -179,13 +137,13 @@ def cancel_payment(payment: Payment, reason: str, cancelled_on: date) -> Cancell
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Indiquez la raison de l'annulation (chèque impayé, erreur de saisie…).", "reason")
-    _refuse_closed_day(payment.regie_id, cancelled_on, "cancelled_on")
+    closings.refuse_closed_day(payment.regie_id, cancelled_on, "cancelled_on")
     if cancelled_on < payment.received_on:
         raise DomainError(f"Le règlement date du {payment.received_on:%d/%m/%Y} : il ne s'annule pas avant.",
                           "cancelled_on")
-    school_year = ledger.school_year_of(cancelled_on)
+    school_year = school_year_of(cancelled_on)
     account = ledger.open_account(payment.organisation_id, payment.regie_id, payment.family_id)
-    ledger.refuse_closed_year(payment.regie_id, school_year)
+    closings.refuse_closed_year(payment.regie_id, school_year)
     db.session.refresh(payment)
     if payment.cancellation is not None:
         raise DomainError(f"Ce règlement a déjà été annulé le {payment.cancellation.cancelled_on:%d/%m/%Y}.")
@@ -194,9 +152,9 @@ def cancel_payment(payment: Payment, reason: str, cancelled_on: date) -> Cancell
     db.session.add(cancellation)
     ledger.post(account, EntryKind.CANCELLATION, -payment.signed_amount, cancelled_on, school_year,
                 f"Annulation du {str(payment).lower()} : {reason}", payment_id=payment.id)
-    _reverse(_live_allocations(sa.select(Allocation).where(Allocation.payment_id == payment.id)))
-    _take_back_spent_credit(account)
-    ledger.apply_credit(account)  # the invoices it re-opens take the family's credit first
+    settlement.reverse_payment(payment.id)
+    settlement.take_back_spent_credit(account)
+    settlement.apply_credit(account)  # the invoices it re-opens take the family's credit first
     item = payment.slip_item
     if item is not None:
         # Locked like `slips.finalize` locks it: a slip being made final keeps the payment it counted.
@@ -208,43 +166,6 @@ def cancel_payment(payment: Payment, reason: str, cancelled_on: date) -> Cancell
     return cancellation
 
 
-def _live_allocations(stmt: sa.Select) -> list[tuple[Allocation, Decimal]]:
-    """Allocations with what is left of each after earlier reversals, newest first."""
-    reversed_by = dict(db.session.execute(
-        sa.select(Allocation.reverses_id, sa.func.sum(Allocation.amount)).where(Allocation.reverses_id.is_not(None))
-        .where(Allocation.reverses_id.in_(stmt.with_only_columns(Allocation.id))).group_by(Allocation.reverses_id)).all())
-    live = []
-    for allocation in db.session.scalars(stmt.where(Allocation.amount > 0).order_by(Allocation.id.desc())):
-        left = allocation.amount + reversed_by.get(allocation.id, ledger.ZERO)
-        if left > 0:
-            live.append((allocation, left))
-    return live
-
-
-def _reverse(live: list[tuple[Allocation, Decimal]], limit: Decimal | None = None) -> None:
-    for allocation, left in live:
-        take = left if limit is None else min(left, limit)
-        if take <= 0:
-            break
-        invoice = db.session.scalars(sa.select(Invoice).where(Invoice.id == allocation.invoice_id)
-                                     .with_for_update().execution_options(populate_existing=True)).one()
-        ledger.allocate(invoice, -take, allocation.payment_id, reverses_id=allocation.id)
-        if limit is not None:
-            limit -= take
-
-
-def _take_back_spent_credit(account: Account) -> None:
-    """Credit the family no longer has (the payment that made it was cancelled) cannot keep settling
-    invoices: the latest credit allocations are reversed until what is settled is covered again."""
-    invoices = db.session.scalars(sa.select(Invoice).where(
-        Invoice.regie_id == account.regie_id, Invoice.family_id == account.family_id, ledger.payable())).all()
-    due = sum((i.outstanding for i in invoices), ledger.ZERO)
-    missing = account.balance - due
-    if missing > 0:
-        _reverse(_live_allocations(sa.select(Allocation).where(
-            Allocation.payment_id.is_(None), Allocation.invoice_id.in_([i.id for i in invoices]))), missing)
-
-
 def write_off(invoice: Invoice, data: dict[str, Any]) -> WriteOff:
     """Give up all or part of what an invoice still owes, with a type and a reason."""
     if invoice.status is not InvoiceStatus.NUMBERED or invoice.kind is not InvoiceKind.INVOICE:
@@ -253,25 +174,23 @@ def write_off(invoice: Invoice, data: dict[str, Any]) -> WriteOff:
         kind = WriteOffKind(data.get("kind"))
     except ValueError:
         raise DomainError("Choisissez le type de non-valeur.", "kind") from None
-    amount = ledger.checked_amount(data.get("amount"), "amount")
+    amount = checked_amount(data.get("amount"), "amount")
     written_on = data.get("written_on") or today()
     if written_on > today():
         raise DomainError(f"Le {written_on:%d/%m/%Y} est dans le futur : datez la non-valeur du jour de la décision.",
                           "written_on")
-    school_year = ledger.school_year_of(written_on)
+    school_year = school_year_of(written_on)
     reason = _text(data, "reason")
     if not reason:
         raise DomainError("Indiquez le motif (décision, jugement, courrier…).", "reason")
     account = ledger.open_account(invoice.regie.organisation_id, invoice.regie_id, invoice.family_id)
-    ledger.refuse_closed_year(invoice.regie_id, school_year)
+    closings.refuse_closed_year(invoice.regie_id, school_year)
     db.session.refresh(invoice, with_for_update=True)
-    if amount > invoice.outstanding:
-        raise DomainError(f"La facture ne doit plus que {money(invoice.outstanding)}.", "amount")
+    settlement.write_off(invoice, amount)
     entry = WriteOff(invoice_id=invoice.id, account_id=account.id, kind=kind, amount=amount, reason=reason,
                      written_on=written_on, school_year=school_year, created_by_id=actor_id())
     db.session.add(entry)
     db.session.flush()
-    invoice.written_off += amount
     ledger.post(account, EntryKind.WRITE_OFF, -amount, written_on, school_year,
                 f"Non-valeur sur la facture {invoice.number} : {reason}", invoice_id=invoice.id, write_off_id=entry.id)
     record_creation("write_off", entry, ("kind", "amount", "reason", "written_on"),

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 
 from webapp import db, numbering
 from webapp.audit.services import actor_id, record
-from webapp.counter.ledger import hold_regie
+from webapp.counter.closings import hold_regie
 from webapp.counter.models import (
     MODE_LABELS,
     SLIP_MODES,

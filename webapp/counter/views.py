@@ -14,7 +14,8 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db
 from webapp.auth.access import can, requires, tenant_blueprint, visible_regie_ids
-from webapp.counter import documents, journal, ledger, queries, reports, services, slips
+from webapp.counter import closings, documents, journal, ledger, queries, reports, services, slips
+from webapp.counter.school_years import school_year_label, school_year_of
 from webapp.counter.forms import (
     CancelForm,
     CloseYearForm,
@@ -51,7 +52,7 @@ bp = tenant_blueprint("counter", __name__, "/caisse")
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
     return {"mode_labels": MODE_LABELS, "settlement_labels": SETTLEMENT_LABELS, "entry_labels": ENTRY_KIND_LABELS,
-            "write_off_labels": WRITE_OFF_LABELS, "school_year_label": ledger.school_year_label}
+            "write_off_labels": WRITE_OFF_LABELS, "school_year_label": school_year_label}
 
 
 def _regies() -> list[Regie]:
@@ -273,7 +274,7 @@ def close_day(regie_id: int, day: str) -> Any:
     except ValueError:
         abort(404)
     form = ClosingForm()
-    if submit(form, lambda data: journal.close_day(regie, when, data["counted_cash"], data["comment"] or "")):
+    if submit(form, lambda data: closings.close_day(regie, when, data["counted_cash"], data["comment"] or "")):
         flash("Caisse clôturée.", "success")
         return redirect_to(url_for("counter.day_journal", regie=regie.id, jour=when.isoformat()))
     return render("counter/journal.html", "closing", form_status(form), journal=journal.day_journal(regie, when),
@@ -370,7 +371,7 @@ def slip_pdf(slip_id: int) -> Any:
 @requires("counter.view")
 def state() -> Any:
     regie = _chosen_regie()
-    current_year = ledger.school_year_of(today())
+    current_year = school_year_of(today())
     year = query_year("annee", current_year)
     form = CloseYearForm()
     return render("counter/state.html", state=reports.regie_state(regie, year), year=year, current_year=current_year,
@@ -383,7 +384,7 @@ def state() -> Any:
 def close_year(regie_id: int) -> Any:
     regie = _regie(regie_id)
     form = CloseYearForm()
-    if closure := submit(form, lambda data: reports.close_school_year(regie, data["school_year"])):
+    if closure := submit(form, lambda data: closings.close_school_year(regie, data["school_year"])):
         flash(f"{closure} clôturée : les soldes sont reportés sur l'année suivante.", "success")
     else:
         _refused(*form.form_errors, *form.school_year.errors)

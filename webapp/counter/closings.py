@@ -1,0 +1,125 @@
+"""Closings: a cash day closed with the counted cash, a school year closed by carrying every balance into the
+next; what is closed takes nothing more.
+
+The lock order every money action follows starts here: the régie's row, held shared by a booking and
+exclusively by a closing (and by the making of slips), then the family's account, then its invoices or the
+slip. A booking thus never lands in a day or a year being closed at that moment, and bookings do not wait for
+each other on the régie.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from webapp import db
+from webapp.audit.services import actor_id, record, record_creation
+from webapp.counter.amounts import checked_amount
+from webapp.counter.journal import day_journal
+from webapp.counter.models import Account, AccountEntry, CashClosing, EntryKind, SchoolYearClosure
+from webapp.counter.school_years import school_year_bounds, school_year_label
+from webapp.errors import DomainError
+from webapp.formatting import money, today
+from webapp.organisations.models import Regie
+
+
+def hold_regie(regie_id: int, *, exclusive: bool = False) -> None:
+    """The régie's row: shared for a booking, exclusive for a closing. Always taken before an account's row."""
+    db.session.execute(sa.select(Regie.id).where(Regie.id == regie_id).with_for_update(read=not exclusive))
+
+
+def last_closed_day(regie_id: int) -> date | None:
+    """The till is closed up to this day: nothing is booked on it or before."""
+    return db.session.scalar(sa.select(sa.func.max(CashClosing.day)).where(CashClosing.regie_id == regie_id))
+
+
+def last_closed_year(regie_id: int) -> int | None:
+    return db.session.scalar(sa.select(sa.func.max(SchoolYearClosure.school_year))
+                             .where(SchoolYearClosure.regie_id == regie_id))
+
+
+def refuse_closed_day(regie_id: int, day: date | None, field: str) -> date:
+    """The day money moves on: not in the future, and not on a closed day (the régie held, see above)."""
+    if day is None:
+        raise DomainError("Saisissez la date.", field)
+    if day > today():
+        raise DomainError(f"Le {day:%d/%m/%Y} est dans le futur : saisissez le jour où l'argent a été reçu.", field)
+    hold_regie(regie_id)
+    closed = last_closed_day(regie_id)
+    if closed is not None and day <= closed:
+        raise DomainError(f"La caisse est clôturée jusqu'au {closed:%d/%m/%Y} inclus : enregistrez à une date "
+                          "postérieure.", field)
+    return day
+
+
+def refuse_closed_year(regie_id: int, school_year: int) -> None:
+    """A closed school year, and every one before it, takes nothing more: their balances were carried."""
+    hold_regie(regie_id)
+    closed = last_closed_year(regie_id)
+    if closed is not None and school_year <= closed:
+        raise DomainError(f"L'année scolaire {school_year_label(school_year)} est clôturée (soldes reportés "
+                          f"jusqu'à {school_year_label(closed)}) : plus rien ne s'y enregistre.", "school_year")
+
+
+def close_day(regie: Regie, day: date, counted: Decimal | None, comment: str) -> CashClosing:
+    """Record the count: the difference with the journal is kept as it is, and the day takes no more entries."""
+    if counted is None:
+        raise DomainError("Saisissez le montant des espèces comptées (0 s'il n'y en a pas).", "counted_cash")
+    counted = checked_amount(counted, "counted_cash", zero=True)
+    if day > today():
+        raise DomainError("On ne clôture pas une journée à venir.", "day")
+    hold_regie(regie.id, exclusive=True)
+    journal = day_journal(regie, day)
+    if journal.closing is not None:
+        raise DomainError(f"La caisse du {day:%d/%m/%Y} est déjà clôturée.", "day")
+    difference = counted - journal.expected_cash
+    comment = (comment or "").strip()
+    if difference and not comment:
+        raise DomainError(f"La caisse présente un écart de {money(difference)} : expliquez-le en commentaire.",
+                          "comment")
+    closing = CashClosing(regie_id=regie.id, day=day, expected_cash=journal.expected_cash, counted_cash=counted,
+                          difference=difference, comment=comment, created_by_id=actor_id())
+    db.session.add(closing)
+    record_creation("cash_closing", closing, ("day", "expected_cash", "counted_cash", "difference", "comment"),
+                    organisation_id=regie.organisation_id)
+    return closing
+
+
+def close_school_year(regie: Regie, school_year: int) -> SchoolYearClosure:
+    """Carry every account's balance for the year into the next one: a closing entry on the last day and
+    an opening entry on the first, so each year's entries add up to what it left owed."""
+    end = school_year_bounds(school_year)[1]
+    if end > today():
+        raise DomainError(f"L'année scolaire {school_year_label(school_year)} n'est pas terminée.", "school_year")
+    hold_regie(regie.id, exclusive=True)
+    last = last_closed_year(regie.id)
+    if last is not None and school_year <= last:
+        raise DomainError(f"L'année scolaire {school_year_label(school_year)} est déjà clôturée"
+                          + ("." if school_year == last else f", avec tout ce qui précède {school_year_label(last)}."),
+                          "school_year")
+    earlier = db.session.scalar(sa.select(sa.func.min(AccountEntry.school_year)).join(Account).where(
+        Account.regie_id == regie.id, AccountEntry.school_year < school_year,
+        AccountEntry.school_year > (last if last is not None else 0)))
+    if earlier is not None:
+        raise DomainError(f"Clôturez d'abord l'année scolaire {school_year_label(earlier)}.", "school_year")
+    db.session.execute(sa.select(Account.id).where(Account.regie_id == regie.id).order_by(Account.id).with_for_update())
+    accounts = db.session.execute(
+        sa.select(Account.id, sa.func.sum(AccountEntry.amount)).join(AccountEntry)
+        .where(Account.regie_id == regie.id, AccountEntry.school_year <= school_year).group_by(Account.id)).all()
+    label = f"Report à nouveau {school_year_label(school_year)} → {school_year_label(school_year + 1)}"
+    entries = []
+    for account_id, total in accounts:
+        if Decimal(total):
+            entries.append({"account_id": account_id, "kind": EntryKind.CARRY_FORWARD, "amount": -Decimal(total),
+                            "booked_on": end - timedelta(days=1), "school_year": school_year, "label": label})
+            entries.append({"account_id": account_id, "kind": EntryKind.CARRY_FORWARD, "amount": Decimal(total),
+                            "booked_on": end, "school_year": school_year + 1, "label": label})
+    if entries:
+        db.session.execute(sa.insert(AccountEntry), entries)
+    closure = SchoolYearClosure(regie_id=regie.id, school_year=school_year, created_by_id=actor_id())
+    db.session.add(closure)
+    record("close", "school_year", closure, {"comptes reportés": [None, len(entries) // 2]},
+           organisation_id=regie.organisation_id)
+    return closure
