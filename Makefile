@@ -23,7 +23,7 @@ run: export REGIE_MAIL_PORT := 8025
 run: $(STAMP)
 	$(BIN)/flask db upgrade
 	REGIE_DEMO=1 $(BIN)/flask demo seed
-	$(BIN)/huey_consumer webapp.jobs.queue.huey --workers 2 --quiet & jobs=$$!; \
+	$(BIN)/huey_consumer webapp.jobs.worker.huey --workers 2 --quiet & jobs=$$!; \
 	$(BIN)/python -m aiosmtpd --nosetuid --listen $$REGIE_MAIL_SERVER:$$REGIE_MAIL_PORT & mail=$$!; \
 	trap 'kill $$jobs $$mail 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
@@ -38,7 +38,7 @@ serve: $(STAMP)
 	@case "$$DATABASE_URL" in postgresql*) ;; *) echo "make serve: set DATABASE_URL=postgresql+psycopg://..." >&2; exit 1;; esac
 	@test -n "$$REGIE_JOBS_REDIS_URL" || { echo "make serve: set REGIE_JOBS_REDIS_URL=redis://..." >&2; exit 1; }
 	$(BIN)/flask db upgrade
-	$(BIN)/huey_consumer webapp.jobs.queue.huey --workers $(JOB_WORKERS) & jobs=$$!; \
+	$(BIN)/huey_consumer webapp.jobs.worker.huey --workers $(JOB_WORKERS) & jobs=$$!; \
 	trap 'kill $$jobs 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/gunicorn --workers $(WEB_WORKERS) --threads $(WEB_THREADS) --bind $(BIND) 'webapp:create_app()'
 

@@ -29,13 +29,12 @@ from flask.testing import FlaskClient
 # The job queue's SQLite file is chosen when webapp.jobs.queue is imported: keep it out of the repository.
 os.environ.setdefault("REGIE_JOBS_SQLITE", os.path.join(tempfile.mkdtemp(prefix="regie-jobs-"), "jobs.sqlite3"))
 
-from webapp import create_app, db, make_engine, migrations  # noqa: E402
+from webapp import create_app, db, mail, make_engine, migrations  # noqa: E402
 from webapp.auth.models import Invitation, Role, User
 from webapp.auth.services import create_user, grant
 from webapp.families.models import Family
 from webapp.db import utcnow
 from webapp.families.services import create_family
-from webapp.jobs import queue
 from webapp.organisations.models import Organisation, Regie
 from webapp.organisations.services import create_organisation, create_regie
 from webapp.tariffs.services import create_activity, create_tariff
@@ -242,7 +241,7 @@ def make_family() -> Any:
 def outbox(monkeypatch: pytest.MonkeyPatch) -> list[EmailMessage]:
     """The messages handed to the job runner once their transaction committed, instead of queued."""
     sent: list[EmailMessage] = []
-    monkeypatch.setattr(queue, "deliver_mail",
+    monkeypatch.setattr(mail, "deliver_later",
                         lambda data: sent.append(email.message_from_bytes(data, policy=email.policy.default)))
     return sent
 

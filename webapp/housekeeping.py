@@ -6,10 +6,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import current_app
+from huey import crontab
 
-from webapp import submissions
+from webapp import db, submissions
 from webapp.auth.services import purge_attempts
 from webapp.imports.services import purge_previews
+from webapp.jobs.queue import huey
 from webapp.jobs.services import fail_stale
 
 # A one-time token only has to outlive the double click and the retried request it guards against.
@@ -25,3 +27,10 @@ def tidy() -> dict[str, int]:
         "import_previews": purge_previews(PREVIEWS_KEEP),
         "stale_jobs": fail_stale(),
     }
+
+
+@huey.periodic_task(crontab(minute="7"))
+def hourly() -> None:
+    with db.as_writer():
+        tidy()
+        db.session.commit()

@@ -11,7 +11,7 @@ from email.policy import SMTP
 from flask import current_app, render_template
 
 from webapp import db
-from webapp.jobs import queue
+from webapp.jobs.queue import huey
 
 
 def compose(to: str, subject: str, template: str, **context: object) -> EmailMessage:
@@ -27,7 +27,7 @@ def send_after_commit(message: EmailMessage) -> None:
     """Handed to the job runner when the session commits: the request never waits for the mail server, and
     whether a message leaves (an account exists or not) takes no visible time."""
     data = message.as_bytes(policy=SMTP)
-    db.after_commit(lambda: queue.deliver_mail(data))
+    db.after_commit(lambda: deliver_later(data))
 
 
 def connect() -> smtplib.SMTP:
@@ -41,6 +41,11 @@ def connect() -> smtplib.SMTP:
 
 
 def deliver(data: bytes) -> None:
-    """The job runner's side: one message, as queued."""
     with connect() as connection:
         connection.send_message(message_from_bytes(data, policy=SMTP))
+
+
+@huey.task(retries=5, retry_delay=60)  # a mail server down for a few minutes loses nothing
+def deliver_later(data: bytes) -> None:
+    """The job runner's side: one message, as queued."""
+    deliver(data)

@@ -24,7 +24,6 @@ from webapp.invoicing.forms import PeriodForm
 from webapp.invoicing.models import BATCH_STATUS_LABELS, Batch, BillingPeriod, Invoice, InvoiceLine, InvoiceStatus
 from webapp.jobs import services as job_services
 from webapp.jobs.models import JOB_STATUS_LABELS, InvoiceNotice, Job
-from webapp.jobs.queue import run_job
 from webapp.pdf import pdf_response
 from webapp.tariffs.models import Activity
 
@@ -169,7 +168,7 @@ def _start(batch_id: int, kind: str, message: str) -> Any:
         db.session.rollback()
         flash(error.message, "error")
     else:
-        run_job(job.id)  # the runner retries until this request has committed the job
+        job_services.run_job(job.id)  # the runner retries until this request has committed the job
         flash(message, "success")
     return redirect_to(url_for("invoicing.batch", batch_id=batch_id))
 

@@ -22,10 +22,17 @@ from webapp.invoicing.documents import filename, render_invoices, write_batch_pd
 from webapp.invoicing.models import Batch, BatchStatus, Invoice, InvoiceLine, InvoiceStatus
 from webapp.invoicing.services import compute_batch
 from webapp.jobs.models import InvoiceNotice, Job, JobStatus
+from webapp.jobs.queue import huey
 
 
 class JobNotReady(Exception):
     """The job row is not committed yet; the runner tries again a moment later."""
+
+
+@huey.task(retries=5, retry_delay=1)  # the request that queued it may not have committed yet
+def run_job(job_id: int) -> None:
+    """The runner's side of a job: see `perform`."""
+    perform(job_id)
 
 
 def stale_after() -> timedelta:

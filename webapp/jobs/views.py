@@ -14,7 +14,6 @@ from webapp.htmx import redirect_to, render
 from webapp.invoicing.models import Batch
 from webapp.jobs import services
 from webapp.jobs.models import JOB_STATUS_LABELS, Job, JobStatus
-from webapp.jobs.queue import run_job
 
 bp = tenant_blueprint("jobs", __name__, "/travaux")
 # Starting a job again needs what starting it needed.
@@ -57,6 +56,6 @@ def restart(job_id: int) -> Any:
         db.session.rollback()
         flash(error.message, "error")
     else:
-        run_job(again.id)  # the runner retries until this request has committed the job
+        services.run_job(again.id)  # the runner retries until this request has committed the job
         flash("Travail relancé : sa progression s'affiche ci-dessous.", "success")
     return redirect_to(url_for("invoicing.batch", batch_id=job.batch_id))
