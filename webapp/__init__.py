@@ -105,16 +105,12 @@ def configure_extensions(app: Flask) -> None:
     guards.init_app(app)
 
     from webapp.auth.access import can
-    from webapp.auth.models import ROLE_LABELS
-    from webapp.organisations.models import COUNTRY_LABELS, KIND_LABELS
     from webapp.jobs.services import KIND_LABELS as JOB_KIND_LABELS
     from webapp.jobs.services import is_stale as job_is_stale
     from webapp.submissions import once_field
-    from webapp.tariffs.models import UNIT_LABELS
 
     app.jinja_env.globals.update(
-        can=can, role_labels=ROLE_LABELS, kind_labels=KIND_LABELS, country_labels=COUNTRY_LABELS,
-        unit_labels=UNIT_LABELS, job_kinds=JOB_KIND_LABELS, job_is_stale=job_is_stale,
+        can=can, job_kinds=JOB_KIND_LABELS, job_is_stale=job_is_stale,
         once_field=once_field,
     )
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime, time
 from decimal import Decimal
 
@@ -12,16 +11,13 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.db import Base, Timestamped, enum_column
 from webapp.families.models import Child
 from webapp.tariffs.models import Activity
+from webapp.labels import Labelled
 
 
-class Presence(enum.StrEnum):
-    PRESENT = "present"
-    JUSTIFIED = "absence_justifiee"
-    UNJUSTIFIED = "absence_injustifiee"
-
-
-PRESENCE_LABELS = {Presence.PRESENT: "Présent", Presence.JUSTIFIED: "Absence justifiée",
-                   Presence.UNJUSTIFIED: "Absence non justifiée"}
+class Presence(Labelled):
+    PRESENT = "present", "Présent"
+    JUSTIFIED = "absence_justifiee", "Absence justifiée"
+    UNJUSTIFIED = "absence_injustifiee", "Absence non justifiée"
 
 
 class Attendance(Timestamped, Base):

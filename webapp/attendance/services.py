@@ -9,10 +9,14 @@ import sqlalchemy as sa
 
 from webapp import db
 from webapp.attendance.models import Attendance, Presence
-from webapp.audit.services import record, snapshot
+from webapp.audit.services import declare, record, snapshot
 from webapp.errors import DomainError
 from webapp.families.models import Child, Family
 from webapp.tariffs.models import Activity, Unit
+
+declare({"attendance": "Pointage"}, {
+    "presence": "présence", "quantity": "quantité", "arrival": "arrivée", "departure": "départ",
+})
 
 FIELDS = ("presence", "quantity", "arrival", "departure")
 

@@ -11,7 +11,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from htmx_flask import request as htmx_request
 
 from webapp import db
-from webapp.attendance.models import PRESENCE_LABELS, Attendance, Presence
+from webapp.attendance.models import Attendance, Presence
 from webapp.attendance.services import set_attendance
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.errors import DomainError
@@ -74,7 +74,7 @@ def grid() -> Any:
         Attendance.child_id.in_([c.id for c in children])))} if activity else {}
     return render("attendance/grid.html", activities=_activities(), activity=activity, day=day, school=school,
                   school_class=school_class, schools=schools, children=children, attendances=attendances,
-                  presence_labels=PRESENCE_LABELS, errors={})
+                  presences=Presence, errors={})
 
 
 @bp.post("/")
@@ -99,7 +99,7 @@ def save() -> Any:
             errors[child.id] = error.message
     if htmx_request.htmx and not htmx_request.htmx.boosted:
         rows = "".join(render_template("attendance/_row.html", child=child, attendance=saved.get(child.id),
-                                       activity=activity, error=errors.get(child.id), presence_labels=PRESENCE_LABELS,
+                                       activity=activity, error=errors.get(child.id), presences=Presence,
                                        saved=child.id not in errors, values=request.form, day=day)
                        for child in children)
         # 200 even with an error: the other rows of the request are saved, and the row shows its message.

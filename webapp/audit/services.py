@@ -19,52 +19,9 @@ from webapp.audit.models import AuditEntry
 # Who acts outside a request (CLI commands, jobs); inside one it is the logged-in user.
 _system_actor: contextvars.ContextVar[str] = contextvars.ContextVar("system_actor", default="système")
 
-ENTITY_LABELS = {
-    "family": "Famille",
-    "guardian": "Responsable",
-    "child": "Enfant",
-    "regie": "Régie",
-    "organisation": "Collectivité",
-    "user": "Utilisateur",
-    "membership": "Droits",
-    "activity": "Activité",
-    "tariff": "Tarif",
-    "attendance": "Pointage",
-    "billing_period": "Période de facturation",
-    "batch": "Lot",
-    "consumption_import": "Import self",
-    "discount": "Réduction",
-    "child_discount": "Réduction exceptionnelle",
-    "family_fee": "Frais par famille",
-    "payment": "Règlement",
-    "refund": "Remboursement",
-    "write_off": "Non-valeur",
-    "deposit_slip": "Bordereau de remise",
-    "cash_closing": "Clôture de caisse",
-    "school_year": "Année scolaire",
-    "account": "Compte famille",
-}
-
-FIELD_LABELS = {
-    "name": "nom", "kind": "type", "country": "pays", "active": "actif",
-    "address_line": "adresse", "address_line1": "adresse", "address_line2": "complément", "postcode": "code postal",
-    "city": "commune", "phone": "téléphone", "email": "e-mail", "iban": "IBAN", "bic": "BIC",
-    "creditor_id": "ICS", "company_number": "SIRET / BCE", "invoice_prefix": "préfixe des factures",
-    "number": "numéro", "direct_debit": "prélèvement", "quotient": "quotient familial",
-    "quotient_valid_from": "QF valable du", "quotient_valid_to": "QF valable au",
-    "tariff_category": "catégorie tarifaire", "note": "note", "archived_at": "archivé le",
-    "is_payer": "payeur", "civility": "civilité", "last_name": "nom", "first_name": "prénom",
-    "birth_date": "date de naissance", "school": "école", "school_class": "classe",
-    "full_name": "nom complet", "is_operator": "exploitant", "password": "mot de passe",
-    "role": "rôle", "regies": "régies", "canteen_id": "identifiant cantine",
-    "label": "libellé", "basis": "base", "threshold": "seuil", "percent": "pourcentage",
-    "amount_per_unit": "montant par unité", "valid_from": "du", "valid_to": "au", "reason": "raison",
-    "amount": "montant", "accounting_code": "code comptable", "activity_id": "activité",
-    "mode": "mode", "received_on": "date", "school_year": "année scolaire", "bank": "banque",
-    "holder": "titulaire", "cheque_number": "n° de chèque", "comment": "commentaire", "written_on": "date",
-    "day": "jour", "expected_cash": "espèces attendues", "counted_cash": "espèces comptées",
-    "difference": "écart",
-}
+# What each area writes to the log, in French: every area declares its own objects and fields (`declare`).
+ENTITY_LABELS: dict[str, str] = {}
+FIELD_LABELS: dict[str, str] = {}
 
 ACTION_LABELS = {
     "create": "Création",
@@ -83,6 +40,12 @@ ACTION_LABELS = {
     "close": "Clôture",
     "apply_credit": "Avoir utilisé",
 }
+
+
+def declare(entities: Mapping[str, str], fields: Mapping[str, str]) -> None:
+    """An area names the objects and the fields it records, as the log shows them."""
+    ENTITY_LABELS.update(entities)
+    FIELD_LABELS.update(fields)
 
 
 @contextmanager

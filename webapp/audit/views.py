@@ -26,7 +26,9 @@ class AuditFilterForm(Form):
     class Meta:
         csrf = False
 
-    entity_type = SelectField("Objet", choices=[SelectChoice("", "Tous"), *(SelectChoice(k, v) for k, v in ENTITY_LABELS.items())], default="")
+    # Read when the form is made: every area has declared its objects by then.
+    entity_type = SelectField("Objet", choices=lambda: [SelectChoice("", "Tous"), *(
+        SelectChoice(k, v) for k, v in sorted(ENTITY_LABELS.items(), key=lambda item: item[1]))], default="")
     actor = StringField("Auteur", [Optional(), Length(max=120)])
     text = StringField("Contient", [Optional(), Length(max=200)])
     start = DateField("Du", [Optional()])

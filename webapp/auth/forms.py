@@ -1,12 +1,11 @@
-from wtforms import BooleanField, EmailField, PasswordField, SelectChoice, SelectField, SelectMultipleField, StringField
+from wtforms import BooleanField, EmailField, PasswordField, SelectField, SelectMultipleField, StringField
 from wtforms.validators import Email, EqualTo, InputRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from webapp.auth.models import ROLE_LABELS
+from webapp.auth.models import Role
 from webapp.auth.passwords import MAX_LENGTH
 from webapp.forms import Form
 
-ROLES = [SelectChoice(role.value, label) for role, label in ROLE_LABELS.items()]
 
 
 def _email(label: str = "E-mail") -> EmailField:
@@ -66,12 +65,12 @@ def _regies() -> SelectMultipleField:
 class InviteForm(Form):
     full_name = StringField("Nom", [Optional(), Length(max=120)], description="Pour l'e-mail d'invitation.")
     email = _email()
-    role = SelectField("Rôle", choices=ROLES)
+    role = SelectField("Rôle", choices=Role.choices())
     regies = _regies()
 
 
 class MemberForm(Form):
-    role = SelectField("Rôle", choices=ROLES)
+    role = SelectField("Rôle", choices=Role.choices())
     regies = _regies()
     active = BooleanField("Accès actif", default=True,
                           description="Décochez pour suspendre l'accès à la collectivité sans le retirer.")

@@ -12,21 +12,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import Base, Timestamped, enum_column, utcnow
 from webapp.organisations.models import Organisation, Regie
+from webapp.labels import Labelled
 
 
-class Role(enum.StrEnum):
-    ADMIN = "administrateur"
-    REGISSEUR = "regisseur"
-    AGENT = "agent"
-    READER = "lecteur"
-
-
-ROLE_LABELS = {
-    Role.ADMIN: "Administrateur",
-    Role.REGISSEUR: "Régisseur",
-    Role.AGENT: "Agent (saisie)",
-    Role.READER: "Lecteur",
-}
+class Role(Labelled):
+    ADMIN = "administrateur", "Administrateur"
+    REGISSEUR = "regisseur", "Régisseur"
+    AGENT = "agent", "Agent (saisie)"
+    READER = "lecteur", "Lecteur"
 
 
 def new_session_token() -> str:

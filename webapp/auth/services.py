@@ -15,13 +15,18 @@ from sqlalchemy.orm import aliased
 from flask import current_app
 
 from webapp import db, mail
-from webapp.audit.services import actor_id, record, record_creation
+from webapp.audit.services import actor_id, declare, record, record_creation
 from webapp.auth import passwords
 from webapp.auth.models import AttemptOutcome, Invitation, LoginAttempt, Membership, Role, User, new_session_token
 from webapp.db import aware, utcnow
 from webapp.errors import DomainError
 from webapp.formatting import date_time
 from webapp.organisations.models import Organisation, Regie
+
+declare({"user": "Utilisateur", "membership": "Droits", "invitation": "Invitation"}, {
+    "email": "e-mail", "full_name": "nom complet", "is_operator": "exploitant", "active": "actif",
+    "password": "mot de passe", "role": "rôle", "regies": "régies", "connexion": "connexion",
+})
 
 USER_FIELDS = ("email", "full_name", "is_operator", "active")
 INVITATION_DAYS = 7

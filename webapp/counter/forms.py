@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from wtforms import (
@@ -14,7 +13,7 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 
 from webapp.counter.school_years import school_year_label, school_year_of
-from webapp.counter.models import MODE_LABELS, SLIP_MODES, WRITE_OFF_LABELS, PaymentMode
+from webapp.counter.models import SLIP_MODES, PaymentMode, WriteOffKind
 from webapp.formatting import today
 from webapp.forms import Form, FrenchDecimalField
 from webapp.organisations.models import Country
@@ -33,10 +32,6 @@ def _amount(label: str = "Montant", missing: str = "Saisissez un montant.") -> F
     return FrenchDecimalField(label, [InputRequired(missing)], places=2)
 
 
-def _modes(modes: Iterable[PaymentMode]) -> list[SelectChoice]:
-    return [SelectChoice(mode.value, MODE_LABELS[mode]) for mode in modes]
-
-
 def _year(value: Any) -> int | None:
     return int(value) if value not in (None, "") else None
 
@@ -49,7 +44,7 @@ def school_year_choices() -> list[SelectChoice]:
 
 
 class PaymentForm(Form):
-    mode = SelectField("Mode de règlement", choices=_modes(PaymentMode), default=PaymentMode.CASH.value)
+    mode = SelectField("Mode de règlement", choices=PaymentMode.choices(), default=PaymentMode.CASH.value)
     amount = _amount()
     received_on = DateField("Date", [InputRequired("Saisissez la date.")], default=today)
     school_year = SelectField("Année scolaire", coerce=_year, choices=school_year_choices)
@@ -73,7 +68,7 @@ class PaymentForm(Form):
 
 
 class RefundForm(Form):
-    mode = SelectField("Mode", choices=_modes((PaymentMode.TRANSFER, PaymentMode.CHEQUE, PaymentMode.CASH)))
+    mode = SelectField("Mode", choices=PaymentMode.choices((PaymentMode.TRANSFER, PaymentMode.CHEQUE, PaymentMode.CASH)))
     amount = _amount()
     received_on = DateField("Date du remboursement", [InputRequired("Saisissez la date.")], default=today)
     school_year = SelectField("Année scolaire", coerce=_year, choices=school_year_choices)
@@ -90,7 +85,7 @@ class CancelForm(Form):
 
 
 class WriteOffForm(Form):
-    kind = SelectField("Type", choices=[SelectChoice(k.value, label) for k, label in WRITE_OFF_LABELS.items()])
+    kind = SelectField("Type", choices=WriteOffKind.choices())
     amount = _amount()
     written_on = DateField("Date de la décision", [InputRequired("Saisissez la date.")], default=today)
     reason = TextAreaField("Motif", [InputRequired("Indiquez le motif."), Length(max=2000)],
@@ -104,7 +99,7 @@ class ClosingForm(Form):
 
 
 class SlipForm(Form):
-    mode = SelectField("Mode", choices=_modes(SLIP_MODES), default=PaymentMode.CHEQUE.value)
+    mode = SelectField("Mode", choices=PaymentMode.choices(SLIP_MODES), default=PaymentMode.CHEQUE.value)
 
 
 def _closable_years() -> list[SelectChoice]:

@@ -19,6 +19,7 @@ from webapp.db import Base, enum_column, utcnow
 from webapp.families.models import Family
 from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Regie
+from webapp.labels import Labelled
 
 MONEY = sa.Numeric(12, 2)
 
@@ -42,21 +43,14 @@ class Account(Base):
         return f"Compte de {self.family.label} · {self.regie.name}"
 
 
-class EntryKind(enum.StrEnum):
-    INVOICE = "facture"
-    CREDIT_NOTE = "avoir"
-    PAYMENT = "paiement"
-    REFUND = "remboursement"
-    CANCELLATION = "annulation"
-    WRITE_OFF = "non_valeur"
-    CARRY_FORWARD = "report"
-
-
-ENTRY_KIND_LABELS = {
-    EntryKind.INVOICE: "Facture", EntryKind.CREDIT_NOTE: "Avoir", EntryKind.PAYMENT: "Règlement",
-    EntryKind.REFUND: "Remboursement", EntryKind.CANCELLATION: "Annulation", EntryKind.WRITE_OFF: "Non-valeur",
-    EntryKind.CARRY_FORWARD: "Report à nouveau",
-}
+class EntryKind(Labelled):
+    INVOICE = "facture", "Facture"
+    CREDIT_NOTE = "avoir", "Avoir"
+    PAYMENT = "paiement", "Règlement"
+    REFUND = "remboursement", "Remboursement"
+    CANCELLATION = "annulation", "Annulation"
+    WRITE_OFF = "non_valeur", "Non-valeur"
+    CARRY_FORWARD = "report", "Report à nouveau"
 
 
 class AccountEntry(Base):
@@ -84,16 +78,14 @@ class PaymentKind(enum.StrEnum):
     REFUND = "remboursement"
 
 
-class PaymentMode(enum.StrEnum):
-    CASH = "especes"
-    CHEQUE = "cheque"
-    TRANSFER = "virement"
-    CARD = "carte"
-    VOUCHER = "bon"
+class PaymentMode(Labelled):
+    CASH = "especes", "Espèces"
+    CHEQUE = "cheque", "Chèque"
+    TRANSFER = "virement", "Virement"
+    CARD = "carte", "Carte bancaire"
+    VOUCHER = "bon", "Bon, chèque-vacances ou CESU"
 
 
-MODE_LABELS = {PaymentMode.CASH: "Espèces", PaymentMode.CHEQUE: "Chèque", PaymentMode.TRANSFER: "Virement",
-               PaymentMode.CARD: "Carte bancaire", PaymentMode.VOUCHER: "Bon, chèque-vacances ou CESU"}
 # What is carried to the bank (or to the voucher centre) on a deposit slip.
 SLIP_MODES = (PaymentMode.CASH, PaymentMode.CHEQUE, PaymentMode.VOUCHER)
 
@@ -180,19 +172,11 @@ class Allocation(Base):
     payment: Mapped[Payment | None] = relationship(back_populates="allocations")
 
 
-class WriteOffKind(enum.StrEnum):
-    UNRECOVERABLE = "non_valeur"
-    EXTINGUISHED = "eteinte"
-    REMITTED = "remise_gracieuse"
-    MINIMAL = "seuil"
-
-
-WRITE_OFF_LABELS = {
-    WriteOffKind.UNRECOVERABLE: "Admission en non-valeur (créance irrécouvrable)",
-    WriteOffKind.EXTINGUISHED: "Créance éteinte (surendettement, liquidation)",
-    WriteOffKind.REMITTED: "Remise gracieuse",
-    WriteOffKind.MINIMAL: "Montant inférieur au seuil de recouvrement",
-}
+class WriteOffKind(Labelled):
+    UNRECOVERABLE = "non_valeur", "Admission en non-valeur (créance irrécouvrable)"
+    EXTINGUISHED = "eteinte", "Créance éteinte (surendettement, liquidation)"
+    REMITTED = "remise_gracieuse", "Remise gracieuse"
+    MINIMAL = "seuil", "Montant inférieur au seuil de recouvrement"
 
 
 class WriteOff(Base):

@@ -12,11 +12,10 @@ from decimal import Decimal
 from typing import Any
 
 from webapp import db, numbering
-from webapp.audit.services import actor_id, record, record_creation
+from webapp.audit.services import actor_id, declare, record, record_creation
 from webapp.counter import closings, ledger, settlement
 from webapp.counter.amounts import ZERO, checked_amount
 from webapp.counter.models import (
-    MODE_LABELS,
     Account,
     Cancellation,
     EntryKind,
@@ -34,6 +33,15 @@ from webapp.formatting import money, today
 from webapp.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
 from webapp.numbering import NumberKind
 from webapp.organisations.models import Regie
+
+declare({"payment": "Règlement", "refund": "Remboursement", "write_off": "Non-valeur",
+         "deposit_slip": "Bordereau de remise", "cash_closing": "Clôture de caisse",
+         "school_year": "Année scolaire", "account": "Compte famille"}, {
+    "mode": "mode", "amount": "montant", "received_on": "date", "school_year": "année scolaire", "bank": "banque",
+    "holder": "titulaire", "cheque_number": "n° de chèque", "comment": "commentaire", "reason": "raison",
+    "kind": "type", "written_on": "date", "day": "jour", "expected_cash": "espèces attendues",
+    "counted_cash": "espèces comptées", "difference": "écart",
+})
 
 PAYMENT_FIELDS = ("mode", "amount", "received_on", "school_year", "bank", "holder", "cheque_number", "comment")
 
@@ -104,7 +112,7 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
                            cheque_number=cheque_number, receipt_number=receipt and receipt.text)
     db.session.flush()
     ledger.post(account, EntryKind.PAYMENT, -amount, received_on, school_year,
-                f"Règlement {MODE_LABELS[mode].lower()}" + (f" n° {cheque_number}" if cheque_number else ""),
+                f"Règlement {mode.label.lower()}" + (f" n° {cheque_number}" if cheque_number else ""),
                 payment_id=payment.id)
     for invoice, share in plan:
         settlement.allocate(invoice, share, payment.id)

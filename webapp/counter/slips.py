@@ -10,7 +10,6 @@ from webapp import db, numbering
 from webapp.audit.services import actor_id, record
 from webapp.counter.closings import hold_regie
 from webapp.counter.models import (
-    MODE_LABELS,
     SLIP_MODES,
     Cancellation,
     DepositSlip,
@@ -56,11 +55,11 @@ def _refuse_final(slip: DepositSlip) -> None:
 def create_slip(regie: Regie, mode: PaymentMode) -> DepositSlip:
     """A provisional slip holding every payment of the mode that waits for one."""
     if mode not in SLIP_MODES:
-        raise DomainError(f"Les règlements par {MODE_LABELS[mode].lower()} ne se remettent pas sur bordereau.", "mode")
+        raise DomainError(f"Les règlements par {mode.label.lower()} ne se remettent pas sur bordereau.", "mode")
     hold_regie(regie.id, exclusive=True)  # two agents preparing slips at once take turns
     payments = db.session.scalars(waiting_payments(regie.id, mode)).all()
     if not payments:
-        raise DomainError(f"Aucun règlement « {MODE_LABELS[mode]} » n'attend de bordereau.", "mode")
+        raise DomainError(f"Aucun règlement « {mode.label} » n'attend de bordereau.", "mode")
     slip = DepositSlip(organisation_id=regie.organisation_id, regie_id=regie.id, mode=mode, created_by_id=actor_id())
     db.session.add(slip)
     db.session.flush()

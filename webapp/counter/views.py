@@ -26,10 +26,7 @@ from webapp.counter.forms import (
     WriteOffForm,
 )
 from webapp.counter.models import (
-    ENTRY_KIND_LABELS,
     Allocation,
-    MODE_LABELS,
-    WRITE_OFF_LABELS,
     DepositSlip,
     Payment,
     PaymentMode,
@@ -51,8 +48,7 @@ bp = tenant_blueprint("counter", __name__, "/caisse")
 
 @bp.app_context_processor
 def labels() -> dict[str, Any]:
-    return {"mode_labels": MODE_LABELS, "settlement_labels": SETTLEMENT_LABELS, "entry_labels": ENTRY_KIND_LABELS,
-            "write_off_labels": WRITE_OFF_LABELS, "school_year_label": school_year_label}
+    return {"settlement_labels": SETTLEMENT_LABELS, "school_year_label": school_year_label}
 
 
 def _regies() -> list[Regie]:

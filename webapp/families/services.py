@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from webapp import db
-from webapp.audit.services import apply_changes, record, record_creation
+from webapp.audit.services import apply_changes, declare, record, record_creation
 from webapp.db import Page, paginate, utcnow
 from webapp.errors import DomainError
 from webapp.families.models import Child, Civility, Family, Guardian
@@ -25,6 +25,16 @@ GUARDIAN_FIELDS = (
     "is_payer", "civility", "last_name", "first_name", "address_line1", "address_line2",
     "postcode", "city", "country", "email", "phone",
 )
+
+declare({"family": "Famille", "guardian": "Responsable", "child": "Enfant"}, {
+    "number": "numéro", "direct_debit": "prélèvement", "quotient": "quotient familial",
+    "quotient_valid_from": "QF valable du", "quotient_valid_to": "QF valable au",
+    "tariff_category": "catégorie tarifaire", "note": "note", "archived_at": "archivé le", "is_payer": "payeur",
+    "civility": "civilité", "last_name": "nom", "first_name": "prénom", "birth_date": "date de naissance",
+    "school": "école", "school_class": "classe", "canteen_id": "identifiant cantine", "address_line1": "adresse",
+    "address_line2": "complément", "postcode": "code postal", "city": "commune", "country": "pays",
+    "email": "e-mail", "phone": "téléphone",
+})
 CHILD_FIELDS = ("last_name", "first_name", "birth_date", "school", "school_class", "canteen_id")
 
 

@@ -23,7 +23,7 @@ from webapp.invoicing import documents, services
 from webapp.invoicing.forms import PeriodForm
 from webapp.invoicing.models import BATCH_STATUS_LABELS, Batch, BillingPeriod, Invoice, InvoiceLine, InvoiceStatus
 from webapp.jobs import services as job_services
-from webapp.jobs.models import JOB_STATUS_LABELS, InvoiceNotice, Job
+from webapp.jobs.models import InvoiceNotice, Job
 from webapp.pdf import pdf_response
 from webapp.tariffs.models import Activity
 
@@ -88,7 +88,7 @@ def batch(batch_id: int) -> Any:
     notices = {n.invoice_id: n for n in db.session.scalars(
         sa.select(InvoiceNotice).where(InvoiceNotice.invoice_id.in_([i.id for i in invoices])))}
     return render("invoicing/batch.html", batch=batch, invoices=invoices, totals=_totals(invoices),
-                  status_labels=BATCH_STATUS_LABELS, jobs=jobs, notices=notices, job_labels=JOB_STATUS_LABELS,
+                  status_labels=BATCH_STATUS_LABELS, jobs=jobs, notices=notices,
                   notifying=any(j.kind == "notify" and j.active for j in jobs))
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -10,17 +9,14 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.auth.models import User
 from webapp.db import Base, aware, enum_column, utcnow
+from webapp.labels import Labelled
 
 
-class JobStatus(enum.StrEnum):
-    QUEUED = "en_attente"
-    RUNNING = "en_cours"
-    DONE = "termine"
-    FAILED = "echec"
-
-
-JOB_STATUS_LABELS = {JobStatus.QUEUED: "En attente", JobStatus.RUNNING: "En cours", JobStatus.DONE: "Terminé",
-                     JobStatus.FAILED: "Échec"}
+class JobStatus(Labelled):
+    QUEUED = "en_attente", "En attente"
+    RUNNING = "en_cours", "En cours"
+    DONE = "termine", "Terminé"
+    FAILED = "echec", "Échec"
 
 
 class Job(Base):

@@ -13,7 +13,7 @@ from webapp.errors import DomainError
 from webapp.htmx import redirect_to, render
 from webapp.invoicing.models import Batch
 from webapp.jobs import services
-from webapp.jobs.models import JOB_STATUS_LABELS, Job, JobStatus
+from webapp.jobs.models import Job, JobStatus
 
 bp = tenant_blueprint("jobs", __name__, "/travaux")
 # Starting a job again needs what starting it needed.
@@ -31,7 +31,7 @@ def _job(job_id: int) -> Job:
 @requires("billing.view")
 def progress(job_id: int) -> Any:
     job = _job(job_id)
-    return render("jobs/progress.html", "progress", job=job, status_labels=JOB_STATUS_LABELS)
+    return render("jobs/progress.html", "progress", job=job)
 
 
 @bp.get("/<int:job_id>/fichier")

@@ -1,8 +1,8 @@
-from wtforms import BooleanField, EmailField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from webapp.forms import Form
-from webapp.organisations.models import COUNTRY_LABELS, KIND_LABELS
+from webapp.organisations.models import Country, OrganisationKind
 
 
 class RegieForm(Form):
@@ -23,8 +23,8 @@ class RegieForm(Form):
 
 class OrganisationForm(Form):
     name = StringField("Nom", [InputRequired(), Length(max=120)])
-    kind = SelectField("Type", choices=[SelectChoice(k.value, label) for k, label in KIND_LABELS.items()])
-    country = SelectField("Pays", choices=[SelectChoice(c.value, label) for c, label in COUNTRY_LABELS.items()])
+    kind = SelectField("Type", choices=OrganisationKind.choices())
+    country = SelectField("Pays", choices=Country.choices())
     active = BooleanField("Active", default=True)
 
 

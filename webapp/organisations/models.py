@@ -2,30 +2,26 @@
 
 from __future__ import annotations
 
-import enum
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import Base, Timestamped, enum_column
+from webapp.labels import Labelled
 
 if TYPE_CHECKING:
     from webapp.auth.models import Membership
 
 
-class Country(enum.StrEnum):
-    FR = "FR"
-    BE = "BE"
+class Country(Labelled):
+    FR = "FR", "France"
+    BE = "BE", "Belgique"
 
 
-class OrganisationKind(enum.StrEnum):
-    COMMUNE = "commune"
-    SYNDICATE = "syndicat"
-
-
-COUNTRY_LABELS = {Country.FR: "France", Country.BE: "Belgique"}
-KIND_LABELS = {OrganisationKind.COMMUNE: "Commune", OrganisationKind.SYNDICATE: "Syndicat intercommunal"}
+class OrganisationKind(Labelled):
+    COMMUNE = "commune", "Commune"
+    SYNDICATE = "syndicat", "Syndicat intercommunal"
 
 
 class Organisation(Timestamped, Base):

@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from webapp import db, identifiers
-from webapp.audit.services import apply_changes, record, record_creation
+from webapp.audit.services import apply_changes, declare, record, record_creation
 from webapp.errors import DomainError
 from webapp.organisations.models import Country, Organisation, OrganisationKind, Regie
 
@@ -16,6 +16,12 @@ REGIE_FIELDS = (
     "name", "address_line", "postcode", "city", "phone",
     "iban", "bic", "creditor_id", "company_number", "invoice_prefix",
 )
+
+declare({"regie": "Régie", "organisation": "Collectivité"}, {
+    "name": "nom", "kind": "type", "country": "pays", "active": "actif", "address_line": "adresse",
+    "postcode": "code postal", "city": "commune", "phone": "téléphone", "iban": "IBAN", "bic": "BIC",
+    "creditor_id": "ICS", "company_number": "SIRET / BCE", "invoice_prefix": "préfixe des factures",
+})
 
 
 def _unique(stmt: sa.Select, message: str, field: str) -> None:

@@ -1,14 +1,14 @@
-from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, StringField
+from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from webapp.forms import Form, FrenchDecimalField
-from webapp.tariffs.models import DISCOUNT_BASIS_LABELS, PRICING_LABELS, UNIT_LABELS
+from webapp.tariffs.models import DiscountBasis, PricingMode, Unit
 
 
 class ActivityForm(Form):
     regie_id = SelectField("Régie", coerce=int)
     name = StringField("Nom", [InputRequired(), Length(max=120)])
-    unit = SelectField("Unité", choices=[SelectChoice(u.value, label) for u, label in UNIT_LABELS.items()])
+    unit = SelectField("Unité", choices=Unit.choices())
     accounting_code = StringField("Code comptable", [InputRequired(), Length(max=20)],
                                   description="Imputation des lignes de facture, par exemple 7067.")
     monthly_fee = FrenchDecimalField("Forfait mensuel (€)", [Optional()], places=2,
@@ -28,7 +28,7 @@ class TariffForm(Form):
                            description="Vide : les familles sans catégorie (tarif standard).")
     rank_from = IntegerField("Rang de l'enfant, du", [Optional(), NumberRange(min=1)])
     rank_to = IntegerField("au", [Optional(), NumberRange(min=1)])
-    mode = SelectField("Calcul", choices=[SelectChoice(m.value, label) for m, label in PRICING_LABELS.items()])
+    mode = SelectField("Calcul", choices=PricingMode.choices())
     price = FrenchDecimalField("Prix unitaire ou du créneau (€)", [Optional()], places=2)
     slot_minutes = IntegerField("Durée du créneau (min)", [Optional(), NumberRange(min=1)])
     daily_cap = FrenchDecimalField("Plafond par jour (€)", [Optional()], places=2)
@@ -48,8 +48,7 @@ class RenewTariffForm(Form):
 
 class DiscountForm(Form):
     label = StringField("Libellé", [InputRequired(), Length(max=120)], description="Imprimé sur la facture.")
-    basis = SelectField("S'applique selon", choices=[SelectChoice(b.value, label)
-                                                      for b, label in DISCOUNT_BASIS_LABELS.items()])
+    basis = SelectField("S'applique selon", choices=DiscountBasis.choices())
     threshold = IntegerField("À partir de (rang ou nombre d'enfants)", [InputRequired(), NumberRange(min=1)])
     percent = FrenchDecimalField("Pourcentage", [Optional()], places=2, max_digits=5)
     amount_per_unit = FrenchDecimalField("ou montant par unité (€)", [Optional()], places=2)

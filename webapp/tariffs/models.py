@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date
 from decimal import Decimal
 
@@ -11,28 +10,21 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from webapp.db import Base, Timestamped, enum_column
 from webapp.organisations.models import Regie
+from webapp.labels import Labelled
 
 
-class Unit(enum.StrEnum):
-    DAY = "jour"
-    HALF_DAY = "demi-journee"
-    SLOT = "creneau"
-    MEAL = "repas"
-    FLAT = "forfait"
+class Unit(Labelled):
+    DAY = "jour", "Journée"
+    HALF_DAY = "demi-journee", "Demi-journée"
+    SLOT = "creneau", "Heure ou créneau"
+    MEAL = "repas", "Repas"
+    FLAT = "forfait", "Forfait"
 
 
-UNIT_LABELS = {Unit.DAY: "Journée", Unit.HALF_DAY: "Demi-journée", Unit.SLOT: "Heure ou créneau",
-               Unit.MEAL: "Repas", Unit.FLAT: "Forfait"}
-
-
-class PricingMode(enum.StrEnum):
-    UNIT = "unitaire"
-    SLOT = "creneau"
-    EFFORT = "taux_effort"
-
-
-PRICING_LABELS = {PricingMode.UNIT: "Prix unitaire", PricingMode.SLOT: "Par créneau commencé, plafonné",
-                  PricingMode.EFFORT: "Taux d'effort sur le QF"}
+class PricingMode(Labelled):
+    UNIT = "unitaire", "Prix unitaire"
+    SLOT = "creneau", "Par créneau commencé, plafonné"
+    EFFORT = "taux_effort", "Taux d'effort sur le QF"
 
 
 class Activity(Timestamped, Base):
@@ -108,13 +100,9 @@ class Tariff(Timestamped, Base):
         return self.label or f"Tarif n° {self.id}"
 
 
-class DiscountBasis(enum.StrEnum):
-    RANK = "rang"
-    CHILDREN_BILLED = "enfants_factures"
-
-
-DISCOUNT_BASIS_LABELS = {DiscountBasis.RANK: "Rang de l'enfant dans la fratrie",
-                         DiscountBasis.CHILDREN_BILLED: "Nombre d'enfants facturés"}
+class DiscountBasis(Labelled):
+    RANK = "rang", "Rang de l'enfant dans la fratrie"
+    CHILDREN_BILLED = "enfants_factures", "Nombre d'enfants facturés"
 
 
 class Discount(Timestamped, Base):

@@ -9,12 +9,20 @@ from typing import Any
 import sqlalchemy as sa
 
 from webapp import db
-from webapp.audit.services import apply_changes, record, record_creation
+from webapp.audit.services import apply_changes, declare, record, record_creation
 from webapp.errors import DomainError
 from webapp.organisations.models import Regie
 from webapp.families.models import Child
 from webapp.tariffs.models import Activity, ChildDiscount, Discount, DiscountBasis, FamilyFee, PricingMode, Tariff, Unit
 from webapp.tariffs.pricing import conflicts
+
+declare({"activity": "Activité", "tariff": "Tarif", "discount": "Réduction",
+         "child_discount": "Réduction exceptionnelle", "family_fee": "Frais par famille"}, {
+    "name": "nom", "label": "libellé", "unit": "unité", "basis": "base", "threshold": "seuil",
+    "percent": "pourcentage", "amount_per_unit": "montant par unité", "valid_from": "du", "valid_to": "au",
+    "reason": "raison", "amount": "montant", "accounting_code": "code comptable", "activity_id": "activité",
+    "price": "prix", "mode": "calcul", "active": "active",
+})
 
 ACTIVITY_FIELDS = ("name", "unit", "accounting_code", "monthly_fee", "bill_unjustified_absence", "active")
 TARIFF_FIELDS = ("label", "valid_from", "valid_to", "qf_min", "qf_max", "category", "rank_from", "rank_to", "mode",

@@ -15,7 +15,7 @@ from webapp.htmx import redirect_to, render
 from webapp.organisations.models import Regie
 from webapp.tariffs import services
 from webapp.tariffs.forms import ActivityForm, DiscountForm, FamilyFeeForm, RenewTariffForm, TariffForm
-from webapp.tariffs.models import DISCOUNT_BASIS_LABELS, Activity, Discount, FamilyFee, Tariff
+from webapp.tariffs.models import Activity, Discount, FamilyFee, Tariff
 
 bp = tenant_blueprint("tariffs", __name__, "/activites")
 
@@ -70,7 +70,7 @@ def detail(activity_id: int) -> Any:
     activity = _activity(activity_id)
     discounts = db.session.scalars(sa.select(Discount).where(Discount.activity_id == activity.id)
                                    .order_by(Discount.valid_from, Discount.id)).all()
-    return render("tariffs/detail.html", activity=activity, discounts=discounts, basis_labels=DISCOUNT_BASIS_LABELS)
+    return render("tariffs/detail.html", activity=activity, discounts=discounts)
 
 
 @bp.route("/<int:activity_id>/modifier", methods=["GET", "POST"])
