@@ -9,11 +9,13 @@ from datetime import date, time
 from decimal import Decimal
 from typing import Any, TypeVar
 
+from flask import flash
 from flask_wtf import FlaskForm
 from wtforms import DateField, DecimalField, IntegerField
 from wtforms.validators import ValidationError
 from wtforms.widgets import TextInput
 
+from webapp import db
 from webapp.errors import DomainError
 from webapp.formatting import decimal_input, short_date, today
 
@@ -174,6 +176,25 @@ def submit(form: Form, action: Callable[[dict[str, Any]], T]) -> T | None:
     except DomainError as error:
         form.add_error(error)
         return None
+
+
+def refuse(*messages: str) -> None:
+    """Roll back everything the request did, then say why: the redirect that follows commits nothing half-done."""
+    db.session.rollback()
+    for message in messages:
+        flash(message, "error")
+
+
+def attempt(action: Callable[[], object], done: str) -> bool:
+    """A service run from a button, with no form to show a refusal on: `done` is flashed on success, the refusal
+    (rolled back) otherwise."""
+    try:
+        action()
+    except DomainError as error:
+        refuse(error.message)
+        return False
+    flash(done, "success")
+    return True
 
 
 def form_status(form: Form) -> int:

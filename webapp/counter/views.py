@@ -35,7 +35,7 @@ from webapp.counter.models import (
 from webapp.errors import DomainError
 from webapp.families.models import Family
 from webapp.formatting import decimal_input, today
-from webapp.forms import form_status, french_decimal, plausible_date, submit
+from webapp.forms import attempt, form_status, french_decimal, plausible_date, refuse, submit
 from webapp.guards import query_date, query_year
 from webapp.htmx import redirect_to, render
 from webapp.submissions import books_once
@@ -92,12 +92,6 @@ def _slip(slip_id: int) -> DepositSlip:
 def _invoice(invoice_id: int) -> Invoice:
     return db.first_or_404(sa.select(Invoice).join(Batch).join(BillingPeriod).where(
         Invoice.id == invoice_id, BillingPeriod.organisation_id == g.org.id, Invoice.regie_id.in_(visible_regie_ids())))
-
-
-def _refused(*messages: str) -> None:
-    db.session.rollback()  # nothing half-done survives the refusal
-    for message in messages:
-        flash(message, "error")
 
 
 # Taking a payment -------------------------------------------------------------------------------------
@@ -302,7 +296,7 @@ def create_slip(regie_id: int) -> Any:
     if slip := submit(form, lambda data: slips.create_slip(regie, PaymentMode(data["mode"]))):
         flash("Bordereau provisoire préparé : vérifiez-le, imprimez-le, puis validez-le.", "success")
         return redirect_to(url_for("counter.slip", slip_id=slip.id))
-    _refused(*form.form_errors, *form.mode.errors)
+    refuse(*form.form_errors, *form.mode.errors)
     return redirect_to(url_for("counter.slip_list"))
 
 
@@ -316,12 +310,8 @@ def slip(slip_id: int) -> Any:
 
 def _slip_action(slip_id: int, action: Callable[[DepositSlip], Any], message: str, done: str | None = None) -> Any:
     found = _slip(slip_id)
-    try:
-        action(found)
-    except DomainError as error:
-        _refused(error.message)
+    if not attempt(lambda: action(found), message):
         return redirect_to(url_for("counter.slip", slip_id=slip_id))
-    flash(message, "success")
     return redirect_to(done or url_for("counter.slip", slip_id=slip_id))
 
 
@@ -383,6 +373,6 @@ def close_year(regie_id: int) -> Any:
     if closure := submit(form, lambda data: closings.close_school_year(regie, data["school_year"])):
         flash(f"{closure} clôturée : les soldes sont reportés sur l'année suivante.", "success")
     else:
-        _refused(*form.form_errors, *form.school_year.errors)
+        refuse(*form.form_errors, *form.school_year.errors)
     return redirect_to(url_for("counter.state", regie=regie.id))
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, g, send_file, url_for
+from flask import abort, g, send_file, url_for
 
 from webapp import db
 from webapp.auth.access import can, requires, tenant_blueprint, visible_regie_ids
-from webapp.errors import DomainError
+from webapp.forms import attempt
 from webapp.htmx import redirect_to, render
 from webapp.invoicing.models import Batch
 from webapp.jobs import services
@@ -50,12 +50,10 @@ def restart(job_id: int) -> Any:
     job = _job(job_id)
     if not can(RESTART_PERMISSIONS[job.kind]):
         abort(403)
-    try:
+
+    def start_again() -> None:
         again = services.start_job(job.kind, db.session.get(Batch, job.batch_id))
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
         services.run_job(again.id)  # the runner retries until this request has committed the job
-        flash("Travail relancé : sa progression s'affiche ci-dessous.", "success")
+
+    attempt(start_again, "Travail relancé : sa progression s'affiche ci-dessous.")
     return redirect_to(url_for("invoicing.batch", batch_id=job.batch_id))
