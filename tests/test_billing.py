@@ -172,6 +172,35 @@ def test_a_billed_attendance_changed_later_is_regularised_on_the_next_invoice(ca
     assert compute_batch(may.batches[0]) == []
 
 
+def test_a_billed_attendance_edited_back_to_the_same_price_is_not_regularised_and_no_longer_flagged(canteen_world,
+                                                                                                     session):
+    org, regie, canteen, kids = canteen_world
+    _days(kids["léo"], canteen, 2)
+    march = _period(org, regie).batches[0]
+    compute_batch(march)
+    number_batch(march)
+    set_attendance(kids["léo"], canteen, date(2026, 3, 2), Presence.UNJUSTIFIED)
+    set_attendance(kids["léo"], canteen, date(2026, 3, 2), Presence.PRESENT)
+    attendance = session.scalar(sa.select(Attendance))
+    assert attendance.changed_since_billing
+    april = _period(org, regie, start=date(2026, 4, 1), end=date(2026, 4, 30), label="Avril")
+    assert compute_batch(april.batches[0]) == []
+    session.refresh(attendance)
+    assert not attendance.changed_since_billing and attendance.billed_amount == D("2.10")
+
+
+def test_numbering_marks_what_the_typed_line_items_bill(canteen_world, session):
+    org, regie, canteen, kids = canteen_world
+    _days(kids["léo"], canteen, 2, 3)
+    batch = _period(org, regie).batches[0]
+    (draft,) = compute_batch(batch)
+    assert [(item.attendance_id, item.day, item.amount) for item in draft.lines[0].line_items] == [
+        (a.id, a.day, D("2.10")) for a in session.scalars(sa.select(Attendance).order_by(Attendance.day))]
+    (invoice,) = number_batch(batch)
+    assert {(a.billed_invoice_id, a.billed_amount) for a in session.scalars(sa.select(Attendance))} == {
+        (invoice.id, D("2.10"))}
+
+
 def test_a_negative_total_becomes_a_credit_note_with_its_own_numbers(canteen_world):
     org, regie, canteen, kids = canteen_world
     _days(kids["léo"], canteen, 2, 3)

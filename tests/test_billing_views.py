@@ -10,7 +10,7 @@ from webapp.attendance.services import set_attendance
 from webapp.auth.models import Role
 from webapp.families.services import add_child
 from webapp.invoicing.models import Batch, BatchStatus, Invoice
-from webapp.invoicing.services import create_period
+from webapp.invoicing.services import compute_batch, create_period, export_batch, number_batch
 from webapp.jobs.models import Job
 from webapp.jobs.queue import huey
 from webapp.jobs.services import perform
@@ -90,6 +90,36 @@ def test_the_whole_billing_cycle_through_the_screens(login, make_user, make_org,
     assert "déjà été numéroté" in response.get_data(as_text=True)
     assert client.post_form(f"{base}/export").status_code == 303
     assert session.get(Batch, batch.id).status is BatchStatus.EXPORTED
+
+
+ACTIONS = ("Calculer le lot", "Recalculer le lot", "Numéroter les factures", "Envoyer les factures par e-mail",
+           "Exporter le lot")
+
+
+def test_the_batch_page_offers_what_its_status_allows(login, make_user, make_org, make_regie, make_activity,
+                                                      make_tariff, make_family, session):
+    org = make_org()
+    regie = make_regie(org)
+    activity = make_activity(regie)
+    make_tariff(activity, price=Decimal("2.00"))
+    child = add_child(make_family(org), {"last_name": "Dupont", "first_name": "Léo"})
+    set_attendance(child, activity, date(2026, 3, 2), Presence.PRESENT)
+    period = create_period(org, {"label": "Mars", "start_date": date(2026, 3, 1), "end_date": date(2026, 3, 31),
+                                 "invoice_date": date(2026, 4, 1), "due_date": date(2026, 4, 30)}, [regie], [])
+    batch_id = period.batches[0].id
+    client = login(make_user(org, Role.REGISSEUR))
+
+    def offered() -> list[str]:
+        page = client.get(f"/o/{org.id}/facturation/lots/{batch_id}").get_data(as_text=True)
+        return [action for action in ACTIONS if f"{action}</button>" in page]
+
+    assert offered() == ["Calculer le lot"]
+    assert 'class="tag warn">Nouveau' in client.get(f"/o/{org.id}/facturation/").get_data(as_text=True)
+    for action, then in ((compute_batch, ["Recalculer le lot", "Numéroter les factures"]),
+                         (number_batch, ["Envoyer les factures par e-mail", "Exporter le lot"]),
+                         (export_batch, ["Envoyer les factures par e-mail"])):
+        action(session.get(Batch, batch_id))
+        assert offered() == then
 
 
 def test_an_agent_enters_attendance_but_does_not_number(login, make_user, make_org, make_regie):

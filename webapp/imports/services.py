@@ -19,7 +19,7 @@ from webapp.errors import DomainError
 from webapp.families.models import Child, Family
 from webapp.formatting import date_time
 from webapp.imports.models import ConsumptionImport, ImportedConsumption
-from webapp.invoicing.models import Batch, BatchStatus, BillingPeriod
+from webapp.invoicing.models import Batch, BillingPeriod
 from webapp.organisations.models import Organisation
 from webapp.tariffs.models import Activity
 
@@ -83,7 +83,7 @@ def import_file(org: Organisation, period: BillingPeriod, activity: Activity, fi
                                                      Batch.regie_id == activity.regie_id))
     if batch is None:
         raise DomainError(f"La période « {period.label} » ne facture pas la régie de « {activity.name} ».", "period_id")
-    if batch.status not in (BatchStatus.NEW, BatchStatus.COMPUTED):
+    if not batch.status.open:
         raise DomainError(f"Le lot « {batch} » est déjà numéroté : choisissez une période suivante.", "period_id")
     imported = ConsumptionImport(
         organisation_id=org.id, period_id=period.id, activity_id=activity.id, filename=filename[:200],

@@ -51,7 +51,7 @@ def _open_periods() -> list[BillingPeriod]:
     """Periods with at least one batch still open to new consumptions."""
     return list(db.session.scalars(
         sa.select(BillingPeriod).where(BillingPeriod.organisation_id == g.org.id, BillingPeriod.id.in_(
-            sa.select(Batch.period_id).where(Batch.status.in_([BatchStatus.NEW, BatchStatus.COMPUTED]))))
+            sa.select(Batch.period_id).where(Batch.status.in_([s for s in BatchStatus if s.open]))))
         .order_by(BillingPeriod.start_date.desc())))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -57,12 +58,64 @@ class BillingPeriod(Timestamped, Base):
         return self.label
 
 
+class BatchAction(enum.StrEnum):
+    COMPUTE = "compute"
+    NUMBER = "number"
+    EXPORT = "export"
+
+
 class BatchStatus(enum.StrEnum):
+    """Where a batch is in its life, its members in that order; what may happen next is BATCH_TRANSITIONS'."""
+
     NEW = "nouveau"
     COMPUTED = "calcule"
     NUMBERED = "numerote"
     EXPORTED = "exporte"
 
+    def may(self, action: BatchAction | str) -> bool:
+        return self in BATCH_TRANSITIONS[BatchAction(action)].start
+
+    def after(self, action: BatchAction) -> BatchStatus:
+        """The status the action leads to; the services refuse a forbidden one first, in French."""
+        if not self.may(action):
+            raise ValueError(f"A batch {self.value} cannot {action.value}.")
+        return BATCH_TRANSITIONS[action].end
+
+    def reached(self, action: BatchAction) -> bool:
+        """The action was taken: the batch is at the status it leads to, or further on."""
+        order = list(BatchStatus)
+        return order.index(self) >= order.index(BATCH_TRANSITIONS[action].end)
+
+    @property
+    def open(self) -> bool:
+        """Still taking consumptions (attendance, imported files): computed again at will until numbered."""
+        return self.may(BatchAction.COMPUTE)
+
+    @property
+    def computed(self) -> bool:
+        """Computed at least once: the batch has its invoices, drafts until numbered."""
+        return self.reached(BatchAction.COMPUTE)
+
+    @property
+    def numbered(self) -> bool:
+        """Its invoices carry their final numbers: they are issued, sent and printed as such."""
+        return self.reached(BatchAction.NUMBER)
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """An action on a batch: the statuses it may start from, and the one it leads to."""
+
+    start: frozenset[BatchStatus]
+    end: BatchStatus
+
+
+# Every batch status change, in one place: the services, the import of canteen files and the pages ask it.
+BATCH_TRANSITIONS: dict[BatchAction, Transition] = {
+    BatchAction.COMPUTE: Transition(frozenset({BatchStatus.NEW, BatchStatus.COMPUTED}), BatchStatus.COMPUTED),
+    BatchAction.NUMBER: Transition(frozenset({BatchStatus.COMPUTED}), BatchStatus.NUMBERED),
+    BatchAction.EXPORT: Transition(frozenset({BatchStatus.NUMBERED}), BatchStatus.EXPORTED),
+}
 
 BATCH_STATUS_LABELS = {BatchStatus.NEW: "Nouveau", BatchStatus.COMPUTED: "Calculé",
                        BatchStatus.NUMBERED: "Numéroté", BatchStatus.EXPORTED: "Exporté"}
@@ -179,6 +232,42 @@ class LineKind(enum.StrEnum):
     FAMILY_FEE = "frais"
 
 
+@dataclass(frozen=True, slots=True)
+class LineItem:
+    """One thing an invoice line bills: a day of attendance, or a row of an imported canteen file.
+
+    The detailed invoice lists their days; numbering marks exactly these attendances and rows as billed. A
+    regularisation item bills the difference (`amount`) and carries the attendance's new billed total
+    (`billed`). Stored in `InvoiceLine.items` as {"id": attendance, "day": ISO date, "amount": "1.20"} (with
+    "billed" for a regularisation), or {"consumption": row, "day", "amount"}.
+    """
+
+    day: date
+    amount: Decimal
+    attendance_id: int | None = None
+    consumption_id: int | None = None
+    billed: Decimal | None = None
+
+    @property
+    def billed_amount(self) -> Decimal:
+        """What the attendance counts as billed once its invoice is numbered."""
+        return self.amount if self.billed is None else self.billed
+
+    def to_json(self) -> dict[str, int | str]:
+        if self.consumption_id is not None:
+            return {"consumption": self.consumption_id, "day": self.day.isoformat(), "amount": str(self.amount)}
+        stored: dict[str, int | str] = {"id": self.attendance_id, "day": self.day.isoformat(), "amount": str(self.amount)}
+        if self.billed is not None:
+            stored["billed"] = str(self.billed)
+        return stored
+
+    @classmethod
+    def from_json(cls, stored: dict[str, Any]) -> LineItem:
+        billed = stored.get("billed")
+        return cls(date.fromisoformat(stored["day"]), Decimal(stored["amount"]), stored.get("id"),
+                   stored.get("consumption"), None if billed is None else Decimal(billed))
+
+
 class InvoiceLine(Base):
     __tablename__ = "invoice_lines"
 
@@ -192,10 +281,13 @@ class InvoiceLine(Base):
     unit_price: Mapped[Decimal] = mapped_column(sa.Numeric(10, 2))
     quantity: Mapped[Decimal] = mapped_column(sa.Numeric(8, 2))
     amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
-    # What the line bills, one {"id": attendance id, "day": ISO date, "amount": "1.20"} per day: the
-    # detailed invoice lists them, and numbering marks exactly these attendances as billed.
-    items: Mapped[list[Any]] = mapped_column(sa.JSON, default=list)
+    # What the line bills: LineItem.to_json() of each (the templates list their "day").
+    items: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
     child: Mapped[Child | None] = relationship()
     activity: Mapped[Activity | None] = relationship()
+
+    @property
+    def line_items(self) -> list[LineItem]:
+        return [LineItem.from_json(stored) for stored in self.items]

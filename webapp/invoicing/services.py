@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -18,7 +17,7 @@ from webapp.formatting import date_time
 from webapp.imports.models import ImportedConsumption
 from webapp.invoicing import compute as computing
 from webapp.invoicing.models import (
-    BATCH_STATUS_LABELS, Batch, BatchStatus, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus,
+    BATCH_STATUS_LABELS, Batch, BatchAction, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus,
 )
 from webapp.numbering import NumberKind
 from webapp.organisations.models import Country, Organisation, Regie
@@ -71,13 +70,13 @@ def create_period(org: Organisation, data: dict[str, Any], regies: list[Regie], 
 
 
 def compute_batch(batch: Batch) -> list[Invoice]:
-    if batch.status not in (BatchStatus.NEW, BatchStatus.COMPUTED):
+    if not batch.status.may(BatchAction.COMPUTE):
         raise DomainError(
             f"Ce lot est {BATCH_STATUS_LABELS[batch.status].lower()} "
             f"{_who_when(batch.numbered_by, batch.numbered_at)} : il ne se calcule plus."
         )
     invoices = computing.compute(batch)
-    batch.status = BatchStatus.COMPUTED
+    batch.status = batch.status.after(BatchAction.COMPUTE)
     batch.computed_at = utcnow()
     batch.computed_by_id = actor_id()
     record("compute", "batch", batch, {"factures": [None, len(invoices)]},
@@ -95,21 +94,35 @@ def _payment_reference(regie: Regie, country: Country, invoice: Invoice) -> str:
 def number_batch(batch: Batch) -> list[Invoice]:
     """Number every draft of the batch in a stable order (payer's name, family number), in one go."""
     db.session.refresh(batch, with_for_update=True)  # a second agent waits here, then sees the new status
-    if batch.status is not BatchStatus.COMPUTED:
-        if batch.status is BatchStatus.NEW:
-            raise DomainError("Calculez le lot avant de le numéroter.")
-        raise DomainError(f"Ce lot a déjà été numéroté {_who_when(batch.numbered_by, batch.numbered_at)}.")
+    if not batch.status.may(BatchAction.NUMBER):
+        if batch.status.numbered:
+            raise DomainError(f"Ce lot a déjà été numéroté {_who_when(batch.numbered_by, batch.numbered_at)}.")
+        raise DomainError("Calculez le lot avant de le numéroter.")
     drafts = db.session.scalars(
         sa.select(Invoice).join(Invoice.family)
         .where(Invoice.batch_id == batch.id, Invoice.status == InvoiceStatus.DRAFT)
         .order_by(sa.text("families.label"), sa.text("families.number"))
         .options(selectinload(Invoice.lines))
     ).all()
-    _refuse_if_attendance_changed(batch, drafts)
-    country = batch.period.organisation.country
+    attendances, consumptions = _billed_rows(drafts)
+    _refuse_if_attendance_changed(batch, [row["id"] for row in attendances], [row["id"] for row in consumptions])
+    _give_numbers(batch, drafts)
     now = utcnow()
-    billed: list[dict[str, Any]] = []
-    consumed: list[dict[str, Any]] = []
+    db.update_rows(Attendance.__table__, attendances, billed_at=now, changed_since_billing=False)
+    db.update_rows(ImportedConsumption.__table__, consumptions)
+    ledger.book_invoices(batch.period.organisation_id, drafts)
+    batch.status = batch.status.after(BatchAction.NUMBER)
+    batch.numbered_at = now
+    batch.numbered_by_id = actor_id()
+    numbers = [i.number for i in drafts]
+    record("number", "batch", batch, {"numéros": [None, f"{numbers[0]} … {numbers[-1]}" if numbers else "aucun"]},
+           organisation_id=batch.period.organisation_id)
+    return drafts
+
+
+def _give_numbers(batch: Batch, drafts: list[Invoice]) -> None:
+    """Invoices and credit notes each from their own gapless sequence, in the drafts' order."""
+    country = batch.period.organisation.country
     for kind in InvoiceKind:
         of_kind = [invoice for invoice in drafts if invoice.kind is kind]
         if not of_kind:
@@ -119,40 +132,36 @@ def number_batch(batch: Batch) -> list[Invoice]:
             invoice.sequence, invoice.number = number.sequence, number.text
             invoice.status = InvoiceStatus.NUMBERED
             invoice.payment_reference = _payment_reference(batch.regie, country, invoice)
-            for line in invoice.lines:
-                for item in line.items:
-                    if "consumption" in item:
-                        consumed.append({"id": item["consumption"], "billed_invoice_id": invoice.id})
-                        continue
-                    # A regularisation item carries the attendance's new billed total beside the difference.
-                    billed.append({"id": item["id"], "billed_invoice_id": invoice.id,
-                                   "billed_amount": Decimal(item.get("billed", item["amount"]))})
-    db.update_rows(Attendance.__table__, billed, billed_at=now, changed_since_billing=False)
-    db.update_rows(ImportedConsumption.__table__, consumed)
-    ledger.book_invoices(batch.period.organisation_id, drafts)
-    batch.status = BatchStatus.NUMBERED
-    batch.numbered_at = now
-    batch.numbered_by_id = actor_id()
-    numbers = [i.number for i in drafts]
-    record("number", "batch", batch, {"numéros": [None, f"{numbers[0]} … {numbers[-1]}" if numbers else "aucun"]},
-           organisation_id=batch.period.organisation_id)
-    return drafts
 
 
-def _refuse_if_attendance_changed(batch: Batch, drafts: list[Invoice]) -> None:
+def _billed_rows(drafts: list[Invoice]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The attendances (with the amount each now counts as billed) and the imported rows the drafts bill: what
+    numbering marks as billed by each invoice."""
+    attendances: list[dict[str, Any]] = []
+    consumptions: list[dict[str, Any]] = []
+    for invoice in drafts:
+        invoice_id = invoice.id
+        for line in invoice.lines:
+            for item in line.line_items:
+                if item.consumption_id is not None:
+                    consumptions.append({"id": item.consumption_id, "billed_invoice_id": invoice_id})
+                else:
+                    attendances.append({"id": item.attendance_id, "billed_invoice_id": invoice_id,
+                                        "billed_amount": item.billed_amount})
+    return attendances, consumptions
+
+
+def _refuse_if_attendance_changed(batch: Batch, attendance_ids: list[int], consumption_ids: list[int]) -> None:
     """The drafts must still describe the attendances: none edited, removed or billed since the compute."""
-    items = [item for invoice in drafts for line in invoice.lines for item in line.items]
-    ids = [item["id"] for item in items if "id" in item]
-    imported = [item["consumption"] for item in items if "consumption" in item]
     activity_ids = [a.id for a in computing.batch_activities(batch)]
     edited = db.session.scalar(sa.select(sa.func.count()).select_from(Attendance).where(
         Attendance.activity_id.in_(activity_ids), Attendance.updated_at > batch.computed_at))
     still_there = sum(db.session.scalar(sa.select(sa.func.count()).select_from(Attendance).where(
         listed, sa.or_(Attendance.billed_invoice_id.is_(None), Attendance.changed_since_billing)))
-        for listed in db.among(Attendance.id, ids))
+        for listed in db.among(Attendance.id, attendance_ids))
     imported_left = sum(db.session.scalar(sa.select(sa.func.count()).select_from(ImportedConsumption).where(
-        listed, ImportedConsumption.billed_invoice_id.is_(None))) for listed in db.among(ImportedConsumption.id, imported))
-    if edited or still_there != len(ids) or imported_left != len(imported):
+        listed, ImportedConsumption.billed_invoice_id.is_(None))) for listed in db.among(ImportedConsumption.id, consumption_ids))
+    if edited or still_there != len(attendance_ids) or imported_left != len(consumption_ids):
         raise DomainError(
             f"Des pointages ou des consommations importées ont changé depuis le calcul {_who_when(batch.computed_by, batch.computed_at)} : "
             "recalculez le lot avant de le numéroter.")
@@ -161,13 +170,15 @@ def _refuse_if_attendance_changed(batch: Batch, drafts: list[Invoice]) -> None:
 def export_batch(batch: Batch) -> Batch:
     """Irreversible: after it, the batch's invoices are neither recomputed, deleted nor cancelled."""
     db.session.refresh(batch, with_for_update=True)
-    if batch.status is BatchStatus.EXPORTED:
-        raise DomainError(f"Ce lot a déjà été exporté {_who_when(batch.exported_by, batch.exported_at)}.")
-    if batch.status is not BatchStatus.NUMBERED:
+    if not batch.status.may(BatchAction.EXPORT):
+        if batch.status.reached(BatchAction.EXPORT):
+            raise DomainError(f"Ce lot a déjà été exporté {_who_when(batch.exported_by, batch.exported_at)}.")
         raise DomainError("Seul un lot numéroté s'exporte.")
-    batch.status = BatchStatus.EXPORTED
+    before = batch.status
+    batch.status = before.after(BatchAction.EXPORT)
     batch.exported_at = utcnow()
     batch.exported_by_id = actor_id()
-    record("export", "batch", batch, {"statut": ["numerote", "exporte"]}, organisation_id=batch.period.organisation_id)
+    record("export", "batch", batch, {"statut": [before.value, batch.status.value]},
+           organisation_id=batch.period.organisation_id)
     return batch
 
