@@ -34,7 +34,7 @@ from webapp.attendance.models import Attendance, Presence
 from webapp.families.models import Child, Civility, Family, Guardian
 from webapp.families.services import refresh_search
 from webapp.invoicing.documents import write_batch_pdf
-from webapp.jobs.services import printable_invoices
+from webapp.invoicing.documents import printable_invoices
 from webapp.invoicing.models import Batch, BillingPeriod
 from webapp.invoicing.services import compute_batch, number_batch
 from webapp.organisations.models import Country, Organisation, OrganisationKind, Regie

@@ -47,7 +47,7 @@ from webapp.families.services import add_child
 from webapp.formatting import today
 from webapp.imports.services import import_file
 from webapp.invoicing.services import compute_batch, create_period, number_batch
-from webapp.jobs.services import start_job
+from webapp.invoicing.jobs import start as start_job
 
 PASSWORD = "mot-de-passe-de-test"
 VALID_REGIE = {

@@ -16,7 +16,8 @@ from webapp.invoicing.models import Batch
 from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.jobs.models import Job
 from webapp.jobs.queue import huey
-from webapp.jobs.services import perform, start_job
+from webapp.invoicing.jobs import start as start_job
+from webapp.jobs.services import perform
 
 MONEY = re.compile(r"(-?\d[\d\u00a0\u202f ]*,\d\d)\s*€")
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 import time
 from datetime import timedelta
 
@@ -14,6 +15,8 @@ from webapp.auth.models import Role
 from webapp.db import utcnow
 from webapp.imports.services import preview_folder
 from webapp.invoicing.models import Batch
+from webapp.invoicing.documents import write_in_background
+from webapp.invoicing.jobs import start as start_job
 from webapp.jobs import services
 from webapp.jobs.models import Job, JobStatus
 from webapp.organisations.models import Organisation
@@ -59,7 +62,7 @@ def test_a_slow_job_with_a_heartbeat_is_left_running(app, world, session):
     with app.app_context():
         assert services.fail_stale() == 0
         with pytest.raises(Exception, match="déjà en cours"):
-            services.start_job("notify", session.get(Batch, world["batch_id"]))
+            start_job("notify", session.get(Batch, world["batch_id"]))
     assert job.status is JobStatus.RUNNING
 
 
@@ -68,10 +71,11 @@ def test_a_failed_document_leaves_no_half_file(app, world, session, monkeypatch,
         path.write_bytes(b"%PDF-1.4 half")
         raise OSError("disque plein")
 
-    monkeypatch.setitem(services.KINDS, "pdf", lambda job: services._document(job, half_then_crash, "pdf", False))
+    monkeypatch.setitem(services.KINDS, "pdf", replace(
+        services.KINDS["pdf"], run=lambda job: write_in_background(job, half_then_crash, "pdf", False)))
     monkeypatch.setitem(app.config, "EXPORT_FOLDER", str(tmp_path))
     with app.app_context():
-        job = services.perform(services.start_job("pdf", session.get(Batch, world["batch_id"])).id)
+        job = services.perform(start_job("pdf", session.get(Batch, world["batch_id"])).id)
     assert job.status is JobStatus.FAILED and "disque plein" in job.message
     assert list(tmp_path.iterdir()) == []
 

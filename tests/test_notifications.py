@@ -14,9 +14,11 @@ from webapp.attendance.models import Presence
 from webapp.attendance.services import set_attendance
 from webapp.families.services import add_child
 from webapp.invoicing.services import compute_batch, create_period, number_batch
-from webapp.jobs.models import InvoiceNotice, Job, JobStatus
+from webapp.invoicing.models import InvoiceNotice
+from webapp.jobs.models import Job, JobStatus
 from webapp.jobs.queue import huey
-from webapp.jobs.services import perform, start_job
+from webapp.invoicing.jobs import start as start_job
+from webapp.jobs.services import perform
 
 
 class Inbox:

@@ -105,13 +105,10 @@ def configure_extensions(app: Flask) -> None:
     guards.init_app(app)
 
     from webapp.auth.access import can
-    from webapp.jobs.services import KIND_LABELS as JOB_KIND_LABELS
-    from webapp.jobs.services import is_stale as job_is_stale
     from webapp.submissions import once_field
 
     app.jinja_env.globals.update(
-        can=can, job_kinds=JOB_KIND_LABELS, job_is_stale=job_is_stale,
-        once_field=once_field,
+        can=can, once_field=once_field,
     )
 
     from webapp.auth.services import load_user

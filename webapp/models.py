@@ -10,8 +10,8 @@ from webapp.counter.models import (
 from webapp.db import Base
 from webapp.families.models import Child, Family, Guardian
 from webapp.imports.models import ConsumptionImport, ImportedConsumption
-from webapp.jobs.models import InvoiceNotice, Job
-from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceLine
+from webapp.jobs.models import Job
+from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceLine, InvoiceNotice
 from webapp.numbering import NumberSequence
 from webapp.organisations.models import Organisation, Regie
 from webapp.submissions import Submission

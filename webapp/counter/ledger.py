@@ -38,6 +38,7 @@ from webapp.invoicing.models import (
     InvoiceKind,
     InvoiceStatus,
 )
+from webapp.signals import invoices_numbered
 
 
 def _ensure_accounts(organisation_id: int, pairs: Iterable[tuple[int, int]]) -> None:
@@ -74,6 +75,11 @@ def post(account: Account, kind: EntryKind, amount: Decimal, booked_on: date, sc
 
 def invoice_school_year(invoice: Invoice) -> int:
     return school_year_of(invoice.batch.period.start_date)
+
+
+@invoices_numbered.connect
+def _book_numbered(batch: Batch, invoices: list[Invoice]) -> None:
+    book_invoices(batch.period.organisation_id, invoices)
 
 
 def book_invoices(organisation_id: int, invoices: list[Invoice]) -> None:

@@ -13,7 +13,7 @@ from sqlalchemy.orm import selectinload
 from webapp import db
 from webapp.counter.amounts import ZERO
 from webapp.counter.settlement import credit, open_invoices, owing
-from webapp.counter.models import Account, AccountEntry, Allocation, Payment
+from webapp.counter.models import Account, AccountEntry, Allocation, Payment, WriteOff
 from webapp.families.models import Family
 from webapp.families.services import exact_number_first, matching
 from webapp.formatting import today
@@ -142,3 +142,12 @@ def payments_of(family_id: int, regie_ids: Iterable[int]) -> list[Payment]:
         .options(selectinload(Payment.cancellation), selectinload(Payment.allocations).selectinload(Allocation.invoice),
                  selectinload(Payment.regie))
         .order_by(Payment.received_on.desc(), Payment.id.desc())))
+
+
+def invoice_settlement(invoice: Invoice) -> tuple[list[Allocation], list[WriteOff]]:
+    """What settled an invoice, for its page: its allocations (payments, credit, reversals) and write-offs."""
+    allocations = db.session.scalars(sa.select(Allocation).where(Allocation.invoice_id == invoice.id)
+                                     .options(selectinload(Allocation.payment)).order_by(Allocation.id)).all()
+    write_offs = db.session.scalars(sa.select(WriteOff).where(WriteOff.invoice_id == invoice.id)
+                                    .order_by(WriteOff.id)).all()
+    return list(allocations), list(write_offs)

@@ -39,16 +39,15 @@ from webapp.forms import attempt, form_status, french_decimal, plausible_date, r
 from webapp.guards import query_date, query_year
 from webapp.htmx import redirect_to, render
 from webapp.submissions import books_once
-from webapp.invoicing.models import SETTLEMENT_LABELS, Batch, BillingPeriod, Invoice
+from webapp.invoicing.models import Batch, BillingPeriod, Invoice
 from webapp.organisations.models import Regie
 from webapp.pdf import pdf_response
 
 bp = tenant_blueprint("counter", __name__, "/caisse")
 
 
-@bp.app_context_processor
-def labels() -> dict[str, Any]:
-    return {"settlement_labels": SETTLEMENT_LABELS, "school_year_label": school_year_label}
+bp.add_app_template_global(school_year_label)
+bp.add_app_template_global(queries.invoice_settlement)  # the invoice's page shows what settled it
 
 
 def _regies() -> list[Regie]:

@@ -13,7 +13,7 @@ from regie_self_import import InvalidFile, Row, content_hash, decode, read
 from regie_self_import.rules import Notice, notices
 
 from webapp import db
-from webapp.audit.services import actor_id, record
+from webapp.audit.services import actor_id, declare, record
 from webapp.db import utcnow
 from webapp.errors import DomainError
 from webapp.families.models import Child, Family
@@ -22,6 +22,9 @@ from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.invoicing.models import Batch, BillingPeriod
 from webapp.organisations.models import Organisation
 from webapp.tariffs.models import Activity
+
+declare({"consumption_import": "Import self"}, {"lignes": "lignes", "repas": "repas", "période": "période",
+                                                "activité": "activité"})
 
 
 @dataclass(frozen=True)

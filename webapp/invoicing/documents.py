@@ -12,10 +12,16 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from flask import render_template
 from pypdf import PdfReader, PdfWriter
+from sqlalchemy.orm import selectinload
 
-from webapp.invoicing.models import Invoice, InvoiceLine
+from webapp import db
+from webapp.families.models import Family
+from webapp.invoicing.models import Batch, Invoice, InvoiceLine, InvoiceStatus
+from webapp.jobs.models import Job
+from webapp.jobs.services import beat, export_folder
 from webapp.pdf import html_to_pdf
 
 
@@ -65,3 +71,33 @@ def write_batch_zip(invoices: Sequence[Invoice], path: Path, *, detailed: bool =
             archive.writestr(filename(invoice), pdf)
             if index % 20 == 0 or index == len(invoices):
                 progress(index)
+
+
+def printable_invoices(batch: Batch) -> list[Invoice]:
+    """What a batch PDF or ZIP holds: every invoice but the held ones, with what the template reads."""
+    return list(db.session.scalars(
+        sa.select(Invoice).where(Invoice.batch_id == batch.id, Invoice.status != InvoiceStatus.HELD)
+        .options(selectinload(Invoice.lines).selectinload(InvoiceLine.child),
+                 selectinload(Invoice.family).selectinload(Family.guardians))
+        .order_by(Invoice.sequence, Invoice.id)))
+
+
+def write_in_background(job: Job, writer: Callable[..., None], suffix: str, detailed: bool) -> str:
+    """A batch's PDF or ZIP written by the job runner, its progress shown as it goes; a failure leaves no file."""
+    batch = db.session.get(Batch, job.batch_id)
+    invoices = printable_invoices(batch)
+    job.total = len(invoices)
+    db.session.commit()
+
+    def progress(done: int) -> None:
+        job.done = done
+        beat(job)
+
+    name = f"lot-{batch.id}-{job.id}{'-detail' if detailed else ''}.{suffix}"
+    try:
+        writer(invoices, export_folder() / name, detailed=detailed, progress=progress)
+    except BaseException:
+        (export_folder() / name).unlink(missing_ok=True)  # half a file must not look like a result
+        raise
+    job.result = name
+    return f"{len(invoices)} facture(s) prêtes à télécharger."

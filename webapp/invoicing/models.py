@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from webapp.auth.models import User
 from webapp.db import Base, Timestamped, enum_column
 from webapp.families.models import Child, Family
+from webapp.labels import Labelled
 from webapp.organisations.models import Organisation, Regie
 from webapp.tariffs.models import Activity
 
@@ -64,13 +65,13 @@ class BatchAction(enum.StrEnum):
     EXPORT = "export"
 
 
-class BatchStatus(enum.StrEnum):
+class BatchStatus(Labelled):
     """Where a batch is in its life, its members in that order; what may happen next is BATCH_TRANSITIONS'."""
 
-    NEW = "nouveau"
-    COMPUTED = "calcule"
-    NUMBERED = "numerote"
-    EXPORTED = "exporte"
+    NEW = "nouveau", "Nouveau"
+    COMPUTED = "calcule", "Calculé"
+    NUMBERED = "numerote", "Numéroté"
+    EXPORTED = "exporte", "Exporté"
 
     def may(self, action: BatchAction | str) -> bool:
         return self in BATCH_TRANSITIONS[BatchAction(action)].start
@@ -117,8 +118,6 @@ BATCH_TRANSITIONS: dict[BatchAction, Transition] = {
     BatchAction.EXPORT: Transition(frozenset({BatchStatus.NUMBERED}), BatchStatus.EXPORTED),
 }
 
-BATCH_STATUS_LABELS = {BatchStatus.NEW: "Nouveau", BatchStatus.COMPUTED: "Calculé",
-                       BatchStatus.NUMBERED: "Numéroté", BatchStatus.EXPORTED: "Exporté"}
 
 
 class Batch(Base):
@@ -159,6 +158,19 @@ class InvoiceStatus(enum.StrEnum):
     DRAFT = "brouillon"
     HELD = "en_attente"
     NUMBERED = "numerotee"
+
+
+class Settlement(Labelled):
+    CREDIT_NOTE = "avoir", "Avoir"
+    NOT_ISSUED = "non_emise", "Non émise"
+    PAID = "payee", "Payée"
+    WRITTEN_OFF = "non_valeur", "Non-valeur"
+    PARTLY_PAID = "partielle", "Partiellement payée"
+    UNPAID = "impayee", "Impayée"
+
+    @property
+    def due(self) -> bool:
+        return self in (Settlement.UNPAID, Settlement.PARTLY_PAID)
 
 
 class Invoice(Base):
@@ -206,22 +218,20 @@ class Invoice(Base):
         return max(self.total - self.paid - self.written_off, Decimal("0.00"))
 
     @property
-    def settlement(self) -> str:
+    def settlement(self) -> Settlement:
         """Impayée, partiellement payée, payée (or written off): what the counter shows."""
         if self.kind is InvoiceKind.CREDIT_NOTE:
-            return "avoir"
+            return Settlement.CREDIT_NOTE
         if self.status is not InvoiceStatus.NUMBERED:
-            return "non_emise"
+            return Settlement.NOT_ISSUED
         if self.outstanding == 0:
-            return "payee" if self.paid > 0 or self.total == 0 else "non_valeur"
-        return "partielle" if self.paid else "impayee"
+            return Settlement.PAID if self.paid > 0 or self.total == 0 else Settlement.WRITTEN_OFF
+        return Settlement.PARTLY_PAID if self.paid else Settlement.UNPAID
 
     def __str__(self) -> str:
         return self.number or f"Brouillon n° {self.id}"
 
 
-SETTLEMENT_LABELS = {"avoir": "Avoir", "non_emise": "Non émise", "payee": "Payée", "non_valeur": "Non-valeur",
-                     "partielle": "Partiellement payée", "impayee": "Impayée"}
 
 
 class LineKind(enum.StrEnum):
@@ -291,3 +301,18 @@ class InvoiceLine(Base):
     @property
     def line_items(self) -> list[LineItem]:
         return [LineItem.from_json(stored) for stored in self.items]
+
+
+class InvoiceNotice(Base):
+    """One e-mail telling a family its invoice is available: sent, or failed with the reason."""
+
+    __tablename__ = "invoice_notices"
+    __table_args__ = (sa.UniqueConstraint("invoice_id", name="uq_invoice_notices_invoice_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id"))
+    job_id: Mapped[int] = mapped_column(sa.ForeignKey("jobs.id"))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    sent: Mapped[bool]
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

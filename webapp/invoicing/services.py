@@ -9,23 +9,29 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db, numbering
 from webapp.attendance.models import Attendance
-from webapp.audit.services import actor_id, record, record_creation
-from webapp.counter import ledger
+from webapp.audit.services import actor_id, declare, record, record_creation
 from webapp.db import utcnow
 from webapp.errors import DomainError
 from webapp.formatting import date_time
 from webapp.imports.models import ImportedConsumption
 from webapp.invoicing import compute as computing
 from webapp.invoicing.models import (
-    BATCH_STATUS_LABELS, Batch, BatchAction, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus,
+    Batch, BatchAction, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus,
 )
 from webapp.numbering import NumberKind
+from webapp.signals import invoices_numbered
 from webapp.organisations.models import Country, Organisation, Regie
 from webapp.tariffs.models import Activity
 
 PERIOD_FIELDS = ("label", "start_date", "end_date", "invoice_date", "debit_date", "due_date",
                  "regularisation_from", "fiscal_year")
 NUMBER_KINDS = {InvoiceKind.INVOICE: NumberKind.INVOICE, InvoiceKind.CREDIT_NOTE: NumberKind.CREDIT_NOTE}
+
+declare({"billing_period": "Période de facturation", "batch": "Lot"}, {
+    "label": "libellé", "start_date": "du", "end_date": "au", "invoice_date": "date des factures",
+    "debit_date": "date de prélèvement", "due_date": "échéance", "regularisation_from": "régularisation depuis",
+    "fiscal_year": "exercice", "factures": "factures", "numéros": "numéros", "statut": "statut",
+})
 
 
 def _who_when(user: Any, at: Any) -> str:
@@ -72,7 +78,7 @@ def create_period(org: Organisation, data: dict[str, Any], regies: list[Regie], 
 def compute_batch(batch: Batch) -> list[Invoice]:
     if not batch.status.may(BatchAction.COMPUTE):
         raise DomainError(
-            f"Ce lot est {BATCH_STATUS_LABELS[batch.status].lower()} "
+            f"Ce lot est {batch.status.label.lower()} "
             f"{_who_when(batch.numbered_by, batch.numbered_at)} : il ne se calcule plus."
         )
     invoices = computing.compute(batch)
@@ -110,7 +116,7 @@ def number_batch(batch: Batch) -> list[Invoice]:
     now = utcnow()
     db.update_rows(Attendance.__table__, attendances, billed_at=now, changed_since_billing=False)
     db.update_rows(ImportedConsumption.__table__, consumptions)
-    ledger.book_invoices(batch.period.organisation_id, drafts)
+    invoices_numbered.send(batch, invoices=drafts)  # the counter books them on the families' accounts
     batch.status = batch.status.after(BatchAction.NUMBER)
     batch.numbered_at = now
     batch.numbered_by_id = actor_id()

@@ -12,18 +12,15 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
-from webapp.counter.models import Allocation, WriteOff
-from webapp.errors import DomainError
-from webapp.forms import form_status, submit
+from webapp.forms import attempt, form_status, submit
 from webapp.htmx import redirect_to, render
 from webapp.submissions import books_once
 from webapp.families.models import Family
 from webapp.invoicing import compute as computing
-from webapp.invoicing import documents, services
+from webapp.invoicing import documents, jobs, services
 from webapp.invoicing.forms import PeriodForm
-from webapp.invoicing.models import BATCH_STATUS_LABELS, Batch, BillingPeriod, Invoice, InvoiceLine, InvoiceStatus
-from webapp.jobs import services as job_services
-from webapp.jobs.models import InvoiceNotice, Job
+from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceLine, InvoiceNotice, InvoiceStatus
+from webapp.jobs.models import Job
 from webapp.pdf import pdf_response
 from webapp.tariffs.models import Activity
 
@@ -42,7 +39,7 @@ def index() -> Any:
         sa.select(BillingPeriod).where(BillingPeriod.organisation_id == g.org.id)
         .options(selectinload(BillingPeriod.batches)).order_by(BillingPeriod.start_date.desc(), BillingPeriod.id.desc())
     ).all()
-    return render("invoicing/index.html", periods=periods, status_labels=BATCH_STATUS_LABELS,
+    return render("invoicing/index.html", periods=periods,
                   visible=visible_regie_ids())
 
 
@@ -88,19 +85,13 @@ def batch(batch_id: int) -> Any:
     notices = {n.invoice_id: n for n in db.session.scalars(
         sa.select(InvoiceNotice).where(InvoiceNotice.invoice_id.in_([i.id for i in invoices])))}
     return render("invoicing/batch.html", batch=batch, invoices=invoices, totals=_totals(invoices),
-                  status_labels=BATCH_STATUS_LABELS, jobs=jobs, notices=notices,
+                  jobs=jobs, notices=notices,
                   notifying=any(j.kind == "notify" and j.active for j in jobs))
 
 
 def _batch_action(batch_id: int, action: Any, message: str) -> Any:
     batch = _batch(batch_id)
-    try:
-        action(batch)
-    except DomainError as error:
-        db.session.rollback()  # nothing half-done survives the refusal
-        flash(error.message, "error")
-    else:
-        flash(message, "success")
+    attempt(lambda: action(batch), message)
     return redirect_to(url_for("invoicing.batch", batch_id=batch_id))
 
 
@@ -144,12 +135,7 @@ def invoice(invoice_id: int) -> Any:
     by_child: dict[Any, list[InvoiceLine]] = defaultdict(list)
     for line in invoice.lines:
         by_child[line.child].append(line)
-    allocations = db.session.scalars(sa.select(Allocation).where(Allocation.invoice_id == invoice.id)
-                                     .options(selectinload(Allocation.payment)).order_by(Allocation.id)).all()
-    write_offs = db.session.scalars(sa.select(WriteOff).where(WriteOff.invoice_id == invoice.id)
-                                    .order_by(WriteOff.id)).all()
-    return render("invoicing/invoice.html", invoice=invoice, by_child=by_child, allocations=allocations,
-                  write_offs=write_offs)
+    return render("invoicing/invoice.html", invoice=invoice, by_child=by_child)
 
 
 @bp.get("/factures/<int:invoice_id>.pdf")
@@ -162,14 +148,7 @@ def invoice_pdf(invoice_id: int) -> Any:
 
 def _start(batch_id: int, kind: str, message: str) -> Any:
     batch = _batch(batch_id)
-    try:
-        job = job_services.start_job(kind, batch)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        job_services.run_job(job.id)  # the runner retries until this request has committed the job
-        flash(message, "success")
+    attempt(lambda: jobs.start(kind, batch), message)
     return redirect_to(url_for("invoicing.batch", batch_id=batch_id))
 
 

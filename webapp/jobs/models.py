@@ -25,6 +25,8 @@ class Job(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     kind: Mapped[str] = mapped_column(sa.String(40))
+    # The régie whose users see the job (and its file), and the lot it works on.
+    regie_id: Mapped[int | None] = mapped_column(sa.ForeignKey("regies.id"), index=True)
     batch_id: Mapped[int | None] = mapped_column(sa.ForeignKey("batches.id"), index=True)
     status: Mapped[JobStatus] = enum_column(JobStatus, default=JobStatus.QUEUED)
     total: Mapped[int] = mapped_column(default=0)
@@ -51,18 +53,3 @@ class Job(Base):
     def stale(self, after: timedelta) -> bool:
         return self.status is JobStatus.RUNNING and (self.heartbeat_at is None
                                                      or aware(self.heartbeat_at) < utcnow() - after)
-
-
-class InvoiceNotice(Base):
-    """One e-mail telling a family its invoice is available: sent, or failed with the reason."""
-
-    __tablename__ = "invoice_notices"
-    __table_args__ = (sa.UniqueConstraint("invoice_id", name="uq_invoice_notices_invoice_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id"))
-    job_id: Mapped[int] = mapped_column(sa.ForeignKey("jobs.id"))
-    email: Mapped[str] = mapped_column(sa.String(254))
-    sent: Mapped[bool]
-    error: Mapped[str] = mapped_column(sa.Text, default="")
-    at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))

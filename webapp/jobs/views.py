@@ -5,33 +5,37 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, g, send_file, url_for
+from flask import abort, g, send_file
 
 from webapp import db
 from webapp.auth.access import can, requires, tenant_blueprint, visible_regie_ids
 from webapp.forms import attempt
 from webapp.htmx import redirect_to, render
-from webapp.invoicing.models import Batch
 from webapp.jobs import services
 from webapp.jobs.models import Job, JobStatus
 
 bp = tenant_blueprint("jobs", __name__, "/travaux")
-# Starting a job again needs what starting it needed.
-RESTART_PERMISSIONS = {"compute": "billing.run", "notify": "billing.run", "pdf": "billing.view",
-                       "pdf_detail": "billing.view", "zip": "billing.view"}
+
+
+@bp.app_template_global()
+def job_kind(job: Job) -> services.JobKind:
+    """What the job is (its label) and where its work is seen (its page)."""
+    return services.KINDS[job.kind]
+
+
+bp.add_app_template_global(services.is_stale, "job_is_stale")
 
 
 def _job(job_id: int) -> Job:
-    """A job of a lot of one of the user's régies: the ids are sequential, the documents are not for everyone."""
-    return db.first_or_404(sa.select(Job).join(Batch).where(
-        Job.id == job_id, Job.organisation_id == g.org.id, Batch.regie_id.in_(visible_regie_ids())))
+    """A job of one of the user's régies: the ids are sequential, the documents are not for everyone."""
+    return db.first_or_404(sa.select(Job).where(
+        Job.id == job_id, Job.organisation_id == g.org.id, Job.regie_id.in_(visible_regie_ids())))
 
 
 @bp.get("/<int:job_id>")
 @requires("billing.view")
 def progress(job_id: int) -> Any:
-    job = _job(job_id)
-    return render("jobs/progress.html", "progress", job=job)
+    return render("jobs/progress.html", "progress", job=_job(job_id))
 
 
 @bp.get("/<int:job_id>/fichier")
@@ -48,12 +52,12 @@ def download(job_id: int) -> Any:
 @requires("billing.view")
 def restart(job_id: int) -> Any:
     job = _job(job_id)
-    if not can(RESTART_PERMISSIONS[job.kind]):
+    kind = services.KINDS[job.kind]
+    if not can(kind.permission):
         abort(403)
 
     def start_again() -> None:
-        again = services.start_job(job.kind, db.session.get(Batch, job.batch_id))
-        services.run_job(again.id)  # the runner retries until this request has committed the job
+        services.run_job(services.restart(job).id)  # the runner retries until this request has committed the job
 
     attempt(start_again, "Travail relancé : sa progression s'affiche ci-dessous.")
-    return redirect_to(url_for("invoicing.batch", batch_id=job.batch_id))
+    return redirect_to(kind.page(job))
