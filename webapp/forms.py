@@ -185,15 +185,15 @@ def refuse(*messages: str) -> None:
         flash(message, "error")
 
 
-def attempt(action: Callable[[], object], done: str) -> bool:
-    """A service run from a button, with no form to show a refusal on: `done` is flashed on success, the refusal
-    (rolled back) otherwise."""
+def attempt(action: Callable[[], T], done: str | Callable[[T], str]) -> bool:
+    """A service run from a button, with no form to show a refusal on: `done` (or what it says of the result) is
+    flashed on success, the refusal (rolled back) otherwise."""
     try:
-        action()
+        result = action()
     except DomainError as error:
         refuse(error.message)
         return False
-    flash(done, "success")
+    flash(done(result) if callable(done) else done, "success")
     return True
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, g, url_for
+from flask import abort, g, url_for
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectChoice, SelectField
 from wtforms.validators import Length
@@ -13,7 +13,7 @@ from wtforms.validators import Length
 from webapp import db
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.errors import DomainError
-from webapp.forms import Form, form_status
+from webapp.forms import Form, attempt, form_status
 from webapp.htmx import redirect_to, render
 from webapp.submissions import books_once
 from webapp.imports import services
@@ -101,17 +101,17 @@ def confirm() -> Any:
     form.set_choices()
     if form.validate_on_submit():
         period, activity = _target(form)
-        try:
+
+        def import_previewed() -> ConsumptionImport:
             path = services.stored_path(services.preview_folder(), form.content_hash.data)  # refuses a forged hash
             if not path.exists():
                 raise DomainError("Le fichier déposé n'est plus là : déposez-le à nouveau.")
             imported = services.import_file(g.org, period, activity, form.filename.data, path.read_bytes())
-        except DomainError as error:
-            db.session.rollback()
-            flash(error.message, "error")
-        else:
             db.after_commit(lambda: path.unlink(missing_ok=True))  # kept if the import does not commit
-            flash(f"{imported.row_count} ligne(s), {imported.meals} repas importés dans « {period.label} ».", "success")
+            return imported
+
+        attempt(import_previewed, lambda imported: f"{imported.row_count} ligne(s), {imported.meals} repas "
+                                                   f"importés dans « {period.label} ».")
     return redirect_to(url_for("imports.index"))
 
 
@@ -122,12 +122,6 @@ def undo(import_id: int) -> Any:
     imported = db.get_or_404(ConsumptionImport, import_id, organisation_id=g.org.id)
     if imported.activity_id not in {a.id for a in _activities()}:
         abort(404)
-    try:
-        services.undo_import(imported)
-    except DomainError as error:
-        db.session.rollback()
-        flash(error.message, "error")
-    else:
-        flash(f"Import « {imported.filename} » annulé.", "success")
+    attempt(lambda: services.undo_import(imported), f"Import « {imported.filename} » annulé.")
     return redirect_to(url_for("imports.index"))
 
