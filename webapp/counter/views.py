@@ -26,6 +26,7 @@ from webapp.counter.forms import (
     WriteOffForm,
 )
 from webapp.counter.models import (
+    Account,
     Allocation,
     DepositSlip,
     Payment,
@@ -48,6 +49,12 @@ bp = tenant_blueprint("counter", __name__, "/caisse")
 
 bp.add_app_template_global(school_year_label)
 bp.add_app_template_global(queries.invoice_settlement)  # the invoice's page shows what settled it
+
+
+@bp.app_template_global()
+def family_accounts(family: Family) -> list[Account]:
+    """The family's page shows its accounts at the régies the user sees."""
+    return queries.family_accounts(family.id, visible_regie_ids())
 
 
 def _regies() -> list[Regie]:

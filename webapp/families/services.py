@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
@@ -13,7 +14,6 @@ from webapp.audit.services import apply_changes, declare, record, record_creatio
 from webapp.db import Page, paginate, utcnow
 from webapp.errors import DomainError
 from webapp.families.models import Child, Civility, Family, Guardian
-from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Organisation
 from webapp.text import fold
 
@@ -217,11 +217,19 @@ def set_child_archived(child: Child, archived: bool) -> Child:
 
 # Nobody types more words to find a family; a query of thousands would also be too deep for SQLite to parse.
 MOST_WORDS = 8
+# The ways other areas find a family from what an agent types whole (invoicing: an invoice number).
+FINDERS: list[Callable[[str], sa.Select]] = []
+
+
+def finds_families(finder: Callable[[str], sa.Select]) -> Callable[[str], sa.Select]:
+    """Register a query of family ids for what was typed: the search also finds those families."""
+    FINDERS.append(finder)
+    return finder
 
 
 def matching(query: str) -> sa.ColumnElement[bool]:
-    """Every word of the query (its first MOST_WORDS) appears in a name or the family number, or the query is an
-    invoice number."""
+    """Every word of the query (its first MOST_WORDS) appears in a name or the family number, or a finder
+    knows the query (an invoice number)."""
     words = fold(query).split()[:MOST_WORDS]
     if not words:
         return sa.true()
@@ -229,8 +237,7 @@ def matching(query: str) -> sa.ColumnElement[bool]:
     for word in words:
         escaped = word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
         by_name.append(Family.search_text.like(f"%{escaped}%", escape="\\"))
-    by_invoice = sa.select(Invoice.family_id).where(Invoice.number == query.strip().upper())
-    return sa.or_(sa.and_(*by_name), Family.id.in_(by_invoice))
+    return sa.or_(sa.and_(*by_name), *(Family.id.in_(finder(query)) for finder in FINDERS))
 
 
 def exact_number_first(query: str) -> sa.ColumnElement[int]:

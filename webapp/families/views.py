@@ -11,7 +11,6 @@ from wtforms import SelectChoice
 
 from webapp import db
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
-from webapp.counter import queries
 from webapp.families import services
 from webapp.families.forms import ChildForm, FamilyForm, GuardianForm, NewFamilyForm, SearchForm
 from webapp.families.models import Child, Family, Guardian
@@ -68,8 +67,7 @@ def detail(family_id: int) -> Any:
     family = _family(family_id)
     discounts = db.session.scalars(sa.select(ChildDiscount).where(
         ChildDiscount.child_id.in_([c.id for c in family.children])).order_by(ChildDiscount.valid_from)).all()
-    return render("families/detail.html", family=family, discounts=discounts,
-                  accounts=queries.family_accounts(family.id, visible_regie_ids()))
+    return render("families/detail.html", family=family, discounts=discounts)
 
 
 @bp.route("/<int:family_id>/modifier", methods=["GET", "POST"])

@@ -12,6 +12,7 @@ from webapp.attendance.models import Attendance
 from webapp.audit.services import actor_id, declare, record, record_creation
 from webapp.db import utcnow
 from webapp.errors import DomainError
+from webapp.families.services import finds_families
 from webapp.formatting import date_time
 from webapp.imports.models import ImportedConsumption
 from webapp.invoicing import compute as computing
@@ -32,6 +33,12 @@ declare({"billing_period": "Période de facturation", "batch": "Lot"}, {
     "debit_date": "date de prélèvement", "due_date": "échéance", "regularisation_from": "régularisation depuis",
     "fiscal_year": "exercice", "factures": "factures", "numéros": "numéros", "statut": "statut",
 })
+
+
+@finds_families
+def _by_invoice_number(query: str) -> sa.Select:
+    """The family search finds a family from one of its invoice numbers."""
+    return sa.select(Invoice.family_id).where(Invoice.number == query.strip().upper())
 
 
 def _who_when(user: Any, at: Any) -> str:
