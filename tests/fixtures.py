@@ -29,7 +29,7 @@ from flask.testing import FlaskClient
 # The job queue's SQLite file is chosen when webapp.jobs.queue is imported: keep it out of the repository.
 os.environ.setdefault("REGIE_JOBS_SQLITE", os.path.join(tempfile.mkdtemp(prefix="regie-jobs-"), "jobs.sqlite3"))
 
-from webapp import create_app, db, mail, make_engine, migrations  # noqa: E402
+from webapp import create_app, db, mail, make_engine, migrations, submissions  # noqa: E402
 from webapp.auth.models import Invitation, Role, User
 from webapp.auth.services import create_user, grant
 from webapp.families.models import Family
@@ -167,6 +167,7 @@ def app(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPathF
         "DATABASE_URL": database_url,
         "SECRET_KEY": "test-secret",
         "SERVER_NAME": "regie.test",
+        "BASE_URL": "https://regie.test",
         "IMPORT_FOLDER": str(tmp_path_factory.mktemp("imports")),
         "EXPORT_FOLDER": str(tmp_path_factory.mktemp("exports")),
     })
@@ -277,8 +278,11 @@ class Client(FlaskClient):
 
     def post_form(self, url: str, data: dict[str, Any] | None = None, **kw: Any) -> Any:
         """With the CSRF token, and a new one-time token unless the test names one (a money form sent twice)."""
-        return self.post(url, data={"once": secrets.token_urlsafe(24), **(data or {}),
-                                    "csrf_token": self.csrf_token}, **kw)
+        return self.post(url, data={"once": self.once(), **(data or {}), "csrf_token": self.csrf_token}, **kw)
+
+    def once(self) -> str:
+        """A one-time token, as a money form carries it."""
+        return submissions.new_token(self.application.config["SECRET_KEY"])
 
 
 @pytest.fixture

@@ -259,3 +259,55 @@ def test_the_login_records_each_outcome(client, make_user, session):
     outcomes = session.scalars(sa.select(LoginAttempt.outcome).where(LoginAttempt.email == user.email)
                                .order_by(LoginAttempt.id)).all()
     assert outcomes == [AttemptOutcome.FAILURE, AttemptOutcome.SUCCESS]
+
+
+def test_a_link_in_an_e_mail_names_the_configured_address_whatever_host_the_request_claims(app, make_user, outbox):
+    user = make_user()
+    client = app.test_client()
+    server_name = app.config["SERVER_NAME"]
+    app.config["SERVER_NAME"] = None  # as behind a proxy that passes the Host on
+    forged = {"Host": "attacker.example"}
+    try:
+        page = client.get("/mot-de-passe-oublie", headers=forged).get_data(as_text=True)
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+        assert client.post("/mot-de-passe-oublie", data={"email": user.email, "csrf_token": token},
+                           headers=forged).status_code == 303
+    finally:
+        app.config["SERVER_NAME"] = server_name
+    (message,) = outbox
+    assert "attacker" not in message.get_content()
+    assert f"{app.config['BASE_URL']}/mot-de-passe/" in message.get_content()
+
+
+def test_the_owner_logs_in_from_a_known_browser_while_someone_else_hammers_the_address(app, make_user):
+    user = make_user()
+    owner, attacker = app.test_client(), app.test_client()
+    assert owner.login(user).status_code == 303  # the browser is now known to the account
+    owner.fetch_csrf()
+    owner.post_form("/deconnexion")
+    attacker.fetch_csrf()
+    _fail(attacker, user.email, app.config["LOGIN_MAX_FAILURES"])
+    assert "réessayez dans" in attacker.login(user).get_data(as_text=True)
+    assert owner.login(user).status_code == 303
+
+
+def test_a_reset_link_is_sent_once_in_a_few_minutes_whatever_the_requests(client, make_user, outbox):
+    user = make_user()
+    client.fetch_csrf()
+    for _ in range(3):
+        client.post_form("/mot-de-passe-oublie", {"email": user.email})
+    assert len(outbox) == 1
+
+
+def test_an_account_whose_password_an_administrator_chose_gets_a_new_one_from_its_owner(
+        login, make_user, make_org, outbox, client, session):
+    home, other = make_org(), make_org()
+    member = make_user(home, Role.AGENT)
+    member.password_chosen_by_owner = False  # made by an administrator, before invitations
+    admin = login(make_user(other))
+    admin.post_form(f"/o/{other.id}/utilisateurs/nouveau", {"email": member.email, "role": "agent"})
+    admin.post_form("/deconnexion")
+    (invitation,) = outbox
+    assert 'name="confirm"' in client.get(link_in(invitation)).get_data(as_text=True)
+    assert _accept(client, invitation, password=NEW_PASSWORD, confirm=NEW_PASSWORD).status_code == 303
+    assert session.get(User, member.id).password_chosen_by_owner

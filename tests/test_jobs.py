@@ -110,3 +110,26 @@ def test_housekeeping_forgets_unconfirmed_previews_and_fails_stale_jobs(app, wor
     assert (counts["import_previews"], counts["stale_jobs"]) == (1, 1)
     assert not old.exists() and recent.exists()
     recent.unlink()
+
+
+def test_a_job_whose_task_was_lost_in_the_queue_is_given_up_and_starts_again(app, world, session):
+    job = session.get(Job, world["job_id"])
+    job.created_at = utcnow() - timedelta(minutes=app.config["JOB_STALE_MINUTES"] + 1)  # still queued
+    session.flush()
+    with app.app_context():
+        again = start_job("notify", session.get(Batch, world["batch_id"]))
+    assert (job.status, again.status) == (JobStatus.FAILED, JobStatus.QUEUED)
+
+
+def test_a_job_given_up_while_it_ran_stops_at_its_next_step(app, world, session):
+    job = _running(session, world["job_id"], timedelta(0))
+    job.status = JobStatus.FAILED  # someone restarted it meanwhile
+    session.flush()
+    with pytest.raises(services.JobInterrupted):
+        services.beat(job)
+
+
+def test_a_job_already_taken_by_a_runner_is_not_run_twice(app, world, session):
+    _running(session, world["job_id"], timedelta(0))
+    with app.app_context():
+        assert services.perform(world["job_id"]).status is JobStatus.RUNNING  # untouched: the other runner has it

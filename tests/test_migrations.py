@@ -69,18 +69,23 @@ def test_accounts_left_without_organisation_lose_the_password_someone_else_may_h
         run = conn.execute
         run(sa.text("INSERT INTO organisations (id, name, kind, country, active, created_at, updated_at)"
                     " VALUES (1, 'Commune', 'commune', 'FR', true, '2026-01-01', '2026-01-01')"))
-        for user_id, operator in ((1, False), (2, False), (3, True)):
+        for user_id, operator, active in ((1, False, True), (2, False, True), (3, True, True), (4, False, False)):
             run(sa.text("INSERT INTO users (id, email, full_name, password_hash, is_operator, active, created_at,"
-                        " updated_at) VALUES (:id, :email, 'X', 'argon2-hash', :operator, true, '2026-01-01',"
-                        " '2026-01-01')"), {"id": user_id, "email": f"u{user_id}@example.org", "operator": operator})
+                        " updated_at) VALUES (:id, :email, 'X', 'argon2-hash', :operator, :active, '2026-01-01',"
+                        " '2026-01-01')"),
+                {"id": user_id, "email": f"u{user_id}@example.org", "operator": operator, "active": active})
         run(sa.text("INSERT INTO memberships (id, user_id, organisation_id, role) VALUES (1, 1, 1, 'agent')"))
+        run(sa.text("INSERT INTO memberships (id, user_id, organisation_id, role) VALUES (2, 4, 1, 'agent')"))
         run(sa.text("INSERT INTO login_attempts (at, email, ip, success) VALUES ('2026-01-01', 'u1@example.org',"
                     " '127.0.0.1', false)"))
         migrations.upgrade(url, conn)
-        users = run(sa.text("SELECT id, password_hash, session_token FROM users ORDER BY id")).all()
+        users = run(sa.text("SELECT id, password_hash, session_token, password_chosen_by_owner, active FROM users"
+                            " ORDER BY id")).all()
         outcome = run(sa.text("SELECT outcome FROM login_attempts")).scalar_one()
-        active = run(sa.text("SELECT active FROM memberships")).scalar_one()
+        memberships = run(sa.text("SELECT user_id, active FROM memberships ORDER BY user_id")).all()
     engine.dispose()
-    assert [(user_id, password) for user_id, password, _ in users] == [(1, "argon2-hash"), (2, "!"), (3, "argon2-hash")]
-    assert len({token for _, _, token in users}) == 3 and all(len(token) == 32 for _, _, token in users)
-    assert outcome == "echec" and active
+    assert [(row[0], row[1]) for row in users] == [(1, "argon2-hash"), (2, "!"), (3, "argon2-hash"), (4, "argon2-hash")]
+    assert len({row[2] for row in users}) == 4 and all(len(row[2]) == 32 for row in users)
+    # Only the operator chose their own password; the deactivated account is active, suspended where it was member.
+    assert [bool(row[3]) for row in users] == [False, False, True, False] and all(row[4] for row in users)
+    assert outcome == "echec" and [(user_id, bool(active)) for user_id, active in memberships] == [(1, True), (4, False)]

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import secrets
 import threading
 import time
+from datetime import timedelta
 from decimal import Decimal
 
 import sqlalchemy as sa
 
 from tests.fixtures import PASSWORD, in_parallel
 from tests.test_counter_race import _family_with_two_invoices
-from webapp import db
+from webapp import db, submissions
 from webapp.auth.models import Role
 from webapp.auth.services import create_user, grant
 from webapp.counter import services
@@ -32,7 +32,7 @@ def test_a_payment_form_sent_twice_books_once_and_answers_with_the_first_payment
     client = login(make_user(session.get(Regie, world["regie_id"]).organisation, Role.AGENT))
     url = _pay_url(world["org_id"], world["family_id"], world["regie_id"])
     assert 'name="once"' in client.get(url).get_data(as_text=True)
-    form = {"mode": "especes", "amount": "1,50", "received_on": TODAY, "once": secrets.token_urlsafe(24)}
+    form = {"mode": "especes", "amount": "1,50", "received_on": TODAY, "once": client.once()}
     first, second = client.post_form(url, form), client.post_form(url, form)
     assert first.status_code == second.status_code == 303 and first.location == second.location
     assert session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 2  # the world's, and this one
@@ -46,11 +46,21 @@ def test_a_refused_submission_can_be_corrected_and_sent_with_the_same_form(make_
     world = make_world()
     client = login(make_user(session.get(Regie, world["regie_id"]).organisation, Role.AGENT))
     url = _pay_url(world["org_id"], world["family_id"], world["regie_id"])
-    once = secrets.token_urlsafe(24)
+    once = client.once()
     assert client.post_form(url, {"mode": "especes", "amount": "douze", "received_on": TODAY,
                                   "once": once}).status_code == 422
     assert client.post_form(url, {"mode": "especes", "amount": "1,00", "received_on": TODAY,
                                   "once": once}).status_code == 303
+
+
+def test_a_form_too_old_to_be_known_is_refused_rather_than_booked_again(make_world, login, make_user, session,
+                                                                       monkeypatch):
+    world = make_world()
+    client = login(make_user(session.get(Regie, world["regie_id"]).organisation, Role.AGENT))
+    monkeypatch.setattr(submissions, "ISSUED_FOR", timedelta(seconds=-1))  # as if issued long ago
+    response = client.post_form(_pay_url(world["org_id"], world["family_id"], world["regie_id"]),
+                                {"mode": "especes", "amount": "1,00", "received_on": TODAY})
+    assert response.status_code == 400 and session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
 
 
 def test_a_money_form_without_its_token_is_refused(make_world, login, make_user, session):
@@ -83,7 +93,7 @@ def test_two_simultaneous_submissions_of_one_payment_book_it_once(app, parallel_
         client.fetch_csrf()
         assert client.post_form("/connexion", {"email": "double@example.org", "password": PASSWORD}).status_code == 303
         client.fetch_csrf()
-    form = {"mode": "especes", "amount": "2,00", "received_on": TODAY, "once": secrets.token_urlsafe(24)}
+    form = {"mode": "especes", "amount": "2,00", "received_on": TODAY, "once": clients[0].once()}
     answers: dict[int, object] = {}
     lock = threading.Lock()
 

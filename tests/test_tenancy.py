@@ -1,7 +1,6 @@
 """Every URL that names an object answers 404 when the object belongs to another organisation."""
 
 import re
-import secrets
 from datetime import date
 
 import pytest
@@ -56,7 +55,7 @@ def test_foreign_organisation_answers_404_on_every_route(app, login, two_tenants
             url = _url(rule, values)
             for method in rule.methods & {"GET", "POST"}:
                 response = client.open(url, method=method, data={"csrf_token": client.csrf_token,
-                                                                 "once": secrets.token_urlsafe(24)})
+                                                                 "once": client.once()})
                 assert response.status_code == 404, f"{method} {url} answered {response.status_code}"
                 checked += 1
     assert checked > 20

@@ -30,6 +30,11 @@ class Defaults:
     # Behind a reverse proxy: how many proxies set X-Forwarded-For and X-Forwarded-Proto. 0 trusts none (a client
     # could otherwise forge its address); with a proxy and 0, every commune shares the proxy's address.
     PROXY_FIX_X_FOR = 0
+    # The address families and agents reach the app at: every link in an e-mail starts with it, never with the Host
+    # a request claims (a forged Host would send a reset link to someone else's server). TRUSTED_HOSTS, when set
+    # (a list), refuses requests for any other host.
+    BASE_URL = "http://127.0.0.1:5000"
+    TRUSTED_HOSTS = None
     # The largest request accepted (an upload included): one file must not take down a shared server.
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024
     FAMILIES_PER_PAGE = 25

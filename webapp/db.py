@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import math
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -77,14 +78,26 @@ def after_commit(action: Callable[[], object]) -> None:
 
 @sa.event.listens_for(session, "after_commit")
 def _run_after_commit(committed: Session) -> None:
+    """What was committed stays so: an action that fails (the queue unreachable) is logged, not turned into an
+    error page for work that is done."""
     for action in committed.info.pop(_AFTER_COMMIT, []):
-        action()
+        try:
+            action()
+        except Exception:
+            logging.getLogger(__name__).exception("after the commit, %r failed", action)
 
 
 @sa.event.listens_for(session, "after_transaction_end")
 def _forget_after_commit(ended: Session, transaction: SessionTransaction) -> None:
     if transaction.parent is None:  # the outermost transaction ended without a commit: nothing runs
         ended.info.pop(_AFTER_COMMIT, None)
+
+
+def serialise(key: str) -> None:
+    """Until the transaction ends, whoever else asks for the same key waits: on PostgreSQL an advisory lock;
+    SQLite already runs one writing request at a time."""
+    if on_postgresql():
+        session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})
 
 
 def first_or_404(stmt: sa.Select) -> Any:

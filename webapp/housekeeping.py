@@ -14,8 +14,6 @@ from webapp.imports.services import purge_previews
 from webapp.jobs.queue import huey
 from webapp.jobs.services import fail_stale
 
-# A one-time token only has to outlive the double click and the retried request it guards against.
-SUBMISSIONS_KEEP = timedelta(days=2)
 PREVIEWS_KEEP = timedelta(days=1)
 
 
@@ -23,7 +21,7 @@ def tidy() -> dict[str, int]:
     """How many of each were removed or closed; the caller commits."""
     return {
         "login_attempts": purge_attempts(timedelta(days=current_app.config["LOGIN_ATTEMPTS_KEEP_DAYS"])),
-        "submissions": submissions.purge(SUBMISSIONS_KEEP),
+        "submissions": submissions.purge(),
         "import_previews": purge_previews(PREVIEWS_KEEP),
         "stale_jobs": fail_stale(),
     }

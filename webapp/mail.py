@@ -8,10 +8,15 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from flask import current_app, render_template
+from flask import current_app, render_template, url_for
 
 from webapp import db
 from webapp.jobs.queue import huey
+
+
+def link(endpoint: str, **values: object) -> str:
+    """An address for an e-mail: the configured BASE_URL, whatever host the request that sends it claims."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, _external=False, **values)
 
 
 def compose(to: str, subject: str, template: str, **context: object) -> EmailMessage:

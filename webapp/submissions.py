@@ -1,11 +1,13 @@
 """A money form books once. Each rendering of the form carries a one-time token; the first submission claims it
 in the transaction that books, and records where its result is shown; a second submission of the same form
-(a double click, two tabs, a browser retrying) waits for the first, then is answered with that result."""
+(a double click, two tabs, a browser retrying) waits for the first, then is answered with that result.
+
+The token is signed with its time: claimed tokens are forgotten after KEEP, so a form older than that (a tab left
+open, a page restored from the history) is refused rather than booked again."""
 
 from __future__ import annotations
 
 import json
-import re
 import secrets
 from collections.abc import Callable
 from datetime import datetime, timedelta
@@ -13,7 +15,8 @@ from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, flash, make_response, request, url_for
+from flask import Response, abort, current_app, flash, make_response, request, url_for
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy.orm import Mapped, mapped_column
@@ -23,7 +26,9 @@ from webapp.db import Base, utcnow
 from webapp.htmx import redirect_to
 
 FIELD = "once"
-_TOKEN = re.compile(r"[A-Za-z0-9_-]{32}")
+# Long enough for a double click, a retried request or an agent's day; the housekeeping forgets older claims.
+KEEP = timedelta(days=2)
+ISSUED_FOR = timedelta(days=1)
 
 
 class Submission(Base):
@@ -36,9 +41,26 @@ class Submission(Base):
     result_url: Mapped[str] = mapped_column(sa.String(500), default="")
 
 
+def _signer(secret_key: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret_key, salt="regie.once")
+
+
+def new_token(secret_key: str) -> str:
+    return _signer(secret_key).dumps(secrets.token_urlsafe(24))
+
+
 def once_field() -> Markup:
     """The hidden input a money form carries: a new token at each rendering."""
-    return Markup(f'<input type="hidden" name="{FIELD}" value="{secrets.token_urlsafe(24)}">')
+    return Markup(f'<input type="hidden" name="{FIELD}" value="{new_token(current_app.config["SECRET_KEY"])}">')
+
+
+def _claimable(signed: str) -> str | None:
+    """The token a form carries, if this app issued it less than ISSUED_FOR ago."""
+    try:
+        token = _signer(current_app.config["SECRET_KEY"]).loads(signed, max_age=int(ISSUED_FOR.total_seconds()))
+    except BadSignature:
+        return None
+    return token if isinstance(token, str) and len(token) == 32 else None
 
 
 def _location(response: Response) -> str:
@@ -54,9 +76,9 @@ def books_once(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapped(*args: Any, **kwargs: Any) -> Any:
         if request.method != "POST":
             return view(*args, **kwargs)
-        token = request.form.get(FIELD, "")
-        if not _TOKEN.fullmatch(token):
-            abort(400)  # a form of this app always carries one: the page is stale or forged
+        token = _claimable(request.form.get(FIELD, ""))
+        if token is None:
+            abort(400)  # a form of this app always carries a fresh one: the page is stale or forged
         claimed = db.session.scalar(db.insert(Submission).values(
             token=token, user_id=current_user.id, at=utcnow(), result_url="").on_conflict_do_nothing()
             .returning(Submission.token))
@@ -75,5 +97,6 @@ def books_once(view: Callable[..., Any]) -> Callable[..., Any]:
     return wrapped
 
 
-def purge(older_than: timedelta) -> int:
-    return db.session.execute(sa.delete(Submission).where(Submission.at < utcnow() - older_than)).rowcount
+def purge() -> int:
+    """Claims older than KEEP: their forms can no longer be sent (ISSUED_FOR is shorter)."""
+    return db.session.execute(sa.delete(Submission).where(Submission.at < utcnow() - KEEP)).rowcount

@@ -37,6 +37,11 @@ class User(UserMixin, Timestamped, Base):
     active: Mapped[bool] = mapped_column(default=True)
     # Part of every session and « remember me » cookie: drawing a new one ends them all.
     session_token: Mapped[str] = mapped_column(sa.String(40), default=new_session_token)
+    # False while the password may be someone else's choice (set by an administrator before invitations): an
+    # invitation then makes its owner choose one, proven by the mailbox.
+    password_chosen_by_owner: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
+    # The last reset link sent: one per few minutes at most.
+    reset_sent_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
 
     memberships: Mapped[list[Membership]] = relationship(
         back_populates="user", cascade="all, delete-orphan"

@@ -31,6 +31,8 @@ declare({"user": "Utilisateur", "membership": "Droits", "invitation": "Invitatio
 USER_FIELDS = ("email", "full_name", "is_operator", "active")
 INVITATION_DAYS = 7
 RESET_HOURS = 24
+RESET_INTERVAL = timedelta(minutes=10)
+DEVICE_DAYS = 180
 
 
 class LoginRefused(DomainError):
@@ -61,7 +63,9 @@ def end_sessions(user: User) -> None:
 
 
 def set_password(user: User, password: str) -> User:
+    """The owner's own choice (a reset link, an invitation, their account page): it ends every session."""
     user.password_hash = passwords.new_hash(password, (user.email, user.full_name))
+    user.password_chosen_by_owner = True
     end_sessions(user)
     record("update", "user", user, {"password": ["…", "(changé)"]}, organisation_id=None)  # never the hash
     return user
@@ -144,8 +148,8 @@ def invite(org: Organisation, data: dict[str, Any], regies: list[Regie]) -> Invi
     record("create", "invitation", invitation, {"email": [None, email], "role": [None, invitation.role.value],
                                                  "regies": [None, invitation.regie_ids]}, organisation_id=org.id)
     mail.send_after_commit(mail.compose(
-        email, f"Invitation à rejoindre {org.name} sur Régie", "auth/invitation_email.txt",
-        invitation=invitation, token=token, expires=date_time(invitation.expires_at)))
+        email, f"Invitation à rejoindre {org.name} sur Régie", "auth/invitation_email.txt", invitation=invitation,
+        link=mail.link("auth.invitation", token=token), expires=date_time(invitation.expires_at)))
     return invitation
 
 
@@ -162,26 +166,36 @@ def find_invitation(token: str) -> Invitation | None:
 
 
 def owner_must_choose_password(user: User | None) -> bool:
-    """A new account, or one that no organisation uses any more: its password may have been chosen by someone
-    else (an administrator, before invitations existed), so the invitee, proven by the mailbox, chooses anew."""
-    return user is None or (not user.is_operator and not user.memberships)
+    """A new account, one that no organisation uses any more, or one whose password an administrator chose
+    before invitations existed: the invitee, proven by the mailbox, chooses a password nobody else knows."""
+    return user is None or not user.is_operator and (not user.memberships or not user.password_chosen_by_owner)
 
 
-def accept(invitation: Invitation, user: User | None, data: dict[str, Any]) -> User:
+def accept(invitation: Invitation, user: User | None, data: dict[str, Any], limits: LoginLimits) -> User:
     """`user` is the account of the invitation's address, or None; `data` carries the password (and the name
-    of a new account) when `owner_must_choose_password`, else the account's current password."""
+    of a new account) when `owner_must_choose_password`, else the account's current password, refused while the
+    account's logins are delayed. (A wrong one is not counted: the refusal rolls everything back, and whoever
+    holds the link reads the mailbox, which resets the password anyway.)"""
+    taken = db.session.execute(sa.update(Invitation).where(Invitation.id == invitation.id,
+                                                           Invitation.accepted_at.is_(None))
+                               .values(accepted_at=utcnow())).rowcount
+    if not taken:  # the same link, sent twice at once
+        raise DomainError("Cette invitation vient d'être acceptée : connectez-vous.")
+    regies = db.session.scalars(sa.select(Regie).where(Regie.id.in_(invitation.regie_ids),
+                                                       Regie.organisation_id == invitation.organisation_id)).all()
+    if invitation.regie_ids and not regies:  # none left would read as « every régie »
+        raise DomainError("Les régies de cette invitation n'existent plus : demandez une nouvelle invitation.")
     if user is None:
         user = create_user({"email": invitation.email, "full_name": data["full_name"], "password": data["password"]},
                            organisation_id=invitation.organisation_id)
     elif owner_must_choose_password(user):
         set_password(user, data["password"])
         user.active = True
+    elif wait := _waits([user.email], limits, utcnow()).get(user.email):
+        raise _refuse_for(wait)
     elif not passwords.verify(user.password_hash, data["password"]):
         raise DomainError("Mot de passe incorrect : c'est celui de votre compte Régie existant.", "password")
-    regies = db.session.scalars(sa.select(Regie).where(Regie.id.in_(invitation.regie_ids),
-                                                       Regie.organisation_id == invitation.organisation_id)).all()
     grant(user, invitation.organisation, invitation.role, list(regies))
-    invitation.accepted_at = utcnow()
     return user
 
 
@@ -198,13 +212,19 @@ def _reset_fingerprint(user: User) -> str:
 
 
 def send_reset_link(email: str) -> None:
-    """Nothing tells the asker whether the address has an account: the page answers the same either way."""
-    user = db.session.scalar(sa.select(User).where(User.email == _email(email)))
+    """Nothing tells the asker whether the address has an account: the page answers the same either way. One
+    link per RESET_INTERVAL at most, so that nobody can flood a mailbox through this page."""
+    user = db.session.scalar(sa.select(User).where(User.email == _email(email)).with_for_update())
     if user is None or not user.active:
         return
+    now = utcnow()
+    if user.reset_sent_at is not None and aware(user.reset_sent_at) > now - RESET_INTERVAL:
+        return
+    user.reset_sent_at = now
     token = _reset_signer().dumps({"user": user.id, "fingerprint": _reset_fingerprint(user)})
-    mail.send_after_commit(mail.compose(user.email, "Choisir un nouveau mot de passe Régie",
-                                        "auth/reset_email.txt", user=user, token=token, hours=RESET_HOURS))
+    mail.send_after_commit(mail.compose(
+        user.email, "Choisir un nouveau mot de passe Régie", "auth/reset_email.txt", user=user,
+        link=mail.link("auth.reset_password", token=token), hours=RESET_HOURS))
 
 
 def user_for_reset(token: str) -> User | None:
@@ -240,7 +260,8 @@ def _waits(emails: list[str], limits: LoginLimits, now: datetime) -> dict[str, t
     since = now - timedelta(days=1)
     other = aliased(LoginAttempt)
     last_reset = sa.select(sa.func.max(other.at)).where(
-        other.email == LoginAttempt.email, other.outcome != AttemptOutcome.FAILURE).scalar_subquery()
+        other.email == LoginAttempt.email,
+        other.outcome.in_([AttemptOutcome.SUCCESS, AttemptOutcome.UNLOCK])).scalar_subquery()
     rows = db.session.execute(sa.select(LoginAttempt.email, sa.func.count(), sa.func.max(LoginAttempt.at)).where(
         LoginAttempt.email.in_(emails), LoginAttempt.outcome == AttemptOutcome.FAILURE, LoginAttempt.at > since,
         LoginAttempt.at > sa.func.coalesce(last_reset, since)).group_by(LoginAttempt.email))
@@ -259,16 +280,20 @@ def _refuse_for(wait: timedelta) -> LoginRefused:
                         "minute(s), ou demandez à l'administrateur de votre collectivité de le débloquer.")
 
 
-def authenticate(email: str, password: str, ip: str, limits: LoginLimits) -> User | None:
+def authenticate(email: str, password: str, ip: str, limits: LoginLimits, *, known_device: bool = False) -> User | None:
     """The user whose password matches, or None. Every try is kept; an unknown address goes through the same
-    counts, delays and argon2 work as a real one, so neither the answer nor its time says which exist."""
+    counts, delays and argon2 work as a real one, so neither the answer nor its time says which exist. Tries on
+    one address take turns, so a burst of parallel guesses is counted like a sequence. A browser the account
+    logged in from before (`known_device`) skips the account's delay: someone hammering the address from
+    elsewhere cannot lock its owner out."""
     email, now = _email(email), utcnow()
+    db.serialise(f"login:{email}")
     ip_failures = db.session.scalar(sa.select(sa.func.count()).select_from(LoginAttempt).where(
         LoginAttempt.ip == ip, LoginAttempt.outcome == AttemptOutcome.FAILURE, LoginAttempt.at >= now - limits.window))
     if ip_failures >= limits.max_failures_per_ip:
         raise LoginRefused("Trop de tentatives de connexion échouées depuis ce poste. Réessayez dans "
                            f"{int(limits.window.total_seconds() // 60)} minutes.")
-    if wait := _waits([email], limits, now).get(email):
+    if not known_device and (wait := _waits([email], limits, now).get(email)):
         raise _refuse_for(wait)
     user = db.session.scalar(sa.select(User).where(User.email == email))
     ok = passwords.verify(user.password_hash if user else None, password) and user.active
@@ -279,6 +304,24 @@ def authenticate(email: str, password: str, ip: str, limits: LoginLimits) -> Use
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.rehash(password)
     return user
+
+
+def _device_signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="regie.device")
+
+
+def device_token(user: User) -> str:
+    """What a browser keeps once the account logged in from it (a long-lived, signed cookie)."""
+    return _device_signer().dumps(user.email)
+
+
+def known_device(token: str | None, email: str) -> bool:
+    if not token:
+        return False
+    try:
+        return _device_signer().loads(token, max_age=DEVICE_DAYS * 86400) == _email(email)
+    except BadSignature:
+        return False
 
 
 def delayed(emails: list[str], limits: LoginLimits) -> set[str]:

@@ -31,6 +31,8 @@ from webapp.forms import Form, form_status, submit
 from webapp.htmx import redirect_to, render
 
 bp = Blueprint("auth", __name__)
+# Kept by a browser the account logged in from: its owner is not held back by failures made elsewhere.
+DEVICE_COOKIE = "regie_device"
 admin_bp = tenant_blueprint("users", __name__, "/utilisateurs")
 
 
@@ -63,8 +65,9 @@ def login() -> Any:
     form = LoginForm()
     if form.validate_on_submit():
         try:
-            user = services.authenticate(form.email.data, form.password.data, request.remote_addr or "",
-                                         login_limits())
+            user = services.authenticate(
+                form.email.data, form.password.data, request.remote_addr or "", login_limits(),
+                known_device=services.known_device(request.cookies.get(DEVICE_COOKIE), form.email.data))
         except DomainError as error:
             form.add_error(error)
         else:
@@ -72,7 +75,10 @@ def login() -> Any:
                 form.form_errors.append("Adresse e-mail ou mot de passe incorrect.")
             else:
                 _log_in(user, remember=form.remember.data)
-                return redirect(_safe_next(request.args.get("next")), 303)
+                response = redirect(_safe_next(request.args.get("next")), 303)
+                response.set_cookie(DEVICE_COOKIE, services.device_token(user), max_age=services.DEVICE_DAYS * 86400,
+                                    secure=True, httponly=True, samesite="Lax")
+                return response
     # A refused login is still kept (status 200 commits it): the limit counts it.
     return render("auth/login.html", form=form)
 
@@ -145,7 +151,7 @@ def invitation(token: str) -> Any:
         form = NewPasswordForm()
     else:
         form = ExistingAccountForm()
-    if accepted := submit(form, lambda data: services.accept(found, user, data)):
+    if accepted := submit(form, lambda data: services.accept(found, user, data, login_limits())):
         _log_in(accepted)
         flash(f"Bienvenue : vous avez maintenant accès à {found.organisation.name}.", "success")
         return redirect_to(url_for("families.index", org_id=found.organisation_id))

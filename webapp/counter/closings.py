@@ -4,7 +4,8 @@ next; what is closed takes nothing more.
 The lock order every money action follows starts here: the régie's row, held shared by a booking and
 exclusively by a closing (and by the making of slips), then the family's account, then its invoices or the
 slip. A booking thus never lands in a day or a year being closed at that moment, and bookings do not wait for
-each other on the régie.
+each other on the régie. Numbering holds the batch's row and its number sequence before it books (and so takes
+the régie's row last): no closing takes those two, so the two orders cannot deadlock.
 """
 
 from __future__ import annotations

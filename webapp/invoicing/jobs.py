@@ -18,11 +18,9 @@ def _batch_page(job: Job) -> str:
 
 
 def start(kind: str, batch: Batch) -> Job:
-    """Queue one of these jobs on the batch, and hand it to the runner (which waits for this commit)."""
-    job = jobs.start_job(kind, organisation_id=batch.period.organisation_id, regie_id=batch.regie_id,
-                         batch_id=batch.id)
-    jobs.run_job(job.id)
-    return job
+    """Queue one of these jobs on the batch."""
+    return jobs.start_job(kind, organisation_id=batch.period.organisation_id, regie_id=batch.regie_id,
+                          batch_id=batch.id)
 
 
 @jobs.register("compute", "Calcul du lot", "billing.run", _batch_page)

@@ -83,6 +83,7 @@ def create_period(org: Organisation, data: dict[str, Any], regies: list[Regie], 
 
 
 def compute_batch(batch: Batch) -> list[Invoice]:
+    db.session.refresh(batch, with_for_update=True)  # a second compute, or a numbering, waits for this one
     if not batch.status.may(BatchAction.COMPUTE):
         raise DomainError(
             f"Ce lot est {batch.status.label.lower()} "
@@ -123,6 +124,8 @@ def number_batch(batch: Batch) -> list[Invoice]:
     now = utcnow()
     db.update_rows(Attendance.__table__, attendances, billed_at=now, changed_since_billing=False)
     db.update_rows(ImportedConsumption.__table__, consumptions)
+    if not invoices_numbered.receivers:  # numbered but never booked: the books would be wrong unnoticed
+        raise RuntimeError("Nothing books numbered invoices: numbering needs the app (webapp.create_app).")
     invoices_numbered.send(batch, invoices=drafts)  # the counter books them on the families' accounts
     batch.status = batch.status.after(BatchAction.NUMBER)
     batch.numbered_at = now

@@ -19,8 +19,15 @@ class JobStatus(Labelled):
     FAILED = "echec", "Échec"
 
 
+ACTIVE = "status IN ('en_attente', 'en_cours')"
+
+
 class Job(Base):
     __tablename__ = "jobs"
+    # One job of a kind at a time on a lot: two agents clicking together, or a restart while the first still runs,
+    # would e-mail every family twice.
+    __table_args__ = (sa.Index("uq_jobs_batch_id_kind_active", "batch_id", "kind", unique=True,
+                               sqlite_where=sa.text(ACTIVE), postgresql_where=sa.text(ACTIVE)),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
@@ -51,5 +58,7 @@ class Job(Base):
         return self.status in (JobStatus.QUEUED, JobStatus.RUNNING)
 
     def stale(self, after: timedelta) -> bool:
-        return self.status is JobStatus.RUNNING and (self.heartbeat_at is None
-                                                     or aware(self.heartbeat_at) < utcnow() - after)
+        """Running without a heartbeat for `after` (killed by a restart, a crash), or queued that long (its task
+        lost with the queue): it will not finish by itself."""
+        since = self.heartbeat_at if self.status is JobStatus.RUNNING else self.created_at
+        return self.active and (since is None or aware(since) < utcnow() - after)

@@ -41,11 +41,11 @@ def register(name: str, label: str, permission: str, page: Callable[[Job], str])
     return decorator
 
 
-class JobNotReady(Exception):
-    """The job row is not committed yet; the runner tries again a moment later."""
+class JobInterrupted(Exception):
+    """Someone marked the job failed while it ran (it looked stale): it stops, and its restart goes on alone."""
 
 
-@huey.task(retries=5, retry_delay=1)  # the request that queued it may not have committed yet
+@huey.task()
 def run_job(job_id: int) -> None:
     """The runner's side of a job: see `perform`."""
     perform(job_id)
@@ -60,9 +60,9 @@ def is_stale(job: Job) -> bool:
 
 
 def fail_stale(batch_id: int | None = None) -> int:
-    """Running jobs whose heartbeat stopped are failed, so that their lot is free and they can be started again."""
+    """Jobs that will not finish by themselves are failed, so that their lot is free and they can start again."""
     stale = [job for job in db.session.scalars(sa.select(Job).where(
-        Job.status == JobStatus.RUNNING, *([Job.batch_id == batch_id] if batch_id else [])))
+        Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING]), *([Job.batch_id == batch_id] if batch_id else [])))
         if is_stale(job)]
     for job in stale:
         job.status, job.finished_at = JobStatus.FAILED, utcnow()
@@ -72,24 +72,28 @@ def fail_stale(batch_id: int | None = None) -> int:
 
 
 def beat(job: Job) -> None:
-    """A step done: the page sees the progress, and the job shows it is alive."""
+    """A step done: the page sees the progress, and the job shows it is alive (or learns it was given up)."""
     job.heartbeat_at = utcnow()
     db.session.commit()
+    db.session.refresh(job, ["status"])
+    if job.status is not JobStatus.RUNNING:
+        raise JobInterrupted("le travail a été marqué interrompu pendant qu'il tournait ; sa relance continue.")
 
 
 def start_job(kind: str, *, organisation_id: int, regie_id: int, batch_id: int) -> Job:
-    """Queue a job of the kind on a lot (the caller hands it to the runner once this is committed)."""
+    """Queue a job of the kind on a lot; the runner gets it once this transaction has committed."""
     if kind not in KINDS:
         raise DomainError(f"Travail inconnu : {kind}.")
     fail_stale(batch_id)
-    running = db.session.scalar(sa.select(Job).where(
-        Job.batch_id == batch_id, Job.kind == kind, Job.status.in_([JobStatus.QUEUED, JobStatus.RUNNING])))
-    if running is not None:
-        raise DomainError("Ce travail est déjà en cours pour ce lot : suivez sa progression ci-dessous.")
     job = Job(organisation_id=organisation_id, regie_id=regie_id, kind=kind, batch_id=batch_id,
               created_at=utcnow(), created_by_id=actor_id())
-    db.session.add(job)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # one of a kind at a time on a lot (a unique index says so)
+            db.session.add(job)
+    except sa.exc.IntegrityError:
+        raise DomainError("Ce travail est déjà en cours pour ce lot : suivez sa progression ci-dessous.") from None
+    job_id = job.id
+    db.after_commit(lambda: run_job(job_id))
     return job
 
 
@@ -97,14 +101,16 @@ def restart(job: Job) -> Job:
     return start_job(job.kind, organisation_id=job.organisation_id, regie_id=job.regie_id, batch_id=job.batch_id)
 
 
-def perform(job_id: int) -> Job:
+def perform(job_id: int) -> Job | None:
     """Run a queued job; each step commits so its page sees the progress."""
     with db.as_writer():
+        claimed = db.session.execute(sa.update(Job).where(Job.id == job_id, Job.status == JobStatus.QUEUED)
+                                     .values(status=JobStatus.RUNNING, heartbeat_at=utcnow())).rowcount
+        db.session.commit()
+        if not claimed:  # taken by another runner, or given up meanwhile: nothing to do
+            return db.session.get(Job, job_id)
         job = db.session.get(Job, job_id)
-        if job is None:
-            raise JobNotReady(job_id)
-        job.status = JobStatus.RUNNING
-        beat(job)
+        db.session.refresh(job)
         try:
             job.message = KINDS[job.kind].run(job)
             job.status = JobStatus.DONE

@@ -56,8 +56,5 @@ def restart(job_id: int) -> Any:
     if not can(kind.permission):
         abort(403)
 
-    def start_again() -> None:
-        services.run_job(services.restart(job).id)  # the runner retries until this request has committed the job
-
-    attempt(start_again, "Travail relancé : sa progression s'affiche ci-dessous.")
+    attempt(lambda: services.restart(job), "Travail relancé : sa progression s'affiche ci-dessous.")
     return redirect_to(kind.page(job))
