@@ -3,6 +3,7 @@
 from datetime import date
 from decimal import Decimal
 
+import pytest
 import sqlalchemy as sa
 
 from webapp.attendance.models import Attendance, Presence
@@ -96,8 +97,9 @@ ACTIONS = ("Calculer le lot", "Recalculer le lot", "Numéroter les factures", "E
            "Exporter le lot")
 
 
-def test_the_batch_page_offers_what_its_status_allows(login, make_user, make_org, make_regie, make_activity,
-                                                      make_tariff, make_family, session):
+@pytest.fixture
+def one_day_batch(make_org, make_regie, make_activity, make_tariff, make_family):
+    """March's batch of a régie whose one child came once: the organisation and the batch id."""
     org = make_org()
     regie = make_regie(org)
     activity = make_activity(regie)
@@ -106,7 +108,11 @@ def test_the_batch_page_offers_what_its_status_allows(login, make_user, make_org
     set_attendance(child, activity, date(2026, 3, 2), Presence.PRESENT)
     period = create_period(org, {"label": "Mars", "start_date": date(2026, 3, 1), "end_date": date(2026, 3, 31),
                                  "invoice_date": date(2026, 4, 1), "due_date": date(2026, 4, 30)}, [regie], [])
-    batch_id = period.batches[0].id
+    return org, period.batches[0].id
+
+
+def test_the_batch_page_offers_what_its_status_allows(login, make_user, one_day_batch, session):
+    org, batch_id = one_day_batch
     client = login(make_user(org, Role.REGISSEUR))
 
     def offered() -> list[str]:
@@ -130,17 +136,8 @@ def test_an_agent_enters_attendance_but_does_not_number(login, make_user, make_o
     assert client.get(f"/o/{org.id}/facturation/periodes/nouvelle").status_code == 403
 
 
-def test_a_large_batch_is_computed_in_the_background(app, login, make_user, make_org, make_regie, make_activity,
-                                                    make_tariff, make_family, session):
-    org = make_org()
-    regie = make_regie(org)
-    activity = make_activity(regie)
-    make_tariff(activity, price=Decimal("2.00"))
-    child = add_child(make_family(org), {"last_name": "Dupont", "first_name": "Léo"})
-    set_attendance(child, activity, date(2026, 3, 2), Presence.PRESENT)
-    period = create_period(org, {"label": "Mars", "start_date": date(2026, 3, 1), "end_date": date(2026, 3, 31),
-                                 "invoice_date": date(2026, 4, 1), "due_date": date(2026, 4, 30)}, [regie], [])
-    batch_id = period.batches[0].id
+def test_a_large_batch_is_computed_in_the_background(app, login, make_user, one_day_batch, session):
+    org, batch_id = one_day_batch
     client = login(make_user(org, Role.REGISSEUR))
     app.config["COMPUTE_INLINE_LIMIT"] = 0
     try:

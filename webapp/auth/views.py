@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from flask import Blueprint, abort, current_app, flash, g, redirect, request, session, url_for
 from flask_login import current_user, login_required, login_user, logout_user
+from sqlalchemy.orm import contains_eager, selectinload
 from wtforms import SelectChoice
 
 from webapp import db
@@ -174,6 +175,7 @@ def _chosen_regies(data: dict[str, Any]) -> list:
 def index() -> Any:
     memberships = db.session.scalars(
         sa.select(Membership).join(User).where(Membership.organisation_id == g.org.id).order_by(User.full_name)
+        .options(contains_eager(Membership.user), selectinload(Membership.regies))  # the rows read both
     ).all()
     invitations = db.session.scalars(sa.select(Invitation).where(
         Invitation.organisation_id == g.org.id, Invitation.accepted_at.is_(None)).order_by(Invitation.email)).all()
