@@ -19,6 +19,7 @@ declare({"attendance": "Pointage"}, {
 })
 
 FIELDS = ("presence", "quantity", "arrival", "departure")
+CENT = Decimal("0.01")
 
 
 def set_attendance(child: Child, activity: Activity, day: date, presence: Presence | None, *,
@@ -48,7 +49,8 @@ def set_attendance(child: Child, activity: Activity, day: date, presence: Presen
     if attendance is None:
         attendance = Attendance(child_id=child.id, activity_id=activity.id, day=day, child=child, activity=activity)
         db.session.add(attendance)
-    attendance.presence, attendance.quantity = presence, quantity
+    # Stored as Numeric(6, 2): the same quantity typed as 1 or 1.00 is no change to audit.
+    attendance.presence, attendance.quantity = presence, quantity.quantize(CENT)
     attendance.arrival, attendance.departure = arrival, departure
     after = snapshot(attendance, FIELDS)
     if after != before:

@@ -20,9 +20,11 @@ from webapp.forms import parse_time
 from webapp.guards import query_date, query_int, row_ids
 from webapp.htmx import render
 from webapp.tariffs.models import Activity
+from webapp.text import de
 from webapp.formatting import today
 
 bp = tenant_blueprint("attendance", __name__, "/pointage")
+bp.context_processor(lambda: {"de": de})
 
 
 def _activities() -> list[Activity]:
@@ -84,7 +86,13 @@ def save() -> Any:
     if activity is None:
         flash("Choisissez une activité.", "error")
         return redirect(url_for("attendance.grid"), 303)
-    children = _children("", "", row_ids("presence"))
+    one_row = htmx_request.htmx and not htmx_request.htmx.boosted
+    ids = row_ids("presence")
+    target = htmx_request.headers.get("HX-Target", "")
+    if one_row and target.startswith("row-"):
+        # The row swapped is the only one saved: whatever else the request carries is not this row's.
+        ids = [i for i in ids if f"row-{i}" == target]
+    children = _children("", "", ids)
     errors: dict[int, str] = {}
     saved: dict[int, Attendance | None] = {}
     form = request.form
@@ -97,7 +105,7 @@ def save() -> Any:
                     departure=parse_time(form.get(f"departure-{child.id}"), "Départ", "departure"))
         except DomainError as error:
             errors[child.id] = error.message
-    if htmx_request.htmx and not htmx_request.htmx.boosted:
+    if one_row:
         rows = "".join(render_template("attendance/_row.html", child=child, attendance=saved.get(child.id),
                                        activity=activity, error=errors.get(child.id), presences=Presence,
                                        saved=child.id not in errors, values=request.form, day=day)
