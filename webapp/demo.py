@@ -14,6 +14,8 @@ from stdnum.eu import at_02
 
 from webapp import db
 from webapp.audit.services import acting_as
+from webapp.attendance import calendar
+from webapp.attendance.enrolments import enrol_all
 from webapp.attendance.models import Presence
 from webapp.attendance.services import set_attendance
 from webapp.auth.models import Role
@@ -134,20 +136,28 @@ def _billing(sivu: Organisation, canteen_regie: Regie, care_regie: Regie, rng: r
     create_tariff(wednesday, {"label": "Journée (taux d'effort)", "valid_from": date(2026, 9, 1), "mode": "taux_effort",
                               "effort_rate": Decimal("0.012"), "price_floor": Decimal("4.00"),
                               "price_ceiling": Decimal("18.00")})
+    closed = {}
+    for activity, weekdays in ((canteen, "1245"), (evening, "1245"), (wednesday, "3")):
+        calendar.set_schedule(activity, weekdays, 12 if activity is wednesday else None)
+        calendar.add_closure(activity, date(2026, 10, 17), date(2026, 11, 1), "Vacances de la Toussaint")
+        closed[activity] = calendar.closed_days(activity, date(2026, 10, 1), date(2026, 11, 30))
     children = db.session.scalars(sa.select(Child).join(Family).where(Family.organisation_id == sivu.id)
                                   .order_by(Child.id)).all()
     for month in (10, 11):
         for child in children:
             eats, stays = rng.random() < 0.85, rng.random() < 0.35
+            if stays:  # enrolled once (enrol_all skips the enrolled); the canteen enrols nobody: anyone may eat
+                enrol_all([child], evening, date(2026, 9, 1), date(2027, 7, 3))
+                enrol_all([child], wednesday, date(2026, 9, 1), date(2027, 7, 3))
             for day in _school_days(2026, month):
-                if eats and rng.random() < 0.9:
+                if eats and rng.random() < 0.9 and day not in closed[canteen]:
                     presence = Presence.PRESENT if rng.random() < 0.96 else rng.choice(list(Presence)[1:])
                     set_attendance(child, canteen, day, presence)
-                if stays and rng.random() < 0.6:
+                if stays and rng.random() < 0.6 and day not in closed[evening]:
                     set_attendance(child, evening, day, Presence.PRESENT, arrival=time(16, 30),
                                    departure=time(17 + rng.randint(0, 2), rng.choice((0, 15, 30, 45))))
             for day in [d for d in _days_of_month(2026, month) if d.weekday() == 2]:
-                if stays and rng.random() < 0.7:
+                if stays and rng.random() < 0.7 and day not in closed[wednesday]:
                     set_attendance(child, wednesday, day, Presence.PRESENT)
     october = create_period(sivu, {"label": "Octobre 2026", "start_date": date(2026, 10, 1),
                                    "end_date": date(2026, 10, 31), "invoice_date": date(2026, 11, 4),

@@ -56,3 +56,59 @@ class Attendance(Timestamped, Base):
         if self.arrival is None or self.departure is None:
             return None
         return (self.departure.hour * 60 + self.departure.minute) - (self.arrival.hour * 60 + self.arrival.minute)
+
+
+class Closure(Timestamped, Base):
+    """Days the régie closes an activity (a school holiday, a strike, works): the grid refuses them and the
+    compute holds what was entered on them."""
+
+    __tablename__ = "closures"
+    __table_args__ = (sa.CheckConstraint("last_day >= first_day", name="days_ordered"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id"), index=True)
+    first_day: Mapped[date]
+    last_day: Mapped[date]
+    reason: Mapped[str] = mapped_column(sa.String(200))
+
+    activity: Mapped[Activity] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.activity} · {self.first_day:%d/%m/%Y}–{self.last_day:%d/%m/%Y} · {self.reason}"
+
+
+class Enrolment(Timestamped, Base):
+    """A child enrolled in an activity from a day, until a day or for good."""
+
+    __tablename__ = "enrolments"
+    __table_args__ = (
+        sa.CheckConstraint("last_day IS NULL OR last_day >= first_day", name="days_ordered"),
+        sa.Index("ix_enrolments_activity_id_first_day", "activity_id", "first_day"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    child_id: Mapped[int] = mapped_column(sa.ForeignKey("children.id"), index=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id"))
+    first_day: Mapped[date]
+    last_day: Mapped[date | None]
+
+    child: Mapped[Child] = relationship()
+    activity: Mapped[Activity] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.child} · {self.activity} · {self.first_day:%d/%m/%Y}"
+
+
+class DayCheck(Timestamped, Base):
+    """A day of an activity an agent looked at and declared right; a day without one is not processed yet."""
+
+    __tablename__ = "day_checks"
+    __table_args__ = (sa.UniqueConstraint("activity_id", "day", name="uq_day_checks_activity_id_day"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    activity_id: Mapped[int] = mapped_column(sa.ForeignKey("activities.id"))
+    day: Mapped[date]
+    verified_by: Mapped[str] = mapped_column(sa.String(200))
+
+    def __str__(self) -> str:
+        return f"{self.day:%d/%m/%Y}"

@@ -8,10 +8,12 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from webapp import db
+from webapp.attendance.enrolments import check_age
 from webapp.attendance.models import Attendance, Presence
 from webapp.audit.services import declare, record, snapshot
 from webapp.errors import DomainError
 from webapp.families.models import Child, Family
+from webapp.formatting import number
 from webapp.tariffs.models import Activity, Unit
 
 declare({"attendance": "Pointage"}, {
@@ -20,6 +22,20 @@ declare({"attendance": "Pointage"}, {
 
 FIELDS = ("presence", "quantity", "arrival", "departure")
 CENT = Decimal("0.01")
+# The most one child can take of a unit in one day: one day or one flat rate; two half-days (morning and
+# afternoon); two meals (lunch and the afternoon snack, where both are billed); 24 hours. More is a typing error.
+MOST_PER_DAY = {Unit.DAY: (Decimal(1), "journée"), Unit.FLAT: (Decimal(1), "forfait"),
+                Unit.HALF_DAY: (Decimal(2), "demi-journées"), Unit.MEAL: (Decimal(2), "repas"),
+                Unit.SLOT: (Decimal(24), "heures")}
+
+
+def check_quantity(activity: Activity, quantity: Decimal) -> None:
+    most, unit = MOST_PER_DAY[activity.unit]
+    if quantity <= 0:
+        raise DomainError(f"Quantité : un nombre positif (saisi : {number(quantity)}).", "quantity")
+    if quantity > most:
+        raise DomainError(f"Quantité : au plus {number(most)} {unit} par jour pour « {activity.name} » "
+                          f"(saisi : {number(quantity)}).", "quantity")
 
 
 def set_attendance(child: Child, activity: Activity, day: date, presence: Presence | None, *,
@@ -34,6 +50,9 @@ def set_attendance(child: Child, activity: Activity, day: date, presence: Presen
         raise DomainError(f"« {activity.name} » se facture au temps : indiquez l'arrivée et le départ.", "arrival")
     if arrival and departure and departure <= arrival:
         raise DomainError("Le départ doit suivre l'arrivée.", "departure")
+    if presence is not None:
+        check_quantity(activity, quantity)
+        check_age(child, activity, day)
     attendance = db.session.scalar(sa.select(Attendance).where(
         Attendance.child_id == child.id, Attendance.activity_id == activity.id, Attendance.day == day))
     before = snapshot(attendance, FIELDS) if attendance else None

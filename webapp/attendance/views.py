@@ -9,16 +9,19 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
 from htmx_flask import request as htmx_request
+from wtforms import SelectChoice
 
 from webapp import db
-from webapp.attendance.models import Attendance, Presence
+from webapp.attendance import calendar, enrolments
+from webapp.attendance.forms import ClassEnrolmentForm, ClosureForm, EnrolmentForm, ScheduleForm
+from webapp.attendance.models import Attendance, Closure, Presence
 from webapp.attendance.services import set_attendance
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.errors import DomainError
 from webapp.families.models import Child, Family
-from webapp.forms import parse_time
+from webapp.forms import attempt, form_status, parse_time, submit
 from webapp.guards import query_date, query_int, row_ids
-from webapp.htmx import render
+from webapp.htmx import redirect_to, render
 from webapp.tariffs.models import Activity
 from webapp.text import de
 from webapp.formatting import today
@@ -70,13 +73,20 @@ def grid() -> Any:
         .where(Family.organisation_id == g.org.id, Child.archived_at.is_(None), Child.school != "")
         .distinct().order_by(Child.school, Child.school_class)
     ).all()
-    children = _children(school, school_class) if activity else []
+    closed = calendar.closed_reason(activity, day) if activity else None
+    children = _children(school, school_class) if activity and not closed else []
+    enrolled = enrolments.enrolled_ids(activity, day) if activity else None
+    if enrolled is not None:
+        children = [child for child in children if child.id in enrolled]
+    children.sort(key=enrolments.school_order)
     attendances = {a.child_id: a for a in db.session.scalars(sa.select(Attendance).where(
         Attendance.activity_id == activity.id, Attendance.day == day,
         Attendance.child_id.in_([c.id for c in children])))} if activity else {}
     return render("attendance/grid.html", activities=_activities(), activity=activity, day=day, school=school,
                   school_class=school_class, schools=schools, children=children, attendances=attendances,
-                  presences=Presence, errors={})
+                  presences=Presence, errors={}, closed=closed,
+                  next_open=calendar.next_open_day(activity, day) if closed else None, enrolling=enrolled is not None,
+                  class_form=ClassEnrolmentForm(formdata=None, data={"first_day": day}))
 
 
 @bp.post("/")
@@ -96,7 +106,11 @@ def save() -> Any:
     errors: dict[int, str] = {}
     saved: dict[int, Attendance | None] = {}
     form = request.form
+    closed = calendar.closed_reason(activity, day)
     for child in children:
+        if closed:
+            errors[child.id] = f"Jour fermé ({closed}) : rien n'est enregistré."
+            continue
         try:
             with db.session.begin_nested():
                 saved[child.id] = set_attendance(
@@ -120,3 +134,113 @@ def save() -> Any:
         flash(f"Pointage du {day:%d/%m/%Y} enregistré.", "success")
     return redirect(url_for("attendance.grid", activity_id=activity.id, day=day.isoformat(), school=school,
                             school_class=school_class), 303)
+
+
+def _activity(activity_id: int) -> Activity:
+    activity = {a.id: a for a in _activities()}.get(activity_id)
+    if activity is None:
+        abort(404)
+    return activity
+
+
+def _calendar(activity: Activity, block: str, form: ScheduleForm | None = None,
+              closure_form: ClosureForm | None = None) -> Any:
+    """The calendar page, or the block of the form that failed, with status 422."""
+    failed = form or closure_form
+    start = today()
+    return render("attendance/calendar.html", block, form_status(failed) if failed else 200, activity=activity,
+                  form=form or ScheduleForm(data={"weekdays": list(activity.weekdays), "max_age": activity.max_age}),
+                  closure_form=closure_form or ClosureForm(formdata=None),
+                  closures=db.session.scalars(sa.select(Closure).where(Closure.activity_id == activity.id)
+                                              .order_by(Closure.first_day.desc())).all(),
+                  public=calendar.public_holidays(activity, start, start + calendar.HORIZON))
+
+
+@bp.route("/activites/<int:activity_id>/calendrier", methods=["GET", "POST"])
+@requires("tariffs.manage")
+def calendar_page(activity_id: int) -> Any:
+    """The weekdays and age limit, the closures, and the public holidays of the year ahead."""
+    activity = _activity(activity_id)
+    if request.method == "GET":
+        return _calendar(activity, "form")
+    form = ScheduleForm()
+    if submit(form, lambda data: calendar.set_schedule(activity, "".join(data["weekdays"]), data["max_age"])):
+        flash("Calendrier enregistré.", "success")
+        return redirect_to(url_for("attendance.calendar_page", activity_id=activity.id))
+    return _calendar(activity, "form", form=form)
+
+
+@bp.post("/activites/<int:activity_id>/fermetures")
+@requires("tariffs.manage")
+def add_closure(activity_id: int) -> Any:
+    activity = _activity(activity_id)
+    form = ClosureForm()
+    if submit(form, lambda data: calendar.add_closure(activity, data["first_day"], data["last_day"], data["reason"])):
+        flash("Fermeture enregistrée.", "success")
+        return redirect_to(url_for("attendance.calendar_page", activity_id=activity.id))
+    return _calendar(activity, "closure_form", closure_form=form)
+
+
+@bp.post("/activites/<int:activity_id>/fermetures/<int:closure_id>/suppression")
+@requires("tariffs.manage")
+def remove_closure(activity_id: int, closure_id: int) -> Any:
+    activity = _activity(activity_id)
+    closure = db.session.get(Closure, closure_id)
+    if closure is None or closure.activity_id != activity.id:
+        abort(404)
+    attempt(lambda: calendar.remove_closure(closure), "Fermeture supprimée.")
+    return redirect_to(url_for("attendance.calendar_page", activity_id=activity.id))
+
+
+@bp.post("/inscriptions/classe")
+@requires("attendance.edit")
+def enrol_class() -> Any:
+    """Everyone of the grid's school and class, enrolled at once."""
+    activity, day, school, school_class = _selection()
+    if activity is None:
+        abort(404)
+    form = ClassEnrolmentForm()
+    back = url_for("attendance.grid", activity_id=activity.id, day=day.isoformat(), school=school,
+                   school_class=school_class)
+    if not school_class:
+        flash("Choisissez d'abord une classe : l'inscription groupée inscrit une classe.", "error")
+    elif form.validate_on_submit():
+        attempt(lambda: enrolments.enrol_all(_children(school, school_class), activity, form.first_day.data,
+                                             form.last_day.data),
+                lambda count: f"{count} enfant{'s' if count > 1 else ''} de {school_class} inscrit{'s' if count > 1 else ''} "
+                              f"à « {activity.name} ».")
+    else:
+        flash(" ".join(e for errors in form.errors.values() for e in errors), "error")
+    return redirect_to(back)
+
+
+@bp.post("/inscriptions/enfant/<int:child_id>")
+@requires("attendance.edit")
+def enrol_child(child_id: int) -> Any:
+    """From the family's page: one child in one activity."""
+    child = db.session.get(Child, child_id)
+    if child is None or db.session.get(Family, child.family_id).organisation_id != g.org.id:
+        abort(404)
+    form = EnrolmentForm()
+    form.activity_id.choices = [SelectChoice(a.id, a.name) for a in _activities()]
+    if form.validate_on_submit():
+        attempt(lambda: enrolments.enrol(child, _activity(form.activity_id.data), form.first_day.data,
+                                         form.last_day.data),
+                lambda enrolment: f"{child} est inscrit(e) à « {enrolment.activity.name} ».")
+    else:
+        flash(" ".join(f"{form[name].label.text} : {e}" for name, errors in form.errors.items() for e in errors),
+              "error")
+    return redirect_to(url_for("families.detail", family_id=child.family_id))
+
+
+@bp.app_template_global()
+def child_enrolments(children: list[Child]) -> dict[int, list[Any]]:
+    """The family's page lists each child's enrolments (families does not import attendance)."""
+    return enrolments.enrolments_of(children)
+
+
+@bp.app_template_global()
+def enrolment_form() -> EnrolmentForm:
+    form = EnrolmentForm(formdata=None, data={"first_day": today()})
+    form.activity_id.choices = [SelectChoice(a.id, a.name) for a in _activities()]
+    return form

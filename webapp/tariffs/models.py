@@ -43,6 +43,10 @@ class Activity(Timestamped, Base):
     # An unjustified absence is billed like a presence when this is set; a justified one never is.
     bill_unjustified_absence: Mapped[bool] = mapped_column(default=True)
     active: Mapped[bool] = mapped_column(default=True)
+    # The ISO weekdays it runs (1 Monday … 7 Sunday): its school days, before holidays and closures.
+    weekdays: Mapped[str] = mapped_column(sa.String(7), default="12345", server_default="12345")
+    # The oldest a child may be on the day (whole years), for an activity meant for an age group.
+    max_age: Mapped[int | None]
 
     regie: Mapped[Regie] = relationship()
     tariffs: Mapped[list[Tariff]] = relationship(
