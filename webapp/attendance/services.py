@@ -8,6 +8,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from webapp import db
+from webapp.attendance.checks import reopen
 from webapp.attendance.enrolments import check_age
 from webapp.attendance.models import Attendance, Presence
 from webapp.audit.services import declare, record, snapshot
@@ -62,6 +63,7 @@ def set_attendance(child: Child, activity: Activity, day: date, presence: Presen
         if attendance.billed_invoice_id is None:
             record("delete", "attendance", attendance, {k: [v, None] for k, v in before.items()},
                    organisation_id=organisation_id)
+            reopen(activity.id, day)
             db.session.delete(attendance)
             return None
         presence, arrival, departure = Presence.JUSTIFIED, None, None
@@ -73,6 +75,7 @@ def set_attendance(child: Child, activity: Activity, day: date, presence: Presen
     attendance.arrival, attendance.departure = arrival, departure
     after = snapshot(attendance, FIELDS)
     if after != before:
+        reopen(activity.id, day)
         if attendance.billed_invoice_id is not None:
             attendance.changed_since_billing = True
         changes = {k: [before[k] if before else None, v] for k, v in after.items() if not before or before[k] != v}

@@ -3,16 +3,17 @@ and the whole grid saves with its button when JavaScript is off."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 from htmx_flask import request as htmx_request
 from wtforms import SelectChoice
 
 from webapp import db
-from webapp.attendance import calendar, enrolments
+from webapp.attendance import calendar, checks, enrolments
 from webapp.attendance.forms import ClassEnrolmentForm, ClosureForm, EnrolmentForm, ScheduleForm
 from webapp.attendance.models import Attendance, Closure, Presence
 from webapp.attendance.services import set_attendance
@@ -244,3 +245,34 @@ def enrolment_form() -> EnrolmentForm:
     form = EnrolmentForm(formdata=None, data={"first_day": today()})
     form.activity_id.choices = [SelectChoice(a.id, a.name) for a in _activities()]
     return form
+
+
+@bp.get("/verification")
+@requires("attendance.edit")
+def check_days() -> Any:
+    """« Vérifier les journées » of an activity, a month at a time."""
+    activity, day, _, _ = _selection()
+    first = day.replace(day=1)
+    last = (first + timedelta(days=31)).replace(day=1) - timedelta(days=1)
+    return render("attendance/checks.html", activities=_activities(), activity=activity, day=day,
+                  days=checks.days(activity, first, last) if activity else [], states=checks.DayState,
+                  previous=first - timedelta(days=1), following=last + timedelta(days=1))
+
+
+@bp.post("/verification")
+@requires("attendance.edit")
+def verify_day() -> Any:
+    activity, day, _, _ = _selection()
+    if activity is None:
+        abort(404)
+    attempt(lambda: checks.verify(activity, day, current_user.full_name), f"Journée du {day:%d/%m/%Y} vérifiée.")
+    return redirect_to(url_for("attendance.check_days", activity_id=activity.id, day=day.isoformat()))
+
+
+@bp.app_template_global()
+def unverified_days(regie_id: int, first: date, last: date, chosen: list[Activity]) -> list[tuple[Activity, list[date]]]:
+    """The lot's page warns about the days of its period nobody verified (the period's chosen activities of the
+    régie, or all its active ones, as the compute takes them)."""
+    activities = [a for a in chosen if a.regie_id == regie_id] or list(db.session.scalars(
+        sa.select(Activity).where(Activity.regie_id == regie_id, Activity.active.is_(True)).order_by(Activity.name)))
+    return checks.unverified(activities, first, last)

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from webapp import db
 from webapp.attendance.calendar import closed_days
+from webapp.attendance.checks import sibling_ranks
 from webapp.attendance.models import Attendance, Presence
 from webapp.families.models import Child, Family
 from webapp.imports.models import ConsumptionImport, ImportedConsumption
@@ -114,12 +115,6 @@ class _Inputs:
     # Each family's current children, and their rank among them.
     siblings: dict[int, list[Child]]
     ranks: dict[int, int]
-
-
-def _ranks(children: list[Child]) -> dict[int, int]:
-    """Rank among the family's current children, the eldest first."""
-    ordered = sorted(children, key=lambda c: (c.birth_date or date.max, c.id))
-    return {child.id: rank for rank, child in enumerate(ordered, start=1)}
 
 
 def batch_activities(batch: Batch) -> list[Activity]:
@@ -227,7 +222,7 @@ def _load(batch: Batch) -> _Inputs:
         period=period, activities=activities, terms=_terms(activities),
         attendances=_attendance_rows(period, in_window), consumptions=_consumption_rows(imported),
         payers=payers, children=children, family_of={child.id: child.family_id for child in children.values()},
-        siblings=siblings, ranks={child_id: rank for kids in siblings.values() for child_id, rank in _ranks(kids).items()},
+        siblings=siblings, ranks={child_id: rank for kids in siblings.values() for child_id, rank in sibling_ranks(kids).items()},
     )
 
 
