@@ -107,7 +107,8 @@ def test_the_calendar_page_sets_the_weekdays_and_adds_and_removes_a_closure(cant
     assert response.status_code == 303
     closure = session.scalar(sa.select(Closure))
     assert closure.reason == "Vacances de Noël"
-    response = client.post(f"{base}/fermetures/{closure.id}/suppression", data={"csrf_token": client.csrf_token})
+    response = client.post(f"{base}/fermetures/suppression", data={"closure_id": str(closure.id),
+                                                                   "csrf_token": client.csrf_token})
     assert response.status_code == 303 and session.scalar(sa.select(Closure)) is None
     assert [e.action for e in session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "closure")
                                               .order_by(AuditEntry.id))] == ["create", "delete"]

@@ -20,7 +20,7 @@ from webapp.attendance.services import set_attendance
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.errors import DomainError
 from webapp.families.models import Child, Family
-from webapp.forms import attempt, form_status, parse_time, submit
+from webapp.forms import attempt, form_status, parse_time, plausible_integer, submit
 from webapp.guards import query_date, query_int, row_ids
 from webapp.htmx import redirect_to, render
 from webapp.tariffs.models import Activity
@@ -182,11 +182,14 @@ def add_closure(activity_id: int) -> Any:
     return _calendar(activity, "closure_form", closure_form=form)
 
 
-@bp.post("/activites/<int:activity_id>/fermetures/<int:closure_id>/suppression")
+@bp.post("/activites/<int:activity_id>/fermetures/suppression")
 @requires("tariffs.manage")
-def remove_closure(activity_id: int, closure_id: int) -> Any:
+def remove_closure(activity_id: int) -> Any:
     activity = _activity(activity_id)
-    closure = db.session.get(Closure, closure_id)
+    try:
+        closure = db.session.get(Closure, plausible_integer(request.form.get("closure_id", ""), "Fermeture"))
+    except ValueError:
+        abort(404)
     if closure is None or closure.activity_id != activity.id:
         abort(404)
     attempt(lambda: calendar.remove_closure(closure), "Fermeture supprimée.")
