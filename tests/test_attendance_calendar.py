@@ -73,6 +73,10 @@ def test_the_grid_does_not_offer_a_closed_day_and_names_the_next_open_one(cantee
                            headers={"HX-Request": "true", "HX-Target": f"row-{child.id}",
                                     "X-CSRFToken": client.csrf_token})
     assert "Jour fermé (jour férié (Armistice))" in unescape(response.get_data(as_text=True))
+    response = client.post(url, data={f"presence-{child.id}": "present", "csrf_token": client.csrf_token},
+                           follow_redirects=True)
+    assert "Cantine est fermé le 11/11/2026 (jour férié (Armistice)) : rien n'est enregistré." in unescape(
+        response.get_data(as_text=True))
     assert session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
 
 

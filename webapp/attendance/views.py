@@ -107,7 +107,12 @@ def save() -> Any:
     errors: dict[int, str] = {}
     saved: dict[int, Attendance | None] = {}
     form = request.form
+    back = url_for("attendance.grid", activity_id=activity.id, day=day.isoformat(), school=school,
+                   school_class=school_class)
     closed = calendar.closed_reason(activity, day)
+    if closed and not one_row:  # a grid loaded before the closure was entered
+        flash(f"{activity.name} est fermé le {day:%d/%m/%Y} ({closed}) : rien n'est enregistré.", "error")
+        return redirect(back, 303)
     for child in children:
         if closed:
             errors[child.id] = f"Jour fermé ({closed}) : rien n'est enregistré."
@@ -125,16 +130,14 @@ def save() -> Any:
                                        activity=activity, error=errors.get(child.id), presences=Presence,
                                        saved=child.id not in errors, values=request.form, day=day)
                        for child in children)
-        # 200 even with an error: the other rows of the request are saved, and the row shows its message.
-        return rows
+        return rows  # 200 even with an error: the row shows its message in place
     if errors:
         for child in children:
             if child.id in errors:
                 flash(f"{child} : {errors[child.id]}", "error")
     else:
         flash(f"Pointage du {day:%d/%m/%Y} enregistré.", "success")
-    return redirect(url_for("attendance.grid", activity_id=activity.id, day=day.isoformat(), school=school,
-                            school_class=school_class), 303)
+    return redirect(back, 303)
 
 
 def _activity(activity_id: int) -> Activity:
