@@ -1,5 +1,6 @@
 """The attendance grid: one day, one activity, a class or a school; each row saves itself through htmx,
-and the whole grid saves with its button when JavaScript is off."""
+and the whole grid saves with its button when JavaScript is off. Beside it: an activity's calendar,
+enrolments (a class from the grid, a child from the family's page) and « Vérifier les journées »."""
 
 from __future__ import annotations
 
