@@ -1,5 +1,7 @@
 """The billing screens: tariffs, the attendance grid through htmx, a period, compute, number, export."""
 
+import html
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -152,3 +154,26 @@ def test_a_large_batch_is_computed_in_the_background(app, login, make_user, one_
     assert job.message == "1 facture(s) calculée(s)."
     assert session.get(Batch, batch_id).status is BatchStatus.COMPUTED
     huey.flush()
+
+
+def test_numbering_says_which_families_are_held_and_why(login, make_user, make_org, make_regie, make_activity,
+                                                        make_tariff, make_family, session):
+    org = make_org()
+    regie = make_regie(org)
+    canteen = make_activity(regie, name="Cantine")
+    make_tariff(canteen, price=Decimal("2.00"))
+    care = make_activity(regie, name="Garderie")  # no tariff: whoever came is held
+    billed = add_child(make_family(org, last_name="Arnaud"), {"last_name": "Arnaud", "first_name": "Léo"})
+    held = add_child(make_family(org, last_name="Bernard"), {"last_name": "Bernard", "first_name": "Zoé"})
+    set_attendance(billed, canteen, date(2026, 3, 2), Presence.PRESENT)
+    set_attendance(held, care, date(2026, 3, 2), Presence.PRESENT)
+    period = create_period(org, {"label": "Mars", "start_date": date(2026, 3, 1), "end_date": date(2026, 3, 31),
+                                 "invoice_date": date(2026, 4, 1), "due_date": date(2026, 4, 30)}, [regie], [])
+    compute_batch(period.batches[0])
+    client = login(make_user(org, Role.REGISSEUR))
+    base = f"/o/{org.id}/facturation/lots/{period.batches[0].id}"
+    confirm = re.search(r'hx-confirm="(Numéroter[^"]*)"', client.get(base).get_data(as_text=True)).group(1)
+    assert "Numéroter 1 facture(s) ? 1 famille(s) en attente" in confirm
+    assert "BERNARD Hélène (Aucun tarif « Garderie » pour Zoé BERNARD le 02/03/2026" in html.unescape(confirm)
+    done = client.post_form(f"{base}/numerotation", follow_redirects=True).get_data(as_text=True)
+    assert "1 facture(s) numérotée(s). 1 famille(s) en attente" in done and "Aucun tarif « Garderie »" in done
