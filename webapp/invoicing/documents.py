@@ -25,6 +25,13 @@ from webapp.jobs.services import beat, export_folder
 from webapp.pdf import html_to_pdf
 
 
+def debited_automatically(invoice: Invoice) -> bool:
+    """Whether the invoice will be collected by direct debit, as its documents tell the family. Only an active SEPA
+    mandate of the family at the invoice's régie allows one; mandates do not exist yet, so no invoice is debited,
+    whatever the family's wish (`Family.direct_debit`): the direct-debit feature answers here."""
+    return False
+
+
 def _by_child(invoice: Invoice) -> dict[Any, list[InvoiceLine]]:
     groups: dict[Any, list[InvoiceLine]] = defaultdict(list)
     for line in invoice.lines:

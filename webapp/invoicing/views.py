@@ -25,6 +25,7 @@ from webapp.pdf import pdf_response
 from webapp.tariffs.models import Activity
 
 bp = tenant_blueprint("invoicing", __name__, "/facturation")
+bp.add_app_template_global(documents.debited_automatically)  # the invoice's PDF and e-mail, also made by jobs
 
 
 def _batch(batch_id: int) -> Batch:
