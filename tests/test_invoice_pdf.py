@@ -11,6 +11,7 @@ from pypdf import PdfReader
 
 from webapp.attendance.models import Presence
 from webapp.attendance.services import set_attendance
+from webapp.families.models import Family
 from webapp.families.services import add_child
 from webapp.invoicing.models import Batch, Invoice
 from webapp.invoicing.services import compute_batch, create_period, number_batch
@@ -79,12 +80,15 @@ def test_a_whole_batch_as_one_pdf_or_a_zip_prepared_in_the_background(app, login
     assert "Télécharger" in html and (job.done, job.total) == (2, 2)
     with client.get(f"/o/{org.id}/travaux/{job.id}/fichier") as response:  # a streamed file: close it
         pdf = response.data
+        disposition = response.headers["Content-Disposition"]
+    assert disposition == f"attachment; filename=factures-brouillons-mars-2026-regie-{regie.name.split()[-1]}.pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    assert text.count("NON NUMÉROTÉE") == 2
+    assert text.count("NON NUMÉROTÉE") == 2 and text.index("FAMILLE0") < text.index("FAMILLE1")
     with client.get(f"/o/{org.id}/travaux/{zip_job.id}/fichier") as response:
         archive = zipfile.ZipFile(io.BytesIO(response.data))
     names = archive.namelist()
-    assert len(names) == 2 and all(name.startswith("brouillon-") for name in names)
+    families = session.scalars(sa.select(Family).order_by(Family.label)).all()
+    assert names == [f"facture-brouillon-mars-2026-famille{n}-helene-{f.number}.pdf" for n, f in enumerate(families)]
     assert session.scalar(sa.select(sa.func.count()).select_from(Batch)) == 1
     huey.flush()
 

@@ -77,7 +77,7 @@ def _held_note(held: list[Invoice], shown: int = 5) -> str:
 def _held(batch: Batch) -> list[Invoice]:
     return list(db.session.scalars(
         sa.select(Invoice).join(Invoice.family).where(Invoice.batch_id == batch.id, Invoice.status == InvoiceStatus.HELD)
-        .options(selectinload(Invoice.family)).order_by(Family.label, Family.number)))
+        .options(selectinload(Invoice.family)).order_by(*documents.FAMILY_ORDER)))
 
 
 def _totals(invoices: list[Invoice]) -> dict[str, Any]:
@@ -95,9 +95,9 @@ def _totals(invoices: list[Invoice]) -> dict[str, Any]:
 def batch(batch_id: int) -> Any:
     batch = _batch(batch_id)
     invoices = db.session.scalars(
-        sa.select(Invoice).where(Invoice.batch_id == batch.id)
+        sa.select(Invoice).join(Invoice.family).where(Invoice.batch_id == batch.id)
         .options(selectinload(Invoice.family).selectinload(Family.guardians))  # the payer's e-mail, per row
-        .order_by(Invoice.sequence, Invoice.id)
+        .order_by(*documents.FAMILY_ORDER)
     ).all()
     jobs = db.session.scalars(sa.select(Job).where(Job.batch_id == batch.id).order_by(Job.id.desc()).limit(5)).all()
     notices = {n.invoice_id: n for n in db.session.scalars(
