@@ -16,6 +16,7 @@ from webapp.forms import attempt, form_status, submit
 from webapp.htmx import redirect_to, render
 from webapp.submissions import books_once
 from webapp.families.models import Family
+from webapp.imports.services import undone_since
 from webapp.invoicing import compute as computing
 from webapp.invoicing import documents, jobs, services
 from webapp.invoicing.forms import PeriodForm
@@ -104,7 +105,7 @@ def batch(batch_id: int) -> Any:
         sa.select(InvoiceNotice).where(InvoiceNotice.invoice_id.in_([i.id for i in invoices])))}
     held = [i for i in invoices if i.status is InvoiceStatus.HELD]
     return render("invoicing/batch.html", batch=batch, invoices=invoices, totals=_totals(invoices), held=held,
-                  held_note=_held_note(held),
+                  held_note=_held_note(held), undone_imports=undone_since(batch),
                   jobs=jobs, notices=notices,
                   notifying=any(j.kind == "notify" and j.active for j in jobs))
 
