@@ -177,7 +177,7 @@ def test_numbering_says_which_families_are_held_and_why(login, make_user, make_o
     assert "Numéroter 1 facture(s) ? 1 famille(s) en attente" in confirm
     assert "BERNARD Hélène (Aucun tarif « Garderie » pour Zoé BERNARD le 02/03/2026" in html.unescape(confirm)
     done = client.post_form(f"{base}/numerotation", follow_redirects=True).get_data(as_text=True)
-    assert "1 facture(s) numérotée(s). 1 famille(s) en attente" in done and "Aucun tarif « Garderie »" in done
+    assert "Factures numérotées. 1 famille(s) en attente" in done and "Aucun tarif « Garderie »" in done
 
 
 def test_a_batch_lists_its_drafts_by_family_and_names_its_documents_after_them(login, make_user, make_org, make_regie,

@@ -133,7 +133,7 @@ def number(batch_id: int) -> Any:
     batch = _batch(batch_id)
     held = _held(batch)
     attempt(lambda: services.number_batch(batch),
-            lambda numbered: " ".join(filter(None, [f"{len(numbered)} facture(s) numérotée(s).", _held_note(held)])))
+            " ".join(filter(None, ["Factures numérotées.", _held_note(held)])))
     return redirect_to(url_for("invoicing.batch", batch_id=batch_id))
 
 
