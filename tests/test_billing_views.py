@@ -1,5 +1,7 @@
 """The billing screens: tariffs, the attendance grid through htmx, a period, compute, number, export."""
 
+import html
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -10,6 +12,7 @@ from webapp.attendance.models import Attendance, Presence
 from webapp.attendance.services import set_attendance
 from webapp.auth.models import Role
 from webapp.families.services import add_child
+from webapp.invoicing import documents
 from webapp.invoicing.models import Batch, BatchStatus, Invoice
 from webapp.invoicing.services import compute_batch, create_period, export_batch, number_batch
 from webapp.jobs.models import Job
@@ -152,3 +155,55 @@ def test_a_large_batch_is_computed_in_the_background(app, login, make_user, one_
     assert job.message == "1 facture(s) calculée(s)."
     assert session.get(Batch, batch_id).status is BatchStatus.COMPUTED
     huey.flush()
+
+
+def test_numbering_says_which_families_are_held_and_why(login, make_user, make_org, make_regie, make_activity,
+                                                        make_tariff, make_family, session):
+    org = make_org()
+    regie = make_regie(org)
+    canteen = make_activity(regie, name="Cantine")
+    make_tariff(canteen, price=Decimal("2.00"))
+    care = make_activity(regie, name="Garderie")  # no tariff: whoever came is held
+    billed = add_child(make_family(org, last_name="Arnaud"), {"last_name": "Arnaud", "first_name": "Léo"})
+    held = add_child(make_family(org, last_name="Bernard"), {"last_name": "Bernard", "first_name": "Zoé"})
+    set_attendance(billed, canteen, date(2026, 3, 2), Presence.PRESENT)
+    set_attendance(held, care, date(2026, 3, 2), Presence.PRESENT)
+    period = create_period(org, {"label": "Mars", "start_date": date(2026, 3, 1), "end_date": date(2026, 3, 31),
+                                 "invoice_date": date(2026, 4, 1), "due_date": date(2026, 4, 30)}, [regie], [])
+    compute_batch(period.batches[0])
+    client = login(make_user(org, Role.REGISSEUR))
+    base = f"/o/{org.id}/facturation/lots/{period.batches[0].id}"
+    confirm = re.search(r'hx-confirm="(Numéroter[^"]*)"', client.get(base).get_data(as_text=True)).group(1)
+    assert "Numéroter 1 facture(s) ? 1 famille(s) en attente" in confirm
+    assert "BERNARD Hélène (Aucun tarif « Garderie » pour Zoé BERNARD le 02/03/2026" in html.unescape(confirm)
+    done = client.post_form(f"{base}/numerotation", follow_redirects=True).get_data(as_text=True)
+    assert "Factures numérotées. 1 famille(s) en attente" in done and "Aucun tarif « Garderie »" in done
+
+
+def test_a_batch_lists_its_drafts_by_family_and_names_its_documents_after_them(login, make_user, make_org, make_regie,
+                                                                               make_activity, make_tariff, make_family,
+                                                                               session):
+    org = make_org()
+    regie = make_regie(org, name="Restauration", invoice_prefix="CANT")
+    activity = make_activity(regie)
+    make_tariff(activity, price=Decimal("2.00"))
+    for last_name in ("Zola", "Arnaud", "Müller"):  # created out of order
+        child = add_child(make_family(org, last_name=last_name), {"last_name": last_name, "first_name": "Léo"})
+        set_attendance(child, activity, date(2026, 11, 2), Presence.PRESENT)
+    period = create_period(org, {"label": "Novembre 2026", "start_date": date(2026, 11, 1),
+                                 "end_date": date(2026, 11, 30), "invoice_date": date(2026, 12, 1),
+                                 "due_date": date(2026, 12, 31)}, [regie], [])
+    batch = period.batches[0]
+    (first, *_) = compute_batch(batch)
+    draft_name = f"facture-brouillon-novembre-2026-{first.family.label.split()[0].lower()}-helene-{first.family.number}"
+    client = login(make_user(org))
+    page = client.get(f"/o/{org.id}/facturation/lots/{batch.id}").get_data(as_text=True)
+    assert page.index("ARNAUD") < page.index("MÜLLER") < page.index("ZOLA")
+    draft = client.get(f"/o/{org.id}/facturation/factures/{first.id}.pdf")
+    assert draft.headers["Content-Disposition"] == f"inline; filename={draft_name}.pdf"
+    batch = session.get(Batch, batch.id)  # each request ends with its own session
+    numbered = {i.family.label: i for i in number_batch(batch)}
+    response = client.get(f"/o/{org.id}/facturation/factures/{numbered['MÜLLER Hélène'].id}.pdf")
+    assert response.headers["Content-Disposition"] == "inline; filename=facture-cant-2026-000002.pdf"
+    assert documents.batch_filename(batch, "pdf", False) == "factures-novembre-2026-restauration.pdf"
+    assert documents.batch_filename(batch, "zip", True) == "factures-detaillees-novembre-2026-restauration.zip"

@@ -11,11 +11,13 @@ from pypdf import PdfReader
 
 from webapp.attendance.models import Presence
 from webapp.attendance.services import set_attendance
+from webapp.families.models import Family
 from webapp.families.services import add_child
-from webapp.invoicing.models import Batch
+from webapp.invoicing.models import Batch, Invoice
 from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.jobs.models import Job
 from webapp.jobs.queue import huey
+from webapp.invoicing import notices
 from webapp.invoicing.jobs import start as start_job
 from webapp.jobs.services import perform
 
@@ -78,11 +80,39 @@ def test_a_whole_batch_as_one_pdf_or_a_zip_prepared_in_the_background(app, login
     assert "Télécharger" in html and (job.done, job.total) == (2, 2)
     with client.get(f"/o/{org.id}/travaux/{job.id}/fichier") as response:  # a streamed file: close it
         pdf = response.data
+        disposition = response.headers["Content-Disposition"]
+    assert disposition == f"attachment; filename=factures-brouillons-mars-2026-regie-{regie.name.split()[-1]}.pdf"
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
-    assert text.count("NON NUMÉROTÉE") == 2
+    assert text.count("NON NUMÉROTÉE") == 2 and text.index("FAMILLE0") < text.index("FAMILLE1")
     with client.get(f"/o/{org.id}/travaux/{zip_job.id}/fichier") as response:
         archive = zipfile.ZipFile(io.BytesIO(response.data))
     names = archive.namelist()
-    assert len(names) == 2 and all(name.startswith("brouillon-") for name in names)
+    families = session.scalars(sa.select(Family).order_by(Family.label)).all()
+    assert names == [f"facture-brouillon-mars-2026-famille{n}-helene-{f.number}.pdf" for n, f in enumerate(families)]
     assert session.scalar(sa.select(sa.func.count()).select_from(Batch)) == 1
     huey.flush()
+
+
+def test_no_invoice_promises_a_direct_debit_while_none_can_be_made(app, login, make_user, make_org, make_regie,
+                                                                  make_activity, make_tariff, make_family, session):
+    """A family that asked to pay by direct debit has no mandate yet: its invoice and e-mail ask for a payment."""
+    org = make_org()
+    regie = make_regie(org)
+    activity = make_activity(regie)
+    make_tariff(activity, price=Decimal("3.00"))
+    family = make_family(org, direct_debit=True, email="famille@example.org")
+    set_attendance(add_child(family, {"last_name": "Dupont", "first_name": "Léo"}), activity, date(2026, 3, 2),
+                   Presence.PRESENT)
+    period = create_period(org, {"label": "Mars 2026", "start_date": date(2026, 3, 1), "end_date": date(2026, 3, 31),
+                                 "invoice_date": date(2026, 4, 2), "due_date": date(2026, 4, 30),
+                                 "debit_date": date(2026, 4, 10)}, [regie], [])
+    compute_batch(period.batches[0])
+    (invoice,) = number_batch(period.batches[0])
+    client = login(make_user(org))
+    pdf = client.get(f"/o/{org.id}/facturation/factures/{invoice.id}.pdf").data
+    text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "À régler avant le 30/04/2026." in " ".join(text.split()) and "prélev" not in text
+    invoice = session.get(Invoice, invoice.id)  # the request closed the session it was loaded in
+    with app.test_request_context():
+        body = notices._message(invoice).get_body(("plain",)).get_content()
+    assert "prélev" not in body and invoice.payment_reference in body

@@ -75,7 +75,7 @@ def test_each_family_receives_its_invoice_in_groups_and_the_paper_ones_are_liste
     assert message["Subject"] == "Votre facture MAIL-2026-000001 · Restauration scolaire"
     body, attachment = [part for part in message.walk() if not part.is_multipart()]
     assert "3,00" in body.get_content() and "30/04/2026" in body.get_content()
-    assert attachment.get_filename() == "MAIL-2026-000001.pdf"
+    assert attachment.get_filename() == "facture-mail-2026-000001.pdf"
     assert attachment.get_payload(decode=True).startswith(b"%PDF")
     notices = session.scalars(sa.select(InvoiceNotice)).all()
     assert len(notices) == 3 and all(n.sent for n in notices)

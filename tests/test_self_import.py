@@ -1,6 +1,8 @@
 """The self-service canteen file in the web app: preview, all-or-nothing import, twice refused, undo, billing."""
 
+import html
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -121,3 +123,60 @@ def test_a_garbage_file_shows_the_first_hundred_errors_and_how_many_more(canteen
     assert response.status_code == 422
     assert html.count("Ligne ") == 100 and "23\xa0900 autres erreurs non affichées" in html
     assert len(html) < 100_000
+
+
+def _upload(client, org, activity, period, data: bytes):
+    return client.post_form(f"/o/{org.id}/imports/", {
+        "period_id": str(period.id), "activity_id": str(activity.id), "file": (io.BytesIO(data), "self.txt")},
+        content_type="multipart/form-data")
+
+
+def test_without_an_open_period_the_page_says_to_create_one(login, make_user, make_org, make_regie, make_activity):
+    org = make_org()
+    make_activity(make_regie(org), name="Cantine")
+    html = login(make_user(org)).get(f"/o/{org.id}/imports/").get_data(as_text=True)
+    assert "créez d'abord une période" in html and f'href="/o/{org.id}/facturation/periodes/nouvelle"' in html
+
+
+@pytest.mark.parametrize("data, message", [
+    (b"", "Le fichier est vide"),
+    (b" \r\n\t\r\n", "Le fichier est vide"),
+    (b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00" * 50, "n'est pas un fichier texte"),
+    ("P001\t20260302\t20260306\t4\t\r\n".encode("utf-16"), "n'est pas un fichier texte"),
+])
+def test_an_empty_or_binary_file_is_refused_with_one_message(canteen, login, make_user, data, message):
+    org, activity, period = canteen
+    response = _upload(login(make_user(org)), org, activity, period, data)
+    page = html.unescape(response.get_data(as_text=True))
+    assert response.status_code == 422 and message in page
+    assert page.count("<li>") == 1 and "Ligne" not in page
+
+
+def test_the_errors_of_a_file_are_listed_one_a_line(canteen, login, make_user):
+    org, activity, period = canteen
+    response = _upload(login(make_user(org)), org, activity, period,
+                       b"P001\t20261332\t20260306\t4\t\r\nP002\t20260302\t20260306\tx\t\r\n")
+    errors = re.search(r'<ul id="file-erreur" class="error">(.*?)</ul>', response.get_data(as_text=True), re.S)
+    items = re.findall(r"<li>(.*?)</li>", errors.group(1))
+    assert [item[:20] for item in items] == ["Fichier refusé, 2 er", "Ligne 1, colonne B (", "Ligne 2, colonne D ("]
+
+
+def test_more_meals_a_day_than_a_pupil_eats_is_an_error_naming_its_line(canteen, login, make_user, session):
+    org, activity, period = canteen
+    response = _upload(login(make_user(org)), org, activity, period,
+                       b"P001\t20260302\t20260306\t4\t\r\nP002\t20260302\t20260306\t44\t\r\n")
+    assert response.status_code == 422
+    assert ("Ligne 2, colonne D (nombre de repas) : « 44 » reçu, attendu : au plus 10 repas du 02/03/2026 au "
+            "06/03/2026 (2 par jour sur 5 jours).") in html.unescape(response.get_data(as_text=True))
+    assert session.scalar(sa.select(sa.func.count()).select_from(ImportedConsumption)) == 0
+
+
+def test_the_batch_page_warns_when_an_import_was_undone_after_the_compute(canteen, login, make_user):
+    org, activity, period = canteen
+    imported = import_file(org, period, activity, "self-mars.txt", FILE)
+    batch = period.batches[0]
+    compute_batch(batch)
+    undo_import(imported)
+    page = login(make_user(org)).get(f"/o/{org.id}/facturation/lots/{batch.id}").get_data(as_text=True)
+    assert "L'import « self-mars.txt » (Cantine) a été annulé le" in html.unescape(page)
+    assert "Recalculez le lot avant de le numéroter" in page

@@ -6,6 +6,8 @@ import io
 from pathlib import Path
 
 from flask import Response
+from slugify import slugify
+from werkzeug.http import dump_options_header
 from xhtml2pdf import pisa
 from xhtml2pdf.config.resources import ResourceAccessPolicy
 
@@ -33,5 +35,13 @@ def html_to_pdf(html: str) -> bytes:
     return output.getvalue()
 
 
+def file_name(*words: str, extension: str = "pdf") -> str:
+    """A document's name from what it is, « factures-novembre-2026-restauration.pdf »: lower-case ASCII words
+    joined by hyphens, safe in a header, in a ZIP and on any file system, and short enough for `Job.result`."""
+    return f"{slugify(' '.join(words), max_length=150, word_boundary=True) or 'document'}.{extension}"
+
+
 def pdf_response(content: bytes, name: str) -> Response:
-    return Response(content, mimetype="application/pdf", headers={"Content-Disposition": f'inline; filename="{name}"'})
+    """The PDF shown in the browser, saved under `name` made safe (a family number is typed by a person)."""
+    disposition = dump_options_header("inline", {"filename": file_name(name.removesuffix(".pdf"))})
+    return Response(content, mimetype="application/pdf", headers={"Content-Disposition": disposition})

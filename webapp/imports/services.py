@@ -10,7 +10,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from flask import current_app
 from regie_self_import import InvalidFile, Row, content_hash, decode, read
-from regie_self_import.rules import Notice, notices
+from regie_self_import.rules import Notice, check_plausible, notices
 
 from webapp import db
 from webapp.audit.services import actor_id, declare, record
@@ -58,9 +58,15 @@ def _describe(imported: ConsumptionImport) -> str:
 
 
 def preview(org: Organisation, data: bytes, period: BillingPeriod | None = None) -> Preview:
-    """Read the file and match its pupils; raises DomainError with every problem of a bad file."""
+    """Read the file and match its pupils; raises DomainError with every problem of a bad file, one a line."""
+    if not data.strip():
+        raise DomainError("Le fichier est vide : déposez l'export du self, une ligne par élève et période.", "file")
+    if b"\0" in data:  # a spreadsheet, a PDF, an image or UTF-16 text: never a file of this format
+        raise DomainError("Ce fichier n'est pas un fichier texte : depuis le tableur, enregistrez-le en « Texte "
+                          "(séparateur : tabulation) », puis déposez-le à nouveau.", "file")
     try:
         rows = read(data)
+        check_plausible(rows)
     except InvalidFile as error:
         raise DomainError(str(error), "file") from error
     ids = sorted({row.pupil_id for row in rows})
@@ -118,6 +124,18 @@ def undo_import(imported: ConsumptionImport) -> ConsumptionImport:
     record("undo", "consumption_import", imported, {"lignes": [imported.row_count, 0]},
            organisation_id=imported.organisation_id)
     return imported
+
+
+def undone_since(batch: Batch) -> list[ConsumptionImport]:
+    """Imports of the batch's period and régie undone after the batch was computed from them: its drafts still bill
+    their meals, and numbering will refuse until the batch is computed again."""
+    if batch.computed_at is None or batch.status.numbered:
+        return []
+    return list(db.session.scalars(
+        sa.select(ConsumptionImport).join(Activity, Activity.id == ConsumptionImport.activity_id)
+        .where(ConsumptionImport.period_id == batch.period_id, Activity.regie_id == batch.regie_id,
+               ConsumptionImport.created_at <= batch.computed_at, ConsumptionImport.undone_at > batch.computed_at)
+        .order_by(ConsumptionImport.undone_at)))
 
 
 def preview_folder() -> Path:

@@ -19,10 +19,17 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db
 from webapp.families.models import Family
-from webapp.invoicing.models import Batch, Invoice, InvoiceLine, InvoiceStatus
+from webapp.invoicing.models import Batch, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from webapp.jobs.models import Job
 from webapp.jobs.services import beat, export_folder
-from webapp.pdf import html_to_pdf
+from webapp.pdf import file_name, html_to_pdf
+
+
+def debited_automatically(invoice: Invoice) -> bool:
+    """Whether the invoice will be collected by direct debit, as its documents tell the family. Only an active SEPA
+    mandate of the family at the invoice's régie allows one; mandates do not exist yet, so no invoice is debited,
+    whatever the family's wish (`Family.direct_debit`): the direct-debit feature answers here."""
+    return False
 
 
 def _by_child(invoice: Invoice) -> dict[Any, list[InvoiceLine]]:
@@ -58,7 +65,17 @@ def write_batch_pdf(invoices: Sequence[Invoice], path: Path, *, detailed: bool =
 
 
 def filename(invoice: Invoice) -> str:
-    return f"{invoice.number or f'brouillon-{invoice.id}'}.pdf"
+    """« facture-cant-2026-000042.pdf »; a draft by its period and family, whose number tells it from a namesake."""
+    kind = "avoir" if invoice.kind is InvoiceKind.CREDIT_NOTE else "facture"
+    if invoice.number:
+        return file_name(kind, invoice.number)
+    return file_name(kind, "brouillon", invoice.batch.period.label, invoice.family.label, invoice.family.number)
+
+
+def batch_filename(batch: Batch, suffix: str, detailed: bool) -> str:
+    """« factures-novembre-2026-restauration.pdf »: what the file holds, the period and the régie."""
+    return file_name("factures", "détaillées" if detailed else "", "" if batch.status.numbered else "brouillons",
+                     batch.period.label, batch.regie.name, extension=suffix)
 
 
 def write_batch_zip(invoices: Sequence[Invoice], path: Path, *, detailed: bool = False,
@@ -73,13 +90,18 @@ def write_batch_zip(invoices: Sequence[Invoice], path: Path, *, detailed: bool =
                 progress(index)
 
 
+#: A batch's invoices by family, as numbering gives their numbers: a batch reads the same before and after.
+FAMILY_ORDER = (Family.label, Family.number, Invoice.id)
+
+
 def printable_invoices(batch: Batch) -> list[Invoice]:
     """What a batch PDF or ZIP holds: every invoice but the held ones, with what the template reads."""
     return list(db.session.scalars(
-        sa.select(Invoice).where(Invoice.batch_id == batch.id, Invoice.status != InvoiceStatus.HELD)
+        sa.select(Invoice).join(Invoice.family)
+        .where(Invoice.batch_id == batch.id, Invoice.status != InvoiceStatus.HELD)
         .options(selectinload(Invoice.lines).selectinload(InvoiceLine.child),
                  selectinload(Invoice.family).selectinload(Family.guardians))
-        .order_by(Invoice.sequence, Invoice.id)))
+        .order_by(*FAMILY_ORDER)))
 
 
 def write_in_background(job: Job, writer: Callable[..., None], suffix: str, detailed: bool) -> str:
@@ -93,11 +115,14 @@ def write_in_background(job: Job, writer: Callable[..., None], suffix: str, deta
         job.done = done
         beat(job)
 
-    name = f"lot-{batch.id}-{job.id}{'-detail' if detailed else ''}.{suffix}"
+    name = f"{job.id}/{batch_filename(batch, suffix, detailed)}"  # a folder per job: two batches may share a name
+    path = export_folder() / name
+    path.parent.mkdir(exist_ok=True)
     try:
-        writer(invoices, export_folder() / name, detailed=detailed, progress=progress)
+        writer(invoices, path, detailed=detailed, progress=progress)
     except BaseException:
-        (export_folder() / name).unlink(missing_ok=True)  # half a file must not look like a result
+        path.unlink(missing_ok=True)  # half a file must not look like a result
+        path.parent.rmdir()
         raise
     job.result = name
     return f"{len(invoices)} facture(s) prêtes à télécharger."

@@ -16,6 +16,7 @@ from webapp.forms import attempt, form_status, submit
 from webapp.htmx import redirect_to, render
 from webapp.submissions import books_once
 from webapp.families.models import Family
+from webapp.imports.services import undone_since
 from webapp.invoicing import compute as computing
 from webapp.invoicing import documents, jobs, services
 from webapp.invoicing.forms import PeriodForm
@@ -25,6 +26,7 @@ from webapp.pdf import pdf_response
 from webapp.tariffs.models import Activity
 
 bp = tenant_blueprint("invoicing", __name__, "/facturation")
+bp.add_app_template_global(documents.debited_automatically)  # the invoice's PDF and e-mail, also made by jobs
 
 
 def _batch(batch_id: int) -> Batch:
@@ -62,6 +64,23 @@ def create_period() -> Any:
     return render("invoicing/period_form.html", "form", form_status(form), form=form)
 
 
+def _held_note(held: list[Invoice], shown: int = 5) -> str:
+    """What numbering leaves out, said where it is confirmed and when it is done: how many families wait, and why."""
+    if not held:
+        return ""
+    reasons = " ; ".join(f"{i.family.label} ({i.hold_reason.replace(chr(10), ' · ').rstrip('.')})"
+                         for i in held[:shown])
+    more = f" ; et {len(held) - shown} autre(s)" if len(held) > shown else ""
+    return (f"{len(held)} famille(s) en attente ne seront pas facturées par ce lot "
+            f"(à corriger puis recalculer) : {reasons}{more}.")
+
+
+def _held(batch: Batch) -> list[Invoice]:
+    return list(db.session.scalars(
+        sa.select(Invoice).join(Invoice.family).where(Invoice.batch_id == batch.id, Invoice.status == InvoiceStatus.HELD)
+        .options(selectinload(Invoice.family)).order_by(*documents.FAMILY_ORDER)))
+
+
 def _totals(invoices: list[Invoice]) -> dict[str, Any]:
     billed = [i for i in invoices if i.status is not InvoiceStatus.HELD]
     return {
@@ -77,14 +96,16 @@ def _totals(invoices: list[Invoice]) -> dict[str, Any]:
 def batch(batch_id: int) -> Any:
     batch = _batch(batch_id)
     invoices = db.session.scalars(
-        sa.select(Invoice).where(Invoice.batch_id == batch.id)
+        sa.select(Invoice).join(Invoice.family).where(Invoice.batch_id == batch.id)
         .options(selectinload(Invoice.family).selectinload(Family.guardians))  # the payer's e-mail, per row
-        .order_by(Invoice.sequence, Invoice.id)
+        .order_by(*documents.FAMILY_ORDER)
     ).all()
     jobs = db.session.scalars(sa.select(Job).where(Job.batch_id == batch.id).order_by(Job.id.desc()).limit(5)).all()
     notices = {n.invoice_id: n for n in db.session.scalars(
         sa.select(InvoiceNotice).where(InvoiceNotice.invoice_id.in_([i.id for i in invoices])))}
-    return render("invoicing/batch.html", batch=batch, invoices=invoices, totals=_totals(invoices),
+    held = [i for i in invoices if i.status is InvoiceStatus.HELD]
+    return render("invoicing/batch.html", batch=batch, invoices=invoices, totals=_totals(invoices), held=held,
+                  held_note=_held_note(held), undone_imports=undone_since(batch),
                   jobs=jobs, notices=notices,
                   notifying=any(j.kind == "notify" and j.active for j in jobs))
 
@@ -109,7 +130,11 @@ def compute(batch_id: int) -> Any:
 @requires("billing.run")
 @books_once
 def number(batch_id: int) -> Any:
-    return _batch_action(batch_id, services.number_batch, "Factures numérotées.")
+    batch = _batch(batch_id)
+    held = _held(batch)
+    attempt(lambda: services.number_batch(batch),
+            " ".join(filter(None, ["Factures numérotées.", _held_note(held)])))
+    return redirect_to(url_for("invoicing.batch", batch_id=batch_id))
 
 
 @bp.post("/lots/<int:batch_id>/export")

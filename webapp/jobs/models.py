@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from pathlib import PurePosixPath
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -48,6 +49,11 @@ class Job(Base):
     result: Mapped[str] = mapped_column(sa.String(200), default="")
 
     created_by: Mapped[User | None] = relationship()
+
+    @property
+    def file_name(self) -> str:
+        """The name the file downloads under: `result` is its path in the export folder."""
+        return PurePosixPath(self.result).name
 
     @property
     def percent(self) -> int:

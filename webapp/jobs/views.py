@@ -45,7 +45,7 @@ def download(job_id: int) -> Any:
     path = services.export_folder() / job.result if job.result else None
     if job.status is not JobStatus.DONE or path is None or not path.exists():
         abort(404)
-    return send_file(path, as_attachment=True, download_name=job.result)
+    return send_file(path, as_attachment=True, download_name=job.file_name)
 
 
 @bp.post("/<int:job_id>/relance")

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from regie_self_import import read
+import pytest
+
+from regie_self_import import InvalidFile, read
 from regie_self_import.records import Row
-from regie_self_import.rules import notices
+from regie_self_import.rules import check_plausible, notices
 
 JANUARY = (date(2026, 1, 1), date(2026, 1, 31))
 
@@ -36,3 +38,21 @@ def test_rows_built_in_python_are_numbered_by_position():
     row = Row("A", date(2026, 1, 5), date(2026, 1, 5), 1)
     (notice,) = notices([row, row])
     assert (notice.line, notice.column) == (2, None)
+
+
+def test_more_meals_than_days_allow_is_an_error_naming_the_line():
+    rows = read(
+        b"A\t20260105\t20260109\t10\t\r\n"  # two a day over five days: the ceiling
+        b"B\t20260105\t20260109\t44\t\r\n"
+        b"C\t20260105\t20260105\t-3\t\r\n"
+    )
+    with pytest.raises(InvalidFile) as error:
+        check_plausible(rows)
+    assert error.value.messages == [
+        "Ligne 2, colonne D (nombre de repas) : « 44 » reçu, attendu : au plus 10 repas du 05/01/2026"
+        " au 09/01/2026 (2 par jour sur 5 jours).",
+        "Ligne 3, colonne D (nombre de repas) : « -3 » reçu, attendu : au plus 2 repas du 05/01/2026"
+        " au 05/01/2026 (2 par jour sur 1 jour).",
+    ]
+    check_plausible(rows[:1])
+    check_plausible(rows, ceiling=44)

@@ -1,8 +1,11 @@
-"""What the reader accepts but an agent should see before importing: notices, not errors.
+"""What the reader accepts but an agent should see before importing: notices,
+and the lines no pupil can have eaten: errors.
 
 From the format note: a line with zero meals books nothing; two identical
 lines are both counted (lines of one pupil and one period add up); a period
-outside the billing period being imported is for the agent to judge.
+outside the billing period being imported is for the agent to judge. More
+meals than days allow is a typing slip (44 for 4) that would bill meals
+nobody ate: the file is refused, naming the line.
 """
 
 from __future__ import annotations
@@ -11,8 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .errors import located
+from .errors import MAX_PROBLEMS, InvalidValue, Problems, located
 from .records import Row
+
+#: The most meals a pupil takes in a day: lunch, and a breakfast, a snack or a dinner where a holiday
+#: centre serves one. A third meal a day is no real canteen's; days are calendar days, weekends included.
+MAX_MEALS_PER_DAY = 2
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,24 @@ def notices(rows: Sequence[Row], period: tuple[date, date] | None = None) -> lis
                 )
             )
     return found
+
+
+def check_plausible(
+    rows: Sequence[Row], ceiling: int = MAX_MEALS_PER_DAY, *, max_problems: int = MAX_PROBLEMS
+) -> None:
+    """Raise ``InvalidFile`` naming each line with more meals (a correction counts by its size) than
+    ``ceiling`` a day over the days of its range, the first ``max_problems`` of them and how many more."""
+    problems = Problems(max_problems)
+    for number, row in enumerate(rows, start=1):
+        days = (row.end - row.start).days + 1
+        if abs(row.meals) > ceiling * days:
+            expected = (
+                f"au plus {ceiling * days} repas du {_fr(row.start)} au {_fr(row.end)}"
+                f" ({ceiling} par jour sur {days} jour{'s' if days > 1 else ''})"
+            )
+            line = row.line if row.line is not None else number
+            problems.add(InvalidValue(expected, line=line, column="D", value=row.meals))
+    problems.raise_any()
 
 
 def _fr(day: date) -> str:
