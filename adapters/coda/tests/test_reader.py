@@ -1,4 +1,5 @@
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -78,7 +79,9 @@ def test_version_1_account_and_counterparty():
 
 def test_free_communication_before_the_new_balance_and_foreign_iban():
     (statement,) = read((SAMPLES / "good/foreign_iban_4_before_8.cod").read_bytes())
-    assert statement == foreign_iban()
+    assert statement == replace(
+        foreign_iban(), free_communications=(replace(foreign_iban().free_communications[0], before_new_balance=True),)
+    )
     assert statement.account_structure == 3
 
 
@@ -86,6 +89,7 @@ def test_a_statement_without_new_balance_keeps_the_old_one():
     (statement,) = read((SAMPLES / "good/empty_statement.cod").read_bytes())
     assert statement.new_balance == statement.old_balance == 0
     assert statement.new_balance_date == statement.old_balance_date == date(2026, 1, 1)
+    assert not statement.new_balance_record
 
 
 def test_str_input_and_detection():

@@ -62,6 +62,9 @@ def movement(**changes):
         (statement(movements=(movement(communication="9" * 150),)), coda.FieldError, "trop longue"),
         (statement(movements=(movement(communication_type="1a1"),)), coda.FieldError, "3 chiffres"),
         (statement(movements=(movement(counterparty_account="BE71 0961 23 45 67 69"),)), coda.FieldError, "13e"),
+        (statement(new_balance_record=False), coda.FieldError, "sans enregistrement 8"),
+        (statement(free_communications=(coda.FreeCommunication(0, 0, "a"), coda.FreeCommunication(0, 0, "b", True))),
+         coda.FieldError, "précéder"),
     ],
 )
 def test_values_that_would_not_read_back_are_refused(item, error, words):

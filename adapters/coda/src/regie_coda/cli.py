@@ -21,12 +21,17 @@ from .jsonio import statement_from_json, statement_to_json
 from .reader import read
 from .writer import write
 
+_NEWLINES = {"crlf": "\r\n", "lf": "\n"}
+
 
 def main(argv: Sequence[str] | None = None, stdout: BinaryIO | None = None) -> int:
     parser = argparse.ArgumentParser(prog="regie-coda", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("read", help="CODA → JSON").add_argument("file")
-    commands.add_parser("write", help="JSON → CODA").add_argument("file")
+    writing = commands.add_parser("write", help="JSON → CODA")
+    writing.add_argument("--encoding", default="cp1252", help="encodage écrit (windows-1252 par défaut)")
+    writing.add_argument("--newline", choices=sorted(_NEWLINES), default="crlf", help="fins de ligne (crlf par défaut)")
+    writing.add_argument("file")
     commands.add_parser("ogm", help="communication structurée").add_argument("number")
     args = parser.parse_args(argv)
     out = stdout if stdout is not None else sys.stdout.buffer
@@ -57,7 +62,8 @@ def _run(command: str, args: argparse.Namespace) -> bytes:
             document = [document]
         if not isinstance(document, list) or not all(isinstance(d, dict) for d in document):
             raise FieldError("une liste d'extraits (objets JSON) est attendue", field="entrée")
-        return write([statement_from_json(d, i) for i, d in enumerate(document, 1)])
+        statements = [statement_from_json(d, i) for i, d in enumerate(document, 1)]
+        return write(statements, encoding=args.encoding, newline=_NEWLINES[args.newline])
     number = "".join(c for c in args.number if c.isdigit())
     digits = ogm.validate(args.number) if len(number) == 12 else ogm.generate(number or args.number)
     return (ogm.format(digits) + "\n").encode()

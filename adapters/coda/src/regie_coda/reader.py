@@ -176,7 +176,9 @@ class _Reader:
         elif kind == "4":
             if state not in ("body", "closed"):
                 self.misplaced(line, number)
-            self.free.append(L.FREE.parse(line, number))
+            free = L.FREE.parse(line, number)
+            free["before_new_balance"] = state == "body"
+            self.free.append(free)
         elif kind == "8":
             if state != "body":
                 self.misplaced(line, number)
@@ -372,8 +374,9 @@ class _Reader:
             transaction_reference=header["transaction_reference"],
             related_reference=header["related_reference"],
             free_communications=tuple(
-                FreeCommunication(f["sequence"], f["detail"], f["text"]) for f in self.free
+                FreeCommunication(f["sequence"], f["detail"], f["text"], f["before_new_balance"]) for f in self.free
             ),
+            new_balance_record=new is not None,
         )
         sums = totals(statement)
         check_trailer(

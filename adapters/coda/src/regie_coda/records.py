@@ -100,11 +100,17 @@ class Movement:
 
 @dataclass(frozen=True, slots=True)
 class FreeCommunication:
-    """A free communication record (4) of the statement."""
+    """A free communication record (4) of the statement.
+
+    ``before_new_balance`` is True for a record 4 that came before the new
+    balance (record 8) rather than after it: banks do both, and the writer
+    puts it back where it was.
+    """
 
     sequence: int
     detail: int
     text: str
+    before_new_balance: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +122,8 @@ class Statement:
     numbers them apart. ``account_structure`` is 0 Belgian BBAN, 1 foreign BBAN,
     2 Belgian IBAN, 3 foreign IBAN; ``account_country`` is used by structure 0
     only (positions 22–24 of record 1: qualification code and country, ``"0BE"``).
+    ``new_balance_record`` is False for a statement without record 8 (an empty
+    statement), whose new balance is then its old one.
     """
 
     account: str
@@ -143,6 +151,7 @@ class Statement:
     transaction_reference: str = ""
     related_reference: str = ""
     free_communications: tuple[FreeCommunication, ...] = ()
+    new_balance_record: bool = True
 
     @property
     def sequence_number(self) -> int:
