@@ -111,6 +111,7 @@ def test_write_accepts_one_statement_and_minimal_movements(tmp_path, capsys):
     [
         ("not json", "JSON invalide"),
         ("42", "liste d'extraits"),
+        ("[]", "aucun extrait"),
         ('[{"account": "BE68"}]', "extrait 1 : number"),
         ('[{"account": 5}]', "texte attendu"),
         ('[{"account": "A", "number": "1"}]', "nombre entier"),

@@ -79,3 +79,9 @@ def test_encoding_error_names_the_line():
     with pytest.raises(coda.EncodingError) as caught:
         write([two_statements()[0], replace(two_statements()[1], holder="Zoë ✓")])
     assert caught.value.line == 17
+
+
+@pytest.mark.parametrize("nothing", [[], (), iter([])])
+def test_writing_no_statement_is_refused(nothing):
+    with pytest.raises(coda.StructureError, match="aucun extrait"):
+        write(nothing)

@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import layouts as L
-from .errors import CodaError, EncodingError, FieldError
+from .errors import CodaError, EncodingError, FieldError, StructureError
 from .fields import Layout
 from .records import FreeCommunication, Information, Movement, Statement
 from .rules import check_balance, totals
@@ -23,6 +23,8 @@ def write(
 ) -> bytes:
     """CODA bytes for ``statements``: windows-1252 and CRLF by default, as banks send."""
     items = list(statements)
+    if not items:
+        raise StructureError("aucun extrait à écrire : un fichier CODA en contient au moins un")
     chunks: list[bytes] = []
     written = 0
     for index, statement in enumerate(items, 1):
