@@ -13,6 +13,7 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import BinaryIO
 
 from . import ogm
@@ -50,7 +51,7 @@ def main(argv: Sequence[str] | None = None, stdout: BinaryIO | None = None) -> i
 
 def _run(command: str, args: argparse.Namespace) -> bytes:
     if command == "read":
-        statements = read(_load(args.file))
+        statements = read(sys.stdin.buffer if args.file == "-" else Path(args.file))
         document = [statement_to_json(s) for s in statements]
         return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
     if command == "write":

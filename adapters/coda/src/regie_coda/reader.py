@@ -1,21 +1,25 @@
 """Read CODA bytes into :class:`~regie_coda.records.Statement` values, all or nothing.
 
-The file is decoded (UTF-8 when it is valid UTF-8, else windows-1252, else
-latin-1: what Belgian banks send), split on LF with an optional CR, and read
-record by record with the layouts of :mod:`regie_coda.layouts`. Every
+The file is read a line at a time (LF with an optional CR), each line decoded
+(UTF-8 when the file is UTF-8, else windows-1252, else latin-1: what Belgian
+banks send) and read record by record with the layouts of :mod:`regie_coda.layouts`. Every
 statement is then checked against its trailer and its balances; any failure
 raises a :class:`~regie_coda.errors.CodaError` and no statement is returned.
 """
 
 from __future__ import annotations
 
+import codecs
 import gc
+import io
+import os
 import re
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, BinaryIO
 
 from . import layouts as L
 from .errors import (
+    CodaError,
     ControlError,
     EncodingError,
     FieldError,
@@ -53,7 +57,7 @@ def decode(data: bytes, encoding: str | None = None) -> str:
     else:
         # windows-1252 bytes can happen to be valid UTF-8 ("Ã©"); then a record
         # decodes to fewer than 128 characters, which real UTF-8 CODA never does.
-        if all(len(line.rstrip("\r")) == L.RECORD for line in _lines(text, len(text)) if line.strip("\r")):
+        if all(len(line) == L.RECORD for line in _lines(io.StringIO(text), _Text()) if line):
             return text
     try:
         return data.decode("cp1252")
@@ -61,39 +65,141 @@ def decode(data: bytes, encoding: str | None = None) -> str:
         return data.decode("latin-1")
 
 
-def read(data: bytes | str, *, encoding: str | None = None) -> list[Statement]:
-    """Every statement of a CODA file, checked; raises :class:`CodaError` on any fault."""
-    text = data if isinstance(data, str) else decode(data, encoding)
-    content = len(text.rstrip("\r\n"))  # blank lines at the end are no records
-    if not content:
-        raise StructureError("le fichier est vide")
-    end = text.find("\n", content)
-    lines = _lines(text, len(text) if end < 0 else end)
+Source = bytes | bytearray | str | os.PathLike[str] | BinaryIO
+
+
+def read(source: Source, *, encoding: str | None = None) -> list[Statement]:
+    """Every statement of a CODA file, checked; raises :class:`CodaError` on any fault.
+
+    ``source`` is the file's bytes, its decoded text (``str``), a path
+    (:class:`os.PathLike`, such as :class:`pathlib.Path`) or a binary file
+    object. A path or a file is read a line at a time: the file is never
+    held whole in memory, only the statements read from it. Opening a path
+    may raise :class:`OSError`.
+    """
+    if isinstance(source, str):
+        return _read(_lines(io.StringIO(source), _Text()))
+    if isinstance(source, bytes | bytearray):
+        return _read(_lines(io.BytesIO(source), _decoder(encoding)))
+    if isinstance(source, os.PathLike):
+        with open(source, "rb") as file:
+            return _read(_lines(file, _decoder(encoding)))
+    if callable(getattr(source, "readline", None)):
+        return _read(_lines(source, _decoder(encoding)))
+    raise CodaError(
+        f"données CODA attendues (bytes, chemin ou fichier binaire), pas {type(source).__name__}"
+    )
+
+
+def _read(lines: Iterator[str]) -> list[Statement]:
     # The reader allocates only acyclic objects; the cycle collector would scan
     # them again and again as they pile up (15 % of the time on a large file).
     collecting = gc.isenabled()
     gc.disable()
     try:
-        return _Reader().run(lines)
+        statements = _Reader().run(lines)
     finally:
         if collecting:
             gc.enable()
+    if not statements:
+        raise StructureError("le fichier est vide")
+    return statements
 
 
-def _lines(text: str, end: int) -> Iterator[str]:
-    """The lines of ``text[:end]`` without their CR LF or LF, one at a time.
+def _lines(file: Iterable[Any], decode: Callable[[Any, int], str]) -> Iterator[str]:
+    """The lines of ``file`` without their LF and the CR before it, one at a time.
 
     One at a time: the reader stops at the first line that is not a record, and
-    a list of every line of a file of short garbage lines weighs twenty times the file.
+    neither the file nor a list of its lines is ever held whole. Blank lines are
+    held back until a record follows them: at the end of the file they are no
+    records and are dropped; among records they are refused by the reader.
     """
-    start = 0
-    whole = len(text)
-    while start <= end:
-        stop = text.find("\n", start, end)
-        if stop < 0:
-            stop = end
-        yield text[start : stop - 1] if stop < whole and text.endswith("\r", start, stop) else text[start:stop]
-        start = stop + 1
+    blank: list[str] = []
+    for number, raw in enumerate(file, 1):
+        line = decode(raw, number)
+        if line[-1:] == "\n":
+            line = line[:-1]
+        if line[-1:] == "\r":
+            line = line[:-1]
+        if not line.strip("\r"):
+            blank.append(line)
+            continue
+        if blank:
+            yield from blank
+            blank.clear()
+        yield line
+
+
+class _Text:
+    """Lines of a ``str`` are decoded already."""
+
+    def __call__(self, raw: str, number: int) -> str:
+        return raw
+
+
+class _Forced:
+    """Lines in the encoding the caller gave."""
+
+    def __init__(self, encoding: str) -> None:
+        self.encoding = encoding
+
+    def __call__(self, raw: bytes, number: int) -> str:
+        try:
+            return raw.decode(self.encoding)
+        except UnicodeDecodeError as e:
+            raise EncodingError(f"le fichier n'est pas lisible en {self.encoding}", line=number) from e
+
+
+class _Guessed:
+    """UTF-8, windows-1252 or latin-1, decided at the first line that is not ASCII.
+
+    A 128-byte windows-1252 record that is not ASCII never decodes as 128
+    characters of UTF-8, and a UTF-8 one never as 128 characters of
+    windows-1252: the first such record tells the encoding of the file, and a
+    UTF-8 file with a later line that is not UTF-8 is refused. A line that
+    windows-1252 cannot decode is read as latin-1, as some banks write.
+    """
+
+    def __init__(self) -> None:
+        self.utf8: bool | None = None
+
+    def __call__(self, raw: bytes, number: int) -> str:
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            self.utf8 = True
+            raw = raw[len(codecs.BOM_UTF8) :]
+        if raw.isascii():
+            return raw.decode("ascii")
+        if self.utf8 is None:
+            try:
+                text = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                self.utf8 = False
+            else:
+                self.utf8 = len(text.rstrip("\r\n")) == L.RECORD
+                if self.utf8:
+                    return text
+        if self.utf8:
+            try:
+                return raw.decode("utf-8")
+            except UnicodeDecodeError as e:
+                raise EncodingError(
+                    "cette ligne n'est pas en UTF-8 comme celles d'avant : le fichier mêle deux encodages",
+                    line=number,
+                ) from e
+        try:
+            return raw.decode("cp1252")
+        except UnicodeDecodeError:
+            return raw.decode("latin-1")
+
+
+def _decoder(encoding: str | None) -> Callable[[bytes, int], str]:
+    if encoding is None:
+        return _Guessed()
+    try:
+        codecs.lookup(encoding)
+    except LookupError as e:
+        raise EncodingError(f"encodage inconnu : {encoding}") from e
+    return _Forced(encoding)
 
 
 class _Pending:
