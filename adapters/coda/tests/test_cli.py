@@ -172,3 +172,13 @@ def test_console_script_and_module_read_standard_input():
     data = GOOD.read_bytes()
     result = subprocess.run([sys.executable, "-m", "regie_coda", "read", "-"], input=data, capture_output=True, check=True)
     assert json.loads(result.stdout)[1]["number"] == 13
+
+
+def test_read_prints_one_line_per_movement_and_leaves_empty_fields_out(capsys):
+    code, out, _ = run(["read", str(GOOD)], capsys)
+    statements = read(GOOD)
+    assert json.loads(out) == [statement_to_json(s) for s in statements]
+    lines = out.decode().splitlines()
+    assert sum(line.lstrip(",").startswith('{"sequence": ') for line in lines) == sum(len(s.movements) for s in statements)
+    first = json.loads(out)[0]["movements"][1]
+    assert "r_type" not in first and "communication_type" not in first and first["globalisation_code"] == 1

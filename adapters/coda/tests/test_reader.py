@@ -148,3 +148,9 @@ def test_other_inputs_raise_the_package_error(source):
 def test_an_unknown_encoding_is_refused():
     with pytest.raises(regie_coda.EncodingError, match="inconnu"):
         read(b"0", encoding="no-such-codec")
+
+
+def test_movements_have_slots_not_a_dict():
+    movement = read(SAMPLES / "good/two_statements.cod")[0].movements[0]
+    assert not hasattr(movement, "__dict__")
+    assert hash(movement) == hash(two_statements()[0].movements[0])

@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
 from . import ogm
 from .errors import CodaError, FieldError
-from .jsonio import statement_from_json, statement_to_json
+from .jsonio import dump, statement_from_json
 from .reader import read
 from .writer import write
 
@@ -44,16 +44,18 @@ def main(argv: Sequence[str] | None = None, stdout: BinaryIO | None = None) -> i
     except OSError as e:
         print(f"regie-coda : fichier illisible : {e.strerror} ({e.filename})", file=sys.stderr)
         return 1
-    out.write(payload)
+    if isinstance(payload, bytes):
+        out.write(payload)
+    else:
+        out.writelines(payload)
     out.flush()
     return 0
 
 
-def _run(command: str, args: argparse.Namespace) -> bytes:
+def _run(command: str, args: argparse.Namespace) -> bytes | Iterable[bytes]:
     if command == "read":
         statements = read(sys.stdin.buffer if args.file == "-" else Path(args.file))
-        document = [statement_to_json(s) for s in statements]
-        return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
+        return (piece.encode() for piece in dump(statements))
     if command == "write":
         try:
             document = json.loads(_load(args.file))

@@ -183,7 +183,7 @@ def _movement(s: Statement, m: Movement) -> Iterator[str]:
             "communication": pieces[0],
             "entry_date": m.entry_date,
             "paper_number": f"{s.number:03d}",
-            "globalisation": m.globalisation_code,
+            "globalisation_code": m.globalisation_code,
             "next": "1" if second else "0",
             "link": link,
         }
