@@ -1,3 +1,4 @@
+import codecs
 import io
 import json
 from dataclasses import replace
@@ -154,3 +155,10 @@ def test_movements_have_slots_not_a_dict():
     movement = read(SAMPLES / "good/two_statements.cod")[0].movements[0]
     assert not hasattr(movement, "__dict__")
     assert hash(movement) == hash(two_statements()[0].movements[0])
+
+
+def test_a_utf8_file_with_a_bom_and_decode():
+    utf8 = (SAMPLES / "good/two_statements_utf8_lf.cod").read_bytes()
+    assert read(codecs.BOM_UTF8 + utf8) == two_statements()
+    cp1252 = (SAMPLES / "good/two_statements.cod").read_bytes()
+    assert decode(codecs.BOM_UTF8 + utf8) == decode(cp1252).replace("\r\n", "\n") == utf8.decode()
