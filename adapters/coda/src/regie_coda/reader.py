@@ -243,7 +243,7 @@ class _Pending:
     def __init__(self, line: int, sequence: str, first: tuple[Any, ...]) -> None:
         self.line = line
         self.sequence = sequence  # as written, to compare with the records that follow
-        self.records: dict[str, Any] = {"21": first}  # 2.1 as a tuple, 2.2 and 2.3 as dicts
+        self.records: dict[str, tuple[Any, ...]] = {"21": first}  # values of 2.1, 2.2, 2.3 in layout order
         self.last = "21"
         self.information: list[dict[str, dict[str, Any]]] = []
 
@@ -399,12 +399,12 @@ class _Reader:
                 f"enregistrement {sub} hors de l'ordre 2.1, 2.2, 2.3", line=number, statement=self.number
             )
         if sub == "22":
-            layout = L.MOVEMENT_2
+            values = L.MOVEMENT_2.values(line, number)
         elif self.header["version"] == 1:
-            layout = L.MOVEMENT_3_V1
+            values = (*L.MOVEMENT_3_V1.values(line, number), "")  # no communication in version 1
         else:
-            layout = L.MOVEMENT_3 if line[22] == " " else L.MOVEMENT_3_LONG
-        pending.records[sub] = layout.parse(line, number)
+            values = (L.MOVEMENT_3 if line[22] == " " else L.MOVEMENT_3_LONG).values(line, number)
+        pending.records[sub] = values
         pending.last = sub
 
     def information(self, line: str, number: int) -> None:
@@ -431,9 +431,11 @@ class _Reader:
         records = pending.records
         (sequence, detail, bank_reference, debit, amount, value_date, code, structured, communication, entry_date,
          globalisation) = records["21"]  # fmt: skip
-        second = records.get("22", _NO_22)
-        third = records.get("23", _NO_23)
-        communication += second["communication"] + third.get("communication", "")
+        _, _, more, customer_reference, counterparty_bic, r_type, reason, category_purpose, purpose = records.get(
+            "22", _NO_22
+        )
+        _, _, counterparty_account, counterparty_currency, counterparty_name, rest = records.get("23", _NO_23)
+        communication += more + rest
         kind = None
         if structured == 1:
             kind, communication = communication[: L.STRUCTURED_TYPE], communication[L.STRUCTURED_TYPE :]
@@ -449,15 +451,15 @@ class _Reader:
                 kind,
                 bank_reference,
                 globalisation,
-                second["customer_reference"],
-                second["counterparty_bic"],
-                second["r_type"],
-                second["reason"],
-                second["category_purpose"],
-                second["purpose"],
-                third["counterparty_account"],
-                third["counterparty_currency"],
-                third["counterparty_name"],
+                customer_reference,
+                counterparty_bic,
+                r_type,
+                reason,
+                category_purpose,
+                purpose,
+                counterparty_account,
+                counterparty_currency,
+                counterparty_name,
                 tuple(map(_information, pending.information)) if pending.information else (),
             )
         )
@@ -542,15 +544,27 @@ def _account(old: dict[str, Any], version: int, line: int) -> dict[str, Any]:
     return layout.parse(old["account_block"], line)
 
 
-# close_movement unpacks the values of a record 2.1 in this order.
-if L.MOVEMENT.names != (
-    "sequence", "detail", "bank_reference", "debit", "amount", "value_date", "transaction_code", "structured",
-    "communication", "entry_date", "globalisation_code",
-):  # fmt: skip
-    raise AssertionError("record 2.1 fields out of the order close_movement reads them in")
+# close_movement unpacks the values of records 2.1, 2.2 and 2.3 in these orders.
+_ORDERS = {
+    L.MOVEMENT: (
+        "sequence", "detail", "bank_reference", "debit", "amount", "value_date", "transaction_code", "structured",
+        "communication", "entry_date", "globalisation_code",
+    ),
+    L.MOVEMENT_2: (
+        "sequence", "detail", "communication", "customer_reference", "counterparty_bic", "r_type", "reason",
+        "category_purpose", "purpose",
+    ),
+    L.MOVEMENT_3: (
+        "sequence", "detail", "counterparty_account", "counterparty_currency", "counterparty_name", "communication",
+    ),
+    L.MOVEMENT_3_V1: ("sequence", "detail", "counterparty_account", "counterparty_currency", "counterparty_name"),
+}  # fmt: skip
+_ORDERS[L.MOVEMENT_3_LONG] = _ORDERS[L.MOVEMENT_3]
+if any(layout.names != order for layout, order in _ORDERS.items()):
+    raise AssertionError("record 2.x fields out of the order close_movement reads them in")
 # What an absent 2.2 or 2.3 record contributes to a movement.
-_NO_22 = {f.name: "" for f in L.MOVEMENT_2.fields if f.read}
-_NO_23 = {f.name: "" for f in L.MOVEMENT_3.fields if f.read}
+_NO_22 = ("",) * len(_ORDERS[L.MOVEMENT_2])
+_NO_23 = ("",) * len(_ORDERS[L.MOVEMENT_3])
 # The record that may come before each continuation record of a movement.
 _BEFORE = {"22": ("21",), "23": ("21", "22"), "32": ("31",), "33": ("31", "32")}
 _CODES: dict[str, TransactionCode] = {}
