@@ -1,8 +1,9 @@
 """Read CODA bytes into :class:`~regie_coda.records.Statement` values, all or nothing.
 
-The file is read a line at a time (LF with an optional CR), each line decoded
-(UTF-8 when the file is UTF-8, else windows-1252, else latin-1: what Belgian
-banks send) and read record by record with the layouts of :mod:`regie_coda.layouts`. Every
+The file is read in chunks, decoded (UTF-8 when the file is UTF-8, else
+windows-1252, else latin-1: what Belgian banks send), split on LF with an
+optional CR, and read record by record with the layouts of
+:mod:`regie_coda.layouts`. Every
 statement is then checked against its trailer and its balances; any failure
 raises a :class:`~regie_coda.errors.CodaError` and no statement is returned.
 """
@@ -14,8 +15,8 @@ import gc
 import io
 import os
 import re
-from dataclasses import fields
 from collections.abc import Callable, Iterator
+from dataclasses import fields
 from typing import Any, BinaryIO
 
 from . import layouts as L
@@ -74,8 +75,8 @@ def read(source: Source, *, encoding: str | None = None) -> list[Statement]:
 
     ``source`` is the file's bytes, its decoded text (``str``), a path
     (:class:`os.PathLike`, such as :class:`pathlib.Path`) or a binary file
-    object. A path or a file is read a line at a time: the file is never
-    held whole in memory, only the statements read from it. Opening a path
+    object. A path or a file is read in chunks: the file is never held
+    whole in memory, only the statements read from it. Opening a path
     may raise :class:`OSError`.
     """
     if isinstance(source, str):
@@ -85,7 +86,7 @@ def read(source: Source, *, encoding: str | None = None) -> list[Statement]:
     if isinstance(source, os.PathLike):
         with open(source, "rb") as file:
             return _read(_lines(file, _decoder(encoding)))
-    if callable(getattr(source, "readline", None)):
+    if callable(getattr(source, "read", None)):
         return _read(_lines(source, _decoder(encoding)))
     raise CodaError(
         f"données CODA attendues (bytes, chemin ou fichier binaire), pas {type(source).__name__}"
