@@ -35,7 +35,7 @@ def main() -> None:
     save("good/two_statements_utf8_lf.cod", lines(good), "utf-8", "\n")
     (HERE / "good/version1.cod").write_bytes(write([version_one()]))
     rows = lines(write([foreign_iban()]))
-    save("good/foreign_iban_4_before_8.cod", [rows[0], rows[1], rows[3], rows[2], rows[4]])
+    save("good/foreign_iban_4_before_8.cod", [rows[0], rows[1], rows[3], patch(rows[2], 128, "0"), rows[4]])
     empty = [rows[0], rows[1], patch(rows[4], 17, "000001")]
     save("good/empty_statement.cod", empty)
     for name in ("two_statements", "version1"):

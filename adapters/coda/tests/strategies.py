@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -75,18 +76,21 @@ def statement(draw: st.DrawFn) -> Statement:
     version = draw(st.sampled_from([1, 2, 2, 2]))
     structure = 0 if version == 1 else draw(st.integers(0, 3))
     account = {0: 12, 1: 34, 2: 16, 3: 34}[structure]
-    count = draw(st.integers(0, 4))
+    closed = draw(st.booleans())  # False: no record 8, so no movement and the old balance kept
+    count = draw(st.integers(0, 4)) if closed else 0
     movements = tuple(draw(movement(i + 1, version)) for i in range(count))
     old = draw(amounts)
+    old_date = draw(dates)
     booked = sum((m.amount for m in movements if m.booked), Decimal(0))
+    free = draw(st.lists(st.builds(FreeCommunication, st.integers(0, 9999), st.integers(0, 9999), text(80), st.booleans()), max_size=3))
     return Statement(
         account=draw(st.text("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", max_size=account)),
         currency=draw(st.sampled_from(["EUR", "USD", "GBP"])),
         number=draw(st.integers(0, 999)),
         old_balance=old,
-        old_balance_date=draw(dates),
+        old_balance_date=old_date,
         new_balance=old + booked,
-        new_balance_date=draw(dates),
+        new_balance_date=draw(dates) if closed else old_date,
         movements=movements,
         holder=draw(text(26)),
         description=draw(text(35)),
@@ -104,9 +108,10 @@ def statement(draw: st.DrawFn) -> Statement:
         separate_application=draw(text(5)),
         transaction_reference=draw(text(16)),
         related_reference=draw(text(16)),
-        free_communications=tuple(
-            draw(st.lists(st.builds(FreeCommunication, st.integers(0, 9999), st.integers(0, 9999), text(80)), max_size=2))
-        ),
+        free_communications=tuple(sorted(free, key=lambda f: not f.before_new_balance))
+        if closed
+        else tuple(replace(f, before_new_balance=True) for f in free),
+        new_balance_record=closed,
     )
 
 

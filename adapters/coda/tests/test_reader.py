@@ -1,4 +1,7 @@
+import codecs
+import io
 import json
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 
@@ -78,7 +81,9 @@ def test_version_1_account_and_counterparty():
 
 def test_free_communication_before_the_new_balance_and_foreign_iban():
     (statement,) = read((SAMPLES / "good/foreign_iban_4_before_8.cod").read_bytes())
-    assert statement == foreign_iban()
+    assert statement == replace(
+        foreign_iban(), free_communications=(replace(foreign_iban().free_communications[0], before_new_balance=True),)
+    )
     assert statement.account_structure == 3
 
 
@@ -86,6 +91,7 @@ def test_a_statement_without_new_balance_keeps_the_old_one():
     (statement,) = read((SAMPLES / "good/empty_statement.cod").read_bytes())
     assert statement.new_balance == statement.old_balance == 0
     assert statement.new_balance_date == statement.old_balance_date == date(2026, 1, 1)
+    assert not statement.new_balance_record
 
 
 def test_str_input_and_detection():
@@ -98,3 +104,61 @@ def test_str_input_and_detection():
 def test_transaction_code_parts():
     code = regie_coda.TransactionCode.parse("10050000")
     assert (code.type, code.family, code.operation, code.category, str(code)) == ("1", "00", "50", "000", "10050000")
+
+
+def test_a_path_or_a_binary_file_reads_like_its_bytes(tmp_path):
+    sample = SAMPLES / "good/two_statements_utf8_lf.cod"
+    assert read(sample) == two_statements()
+    with sample.open("rb") as file:
+        assert read(file) == two_statements()
+    assert read(io.BytesIO(sample.read_bytes())) == two_statements()
+    assert read(bytearray(sample.read_bytes())) == two_statements()
+
+
+class Endless(io.RawIOBase):
+    """A stream that never ends: a reader that wanted the whole file first would never return."""
+
+    def readable(self):
+        return True
+
+    def readinto(self, buffer):
+        buffer[:] = b"ab\n" * (len(buffer) // 3) + b"\n" * (len(buffer) % 3)
+        return len(buffer)
+
+
+def test_a_file_is_read_a_line_at_a_time():
+    with pytest.raises(regie_coda.RecordLengthError) as caught:
+        read(io.BufferedReader(Endless()))
+    assert caught.value.line == 1
+
+
+def test_a_utf8_file_with_a_windows_1252_line_is_refused():
+    lines = (SAMPLES / "good/two_statements_utf8_lf.cod").read_bytes().split(b"\n")
+    lines[16] = lines[16].decode().encode("cp1252")
+    with pytest.raises(regie_coda.EncodingError, match="mêle") as caught:
+        read(b"\n".join(lines))
+    assert caught.value.line == 17
+
+
+@pytest.mark.parametrize("source", [None, 42, ["0000"], date(2026, 1, 1)])
+def test_other_inputs_raise_the_package_error(source):
+    with pytest.raises(regie_coda.CodaError, match="bytes, chemin ou fichier"):
+        read(source)
+
+
+def test_an_unknown_encoding_is_refused():
+    with pytest.raises(regie_coda.EncodingError, match="inconnu"):
+        read(b"0", encoding="no-such-codec")
+
+
+def test_movements_have_slots_not_a_dict():
+    movement = read(SAMPLES / "good/two_statements.cod")[0].movements[0]
+    assert not hasattr(movement, "__dict__")
+    assert hash(movement) == hash(two_statements()[0].movements[0])
+
+
+def test_a_utf8_file_with_a_bom_and_decode():
+    utf8 = (SAMPLES / "good/two_statements_utf8_lf.cod").read_bytes()
+    assert read(codecs.BOM_UTF8 + utf8) == two_statements()
+    cp1252 = (SAMPLES / "good/two_statements.cod").read_bytes()
+    assert decode(codecs.BOM_UTF8 + utf8) == decode(cp1252).replace("\r\n", "\n") == utf8.decode()

@@ -62,6 +62,9 @@ def movement(**changes):
         (statement(movements=(movement(communication="9" * 150),)), coda.FieldError, "trop longue"),
         (statement(movements=(movement(communication_type="1a1"),)), coda.FieldError, "3 chiffres"),
         (statement(movements=(movement(counterparty_account="BE71 0961 23 45 67 69"),)), coda.FieldError, "13e"),
+        (statement(new_balance_record=False), coda.FieldError, "sans enregistrement 8"),
+        (statement(free_communications=(coda.FreeCommunication(0, 0, "a"), coda.FreeCommunication(0, 0, "b", True))),
+         coda.FieldError, "précéder"),
     ],
 )
 def test_values_that_would_not_read_back_are_refused(item, error, words):
@@ -76,3 +79,9 @@ def test_encoding_error_names_the_line():
     with pytest.raises(coda.EncodingError) as caught:
         write([two_statements()[0], replace(two_statements()[1], holder="Zoë ✓")])
     assert caught.value.line == 17
+
+
+@pytest.mark.parametrize("nothing", [[], (), iter([])])
+def test_writing_no_statement_is_refused(nothing):
+    with pytest.raises(coda.StructureError, match="aucun extrait"):
+        write(nothing)

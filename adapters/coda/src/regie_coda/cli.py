@@ -12,21 +12,27 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from pathlib import Path
 from typing import BinaryIO
 
 from . import ogm
 from .errors import CodaError, FieldError
-from .jsonio import statement_from_json, statement_to_json
+from .jsonio import dump, statement_from_json
 from .reader import read
 from .writer import write
+
+_NEWLINES = {"crlf": "\r\n", "lf": "\n"}
 
 
 def main(argv: Sequence[str] | None = None, stdout: BinaryIO | None = None) -> int:
     parser = argparse.ArgumentParser(prog="regie-coda", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("read", help="CODA → JSON").add_argument("file")
-    commands.add_parser("write", help="JSON → CODA").add_argument("file")
+    writing = commands.add_parser("write", help="JSON → CODA")
+    writing.add_argument("--encoding", default="cp1252", help="encodage écrit (windows-1252 par défaut)")
+    writing.add_argument("--newline", choices=sorted(_NEWLINES), default="crlf", help="fins de ligne (crlf par défaut)")
+    writing.add_argument("file")
     commands.add_parser("ogm", help="communication structurée").add_argument("number")
     args = parser.parse_args(argv)
     out = stdout if stdout is not None else sys.stdout.buffer
@@ -38,16 +44,18 @@ def main(argv: Sequence[str] | None = None, stdout: BinaryIO | None = None) -> i
     except OSError as e:
         print(f"regie-coda : fichier illisible : {e.strerror} ({e.filename})", file=sys.stderr)
         return 1
-    out.write(payload)
+    if isinstance(payload, bytes):
+        out.write(payload)
+    else:
+        out.writelines(payload)
     out.flush()
     return 0
 
 
-def _run(command: str, args: argparse.Namespace) -> bytes:
+def _run(command: str, args: argparse.Namespace) -> bytes | Iterable[bytes]:
     if command == "read":
-        statements = read(_load(args.file))
-        document = [statement_to_json(s) for s in statements]
-        return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode()
+        statements = read(sys.stdin.buffer if args.file == "-" else Path(args.file))
+        return (piece.encode() for piece in dump(statements))
     if command == "write":
         try:
             document = json.loads(_load(args.file))
@@ -57,7 +65,8 @@ def _run(command: str, args: argparse.Namespace) -> bytes:
             document = [document]
         if not isinstance(document, list) or not all(isinstance(d, dict) for d in document):
             raise FieldError("une liste d'extraits (objets JSON) est attendue", field="entrée")
-        return write([statement_from_json(d, i) for i, d in enumerate(document, 1)])
+        statements = [statement_from_json(d, i) for i, d in enumerate(document, 1)]
+        return write(statements, encoding=args.encoding, newline=_NEWLINES[args.newline])
     number = "".join(c for c in args.number if c.isdigit())
     digits = ogm.validate(args.number) if len(number) == 12 else ogm.generate(number or args.number)
     return (ogm.format(digits) + "\n").encode()

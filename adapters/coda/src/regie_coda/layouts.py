@@ -85,7 +85,7 @@ MOVEMENT = Layout(
     F("communication", 63, 53, "raw", "communication"),
     F("entry_date", 116, 6, "date", "date de comptabilisation"),
     F("paper_number", 122, 3, "text", "numéro d'extrait papier", read=False),
-    F("globalisation", 125, 1, "int", "code de globalisation"),
+    F("globalisation_code", 125, 1, "int", "code de globalisation"),
     F("next", 126, 1, "text", "code suite", read=False),
     F("link", 128, 1, "text", "code de liaison", read=False),
 )

@@ -51,15 +51,14 @@ class Information:
     bank_reference: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Movement:
     """A movement (records 2.1 to 2.3) and the information records that follow it.
 
     ``detail`` is 0 for a movement and 1… for the details of a globalised one;
     only movements whose transaction type is 0–3 are booked (:attr:`booked`).
     ``communication`` is the free text, or for a structured communication the
-    data after its 3-digit ``communication_type``. (No ``slots``: the reader
-    builds movements by filling ``__dict__``, ten times faster than ``__init__``.)
+    data after its 3-digit ``communication_type``.
     """
 
     sequence: int
@@ -100,11 +99,17 @@ class Movement:
 
 @dataclass(frozen=True, slots=True)
 class FreeCommunication:
-    """A free communication record (4) of the statement."""
+    """A free communication record (4) of the statement.
+
+    ``before_new_balance`` is True for a record 4 that came before the new
+    balance (record 8) rather than after it: banks do both, and the writer
+    puts it back where it was.
+    """
 
     sequence: int
     detail: int
     text: str
+    before_new_balance: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +121,8 @@ class Statement:
     numbers them apart. ``account_structure`` is 0 Belgian BBAN, 1 foreign BBAN,
     2 Belgian IBAN, 3 foreign IBAN; ``account_country`` is used by structure 0
     only (positions 22–24 of record 1: qualification code and country, ``"0BE"``).
+    ``new_balance_record`` is False for a statement without record 8 (an empty
+    statement), whose new balance is then its old one.
     """
 
     account: str
@@ -143,6 +150,7 @@ class Statement:
     transaction_reference: str = ""
     related_reference: str = ""
     free_communications: tuple[FreeCommunication, ...] = ()
+    new_balance_record: bool = True
 
     @property
     def sequence_number(self) -> int:

@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import layouts as L
-from .errors import CodaError, EncodingError, FieldError
+from .errors import CodaError, EncodingError, FieldError, StructureError
 from .fields import Layout
-from .records import Information, Movement, Statement
+from .records import FreeCommunication, Information, Movement, Statement
 from .rules import check_balance, totals
 
 
@@ -23,6 +23,8 @@ def write(
 ) -> bytes:
     """CODA bytes for ``statements``: windows-1252 and CRLF by default, as banks send."""
     items = list(statements)
+    if not items:
+        raise StructureError("aucun extrait à écrire : un fichier CODA en contient au moins un")
     chunks: list[bytes] = []
     written = 0
     for index, statement in enumerate(items, 1):
@@ -83,27 +85,50 @@ def _statement(s: Statement, *, last: bool) -> list[str]:
     ]
     for movement in s.movements:
         lines.extend(_movement(s, movement))
-    lines.append(
-        L.NEW_BALANCE.render(
-            {
-                "number": s.number,
-                "account_block": block,
-                "debit": s.new_balance < 0,
-                "balance": abs(s.new_balance),
-                "balance_date": s.new_balance_date,
-                "link": "1" if s.free_communications else "0",
-            }
+    free = s.free_communications
+    before = sum(1 for f in free if f.before_new_balance)
+    if any(f.before_new_balance for f in free[before:]):
+        raise FieldError(
+            "les communications libres d'avant le nouveau solde doivent précéder les autres",
+            field="communications libres",
         )
-    )
-    for position, free in enumerate(s.free_communications, 1):
-        link = "1" if position < len(s.free_communications) else "0"
+    lines.extend(_free(free[:before]))
+    if s.new_balance_record:
         lines.append(
-            L.FREE.render({"sequence": free.sequence, "detail": free.detail, "text": free.text, "link": link})
+            L.NEW_BALANCE.render(
+                {
+                    "number": s.number,
+                    "account_block": block,
+                    "debit": s.new_balance < 0,
+                    "balance": abs(s.new_balance),
+                    "balance_date": s.new_balance_date,
+                    "link": "1" if len(free) > before else "0",
+                }
+            )
         )
+    elif (s.new_balance, s.new_balance_date) != (s.old_balance, s.old_balance_date):
+        raise FieldError(
+            "sans enregistrement 8, le nouveau solde et sa date sont ceux de l'ancien solde",
+            field="nouveau solde",
+            value=str(s.new_balance),
+        )
+    elif before < len(free):
+        raise FieldError(
+            "sans enregistrement 8, les communications libres viennent avant la fin de l'extrait",
+            field="communications libres",
+        )
+    lines.extend(_free(free[before:]))
     debit, credit = totals(s)
     counted = sum(1 for line in lines if line[0] in "1238")
     lines.append(L.TRAILER.render({"count": counted, "debit": debit, "credit": credit, "last": "2" if last else "1"}))
     return lines
+
+
+def _free(group: tuple[FreeCommunication, ...]) -> Iterator[str]:
+    """Records 4 in a row: each links to the next one, the last to none."""
+    for position, free in enumerate(group, 1):
+        link = "1" if position < len(group) else "0"
+        yield L.FREE.render({"sequence": free.sequence, "detail": free.detail, "text": free.text, "link": link})
 
 
 def _account_block(s: Statement) -> str:
@@ -158,7 +183,7 @@ def _movement(s: Statement, m: Movement) -> Iterator[str]:
             "communication": pieces[0],
             "entry_date": m.entry_date,
             "paper_number": f"{s.number:03d}",
-            "globalisation": m.globalisation_code,
+            "globalisation_code": m.globalisation_code,
             "next": "1" if second else "0",
             "link": link,
         }
