@@ -2,4 +2,4 @@ import regie_coda
 
 
 def test_version_comes_from_the_distribution():
-    assert regie_coda.__version__ == "0.2.0"
+    assert regie_coda.__version__ == "0.3.0"

@@ -38,7 +38,11 @@ def looks_like_coda(data: bytes) -> bool:
 
 
 def decode(data: bytes, encoding: str | None = None) -> str:
-    """Decode with ``encoding``, or guess: UTF-8 (with or without BOM), windows-1252, latin-1."""
+    """Decode with ``encoding``, or guess: UTF-8, windows-1252, latin-1; a UTF-8 BOM is dropped first.
+
+    An editor may put a BOM before windows-1252 text too: it says nothing of the rest.
+    """
+    data = data.removeprefix(b"\xef\xbb\xbf")
     if encoding is not None:
         try:
             return data.decode(encoding)
