@@ -74,3 +74,13 @@ def test_a_closed_pipe_is_no_traceback():
     process.wait()
     process.stderr.close()
     assert err == b""
+
+
+def test_utf8_content_declared_iso_8859_1_is_refused():
+    latin1 = (SAMPLES / "good_titres_cantine.xml").read_bytes()
+    assert not latin1.isascii()  # the sample has accents, written in ISO-8859-1
+    lying = latin1.decode("iso-8859-1").encode("utf-8")
+    with pytest.raises(FileFormatError, match="se déclare en ISO-8859-1 mais son contenu est en UTF-8") as caught:
+        read(lying)
+    assert caught.value.code == "file.encoding.invalid"
+    assert read(latin1) == read(GOOD.read_bytes())  # the honest files, in either encoding, still read alike

@@ -45,6 +45,21 @@ def read(data: bytes) -> TitlesFile:
     return read_document(data).titles
 
 
+def _utf8_declared_latin1(data: bytes, declared: str | None) -> bool:
+    """UTF-8 bytes under an ISO-8859-1 declaration parse without error, into mojibake.
+
+    Accented ISO-8859-1 text is almost never valid UTF-8 (``é`` is one byte there, a
+    lead byte here), so non-ASCII bytes that decode as UTF-8 betray the lie.
+    """
+    if (declared or "").upper().replace("_", "-") not in {"ISO-8859-1", "LATIN-1", "LATIN1"} or data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def read_document(data: bytes) -> Document:
     """Like :func:`read`, keeping the declared count and total and the tree for ``check``."""
     if not isinstance(data, bytes):
@@ -56,6 +71,14 @@ def read_document(data: bytes) -> Document:
         raise FileFormatError(f"fichier XML illisible : {e.msg}", line=e.lineno) from e
     if root is not None and root.getroottree().docinfo.doctype:
         raise FileFormatError("déclaration DOCTYPE interdite dans un flux PES", line=1)
+    if root is not None and _utf8_declared_latin1(data, root.getroottree().docinfo.encoding):
+        raise FileFormatError(
+            "le fichier se déclare en ISO-8859-1 mais son contenu est en UTF-8 : les accents seraient"
+            " lus de travers (« Ã© » pour « é ») ; corriger la déclaration encoding ou réencoder le fichier",
+            line=1,
+            field="encoding",
+            code="file.encoding.invalid",
+        )
     if root is None or root.tag != f"{{{NAMESPACE}}}PES_Aller":
         raise FileFormatError(
             "ce fichier n'est pas un flux PES_Aller (racine inattendue)", value=str(getattr(root, "tag", ""))
