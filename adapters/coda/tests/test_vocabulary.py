@@ -3,12 +3,14 @@
 import json
 import subprocess
 import sys
+from dataclasses import replace
+from datetime import datetime
 
 import pytest
 from conftest import SAMPLES
 
 import regie_coda
-from regie_coda import CodaError, FieldError, FileFormatError, RecordLengthError, ogm, read
+from regie_coda import CodaError, FieldError, FileFormatError, RecordLengthError, ogm, read, write
 from regie_coda.cli import main
 
 GOOD = SAMPLES / "good" / "two_statements.cod"
@@ -60,3 +62,22 @@ def test_a_closed_pipe_is_no_traceback():
     process.wait()
     process.stderr.close()
     assert err == b""
+
+
+WRONG_TYPES = {
+    "creation date datetime": lambda s: replace(s, creation_date=datetime(2026, 1, 5, 9)),
+    "old balance float": lambda s: replace(s, old_balance=1.5),
+    "old balance None": lambda s: replace(s, old_balance=None),
+    "value date str": lambda s: replace(s, movements=(replace(s.movements[0], value_date="2026-01-05"),
+                                                      *s.movements[1:])),
+    "communication None": lambda s: replace(s, movements=(replace(s.movements[0], communication=None),
+                                                          *s.movements[1:])),
+}
+
+
+@pytest.mark.parametrize("change", WRONG_TYPES.values(), ids=WRONG_TYPES)
+def test_wrong_types_raise_the_package_error(change):
+    statement = read(GOOD.read_bytes())[0]
+    with pytest.raises(FieldError) as caught:
+        write([change(statement)])
+    assert caught.value.statement == statement.number and caught.value.code.startswith("field.")

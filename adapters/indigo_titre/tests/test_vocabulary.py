@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -84,3 +85,27 @@ def test_utf8_content_declared_iso_8859_1_is_refused():
         read(lying)
     assert caught.value.code == "file.encoding.invalid"
     assert read(latin1) == read(GOOD.read_bytes())  # the honest files, in either encoding, still read alike
+
+
+def _title(titles, **changes):
+    title = titles.bordereau.titles[0]
+    return replace(titles, bordereau=replace(titles.bordereau, titles=(replace(title, **changes),
+                                                                       *titles.bordereau.titles[1:])))
+
+
+WRONG_TYPES = {
+    "created datetime": lambda t: replace(t, header=replace(t.header, created=datetime(2026, 1, 5, 10, 30))),
+    "created str": lambda t: replace(t, header=replace(t.header, created="2026-01-05")),
+    "created None": lambda t: replace(t, header=replace(t.header, created=None)),
+    "issued datetime": lambda t: replace(t, bordereau=replace(t.bordereau, issued=datetime(2026, 1, 5))),
+    "amount float": lambda t: _title(t, lines=(replace(t.bordereau.titles[0].lines[0], amount=12.5),)),
+    "amount None": lambda t: _title(t, lines=(replace(t.bordereau.titles[0].lines[0], amount=None),)),
+    "civility int": lambda t: _title(t, debtor=replace(t.bordereau.titles[0].debtor, civility=12)),
+    "name None": lambda t: _title(t, debtor=replace(t.bordereau.titles[0].debtor, last_name=None)),
+}
+
+
+@pytest.mark.parametrize("change", WRONG_TYPES.values(), ids=WRONG_TYPES)
+def test_wrong_types_raise_the_package_error(example, change):
+    with pytest.raises(FieldError):
+        write(change(example))

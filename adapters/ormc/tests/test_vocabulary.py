@@ -6,6 +6,8 @@ import json
 import os
 import subprocess
 import sys
+from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -111,3 +113,34 @@ def test_a_closed_pipe_is_no_traceback():
     process.wait()
     process.stderr.close()
     assert err == b""
+
+
+WRONG_TYPES = {
+    "issue date datetime": ("issue_date", datetime(2013, 5, 2, 8, 0)),
+    "issue date str": ("issue_date", "2013-05-02"),
+    "amount float": ("amount", 12.3),
+    "amount None": ("amount", None),
+    "name None": ("name", None),
+    "roll number str": ("roll_number", "3"),
+    "account not a RIB": ("account", "30006000011234567890189"),
+}
+
+
+@pytest.mark.parametrize(("field", "value"), WRONG_TYPES.values(), ids=WRONG_TYPES)
+def test_wrong_types_raise_the_package_error(field, value):
+    article = replace(rolmre.read(ROLMRE)[0], **{field: value})
+    with pytest.raises(FieldError) as caught:
+        rolmre.write([article])
+    assert (caught.value.field, caught.value.line) == (field, 1)
+
+
+def test_wrong_types_in_a_roll_name_the_piece_and_the_path(roll):
+    piece = roll.pieces[1]
+    line = replace(piece.lines[0], debit=replace(piece.lines[0].debit, date="2026-01-05"))
+    changed = replace(roll, pieces=(roll.pieces[0], replace(piece, lines=(line,)), *roll.pieces[2:]))
+    with pytest.raises(FieldError) as caught:
+        regie_ormc.write(changed)
+    assert (caught.value.piece, caught.value.field) == (2, "lines[0].debit.date")
+    assert caught.value.code == "field.lines_debit_date.invalid"
+    with pytest.raises(FieldError):
+        regie_ormc.write(replace(roll, bordereau=replace(roll.bordereau, collection_date=datetime(2026, 1, 5))))

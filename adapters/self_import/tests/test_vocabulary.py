@@ -6,12 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from datetime import date, datetime
+from decimal import Decimal
 
 import pytest
 from conftest import EXAMPLES, SAMPLES
 
 import regie_self_import
-from regie_self_import import FieldError, FileFormatError, InvalidFile, LineError, SelfImportError, read
+from regie_self_import import FieldError, FileFormatError, InvalidFile, LineError, Row, SelfImportError, read
 from regie_self_import.cli import main
 
 GOOD = SAMPLES / "cp1252_crlf.tsv"
@@ -64,3 +66,23 @@ def test_a_closed_pipe_is_no_traceback():
     process.wait()
     process.stderr.close()
     assert err == b""
+
+
+WRONG_TYPES = {
+    "start datetime": dict(start=datetime(2026, 1, 5, 12)),
+    "start str": dict(start="2026-01-05"),
+    "end None": dict(end=None),
+    "price float": dict(unit_price=3.45),
+    "meals str": dict(meals="4"),
+    "pupil None": dict(pupil_id=None),
+    "line float": dict(line=1.5),
+}
+
+
+@pytest.mark.parametrize("changes", WRONG_TYPES.values(), ids=WRONG_TYPES)
+def test_wrong_types_raise_the_package_error(changes):
+    values = dict(pupil_id="0001234567", start=date(2026, 1, 5), end=date(2026, 1, 9), meals=4,
+                  unit_price=Decimal("3.45"), line=1)
+    with pytest.raises(LineError) as caught:
+        Row(**{**values, **changes})
+    assert caught.value.code.startswith("field.")

@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from dataclasses import replace
+from datetime import datetime
 from decimal import Decimal
 
 import pytest
@@ -77,3 +78,26 @@ def test_a_closed_pipe_is_no_traceback():
     process.wait()
     process.stderr.close()
     assert err == b""
+
+
+def _first(batch, **changes):
+    return replace(batch, transactions=(replace(batch.transactions[0], **changes), *batch.transactions[1:]))
+
+
+WRONG_TYPES = {
+    "collection date datetime": (lambda b: _first(b, collection_date=datetime(2026, 11, 30, 9)), "collection_date"),
+    "collection date str": (lambda b: _first(b, collection_date="2026-11-30"), "collection_date"),
+    "signed on None": (lambda b: _first(b, mandate=replace(b.transactions[0].mandate, signed_on=None)),
+                       "mandate.signed_on"),
+    "amount float": (lambda b: _first(b, amount=12.5), "amount"),
+    "debtor name None": (lambda b: _first(b, debtor=replace(b.transactions[0].debtor, name=None)), "debtor.name"),
+    "creditor iban int": (lambda b: replace(b, creditor=replace(b.creditor, iban=12)), "creditor.iban"),
+}
+
+
+@pytest.mark.parametrize(("change", "field"), WRONG_TYPES.values(), ids=WRONG_TYPES)
+def test_wrong_types_raise_the_package_error(batch, change, field):
+    for run in (regie_sepa.write, lambda b: regie_sepa.build_files(b, today=b.created_at.date())):
+        with pytest.raises(FieldError) as caught:
+            run(change(batch))
+        assert caught.value.field.endswith(field)

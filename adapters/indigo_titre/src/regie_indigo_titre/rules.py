@@ -16,6 +16,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import NoReturn
 
@@ -133,6 +134,11 @@ class _Walk:
         if value not in allowed:
             self.fail(f"code inconnu ; valeurs possibles : {', '.join(sorted(allowed))}", field, value)
 
+    def day(self, value: date, field: str) -> None:
+        # A datetime is a date too, but would be written with its time and fail the schema.
+        if type(value) is not date:
+            self.fail("date attendue (datetime.date, sans heure)", field, value)
+
     def amount(self, value: Decimal, field: str) -> None:
         if not isinstance(value, Decimal) or not value.is_finite():
             self.fail("montant décimal attendu", field, value)
@@ -157,6 +163,7 @@ class _Walk:
             self.fail("SIRET du budget invalide (14 chiffres sans espace, clé de Luhn)", "IdColl", header.siret)
         self.pattern(header.collectivity_code, "CodCol", re.compile(r"[0-9]{3}"), "code collectivité sur 3 chiffres")
         self.pattern(header.budget_code, "CodBud", _BUDGET_CODE, "code budget sur 2 caractères (ex. 00)", zeros=True)
+        self.day(header.created, "DteStr")
         return dataclasses.replace(
             header,
             file_name=self.text(header.file_name, "NomFic", 100, cuttable=False),
@@ -169,6 +176,7 @@ class _Walk:
         if isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 9999:
             self.fail("exercice sur 4 chiffres attendu", "Exer", year)
         self.number(bordereau.number, "IdBord", 7)
+        self.day(bordereau.issued, "DteBordEm")
         if not bordereau.titles:
             self.fail("le bordereau ne contient aucun titre", "NbrPce", 0)
         elif len(bordereau.titles) >= 10**5:
@@ -222,7 +230,7 @@ class _Walk:
                 self.fail("civilité obligatoire pour une personne physique (catégorie 01)", "Civilite", None)
             if debtor.first_name is None:
                 self.fail("prénom obligatoire pour une personne physique (catégorie 01)", "Prenom", None)
-        if debtor.civility is not None and debtor.civility.strip().upper() in REFUSED_CIVILITIES:
+        if isinstance(debtor.civility, str) and debtor.civility.strip().upper() in REFUSED_CIVILITIES:
             self.fail(
                 "« Mademoiselle » n'existe plus : la DGFiP rejette le titre (utilisez MME)", "Civilite", debtor.civility
             )

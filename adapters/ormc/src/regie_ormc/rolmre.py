@@ -20,7 +20,7 @@ from typing import Literal
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from . import keys
+from . import keys, shapes
 from .errors import FieldError, FileFormatError
 from .records import RibAccount, RolmreArticle
 
@@ -136,6 +136,10 @@ def _account_zones(account: RibAccount | None, line: int) -> dict[str, str]:
 
 def zones(article: RolmreArticle, line: int = 1) -> dict[str, str]:
     """The zone values of ``article`` before padding; keys and total are computed here."""
+    try:
+        shapes.check(article)
+    except FieldError as e:
+        raise FieldError(e.message, line=line, field=e.field, value=e.value) from e
     a = article
     if a.movement not in MOVEMENTS:
         raise FieldError("code mouvement 1 à 4 attendu", line=line, field="ROLMVT", value=a.movement)

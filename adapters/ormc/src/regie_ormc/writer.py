@@ -14,7 +14,7 @@ from typing import Literal
 
 from lxml import etree
 
-from . import keys, rules, schema
+from . import keys, rules, schema, shapes
 from .errors import FieldError
 from .records import Debit, Debtor, Line, Piece, Roll
 
@@ -215,6 +215,7 @@ def write(
     else ``$REGIE_ORMC_SCHEMAS``; without it nothing is written. ``Cle2`` is
     always verified; ``Cle1`` too when ``cle1_basis`` is given.
     """
+    shapes.check_roll(roll)
     schema.locate(schema_dir)
     doc = build(roll, encoding)
     if cle1_basis is not None:

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from .errors import FieldError
+from .errors import FieldError, LineError
 from .layout import compact
 
 CENT = Decimal("0.01")
@@ -27,6 +27,7 @@ EXPECT_ID = "un identifiant élève de 1 à 10 caractères, sans caractère invi
 EXPECT_DATE = "une date réelle au format AAAAMMJJ (ex. 20260105)"
 EXPECT_MEALS = "un nombre entier de repas de 4 chiffres au plus, signe + ou - permis (ex. 4, +4, -2)"
 EXPECT_PRICE = "vide, ou un prix positif au centime près, virgule ou point décimal, 999999,99 au plus (ex. 3,45)"
+EXPECT_LINE = "un numéro de ligne entier (1 pour la première) ou None"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,8 @@ class Row:
 
     def __post_init__(self) -> None:
         # The same rules as ``CHECKS``, called one by one: this runs for each of 100,000 rows read.
+        if self.line is not None and (type(self.line) is not int or self.line < 1):
+            raise LineError(EXPECT_LINE, value=self.line, code="field.line.invalid")
         check_pupil_id(self.pupil_id, self.line)
         check_date(self.start, self.line, column="B")
         check_date(self.end, self.line, column="C")

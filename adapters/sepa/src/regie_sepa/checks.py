@@ -15,6 +15,7 @@ from stdnum.eu import at_02
 from stdnum.exceptions import ValidationError
 from stdnum.fr import siret
 
+from . import shapes
 from .errors import FieldError
 from .records import Address, Amendment, Batch, Creditor, Debtor, Party, Transaction
 from .text import check_identifier, is_clean
@@ -28,6 +29,7 @@ CENT = Decimal("0.01")
 
 def check_batch(batch: Batch) -> None:
     """Raise :class:`FieldError` on the first fault found in ``batch``."""
+    shapes.check(batch)
     check_identifier(batch.message_id, "message_id")
     check_party(batch.initiating_party, "initiating_party")
     if batch.ultimate_creditor is not None:
