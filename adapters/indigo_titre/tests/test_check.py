@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from conftest import SAMPLES
 
-from regie_indigo_titre import MalformedFile, SchemaMissing, check, schema
+from regie_indigo_titre import FileFormatError, SchemaMissingError, check, schema
 from regie_indigo_titre.check import MAX_PROBLEMS
 
 
@@ -56,13 +56,13 @@ def test_schema_problem_names_the_title() -> None:
 
 
 def test_unreadable_file_raises() -> None:
-    with pytest.raises(MalformedFile):
+    with pytest.raises(FileFormatError):
         check(_sample("bad_truncated.xml"))
 
 
 def test_check_needs_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(schema.ENV_VAR)
-    with pytest.raises(SchemaMissing):
+    with pytest.raises(SchemaMissingError):
         check(_sample("good_titres_cantine.xml"))
 
 

@@ -81,7 +81,7 @@ def test_bad_input_exits_1_and_writes_nothing(tmp_path: Path, capsys, path: str,
     out = tmp_path / "titres.xml"
     status, stdout, err = run(capsys, "build", str(source), "--out", str(out))
     assert (status, stdout) == (1, "")
-    assert err.startswith("erreur : ") and words in err
+    assert err.startswith("regie-indigo-titre : ") and words in err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.json"]
 
 

@@ -8,7 +8,7 @@ from decimal import Decimal
 import pytest
 from edit import edited, edited_dict
 
-from regie_indigo_titre import InvalidValue, jsonio
+from regie_indigo_titre import FieldError, jsonio
 from regie_indigo_titre.records import TitlesFile
 
 
@@ -51,26 +51,26 @@ def test_json_numbers_are_read_as_decimals() -> None:
     ],
 )
 def test_type_errors_name_the_json_path(path: str, value: object, field: str, words: str) -> None:
-    with pytest.raises(InvalidValue, match=words) as caught:
+    with pytest.raises(FieldError, match=words) as caught:
         edited(path, value)
     assert caught.value.field == field
 
 
 def test_missing_key_is_named() -> None:
-    with pytest.raises(InvalidValue, match="absente") as caught:
+    with pytest.raises(FieldError, match="absente") as caught:
         edited("bordereau.titles.0.debtor.address.town")
     assert caught.value.field == "bordereau.titles[0].debtor.address.town"
 
 
 def test_unreadable_json() -> None:
-    with pytest.raises(InvalidValue, match="JSON illisible"):
+    with pytest.raises(FieldError, match="JSON illisible"):
         jsonio.loads(b"{ not json")
-    with pytest.raises(InvalidValue, match="JSON illisible"):
+    with pytest.raises(FieldError, match="JSON illisible"):
         jsonio.loads(b'{"a": NaN}')
 
 
 def test_root_must_be_an_object() -> None:
-    with pytest.raises(InvalidValue, match="objet JSON") as caught:
+    with pytest.raises(FieldError, match="objet JSON") as caught:
         jsonio.loads(b"[]")
     assert caught.value.field == "(racine)"
 

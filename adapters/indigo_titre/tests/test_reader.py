@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from conftest import SAMPLES
 
-from regie_indigo_titre import MalformedFile, read, write
+from regie_indigo_titre import FileFormatError, read, write
 from regie_indigo_titre.records import TitlesFile
 
 
@@ -34,14 +34,14 @@ BROKEN = [
 
 @pytest.mark.parametrize(("name", "field", "title", "words"), BROKEN)
 def test_broken_sample_is_refused(name: str, field: str | None, title: int | None, words: str) -> None:
-    with pytest.raises(MalformedFile) as caught:
+    with pytest.raises(FileFormatError) as caught:
         read((SAMPLES / name).read_bytes())
     assert (caught.value.field, caught.value.title) == (field, title)
     assert words in str(caught.value)
 
 
 def test_error_names_the_line_of_the_file() -> None:
-    with pytest.raises(MalformedFile) as caught:
+    with pytest.raises(FileFormatError) as caught:
         read((SAMPLES / "bad_amount_comma.xml").read_bytes())
     assert caught.value.line is not None and caught.value.line > 1
     assert f"ligne {caught.value.line}" in str(caught.value)
@@ -64,7 +64,7 @@ def _good() -> str:
 )
 def test_structural_defects(old: str, new: str, field: str) -> None:
     text = _good().replace(old, new, 1).replace("</EnTetePES>", "</EnTetePESX>" if "X>" in new else "</EnTetePES>")
-    with pytest.raises(MalformedFile) as caught:
+    with pytest.raises(FileFormatError) as caught:
         read(text.encode("utf-8"))
     assert caught.value.field == field
 
@@ -72,7 +72,7 @@ def test_structural_defects(old: str, new: str, field: str) -> None:
 def test_line_without_debtor_is_refused() -> None:
     text = _good()
     start, end = text.index("<Tiers>"), text.index("</Tiers>") + len("</Tiers>")
-    with pytest.raises(MalformedFile, match="exactement un débiteur"):
+    with pytest.raises(FileFormatError, match="exactement un débiteur"):
         read((text[:start] + text[end:]).encode("utf-8"))
 
 
@@ -81,7 +81,7 @@ def test_title_without_line_is_refused() -> None:
     piece = text.index("<Piece>", text.index('<IdPce V="413"/>') - 200)
     start = text.index("<LigneDePiece>", piece)
     end = text.index("</LigneDePiece>", start) + len("</LigneDePiece>")
-    with pytest.raises(MalformedFile, match="sans ligne"):
+    with pytest.raises(FileFormatError, match="sans ligne"):
         read((text[:start] + text[end:]).encode("utf-8"))
 
 
@@ -94,19 +94,19 @@ def test_doctype_and_entities_are_refused() -> None:
         )
         .replace('<Nom V="MARTIN"/>', '<Nom V="&x;"/>')
     )
-    with pytest.raises(MalformedFile, match="DOCTYPE"):
+    with pytest.raises(FileFormatError, match="DOCTYPE"):
         read(doc.encode("utf-8"))
 
 
 def test_text_instead_of_bytes_is_refused() -> None:
-    with pytest.raises(MalformedFile, match="binaire"):
+    with pytest.raises(FileFormatError, match="binaire"):
         read(_good())  # type: ignore[arg-type]
 
 
 def test_an_error_keeps_80_characters_of_a_huge_value() -> None:
     data = (SAMPLES / "good_titres_cantine.xml").read_bytes()
     data = data.replace(b'<TypBord V="01"/>', b'<TypBord V="' + b"0" * 1_000_000 + b'"/>')
-    with pytest.raises(MalformedFile) as raised:
+    with pytest.raises(FileFormatError) as raised:
         read(data)
     assert raised.value.field == "TypBord"
     assert raised.value.value == "0" * 79 + "…"

@@ -11,10 +11,10 @@ from edit import edited
 from lxml import etree
 
 from regie_indigo_titre import (
-    InvalidValue,
-    SchemaInvalid,
-    SchemaMissing,
-    TextTooLong,
+    FieldError,
+    SchemaError,
+    SchemaMissingError,
+    TextTooLongError,
     TitreError,
     read,
     rules,
@@ -106,7 +106,7 @@ BAD = [
 
 @pytest.mark.parametrize(("path", "value", "field", "title"), BAD)
 def test_bad_value_is_refused_naming_title_and_field(path: str, value: object, field: str, title: int | None) -> None:
-    with pytest.raises(InvalidValue) as caught:
+    with pytest.raises(FieldError) as caught:
         write(edited(path, value))
     assert (caught.value.field, caught.value.title) == (field, title)
     assert caught.value.message  # French, for the agent
@@ -114,7 +114,7 @@ def test_bad_value_is_refused_naming_title_and_field(path: str, value: object, f
 
 @pytest.mark.parametrize("path", ["bordereau.titles.1.debtor.civility", "bordereau.titles.1.debtor.first_name"])
 def test_person_needs_civility_and_first_name(path: str) -> None:
-    with pytest.raises(InvalidValue, match="personne physique"):
+    with pytest.raises(FieldError, match="personne physique"):
         write(edited(path))
 
 
@@ -132,7 +132,7 @@ def test_organisation_needs_neither_civility_nor_first_name() -> None:
 def test_too_long_text_is_refused_by_default_and_cut_on_request() -> None:
     long_name = "DE LA ROCHEFOUCAULD-MONTMORENCY-LAVAL DE BOURBON"
     titles = edited("bordereau.titles.1.debtor.last_name", long_name)
-    with pytest.raises(TextTooLong, match="trop long"):
+    with pytest.raises(TextTooLongError, match="trop long"):
         write(titles)
     debtor = read(write(titles, cut=True)).bordereau.titles[1].debtor
     assert debtor.last_name == long_name[:38].rstrip()
@@ -140,19 +140,19 @@ def test_too_long_text_is_refused_by_default_and_cut_on_request() -> None:
 
 
 def test_cut_never_applies_to_identifiers() -> None:
-    with pytest.raises(TextTooLong):
+    with pytest.raises(TextTooLongError):
         write(edited("bordereau.titles.1.debtor.reference", "F" * 31), cut=True)
 
 
 def test_character_outside_latin1_is_refused_in_latin1_and_kept_in_utf8() -> None:
     titles = edited("bordereau.titles.1.debtor.last_name", "CŒUR")
-    with pytest.raises(InvalidValue, match="ISO-8859-1"):
+    with pytest.raises(FieldError, match="ISO-8859-1"):
         write(titles)
     assert read(write(titles, encoding="UTF-8")).bordereau.titles[1].debtor.last_name == "CŒUR"
 
 
 def test_unknown_encoding_is_refused(example: TitlesFile) -> None:
-    with pytest.raises(InvalidValue, match="encodage"):
+    with pytest.raises(FieldError, match="encodage"):
         write(example, encoding="cp1252")
 
 
@@ -163,12 +163,12 @@ def test_amount_with_trailing_zero_decimals_is_accepted() -> None:
 
 def test_schema_directory_is_required(example: TitlesFile, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(schema.ENV_VAR)
-    with pytest.raises(SchemaMissing, match="--schemas"):
+    with pytest.raises(SchemaMissingError, match="--schemas"):
         write(example)
 
 
 def test_schema_directory_without_schema(example: TitlesFile, tmp_path) -> None:
-    with pytest.raises(SchemaMissing, match="introuvable"):
+    with pytest.raises(SchemaMissingError, match="introuvable"):
         write(example, schema_dir=tmp_path)
 
 
@@ -176,7 +176,7 @@ def test_unloadable_schema(example: TitlesFile, tmp_path) -> None:
     entry = tmp_path / schema.ENTRY
     entry.parent.mkdir(parents=True)
     entry.write_text("<not-a-schema/>")
-    with pytest.raises(SchemaMissing, match="ne se charge pas"):
+    with pytest.raises(SchemaMissingError, match="ne se charge pas"):
         write(example, schema_dir=tmp_path)
 
 
@@ -188,7 +188,7 @@ def test_schema_catches_what_rules_let_through(example: TitlesFile, monkeypatch:
         example, bordereau=dataclasses.replace(example.bordereau, titles=(example.bordereau.titles[0], title))
     )
     monkeypatch.setattr(rules, "prepare", lambda titles, **_: titles)
-    with pytest.raises(SchemaInvalid) as caught:
+    with pytest.raises(SchemaError) as caught:
         write(titles)
     assert (caught.value.field, caught.value.title) == ("Nature", 413)
     assert caught.value.line is not None
@@ -210,5 +210,5 @@ def test_amount_that_is_not_a_number(example: TitlesFile, amount: Decimal) -> No
     line = dataclasses.replace(example.bordereau.titles[0].lines[0], amount=amount)
     title = dataclasses.replace(example.bordereau.titles[0], lines=(line,))
     titles = dataclasses.replace(example, bordereau=dataclasses.replace(example.bordereau, titles=(title,)))
-    with pytest.raises(InvalidValue, match="montant décimal attendu"):
+    with pytest.raises(FieldError, match="montant décimal attendu"):
         write(titles)

@@ -47,10 +47,10 @@ def piece(n: int) -> Piece:
         invoice_number=f"F01-26-{n:07d}",
         debtor=Debtor(
             civility="MME",
-            name=f"FAMILLE {n}",
+            last_name=f"FAMILLE {n}",
             first_name="MARIE",
-            ref=f"FAM{n:06d}",
-            address=Address(street=f"{n % 200 + 1} RUE DES ECOLES", postcode="61000", city="ALENCON"),
+            reference=f"FAM{n:06d}",
+            address=Address(street=f"{n % 200 + 1} RUE DES ECOLES", postcode="61000", town="ALENCON"),
             bank_account=BankAccount(iban="FR7630006000011234567890189", holder="TITULAIRE"),
         ),
         lines=(

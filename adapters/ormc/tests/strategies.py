@@ -53,17 +53,17 @@ def codes(regex: str) -> st.SearchStrategy[str]:
 def debtors(draw: st.DrawFn) -> Debtor:
     resident = draw(st.booleans())
     return Debtor(
-        name=draw(words(38)),
+        last_name=draw(words(38)),
         first_name=draw(words(38)),
         civility=draw(st.sampled_from(["MME", "M", "M."])),
-        ref=draw(optional() | words(30)),
+        reference=draw(optional() | words(30)),
         name_complement=draw(optional() | words(38)),
         address=Address(
             street=draw(words(38)),
             postcode=draw(postcodes),
-            city=draw(words(38)),
-            line1=draw(optional() | words(38)),
-            line3=draw(optional() | words(38)),
+            town=draw(words(38)),
+            extra=draw(optional() | words(38)),
+            locality=draw(optional() | words(38)),
             resident=resident,
             country_code=draw(st.sampled_from([None, "100"]) if resident else st.sampled_from(["134", "109"])),
         ),

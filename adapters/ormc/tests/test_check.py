@@ -6,7 +6,7 @@ import pytest
 from conftest import SAMPLES
 
 from regie_ormc import check, keys, writer
-from regie_ormc.errors import MalformedFile
+from regie_ormc.errors import FileFormatError
 
 BASIS = keys.Cle1Basis("20", "12")
 
@@ -71,7 +71,7 @@ def test_missing_declared_total_and_bad_debt_number(roll):
 
 
 def test_a_file_that_is_not_xml_cannot_be_checked():
-    with pytest.raises(MalformedFile):
+    with pytest.raises(FileFormatError):
         check.check_pes(sample("ormc_bad_truncated.xml"))
 
 

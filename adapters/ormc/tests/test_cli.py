@@ -90,7 +90,7 @@ def _line(data):
         (lambda d: _line(d).update(amount=0), "article 1, zone MtHT"),
         (lambda d: _line(d)["debit"].pop("mandate_ref"), "pieces[0].lines[0].debit.mandate_ref : zone obligatoire"),
         (lambda d: d["pieces"][0]["debtor"]["address"].update(postcode="6100"), "article 1, zone CP"),
-        (lambda d: d["pieces"][0]["debtor"].update(name="X" * 39), "article 1, zone Nom : texte trop long"),
+        (lambda d: d["pieces"][0]["debtor"].update(last_name="X" * 39), "article 1, zone Nom : texte trop long"),
         (lambda d: d.pop("cle1_basis"), "cle1_basis non fourni"),
         (lambda d: d["cle1_basis"].update(nature_code="X"), "zone code nature (clé 1)"),
         (lambda d: d["bordereau"].update(date="05/02/2026"), "zone bordereau.date : date AAAA-MM-JJ attendue"),
@@ -161,7 +161,7 @@ def test_utf8_output(capsys, tmp_path):
 
 def test_roll_json_must_be_an_object():
     from regie_ormc import jsonio
-    from regie_ormc.errors import InvalidValue
+    from regie_ormc.errors import FieldError
 
-    with pytest.raises(InvalidValue, match="objet JSON attendu"):
+    with pytest.raises(FieldError, match="objet JSON attendu"):
         jsonio.roll_from_json([])

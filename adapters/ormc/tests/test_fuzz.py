@@ -14,7 +14,7 @@ from regie_ormc.errors import OrmcError
 GOOD = (SAMPLES / "ormc_good.xml").read_bytes()
 
 FIELDS = [
-    lambda r, v: edit.debtor(r, name=v),
+    lambda r, v: edit.debtor(r, last_name=v),
     lambda r, v: edit.debtor(r, civility=v),
     lambda r, v: edit.address(r, postcode=v),
     lambda r, v: edit.address(r, country_code=v, resident=False),
@@ -41,7 +41,7 @@ def test_writer_raises_only_the_documented_error(roll, change, value, encoding):
 @pytest.mark.parametrize("value", ["\ufffe", "A\ud800", "A\x85B", "\x00"])
 def test_characters_xml_cannot_hold_are_refused(roll, value):
     with pytest.raises(OrmcError) as raised:
-        writer.write(edit.debtor(roll, name=value), encoding="UTF-8")
+        writer.write(edit.debtor(roll, last_name=value), encoding="UTF-8")
     assert raised.value.field == "Nom"
 
 

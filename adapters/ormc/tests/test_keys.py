@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from regie_ormc import keys
-from regie_ormc.errors import InvalidValue
+from regie_ormc.errors import FieldError
 
 
 def test_module_doctests():
@@ -88,6 +88,6 @@ def test_rolmre_prefix_enters_cle2_only_when_numeric():
     ],
 )
 def test_bad_key_inputs_are_refused_with_the_zone(call, field):
-    with pytest.raises(InvalidValue) as raised:
+    with pytest.raises(FieldError) as raised:
         call()
     assert raised.value.field == field

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from strategies import articles
 
 from regie_ormc import jsonio, rolmre
-from regie_ormc.errors import InvalidValue, MalformedFile
+from regie_ormc.errors import FieldError, FileFormatError
 from regie_ormc.records import RibAccount
 
 GOOD = (SAMPLES / "rolmre_good.txt").read_bytes()
@@ -89,13 +89,13 @@ BAD = [
 
 @pytest.mark.parametrize(("changes", "field"), BAD, ids=[b[1] + str(i) for i, b in enumerate(BAD)])
 def test_bad_articles_are_refused_naming_record_and_zone(changes, field):
-    with pytest.raises(InvalidValue) as raised:
+    with pytest.raises(FieldError) as raised:
         rolmre.write([ARTICLES[1], replace(FIRST, **changes)])
     assert (raised.value.line, raised.value.field) == (2, field)
 
 
 def test_an_empty_roll_is_refused():
-    with pytest.raises(InvalidValue):
+    with pytest.raises(FieldError):
         rolmre.write([])
 
 
@@ -109,7 +109,7 @@ def test_an_empty_roll_is_refused():
     ],
 )
 def test_broken_samples(name, field):
-    with pytest.raises(MalformedFile) as raised:
+    with pytest.raises(FileFormatError) as raised:
         rolmre.read((SAMPLES / name).read_bytes())
     assert (raised.value.line, raised.value.field) == (1, field)
 
@@ -132,15 +132,15 @@ def _record(position: int, text: str) -> bytes:
     ],
 )
 def test_wrong_zones_are_named(data, field):
-    with pytest.raises(MalformedFile) as raised:
+    with pytest.raises(FileFormatError) as raised:
         rolmre.read(data)
     assert raised.value.field == field
 
 
 def test_unreadable_and_empty_files():
-    with pytest.raises(MalformedFile, match="illisible"):
+    with pytest.raises(FileFormatError, match="illisible"):
         rolmre.read(b"\xff" * 500, encoding="UTF-8")
-    with pytest.raises(MalformedFile, match="vide"):
+    with pytest.raises(FileFormatError, match="vide"):
         rolmre.read(b"")
 
 
@@ -148,7 +148,7 @@ def test_a_file_of_garbage_is_refused_at_its_first_record_without_splitting_it_a
     data = b"x\n" * 2_500_000  # 5 MB
     tracemalloc.start()
     try:
-        with pytest.raises(MalformedFile) as raised:
+        with pytest.raises(FileFormatError) as raised:
             rolmre.read(data)
         peak = tracemalloc.get_traced_memory()[1]
     finally:
@@ -165,7 +165,7 @@ def test_noethys_space_in_roltpr_is_read():
 @settings(max_examples=200, deadline=None)
 @given(st.binary(max_size=1200))
 def test_junk_raises_only_the_documented_error(data):
-    with pytest.raises(MalformedFile):
+    with pytest.raises(FileFormatError):
         rolmre.read(data)
 
 
@@ -173,5 +173,5 @@ def test_junk_raises_only_the_documented_error(data):
 @given(st.integers(0, len(GOOD) - 1), st.binary(min_size=1, max_size=3))
 def test_mutations_raise_only_the_documented_error(start, insert):
     data = GOOD[:start] + insert + GOOD[start + len(insert):]
-    with contextlib.suppress(MalformedFile):
+    with contextlib.suppress(FileFormatError):
         rolmre.read(data)

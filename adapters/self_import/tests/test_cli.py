@@ -20,7 +20,12 @@ def run(capsysbinary, *argv: str, stdin: bytes | None = None, monkeypatch=None) 
         monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin)))
     status = main(list(argv))
     out, err = capsysbinary.readouterr()
-    return status, out, err.decode("utf-8")
+    lines = err.decode("utf-8").splitlines(keepends=True)
+    assert all(line.startswith(PREFIX) for line in lines), lines  # every message names the command
+    return status, out, "".join(line.removeprefix(PREFIX) for line in lines)
+
+
+PREFIX = "regie-self-import : "
 
 
 def test_read_prints_encoding_hash_and_rows(capsysbinary):

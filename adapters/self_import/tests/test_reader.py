@@ -12,7 +12,7 @@ from decimal import Decimal
 import pytest
 from conftest import SAMPLES
 
-from regie_self_import import InvalidFile, InvalidValue, MalformedLine, Row, SelfImportError, content_hash, decode, read
+from regie_self_import import FieldError, FileFormatError, InvalidFile, Row, SelfImportError, content_hash, decode, read
 from regie_self_import.errors import MAX_PROBLEMS
 from regie_self_import.jsonio import rows_to_json
 
@@ -126,7 +126,7 @@ def test_wrong_column_counts_are_line_problems(text):
     with pytest.raises(InvalidFile) as caught:
         read(text.encode())
     (error,) = caught.value.errors
-    assert isinstance(error, MalformedLine)
+    assert isinstance(error, FileFormatError)
     assert (error.line, error.column, error.field) == (1, None, None)
 
 
@@ -140,7 +140,7 @@ def test_error_message_names_line_column_value_and_expectation():
     with pytest.raises(InvalidFile) as caught:
         read(b"\n" * 11 + line("1", "20261332", "20261231", "1", "2"))
     error = caught.value.errors[0]
-    assert isinstance(error, InvalidValue)
+    assert isinstance(error, FieldError)
     assert (error.line, error.column, error.field, error.value) == (12, "B", "start", "20261332")
     assert str(error) == (
         "Ligne 12, colonne B (date de début) : « 20261332 » reçu,"
@@ -151,7 +151,7 @@ def test_error_message_names_line_column_value_and_expectation():
 
 def test_the_whole_family_is_value_error():
     assert issubclass(InvalidFile, SelfImportError)
-    assert issubclass(InvalidValue, SelfImportError)
+    assert issubclass(FieldError, SelfImportError)
     assert issubclass(SelfImportError, ValueError)
 
 
@@ -178,9 +178,14 @@ def test_last_line_without_line_end():
     assert len(read("\t".join(ROW).encode())) == 1
 
 
-def test_empty_file_has_no_rows():
-    assert read(b"") == []
-    assert read(b"\xef\xbb\xbf\r\n") == []
+@pytest.mark.parametrize("data", [b"", b"\xef\xbb\xbf\r\n", b"\r\n \t\n"])
+def test_an_empty_file_is_refused_like_the_other_formats(data):
+    with pytest.raises(InvalidFile) as caught:
+        read(data)
+    assert [e.code for e in caught.value.errors] == ["file.empty"]
+    assert str(caught.value).endswith(
+        "Ligne 1 : attendu : au moins une ligne de consommation (le fichier n'en a aucune)."
+    )
 
 
 def test_a_lone_carriage_return_is_refused():
@@ -188,7 +193,7 @@ def test_a_lone_carriage_return_is_refused():
     with pytest.raises(InvalidFile) as caught:
         read(data)
     (error,) = caught.value.errors
-    assert isinstance(error, MalformedLine)
+    assert isinstance(error, FileFormatError)
     assert "retour chariot (CR, \\x0d) seul" in str(error)
 
 
@@ -221,7 +226,7 @@ def test_undecodable_bytes_beyond_column_e_are_a_line_problem():
     with pytest.raises(InvalidFile) as caught:
         read(data)
     (error,) = caught.value.errors
-    assert isinstance(error, MalformedLine)
+    assert isinstance(error, FileFormatError)
     assert "marque d'ordre (BOM)" in str(error)
 
 

@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from regie_self_import import InvalidValue, Row
+from regie_self_import import FieldError, Row
 
 D = date(2026, 1, 5)
 VALID = {"pupil_id": "0001234567", "start": D, "end": D, "meals": 4, "unit_price": Decimal("3.45")}
@@ -41,7 +41,7 @@ VALID = {"pupil_id": "0001234567", "start": D, "end": D, "meals": 4, "unit_price
     ],
 )
 def test_refused_values_name_their_column(field, value, column):
-    with pytest.raises(InvalidValue) as caught:
+    with pytest.raises(FieldError) as caught:
         Row(**{**VALID, field: value}, line=7)
     assert (caught.value.column, caught.value.field, caught.value.line) == (column, field, 7)
 
@@ -70,7 +70,7 @@ def test_rows_are_frozen():
 
 
 def test_a_message_without_a_line_starts_with_the_column():
-    with pytest.raises(InvalidValue) as caught:
+    with pytest.raises(FieldError) as caught:
         Row(**{**VALID, "end": date(2026, 1, 4)})
     assert str(caught.value) == (
         "Colonne C (date de fin) : « 20260104 » reçu,"

@@ -31,8 +31,10 @@ def test_the_written_bytes():
     )
 
 
-def test_no_rows_no_bytes():
-    assert write([]) == b""
+def test_no_rows_is_refused_as_the_reader_refuses_it():
+    with pytest.raises(InvalidFile) as caught:
+        write([])
+    assert caught.value.code == "file.invalid" and caught.value.errors[0].code == "file.empty"
 
 
 def test_identifiers_windows_1252_cannot_write_are_all_reported():
@@ -65,7 +67,7 @@ def test_identifiers_that_would_read_back_as_utf8_are_refused():
 
 
 @settings(max_examples=300)
-@given(st.lists(rows(), max_size=20))
+@given(st.lists(rows(), min_size=1, max_size=20))
 def test_read_gives_back_what_write_was_given(given_rows):
     try:
         data = write(given_rows)

@@ -6,12 +6,12 @@ import pytest
 from conftest import CREDITOR, TOWN_HALL, make_batch, make_tx
 
 from regie_sepa.checks import check_amount, check_batch, notices
-from regie_sepa.errors import InvalidField, SepaError
+from regie_sepa.errors import FieldError, SepaError
 from regie_sepa.records import Address, Amendment, Debtor, Party
 
 
-def fault(batch) -> InvalidField:
-    with pytest.raises(InvalidField) as caught:
+def fault(batch) -> FieldError:
+    with pytest.raises(FieldError) as caught:
         check_batch(batch)
     return caught.value
 
@@ -27,7 +27,7 @@ def test_amounts_refused(amount):
 
 
 def test_float_amount_refused():
-    with pytest.raises(InvalidField):
+    with pytest.raises(FieldError):
         check_amount(12.5)  # type: ignore[arg-type]
 
 

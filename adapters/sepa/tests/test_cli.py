@@ -142,7 +142,7 @@ def test_build_errors_exit_1_and_write_nothing(capsys, tmp_path, change, message
     out = tmp_path / "out"
     code, result, err = run(capsys, "build", edited(tmp_path, change), "--out", str(out))
     assert (code, result) == (1, None)
-    assert err.startswith("erreur : ") and message in err, err
+    assert err.startswith("regie-sepa : ") and message in err, err
     assert not out.exists()
 
 
@@ -171,7 +171,7 @@ def test_bad_json(capsys, tmp_path):
 def test_validate_names_the_element_and_line(capsys):
     code, result, err = run(capsys, "validate", str(SAMPLES / "broken_schema.xml"))
     assert (code, result) == (1, None)
-    assert err.startswith("erreur : ligne 35, champ SeqTp : non conforme au schéma pain.008.001.02")
+    assert err.startswith("regie-sepa : ligne 35, champ SeqTp : non conforme au schéma pain.008.001.02")
 
 
 def test_bad_date_option(capsys):

@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from regie_sepa.errors import InvalidField
+from regie_sepa.errors import FieldError
 from regie_sepa.records import Party, Sequence, Version
 from regie_sepa.schema import _element
 from regie_sepa.treasury import dft_end_to_end_id, dft_message_id, dft_parties
@@ -32,7 +32,7 @@ def test_dft_identifiers():
                  lambda: dft_message_id("TG//DFT", date(2026, 1, 1), 1),
                  lambda: dft_end_to_end_id("27000", 1), lambda: dft_end_to_end_id("02700A", 1),
                  lambda: dft_end_to_end_id("027000", -1)):
-        with pytest.raises(InvalidField):
+        with pytest.raises(FieldError):
             call()
 
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from regie_sepa import rules
-from regie_sepa.errors import InvalidField, MandateError
+from regie_sepa.errors import FieldError, MandateError
 from regie_sepa.records import Amendment, Debtor, Mandate, MandateInfo, MandateStatus, Sequence
 
 DEBTOR = Debtor("Mme Dupont", "FR7630004000010001234567830", "BNPAFRPP")
@@ -30,7 +30,7 @@ def test_same_bank_fixture_is_a_valid_iban():
 
 
 def test_same_bank_refuses_bad_iban():
-    with pytest.raises(InvalidField):
+    with pytest.raises(FieldError):
         rules.same_bank(DEBTOR.iban, "FR00")
 
 
@@ -138,11 +138,11 @@ class TestReferences:
         assert rules.next_reference(["RUM-ABC", "OTHER-000000009"]) == "RUM-000000001"
 
     def test_bad_references(self):
-        with pytest.raises(InvalidField):
+        with pytest.raises(FieldError):
             rules.make_reference(-1)
-        with pytest.raises(InvalidField):
+        with pytest.raises(FieldError):
             rules.make_reference(1, prefix="X" * 30)
-        with pytest.raises(InvalidField):
+        with pytest.raises(FieldError):
             rules.make_reference(1, prefix="É")
 
 

@@ -2,7 +2,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from regie_sepa.errors import InvalidField
+from regie_sepa.errors import FieldError
 from regie_sepa.text import check_identifier, clean, is_clean
 
 
@@ -36,7 +36,7 @@ def test_valid_identifiers(value):
 
 @pytest.mark.parametrize("value", ["", "x" * 36, "/ABC", "ABC/", "A//B", "Hélène", "A_B", " AB", "AB&"])
 def test_invalid_identifiers(value):
-    with pytest.raises(InvalidField) as caught:
+    with pytest.raises(FieldError) as caught:
         check_identifier(value, "mandate.reference", "E2E-1")
     assert caught.value.field == "mandate.reference"
     assert caught.value.transaction == "E2E-1"

@@ -7,7 +7,7 @@ from golden import FILES, GOLDEN
 from lxml import etree
 
 from regie_sepa import schema, writer
-from regie_sepa.errors import InvalidField, SchemaError
+from regie_sepa.errors import FieldError, SchemaError
 from regie_sepa.reader import read
 from regie_sepa.records import Debtor, Sequence, Version
 from regie_sepa.writer import split_by_sequence, write, write_files
@@ -79,14 +79,14 @@ def test_write_files_single():
 
 
 def test_split_needs_room_for_the_suffix():
-    with pytest.raises(InvalidField) as caught:
+    with pytest.raises(FieldError) as caught:
         split_by_sequence(make_batch(message_id="X" * 31))
     assert caught.value.field == "message_id"
     assert set(split_by_sequence(make_batch(message_id="X" * 30))) == {Sequence.FIRST, Sequence.RCUR}
 
 
 def test_bad_data_is_refused_before_writing():
-    with pytest.raises(InvalidField):
+    with pytest.raises(FieldError):
         write(make_batch(make_tx(1, amount="0")))
 
 

@@ -4,19 +4,22 @@
 INPUT.json`` prints CODA bytes on standard output (``-`` reads standard input);
 ``regie-coda ogm NUMBER`` prints ``+++123/4567/89012+++``: ten digits or fewer
 get their check digits, twelve digits are checked. On any error: a French
-message on standard error, nothing on standard output, exit status 1.
+message on standard error after ``regie-coda :`` (``--json-errors``: one JSON
+object with its stable ``code``), nothing on standard output, exit status 1.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import BinaryIO
 
-from . import ogm
+from . import __version__, ogm
 from .errors import CodaError, FieldError
 from .jsonio import dump, statement_from_json
 from .reader import read
@@ -26,7 +29,9 @@ _NEWLINES = {"crlf": "\r\n", "lf": "\n"}
 
 
 def main(argv: Sequence[str] | None = None, stdout: BinaryIO | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="regie-coda", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog=PROG, description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--json-errors", action="store_true", help="erreur en JSON sur la sortie d'erreur")
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("read", help="CODA → JSON").add_argument("file")
     writing = commands.add_parser("write", help="JSON → CODA")
@@ -38,18 +43,38 @@ def main(argv: Sequence[str] | None = None, stdout: BinaryIO | None = None) -> i
     out = stdout if stdout is not None else sys.stdout.buffer
     try:
         payload = _run(args.command, args)
+        if isinstance(payload, bytes):
+            out.write(payload)
+        else:
+            out.writelines(payload)
+        out.flush()
+    except BrokenPipeError:
+        return _pipe_closed(out)
     except CodaError as e:
-        print(f"regie-coda : {e}", file=sys.stderr)
-        return 1
+        return _fail(str(e), e.code, args.json_errors, field=e.field, line=e.line, value=e.value)
     except OSError as e:
-        print(f"regie-coda : fichier illisible : {e.strerror} ({e.filename})", file=sys.stderr)
-        return 1
-    if isinstance(payload, bytes):
-        out.write(payload)
-    else:
-        out.writelines(payload)
-    out.flush()
+        return _fail(f"fichier illisible : {e.strerror} ({e.filename})", "file.unreadable", args.json_errors)
     return 0
+
+
+PROG = "regie-coda"
+
+
+def _fail(message: str, code: str, as_json: bool, **where: object) -> int:
+    """Say what went wrong on stderr: ``regie-coda : message``, or one JSON object."""
+    if as_json:
+        error = {"code": code, "message": message, **{k: v for k, v in where.items() if v is not None}}
+        print(json.dumps({"error": error}, ensure_ascii=False, default=str), file=sys.stderr)
+    else:
+        print(f"{PROG} : {message}", file=sys.stderr)
+    return 1
+
+
+def _pipe_closed(out: BinaryIO) -> int:
+    """The reader went away (``| head``): stop quietly, and keep the exit flush from failing again."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), out.fileno())
+    return 1
 
 
 def _run(command: str, args: argparse.Namespace) -> bytes | Iterable[bytes]:

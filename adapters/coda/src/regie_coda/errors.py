@@ -8,11 +8,21 @@ copied into the error, nor into its message.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 _KEPT = 80  # characters of a raw value an error keeps
 
 
 class CodaError(ValueError):
-    """Root of every error this package raises on bad input."""
+    """Root of every error this package raises on bad input.
+
+    ``code`` is stable and machine-readable (``field.amount.invalid``) where the
+    message may be reworded: ``<kind>.<field>.invalid``, or ``<kind>.invalid``
+    when no field is named.
+    """
+
+    kind = "error"
 
     def __init__(
         self,
@@ -22,8 +32,10 @@ class CodaError(ValueError):
         field: str | None = None,
         value: str | None = None,
         statement: int | None = None,
+        code: str | None = None,
     ) -> None:
         self.message = message
+        self.code = code or error_code(self.kind, field)
         self.line = line
         self.field = field
         self.value = value if value is None or len(value) <= _KEPT else value[: _KEPT - 1] + "…"
@@ -44,33 +56,64 @@ class CodaError(ValueError):
         return f"{prefix[:1].upper()}{prefix[1:]} : {self.message}" if prefix else self.message
 
 
-class EncodingError(CodaError):
-    """The bytes cannot be decoded, or a text cannot be written in windows-1252."""
+class FileFormatError(CodaError):
+    """The bytes are not a readable CODA file: encoding, record length, order, version, checks."""
 
-
-class RecordLengthError(CodaError):
-    """A record is not 128 characters long."""
-
-
-class RecordTypeError(CodaError):
-    """A record starts with an unknown type, or comes where it is not allowed."""
+    kind = "file"
 
 
 class FieldError(CodaError):
     """A field holds a value of the wrong kind (date, amount, digits) or too long to write."""
 
+    kind = "field"
 
-class VersionError(CodaError):
+
+class EncodingError(FileFormatError):
+    """The bytes cannot be decoded, or a text cannot be written in windows-1252."""
+
+    kind = "file.encoding"
+
+
+class RecordLengthError(FileFormatError):
+    """A record is not 128 characters long."""
+
+    kind = "file.record_length"
+
+
+class RecordTypeError(FileFormatError):
+    """A record starts with an unknown type, or comes where it is not allowed."""
+
+    kind = "file.record_type"
+
+
+class VersionError(FileFormatError):
     """The header announces a CODA version this package does not read."""
 
+    kind = "file.version"
 
-class StructureError(CodaError):
+
+class StructureError(FileFormatError):
     """Records are missing or out of order (no trailer, detail without its movement…)."""
 
+    kind = "file.structure"
 
-class ControlError(CodaError):
+
+class ControlError(FileFormatError):
     """A statement fails its own checks: trailer count or totals, balance, account."""
 
+    kind = "file.control"
 
-class CommunicationError(CodaError):
+
+class CommunicationError(FieldError):
     """A structured communication (+++123/4567/89012+++) is malformed or fails mod 97."""
+
+    kind = "field"
+
+
+def error_code(kind: str, field: str | None) -> str:
+    """``kind.field.invalid``: the field named in lowercase ASCII, numbers and punctuation dropped."""
+    if not field:
+        return f"{kind}.invalid"
+    ascii_text = unicodedata.normalize("NFKD", field).encode("ascii", "ignore").decode().lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", ascii_text) if w and not w.isdigit()]
+    return f"{kind}.{'_'.join(words) or 'value'}.invalid"

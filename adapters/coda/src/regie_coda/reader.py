@@ -44,7 +44,11 @@ def looks_like_coda(data: bytes) -> bool:
 
 
 def decode(data: bytes, encoding: str | None = None) -> str:
-    """Decode with ``encoding``, or guess: UTF-8 (with or without BOM), windows-1252, latin-1."""
+    """Decode with ``encoding``, or guess: UTF-8, windows-1252, latin-1; a UTF-8 BOM is dropped first.
+
+    An editor may put a BOM before windows-1252 text too: it says nothing of the rest.
+    """
+    data = data.removeprefix(b"\xef\xbb\xbf")
     if encoding is not None:
         try:
             return data.decode(encoding)
@@ -192,9 +196,9 @@ class _Guessed:
         self.utf8: bool | None = None
 
     def __call__(self, data: bytes, number: int) -> str:
-        if number == 0 and data.startswith(codecs.BOM_UTF8):
-            self.utf8 = True
-            data = data[len(codecs.BOM_UTF8) :]
+        if number == 0:
+            # An editor may put a BOM before windows-1252 text too: the first record still decides.
+            data = data.removeprefix(codecs.BOM_UTF8)
         if data.isascii():
             return data.decode("ascii")
         if self.utf8 is None:

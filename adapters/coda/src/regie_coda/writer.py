@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 from . import layouts as L
+from . import shapes
 from .errors import CodaError, EncodingError, FieldError, StructureError
 from .fields import Layout
 from .records import FreeCommunication, Information, Movement, Statement
@@ -29,6 +30,7 @@ def write(
     written = 0
     for index, statement in enumerate(items, 1):
         try:
+            shapes.check(statement)
             check_balance(statement)
             lines = _statement(statement, last=index == len(items))
         except CodaError as e:

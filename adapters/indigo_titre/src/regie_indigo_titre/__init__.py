@@ -7,7 +7,7 @@
 from importlib.metadata import version
 
 from .check import Report, check
-from .errors import InvalidValue, MalformedFile, SchemaInvalid, SchemaMissing, TextTooLong, TitreError
+from .errors import FieldError, FileFormatError, SchemaError, SchemaMissingError, TextTooLongError, TitreError
 from .reader import read
 from .records import Address, Bordereau, Debtor, Header, Line, Title, TitlesFile
 from .writer import write
@@ -19,13 +19,13 @@ __all__ = [
     "Bordereau",
     "Debtor",
     "Header",
-    "InvalidValue",
+    "FieldError",
     "Line",
-    "MalformedFile",
+    "FileFormatError",
     "Report",
-    "SchemaInvalid",
-    "SchemaMissing",
-    "TextTooLong",
+    "SchemaError",
+    "SchemaMissingError",
+    "TextTooLongError",
     "Title",
     "TitlesFile",
     "TitreError",

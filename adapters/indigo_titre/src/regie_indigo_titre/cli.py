@@ -4,13 +4,16 @@
     regie-indigo-titre read FILE
     regie-indigo-titre check FILE [--expect-count N] [--expect-total X] [--schemas DIR]
 
-Exit status 0 when all went well, 1 with the reason on stderr otherwise
-(``check`` also exits 1 when it found a problem, after printing its report).
+Exit status 0 when all went well, 1 with the reason on stderr otherwise, after
+``regie-indigo-titre :`` (``--json-errors``: one JSON object with its stable
+``code``); ``check`` also exits 1 when it found a problem, after printing its
+report.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -18,7 +21,7 @@ import tempfile
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
-from . import jsonio, rules, schema
+from . import __version__, jsonio, rules, schema
 from .check import check
 from .errors import TitreError
 from .reader import read
@@ -29,11 +32,35 @@ def main(argv: list[str] | None = None) -> int:
     """Run one verb; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        status = int(args.run(args))
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        return _pipe_closed()
     except TitreError as e:
-        print(f"erreur : {e.describe()}", file=sys.stderr)
+        return _fail(e.describe(), e.code, args.json_errors, field=e.field, line=e.line, title=e.title, value=e.value)
     except OSError as e:
-        print(f"erreur : fichier inaccessible : {e.filename or ''} ({e.strerror})", file=sys.stderr)
+        message = f"fichier inaccessible : {e.filename or ''} ({e.strerror})"
+        return _fail(message, "file.unreadable", args.json_errors)
+
+
+PROG = "regie-indigo-titre"
+
+
+def _fail(message: str, code: str, as_json: bool, **where: object) -> int:
+    """Say what went wrong on stderr: ``regie-indigo-titre : message``, or one JSON object."""
+    if as_json:
+        error = {"code": code, "message": message, **{k: v for k, v in where.items() if v is not None}}
+        print(json.dumps({"error": error}, ensure_ascii=False, default=str), file=sys.stderr)
+    else:
+        print(f"{PROG} : {message}", file=sys.stderr)
+    return 1
+
+
+def _pipe_closed() -> int:
+    """The reader went away (``| head``): stop quietly, and keep the exit flush from failing again."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 1
 
 
@@ -77,6 +104,7 @@ def _replace(path: Path, data: bytes) -> None:
     """Write through a temporary file then rename: the target is never left half-written."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        os.fchmod(fd, 0o644)  # mkstemp's 0600 would hide the file from the user who sends it on
         with os.fdopen(fd, "wb") as out:
             out.write(data)
         os.replace(tmp, path)
@@ -101,9 +129,11 @@ def _amount(text: str) -> Decimal:
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="regie-indigo-titre",
+        prog=PROG,
         description="Titres de recettes individuels PES V2 pour le comptable public (successeur d'INDIGO-TITRE).",
     )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    parser.add_argument("--json-errors", action="store_true", help="erreur en JSON sur la sortie d'erreur")
     verbs = parser.add_subparsers(required=True, metavar="VERBE")
     schemas_help = f"dossier des schémas PES V2 de la DGFiP (sinon ${schema.ENV_VAR})"
 

@@ -8,6 +8,9 @@ into its message.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 _KEPT = 80  # characters of a raw text an error keeps or quotes
 
 
@@ -23,7 +26,13 @@ class TitreError(ValueError):
     or JSON path, ``title`` the title number (``IdPce``), ``line`` the line of
     the file being read, ``value`` the offending raw value (a text cut to 80
     characters, ``…`` marking the cut).
+
+    ``code`` is stable and machine-readable (``field.amount.invalid``) where the
+    message may be reworded: ``<kind>.<field>.invalid``, or ``<kind>.invalid``
+    when no field is named.
     """
+
+    kind = "error"
 
     def __init__(
         self,
@@ -33,8 +42,10 @@ class TitreError(ValueError):
         value: object = None,
         title: int | None = None,
         line: int | None = None,
+        code: str | None = None,
     ) -> None:
         self.message = message
+        self.code = code or error_code(self.kind, field)
         self.field = field
         self.value = cut(value) if isinstance(value, str) else value
         self.title = title
@@ -55,21 +66,38 @@ class TitreError(ValueError):
         return f"{prefix}{self.message}{shown}"
 
 
-class InvalidValue(TitreError):
+class FieldError(TitreError):
     """A value breaks a PES V2 or DGFiP rule (amount, postcode, code list…)."""
 
+    kind = "field"
 
-class TextTooLong(InvalidValue):
+
+class TextTooLongError(FieldError):
     """A text is longer than its PES field and cutting was not asked for."""
 
 
-class SchemaInvalid(TitreError):
+class SchemaError(TitreError):
     """The XML does not validate against the DGFiP PES V2 schema."""
 
+    kind = "schema"
 
-class SchemaMissing(TitreError):
+
+class SchemaMissingError(SchemaError):
     """The schema directory is not given or holds no ``PES_Aller.xsd``."""
 
+    kind = "schema.missing"
 
-class MalformedFile(TitreError):
+
+class FileFormatError(TitreError):
     """The bytes are not a readable PES V2 individual-titles file."""
+
+    kind = "file"
+
+
+def error_code(kind: str, field: str | None) -> str:
+    """``kind.field.invalid``: the field named in lowercase ASCII, numbers and punctuation dropped."""
+    if not field:
+        return f"{kind}.invalid"
+    ascii_text = unicodedata.normalize("NFKD", field).encode("ascii", "ignore").decode().lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", ascii_text) if w and not w.isdigit()]
+    return f"{kind}.{'_'.join(words) or 'value'}.invalid"

@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from .errors import InvalidValue
+from .errors import FieldError
 from .records import TitlesFile
 
 T = TypeVar("T")
@@ -30,7 +30,7 @@ def loads(text: str | bytes) -> TitlesFile:
     try:
         data = json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
     except (ValueError, RecursionError) as e:
-        raise InvalidValue(f"JSON illisible : {e}") from e
+        raise FieldError(f"JSON illisible : {e}") from e
     return from_dict(TitlesFile, data)
 
 
@@ -42,18 +42,18 @@ def dumps(titles: TitlesFile) -> str:
 def from_dict(cls: type[T], data: object, path: str = "") -> T:
     """A record of type ``cls`` from plain JSON data; errors name the JSON path."""
     if not isinstance(data, dict):
-        raise InvalidValue("objet JSON attendu", field=path or "(racine)", value=type(data).__name__)
+        raise FieldError("objet JSON attendu", field=path or "(racine)", value=type(data).__name__)
     fields = {field.name: field for field in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = sorted(set(data) - set(fields))
     if unknown:
-        raise InvalidValue("clé inconnue", field=_join(path, unknown[0]), value=unknown[0])
+        raise FieldError("clé inconnue", field=_join(path, unknown[0]), value=unknown[0])
     hints = typing.get_type_hints(cls)
     values: dict[str, Any] = {}
     for name, field in fields.items():
         if name in data:
             values[name] = _convert(hints[name], data[name], _join(path, name))
         elif field.default is dataclasses.MISSING:
-            raise InvalidValue("clé obligatoire absente", field=_join(path, name))
+            raise FieldError("clé obligatoire absente", field=_join(path, name))
     return cls(**values)
 
 
@@ -88,7 +88,7 @@ def _convert(hint: Any, value: object, path: str) -> Any:
         origin, args = typing.get_origin(hint), typing.get_args(hint)
     if origin is tuple:
         if not isinstance(value, list):
-            raise InvalidValue("liste JSON attendue", field=path, value=value)
+            raise FieldError("liste JSON attendue", field=path, value=value)
         return tuple(_convert(args[0], item, f"{path}[{i}]") for i, item in enumerate(value))
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return from_dict(hint, value, path)
@@ -97,9 +97,9 @@ def _convert(hint: Any, value: object, path: str) -> Any:
     if hint is date:
         return _date(value, path)
     if hint is int and (isinstance(value, bool) or not isinstance(value, int)):
-        raise InvalidValue("nombre entier attendu", field=path, value=value)
+        raise FieldError("nombre entier attendu", field=path, value=value)
     if not isinstance(value, hint):
-        raise InvalidValue(f"valeur de type {_TYPE_NAMES[hint]} attendue", field=path, value=value)
+        raise FieldError(f"valeur de type {_TYPE_NAMES[hint]} attendue", field=path, value=value)
     return value
 
 
@@ -111,7 +111,7 @@ def _decimal(value: object, path: str) -> Decimal:
         return Decimal(value)
     if isinstance(value, str) and _DECIMAL.fullmatch(value):
         return Decimal(value)
-    raise InvalidValue('montant attendu, en texte avec un point décimal (ex. "42.50")', field=path, value=value)
+    raise FieldError('montant attendu, en texte avec un point décimal (ex. "42.50")', field=path, value=value)
 
 
 def _date(value: object, path: str) -> date:
@@ -119,8 +119,8 @@ def _date(value: object, path: str) -> date:
         try:
             return date.fromisoformat(value)
         except ValueError as e:
-            raise InvalidValue("date inexistante", field=path, value=value) from e
-    raise InvalidValue("date attendue au format AAAA-MM-JJ", field=path, value=value)
+            raise FieldError("date inexistante", field=path, value=value) from e
+    raise FieldError("date attendue au format AAAA-MM-JJ", field=path, value=value)
 
 
 def _join(path: str, name: str) -> str:

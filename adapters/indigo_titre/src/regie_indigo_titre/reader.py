@@ -3,7 +3,7 @@
 Reading what :func:`regie_indigo_titre.writer.write` wrote gives back the
 records it was given. The reader takes one bordereau of type 01 whose pieces
 are of type 01 (an ORMC roll is refused: it belongs to ``regie-ormc``); any
-element it cannot place raises :class:`~regie_indigo_titre.errors.MalformedFile`
+element it cannot place raises :class:`~regie_indigo_titre.errors.FileFormatError`
 naming the line, rather than being dropped. Business rules are not checked
 here but by :func:`regie_indigo_titre.check.check`.
 """
@@ -19,7 +19,7 @@ from typing import TypeVar
 
 from lxml import etree
 
-from .errors import MalformedFile
+from .errors import FileFormatError
 from .records import Address, Bordereau, Debtor, Header, Line, Title, TitlesFile
 from .writer import BORDEREAU_TYPE, NAMESPACE, PIECE_TYPE
 
@@ -45,24 +45,47 @@ def read(data: bytes) -> TitlesFile:
     return read_document(data).titles
 
 
+def _utf8_declared_latin1(data: bytes, declared: str | None) -> bool:
+    """UTF-8 bytes under an ISO-8859-1 declaration parse without error, into mojibake.
+
+    Accented ISO-8859-1 text is almost never valid UTF-8 (``é`` is one byte there, a
+    lead byte here), so non-ASCII bytes that decode as UTF-8 betray the lie.
+    """
+    if (declared or "").upper().replace("_", "-") not in {"ISO-8859-1", "LATIN-1", "LATIN1"} or data.isascii():
+        return False
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def read_document(data: bytes) -> Document:
     """Like :func:`read`, keeping the declared count and total and the tree for ``check``."""
     if not isinstance(data, bytes):
-        raise MalformedFile("le contenu du fichier doit être lu en binaire (bytes)")
+        raise FileFormatError("le contenu du fichier doit être lu en binaire (bytes)")
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
     try:
         root = etree.fromstring(data, parser)
     except etree.XMLSyntaxError as e:
-        raise MalformedFile(f"fichier XML illisible : {e.msg}", line=e.lineno) from e
+        raise FileFormatError(f"fichier XML illisible : {e.msg}", line=e.lineno) from e
     if root is not None and root.getroottree().docinfo.doctype:
-        raise MalformedFile("déclaration DOCTYPE interdite dans un flux PES", line=1)
+        raise FileFormatError("déclaration DOCTYPE interdite dans un flux PES", line=1)
+    if root is not None and _utf8_declared_latin1(data, root.getroottree().docinfo.encoding):
+        raise FileFormatError(
+            "le fichier se déclare en ISO-8859-1 mais son contenu est en UTF-8 : les accents seraient"
+            " lus de travers (« Ã© » pour « é ») ; corriger la déclaration encoding ou réencoder le fichier",
+            line=1,
+            field="encoding",
+            code="file.encoding.invalid",
+        )
     if root is None or root.tag != f"{{{NAMESPACE}}}PES_Aller":
-        raise MalformedFile(
+        raise FileFormatError(
             "ce fichier n'est pas un flux PES_Aller (racine inattendue)", value=str(getattr(root, "tag", ""))
         )
     bordereaux = root.findall("PES_RecetteAller/Bordereau")
     if len(bordereaux) != 1:
-        raise MalformedFile(
+        raise FileFormatError(
             "un fichier de titres doit contenir exactement un bordereau de recettes",
             field="Bordereau",
             value=len(bordereaux),
@@ -70,7 +93,7 @@ def read_document(data: bytes) -> Document:
     element = bordereaux[0]
     bloc = _child(element, "BlocBordereau")
     if _value(bloc, "TypBord") != BORDEREAU_TYPE:
-        raise MalformedFile(
+        raise FileFormatError(
             "bordereau d'un autre type que 01 (titres ordinaires) : un rôle ORMC se lit avec regie-ormc",
             field="TypBord",
             value=_value(bloc, "TypBord"),
@@ -111,7 +134,7 @@ def _title(piece: etree._Element) -> Title:
     number = _convert(bloc, "IdPce", int, _INTEGER)
     try:
         if _value(bloc, "TypPce") != PIECE_TYPE:
-            raise MalformedFile(
+            raise FileFormatError(
                 "pièce d'un autre type que 01 (titre ordinaire)",
                 field="TypPce",
                 value=_value(bloc, "TypPce"),
@@ -119,10 +142,10 @@ def _title(piece: etree._Element) -> Title:
             )
         lines = piece.findall("LigneDePiece")
         if not lines:
-            raise MalformedFile("titre sans ligne", field="LigneDePiece", line=piece.sourceline)
+            raise FileFormatError("titre sans ligne", field="LigneDePiece", line=piece.sourceline)
         debtors = [_debtor(line) for line in lines]
         if any(debtor != debtors[0] for debtor in debtors):
-            raise MalformedFile(
+            raise FileFormatError(
                 "les lignes d'un même titre désignent des débiteurs différents : "
                 "un titre individuel n'a qu'un débiteur",
                 field="Tiers",
@@ -136,7 +159,7 @@ def _title(piece: etree._Element) -> Title:
             invoice_number=_optional(bloc, "NumeroFacture"),
             piece_nature=_value(bloc, "NatPce"),
         )
-    except MalformedFile as e:
+    except FileFormatError as e:
         e.title = number
         e.args = (e.describe(),)
         raise
@@ -155,7 +178,7 @@ def _line(element: etree._Element) -> Line:
 def _debtor(element: etree._Element) -> Debtor:
     tiers = element.findall("Tiers")
     if len(tiers) != 1:
-        raise MalformedFile(
+        raise FileFormatError(
             "chaque ligne d'un titre individuel porte exactement un débiteur",
             field="Tiers",
             value=len(tiers),
@@ -178,7 +201,7 @@ def _debtor(element: etree._Element) -> Debtor:
 def _address(element: etree._Element) -> Address:
     resident = _value(element, "CodRes")
     if resident not in {"0", "1"}:
-        raise MalformedFile(
+        raise FileFormatError(
             "CodRes vaut 0 (résident) ou 1 (non-résident)", field="CodRes", value=resident, line=element.sourceline
         )
     return Address(
@@ -195,7 +218,7 @@ def _address(element: etree._Element) -> Address:
 def _child(parent: etree._Element, tag: str) -> etree._Element:
     found = parent.find(tag)
     if found is None:
-        raise MalformedFile("élément obligatoire absent", field=tag, line=parent.sourceline)
+        raise FileFormatError("élément obligatoire absent", field=tag, line=parent.sourceline)
     return found
 
 
@@ -203,7 +226,7 @@ def _value(parent: etree._Element, tag: str) -> str:
     """The ``V`` attribute of a required child."""
     value = _optional(parent, tag)
     if value is None:
-        raise MalformedFile("élément obligatoire absent", field=tag, line=parent.sourceline)
+        raise FileFormatError("élément obligatoire absent", field=tag, line=parent.sourceline)
     return value
 
 
@@ -214,7 +237,7 @@ def _optional(parent: etree._Element, tag: str) -> str | None:
         return None
     value = found.get("V")
     if value is None:
-        raise MalformedFile("attribut V absent", field=tag, line=found.sourceline)
+        raise FileFormatError("attribut V absent", field=tag, line=found.sourceline)
     return value
 
 
@@ -222,8 +245,8 @@ def _convert(parent: etree._Element, tag: str, kind: Callable[[str], T], shape: 
     raw = _value(parent, tag)
     line = parent.find(tag).sourceline  # type: ignore[union-attr]
     if not shape.fullmatch(raw):
-        raise MalformedFile("valeur mal formée", field=tag, value=raw, line=line)
+        raise FileFormatError("valeur mal formée", field=tag, value=raw, line=line)
     try:
         return kind(raw)
     except (ValueError, ArithmeticError) as e:
-        raise MalformedFile("valeur mal formée", field=tag, value=raw, line=line) from e
+        raise FileFormatError("valeur mal formée", field=tag, value=raw, line=line) from e

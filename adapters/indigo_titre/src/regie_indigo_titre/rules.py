@@ -3,7 +3,7 @@
 The XSD checks lengths and patterns, not what a trésorerie rejects later
 (5-digit postcode, civility and first name of a person, title numbers unique
 in a bordereau…), and its messages are not for an agent. So every record is
-walked here first; each breach is an :class:`~regie_indigo_titre.errors.InvalidValue`
+walked here first; each breach is an :class:`~regie_indigo_titre.errors.FieldError`
 naming the title and the PES field.
 
 Texts longer than their field are refused unless the caller asks to cut them
@@ -16,12 +16,13 @@ from __future__ import annotations
 import dataclasses
 import re
 from collections.abc import Callable
+from datetime import date
 from decimal import Decimal
 from typing import NoReturn
 
 from stdnum.fr import siret as stdnum_siret
 
-from .errors import InvalidValue, TextTooLong
+from .errors import FieldError, TextTooLongError
 from .records import Address, Bordereau, Debtor, Header, Line, Title, TitlesFile
 
 #: Encodings a file may be written in; the first is the default.
@@ -46,11 +47,11 @@ _MAX_AMOUNT_DIGITS = 12  # Base_Montant: 14 digits, 2 of them decimals
 
 
 def normalise_encoding(encoding: str) -> str:
-    """The canonical name of a supported encoding, or :class:`InvalidValue`."""
+    """The canonical name of a supported encoding, or :class:`FieldError`."""
     for known in ENCODINGS:
         if encoding.replace("_", "-").upper() in {known, known.replace("-", "")}:
             return known
-    raise InvalidValue(
+    raise FieldError(
         "encodage non pris en charge : ISO-8859-1 (par défaut) ou UTF-8", field="encodage", value=encoding
     )
 
@@ -60,7 +61,7 @@ def prepare(titles: TitlesFile, *, cut: bool = False, encoding: str = ENCODINGS[
     return _Walk(cut=cut, encoding=normalise_encoding(encoding), found=_stop).titles_file(titles)
 
 
-def problems(titles: TitlesFile, found: Callable[[InvalidValue], object], *, encoding: str = "UTF-8") -> None:
+def problems(titles: TitlesFile, found: Callable[[FieldError], object], *, encoding: str = "UTF-8") -> None:
     """Hand each breach in the file to ``found``, in file order, for the report of ``check``.
 
     ``found`` decides what to keep: a file of thousands of bad titles is not listed here.
@@ -68,7 +69,7 @@ def problems(titles: TitlesFile, found: Callable[[InvalidValue], object], *, enc
     _Walk(cut=False, encoding=normalise_encoding(encoding), found=found).titles_file(titles)
 
 
-def _stop(error: InvalidValue) -> NoReturn:
+def _stop(error: FieldError) -> NoReturn:
     raise error
 
 
@@ -80,14 +81,14 @@ def format_amount(amount: Decimal) -> str:
 class _Walk:
     """One pass over the records: hands each breach to ``found`` and returns the fitted records."""
 
-    def __init__(self, *, cut: bool, encoding: str, found: Callable[[InvalidValue], object]) -> None:
+    def __init__(self, *, cut: bool, encoding: str, found: Callable[[FieldError], object]) -> None:
         self.cut = cut
         self.encoding = encoding
         self.found = found
         self.failures = 0
         self.title: int | None = None
 
-    def fail(self, message: str, field: str, value: object, kind: type[InvalidValue] = InvalidValue) -> None:
+    def fail(self, message: str, field: str, value: object, kind: type[FieldError] = FieldError) -> None:
         self.failures += 1
         self.found(kind(message, field=field, value=value, title=self.title))
 
@@ -113,7 +114,8 @@ class _Walk:
         if len(value) > max_len:
             if self.cut and cuttable:
                 return value[:max_len].rstrip()
-            self.fail(f"texte trop long : {len(value)} caractères pour {max_len} au plus", field, value, TextTooLong)
+            too_long = f"texte trop long : {len(value)} caractères pour {max_len} au plus"
+            self.fail(too_long, field, value, TextTooLongError)
         return value
 
     def optional_text(self, value: str | None, field: str, max_len: int, *, cuttable: bool = True) -> str | None:
@@ -131,6 +133,11 @@ class _Walk:
     def code(self, value: str, field: str, allowed: frozenset[str]) -> None:
         if value not in allowed:
             self.fail(f"code inconnu ; valeurs possibles : {', '.join(sorted(allowed))}", field, value)
+
+    def day(self, value: date, field: str) -> None:
+        # A datetime is a date too, but would be written with its time and fail the schema.
+        if type(value) is not date:
+            self.fail("date attendue (datetime.date, sans heure)", field, value)
 
     def amount(self, value: Decimal, field: str) -> None:
         if not isinstance(value, Decimal) or not value.is_finite():
@@ -156,6 +163,7 @@ class _Walk:
             self.fail("SIRET du budget invalide (14 chiffres sans espace, clé de Luhn)", "IdColl", header.siret)
         self.pattern(header.collectivity_code, "CodCol", re.compile(r"[0-9]{3}"), "code collectivité sur 3 chiffres")
         self.pattern(header.budget_code, "CodBud", _BUDGET_CODE, "code budget sur 2 caractères (ex. 00)", zeros=True)
+        self.day(header.created, "DteStr")
         return dataclasses.replace(
             header,
             file_name=self.text(header.file_name, "NomFic", 100, cuttable=False),
@@ -168,6 +176,7 @@ class _Walk:
         if isinstance(year, bool) or not isinstance(year, int) or not 1000 <= year <= 9999:
             self.fail("exercice sur 4 chiffres attendu", "Exer", year)
         self.number(bordereau.number, "IdBord", 7)
+        self.day(bordereau.issued, "DteBordEm")
         if not bordereau.titles:
             self.fail("le bordereau ne contient aucun titre", "NbrPce", 0)
         elif len(bordereau.titles) >= 10**5:
@@ -221,7 +230,7 @@ class _Walk:
                 self.fail("civilité obligatoire pour une personne physique (catégorie 01)", "Civilite", None)
             if debtor.first_name is None:
                 self.fail("prénom obligatoire pour une personne physique (catégorie 01)", "Prenom", None)
-        if debtor.civility is not None and debtor.civility.strip().upper() in REFUSED_CIVILITIES:
+        if isinstance(debtor.civility, str) and debtor.civility.strip().upper() in REFUSED_CIVILITIES:
             self.fail(
                 "« Mademoiselle » n'existe plus : la DGFiP rejette le titre (utilisez MME)", "Civilite", debtor.civility
             )

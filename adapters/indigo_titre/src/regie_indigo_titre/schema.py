@@ -16,7 +16,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .errors import SchemaInvalid, SchemaMissing, cut
+from .errors import SchemaError, SchemaMissingError, cut
 
 #: Environment variable naming the schema directory when no argument is given.
 ENV_VAR = "REGIE_INDIGO_TITRE_SCHEMAS"
@@ -32,10 +32,10 @@ def entry_point(schema_dir: str | os.PathLike[str] | None = None) -> Path:
     """``PES_Aller.xsd`` inside ``schema_dir`` (or ``$REGIE_INDIGO_TITRE_SCHEMAS``)."""
     chosen = schema_dir if schema_dir is not None else os.environ.get(ENV_VAR)
     if not chosen:
-        raise SchemaMissing(f"indiquez le dossier des schémas PES V2 (option --schemas ou variable {ENV_VAR})")
+        raise SchemaMissingError(f"indiquez le dossier des schémas PES V2 (option --schemas ou variable {ENV_VAR})")
     path = Path(chosen) / ENTRY
     if not path.is_file():
-        raise SchemaMissing("schéma PES V2 introuvable dans ce dossier", field="schemas", value=str(path))
+        raise SchemaMissingError("schéma PES V2 introuvable dans ce dossier", field="schemas", value=str(path))
     return path.resolve()
 
 
@@ -44,17 +44,17 @@ def _compiled(path: Path) -> etree.XMLSchema:
     try:
         return etree.XMLSchema(etree.parse(str(path)))
     except (etree.XMLSchemaParseError, etree.XMLSyntaxError, OSError) as e:
-        raise SchemaMissing("le schéma PES V2 ne se charge pas", field="schemas", value=str(path)) from e
+        raise SchemaMissingError("le schéma PES V2 ne se charge pas", field="schemas", value=str(path)) from e
 
 
 def validate(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = None) -> None:
-    """Raise the first :class:`SchemaInvalid` of :func:`errors`, if any."""
+    """Raise the first :class:`SchemaError` of :func:`errors`, if any."""
     first = next(errors(doc, schema_dir), None)
     if first is not None:
         raise first
 
 
-def errors(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = None) -> Iterator[SchemaInvalid]:
+def errors(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = None) -> Iterator[SchemaError]:
     """The schema errors of ``doc``, one at a time, each naming its element, line and title.
 
     One at a time: a caller who keeps only some of them holds no list of them all,
@@ -66,7 +66,7 @@ def errors(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = 
     titles = _Titles(doc)
     for entry in xsd.error_log:
         message = _QUOTED.sub(lambda value: f"'{cut(value[1])}'", entry.message)
-        yield SchemaInvalid(
+        yield SchemaError(
             f"le fichier ne respecte pas le schéma PES V2 : {message}",
             field=_element_name(entry.path),
             title=titles.of(entry.path),

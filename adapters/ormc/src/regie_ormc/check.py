@@ -20,7 +20,7 @@ from decimal import Decimal
 from lxml import etree
 
 from . import keys, rolmre, rules, schema
-from .errors import OrmcError
+from .errors import FileFormatError, OrmcError
 from .reader import parse, read_tree
 from .records import Roll
 
@@ -63,8 +63,19 @@ class _Found:
 
 
 def detect(data: bytes) -> str:
-    """``pes`` for XML, ``rolmre`` otherwise."""
-    return "pes" if data.lstrip()[:1] == b"<" else "rolmre"
+    """``pes`` for XML, ``rolmre`` for 500-character records; anything else is refused, never guessed."""
+    head = data.removeprefix(rolmre.UTF8_BOM)
+    if head.lstrip()[:1] == b"<":
+        return "pes"
+    first = head.split(b"\n", 1)[0].removesuffix(b"\r")
+    # Counted in bytes: a UTF-8 record with accents is longer, but still starts with a movement code
+    # and ends with the layout version, which a PDF or a spreadsheet does not.
+    if len(first) >= rolmre.RECORD_LENGTH and first[:1] in b"1234" and first.endswith(b"2"):
+        return "rolmre"
+    raise FileFormatError(
+        "ni un PES V2 (XML) ni un ROLMRE (enregistrements de 500 caractères) : préciser --format si besoin",
+        code="file.format.unknown",
+    )
 
 
 def _declared(root: etree._Element, tag: str) -> str | None:
@@ -94,7 +105,7 @@ def check_pes(
     cle1_basis: keys.Cle1Basis | None = None,
     max_problems: int = MAX_PROBLEMS,
 ) -> Report:
-    """Check an ORMC file; raises :class:`~regie_ormc.errors.MalformedFile` only if it cannot be read at all."""
+    """Check an ORMC file; raises :class:`~regie_ormc.errors.FileFormatError` only if it cannot be read at all."""
     doc = parse(data)
     found = _Found(max_problems)
     for violation in schema.errors(doc, schema_dir):
@@ -124,8 +135,19 @@ def check_pes(
     return Report("pes", len(roll.pieces), roll.total, tuple(found.kept), cle1_basis is not None, found.more)
 
 
-def check_rolmre(data: bytes, *, encoding: str = "ISO-8859-1", max_problems: int = MAX_PROBLEMS) -> Report:
-    """Check a ROLMRE file record by record (keys, ``ROLTOT`` and constant zones recomputed)."""
+def check_rolmre(
+    data: bytes,
+    *,
+    encoding: str = "ISO-8859-1",
+    max_problems: int = MAX_PROBLEMS,
+    expect_count: int | None = None,
+    expect_total: Decimal | None = None,
+) -> Report:
+    """Check a ROLMRE file record by record (keys, ``ROLTOT`` and constant zones recomputed).
+
+    ROLMRE has no trailer: only ``expect_count`` and ``expect_total`` (the
+    printed list's) tell a file cut between two records from a shorter roll.
+    """
     found = _Found(max_problems)
     total = Decimal("0.00")
     records = 0
@@ -134,4 +156,6 @@ def check_rolmre(data: bytes, *, encoding: str = "ISO-8859-1", max_problems: int
             total += rolmre.parse_record(record, records).total
         except OrmcError as e:
             found.add(e)
+    for problem in rolmre.shortfall(records, total, expect_count, expect_total):
+        found.add(problem)
     return Report("rolmre", records, total, tuple(found.kept), True, found.more)

@@ -4,24 +4,29 @@
     regie-ormc read FILE
     regie-ormc check FILE
 
-Errors go to stderr in French with exit status 1, and no file is written.
+Errors go to stderr in French after ``regie-ormc :`` (``--json-errors``: one
+JSON object with its stable ``code``) with exit status 1, and no file is
+written.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
-from . import check, jsonio, keys, reader, rolmre, writer
+from . import __version__, check, jsonio, keys, reader, rolmre, writer
 from .errors import OrmcError
 
 
 def _build(args: argparse.Namespace) -> int:
-    data = jsonio.loads(Path(args.input).read_text(encoding="utf-8"))
+    data = jsonio.loads(Path(args.input).read_text(encoding="utf-8-sig"))
     if not isinstance(data, dict):
         raise OrmcError("objet JSON attendu à la racine", field="racine")
     chosen = args.format or data.get("format") or "pes"
@@ -37,6 +42,7 @@ def _build(args: argparse.Namespace) -> int:
         output = writer.write(roll, schema_dir=args.schemas, encoding=args.encoding, cle1_basis=basis)
         summary = {"format": "pes", "pieces": len(roll.pieces), "total": f"{roll.total:f}"}
     Path(args.out).write_bytes(output)
+    os.chmod(args.out, 0o644)  # readable by whoever sends it on, whatever the umask
     summary["out"] = str(args.out)
     _print(summary)
     return 0
@@ -45,7 +51,9 @@ def _build(args: argparse.Namespace) -> int:
 def _read(args: argparse.Namespace) -> int:
     data = Path(args.file).read_bytes()
     if (args.format or check.detect(data)) == "rolmre":
-        _print({"format": "rolmre", "articles": jsonio.to_json(rolmre.read(data, encoding=args.encoding))})
+        articles = rolmre.read(data, encoding=args.encoding, expect_count=args.expect_count,
+                               expect_total=args.expect_total)
+        _print({"format": "rolmre", "articles": jsonio.to_json(articles)})
     else:
         _print({"format": "pes", **jsonio.to_json(reader.read(data))})
     return 0
@@ -54,7 +62,8 @@ def _read(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     data = Path(args.file).read_bytes()
     if (args.format or check.detect(data)) == "rolmre":
-        report = check.check_rolmre(data, encoding=args.encoding)
+        report = check.check_rolmre(data, encoding=args.encoding, expect_count=args.expect_count,
+                                    expect_total=args.expect_total)
     else:
         basis = None
         if args.cle1_collectivity is not None or args.cle1_nature is not None:
@@ -64,13 +73,25 @@ def _check(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+def _amount(text: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation as e:
+        raise argparse.ArgumentTypeError(f"montant invalide : {text!r} (ex. 1234.50)") from e
+    if not value.is_finite():
+        raise argparse.ArgumentTypeError(f"montant invalide : {text!r} (ex. 1234.50)")
+    return value
+
+
 def _print(value: Any) -> None:
     json.dump(value, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
 
 
 def parser() -> argparse.ArgumentParser:
-    main = argparse.ArgumentParser(prog="regie-ormc", description="Rôles pour le Trésor : PES V2 ORMC et ROLMRE.")
+    main = argparse.ArgumentParser(prog=PROG, description="Rôles pour le Trésor : PES V2 ORMC et ROLMRE.")
+    main.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    main.add_argument("--json-errors", action="store_true", help="erreur en JSON sur la sortie d'erreur")
     verbs = main.add_subparsers(dest="verb", required=True)
 
     def common(p: argparse.ArgumentParser, *, pes: bool) -> None:
@@ -78,6 +99,10 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--encoding", choices=writer.ENCODINGS, default="ISO-8859-1")
         if pes:
             p.add_argument("--schemas", help="dossier des schémas PES V2 (sinon $REGIE_ORMC_SCHEMAS)")
+
+    def expectations(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--expect-count", type=int, help="ROLMRE : nombre d'articles de la liste imprimée")
+        p.add_argument("--expect-total", type=_amount, help="ROLMRE : total de la liste imprimée (ex. 1234.50)")
 
     build = verbs.add_parser("build", help="écrire un rôle depuis un JSON")
     build.add_argument("input")
@@ -87,12 +112,14 @@ def parser() -> argparse.ArgumentParser:
     read = verbs.add_parser("read", help="lire un rôle en JSON")
     read.add_argument("file")
     common(read, pes=False)
+    expectations(read)
     read.set_defaults(run=_read)
     chk = verbs.add_parser("check", help="contrôler un rôle : articles, total, clés, schéma")
     chk.add_argument("file")
     chk.add_argument("--cle1-collectivity", help="code collectivité de la clé 1 (à convenir avec la trésorerie)")
     chk.add_argument("--cle1-nature", help="code nature de la clé 1 (à convenir avec la trésorerie)")
     common(chk, pes=True)
+    expectations(chk)
     chk.set_defaults(run=_check)
     return main
 
@@ -100,11 +127,34 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        status = int(args.run(args))
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        return _pipe_closed()
     except OrmcError as e:
-        print(f"regie-ormc : {e}", file=sys.stderr)
+        return _fail(str(e), e.code, args.json_errors, field=e.field, line=e.line, piece=e.piece, value=e.value)
     except OSError as e:
-        print(f"regie-ormc : fichier inaccessible : {e.filename} ({e.strerror})", file=sys.stderr)
+        return _fail(f"fichier inaccessible : {e.filename} ({e.strerror})", "file.unreadable", args.json_errors)
     except UnicodeDecodeError as e:
-        print(f"regie-ormc : JSON à enregistrer en UTF-8 ({e.reason})", file=sys.stderr)
+        return _fail(f"JSON à enregistrer en UTF-8 ({e.reason})", "file.encoding.invalid", args.json_errors)
+
+
+PROG = "regie-ormc"
+
+
+def _fail(message: str, code: str, as_json: bool, **where: object) -> int:
+    """Say what went wrong on stderr: ``regie-ormc : message``, or one JSON object."""
+    if as_json:
+        error = {"code": code, "message": message, **{k: v for k, v in where.items() if v is not None}}
+        print(json.dumps({"error": error}, ensure_ascii=False, default=str), file=sys.stderr)
+    else:
+        print(f"{PROG} : {message}", file=sys.stderr)
+    return 1
+
+
+def _pipe_closed() -> int:
+    """The reader went away (``| head``): stop quietly, and keep the exit flush from failing again."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 1

@@ -8,6 +8,9 @@ every error.
 
 from __future__ import annotations
 
+import re
+import unicodedata
+
 _KEPT = 80  # characters of a raw text an error keeps or quotes
 
 
@@ -17,7 +20,14 @@ def cut(text: str) -> str:
 
 
 class OrmcError(ValueError):
-    """Root of every error raised by ``regie_ormc``."""
+    """Root of every error raised by ``regie_ormc``.
+
+    ``code`` is stable and machine-readable (``field.amount.invalid``) where the
+    message may be reworded: ``<kind>.<field>.invalid``, or ``<kind>.invalid``
+    when no field is named.
+    """
+
+    kind = "error"
 
     def __init__(
         self,
@@ -27,8 +37,10 @@ class OrmcError(ValueError):
         line: int | None = None,
         field: str | None = None,
         value: object = None,
+        code: str | None = None,
     ) -> None:
         self.message = message
+        self.code = code or error_code(self.kind, field)
         self.piece = piece
         self.line = line
         self.field = field
@@ -53,17 +65,34 @@ class OrmcError(ValueError):
         return text
 
 
-class InvalidValue(OrmcError):
+class FieldError(OrmcError):
     """A record holds a value the format or the DGFiP rules refuse."""
 
+    kind = "field"
 
-class MalformedFile(OrmcError):
+
+class FileFormatError(OrmcError):
     """A file to read is not a well-formed ORMC or ROLMRE file."""
 
+    kind = "file"
 
-class SchemaViolation(OrmcError):
+
+class SchemaError(OrmcError):
     """The XML does not validate against the PES V2 schema."""
 
+    kind = "schema"
 
-class SchemaNotFound(OrmcError):
+
+class SchemaMissingError(SchemaError):
     """The PES V2 schema directory is not set or holds no ``PES_Aller.xsd``."""
+
+    kind = "schema.missing"
+
+
+def error_code(kind: str, field: str | None) -> str:
+    """``kind.field.invalid``: the field named in lowercase ASCII, numbers and punctuation dropped."""
+    if not field:
+        return f"{kind}.invalid"
+    ascii_text = unicodedata.normalize("NFKD", field).encode("ascii", "ignore").decode().lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", ascii_text) if w and not w.isdigit()]
+    return f"{kind}.{'_'.join(words) or 'value'}.invalid"

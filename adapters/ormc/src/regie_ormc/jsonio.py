@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
 from . import keys
-from .errors import InvalidValue
+from .errors import FieldError
 from .records import Roll, RolmreArticle
 
 T = TypeVar("T")
@@ -26,11 +26,11 @@ def loads(text: str) -> Any:
     try:
         return json.loads(text, parse_float=Decimal)
     except json.JSONDecodeError as e:
-        raise InvalidValue(f"JSON illisible ({e.msg})", line=e.lineno) from e
+        raise FieldError(f"JSON illisible ({e.msg})", line=e.lineno) from e
 
 
-def _fail(path: str, message: str, value: object) -> InvalidValue:
-    return InvalidValue(message, field=path, value=value)
+def _fail(path: str, message: str, value: object) -> FieldError:
+    return FieldError(message, field=path, value=value)
 
 
 def convert(kind: Any, value: Any, path: str) -> Any:
@@ -124,7 +124,7 @@ def _with_keys(data: dict[str, Any]) -> dict[str, Any]:
             raw = dict(raw)
             if "cle1" not in raw:
                 if basis is None:
-                    raise InvalidValue(
+                    raise FieldError(
                         "cle1 absente et cle1_basis non fourni : indiquer le code collectivité et le code nature "
                         "convenus avec la trésorerie",
                         field=f"{path}.cle1",
@@ -140,8 +140,8 @@ def _with_keys(data: dict[str, Any]) -> dict[str, Any]:
 def _key(compute: Any, path: str, *args: Any) -> str:
     try:
         return str(compute(*args))
-    except InvalidValue as e:
-        raise InvalidValue(e.message, field=f"{path}.{e.field}", value=e.value) from e
+    except FieldError as e:
+        raise FieldError(e.message, field=f"{path}.{e.field}", value=e.value) from e
 
 
 def roll_from_json(data: Any) -> Roll:

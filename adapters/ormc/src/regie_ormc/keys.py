@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .errors import InvalidValue
+from .errors import FieldError
 
 #: The 23 letters of the mod-23 key: the alphabet without I, O and Z.
 MOD23_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXY"
@@ -28,7 +28,7 @@ DEBT_WIDTH = 13
 
 def _digits(value: str, field: str) -> str:
     if not value or not value.isascii() or not value.isdigit():
-        raise InvalidValue("doit ne contenir que des chiffres", field=field, value=value)
+        raise FieldError("doit ne contenir que des chiffres", field=field, value=value)
     return value
 
 
@@ -50,7 +50,7 @@ def debt_digits(debt_number: int) -> str:
     """The debt number on 13 digits, as both keys read it."""
     text = str(debt_number)
     if debt_number <= 0 or len(text) > DEBT_WIDTH:
-        raise InvalidValue(
+        raise FieldError(
             f"le numéro de dette doit être un entier positif de {DEBT_WIDTH} chiffres au plus",
             field="NumDette",
             value=debt_number,
@@ -61,14 +61,14 @@ def debt_digits(debt_number: int) -> str:
 def year_digits(fiscal_year: int) -> str:
     """Last two digits of the exercice."""
     if not 1000 <= fiscal_year <= 9999:
-        raise InvalidValue("l'exercice doit tenir sur 4 chiffres", field="Exer", value=fiscal_year)
+        raise FieldError("l'exercice doit tenir sur 4 chiffres", field="Exer", value=fiscal_year)
     return f"{fiscal_year % 100:02d}"
 
 
 def period_digit(period: int) -> str:
     """The one-digit period code (``Per`` / ``ROLPER``)."""
     if not 0 <= period <= 9:
-        raise InvalidValue("la période est un seul chiffre (0 à 9)", field="Per", value=period)
+        raise FieldError("la période est un seul chiffre (0 à 9)", field="Per", value=period)
     return str(period)
 
 

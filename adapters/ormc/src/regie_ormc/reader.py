@@ -3,7 +3,7 @@
 The reader takes what :mod:`regie_ormc.writer` writes: one bordereau of type 06,
 pieces of type 15 with one debtor, IBAN bank details. Elements outside that model
 (PJ, signature, VAT-free optional zones…) are ignored; a value the model cannot
-hold raises :class:`~regie_ormc.errors.MalformedFile` rather than being dropped.
+hold raises :class:`~regie_ormc.errors.FileFormatError` rather than being dropped.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import cast
 
 from lxml import etree
 
-from .errors import MalformedFile
+from .errors import FileFormatError
 from .records import Address, BankAccount, Bordereau, Debit, Debtor, Header, Line, Piece, Roll, Sequence
 from .rules import SEQUENCE_CODES
 from .writer import NAT_PCE, NS, TYP_BORD, TYP_FIC, TYP_PCE
@@ -24,13 +24,13 @@ _TRUE = {"1": True, "true": True, "0": False, "false": False}
 
 
 def parse(data: bytes) -> etree._ElementTree:
-    """Parse XML safely (no entities, no network); a syntax error becomes :class:`MalformedFile`."""
+    """Parse XML safely (no entities, no network); a syntax error becomes :class:`FileFormatError`."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True, huge_tree=False)
     try:
         return etree.ElementTree(etree.fromstring(data, parser))
     except (etree.XMLSyntaxError, ValueError) as e:
         line = getattr(e, "lineno", None)
-        raise MalformedFile(f"fichier XML illisible ({getattr(e, 'msg', e)})", line=line) from e
+        raise FileFormatError(f"fichier XML illisible ({getattr(e, 'msg', e)})", line=line) from e
 
 
 class _Reader:
@@ -39,9 +39,9 @@ class _Reader:
     def __init__(self) -> None:
         self.current: int | None = None
 
-    def fail(self, message: str, element: etree._Element, field: str, value: object = None) -> MalformedFile:
+    def fail(self, message: str, element: etree._Element, field: str, value: object = None) -> FileFormatError:
         line = element.sourceline if isinstance(element.sourceline, int) else None
-        return MalformedFile(message, piece=self.current, line=line, field=field, value=value)
+        return FileFormatError(message, piece=self.current, line=line, field=field, value=value)
 
     def child(self, parent: etree._Element, tag: str) -> etree._Element:
         found = parent.find(tag)
@@ -167,24 +167,24 @@ class _Reader:
             )
         resident = not self.boolean(adresse, "CodRes")
         return Debtor(
-            name=self.req(info, "Nom"),
+            last_name=self.req(info, "Nom"),
             address=Address(
                 street=self.req(adresse, "Adr2"),
                 postcode=self.req(adresse, "CP"),
-                city=self.req(adresse, "Ville"),
-                line1=self.opt(adresse, "Adr1"),
-                line3=self.opt(adresse, "Adr3"),
+                town=self.req(adresse, "Ville"),
+                extra=self.opt(adresse, "Adr1"),
+                locality=self.opt(adresse, "Adr3"),
                 resident=resident,
                 country_code=self.opt(adresse, "CodPays"),
                 kind=self.req(adresse, "TypAdr"),
             ),
             first_name=self.opt(info, "Prenom"),
             civility=self.opt(info, "Civilite"),
-            ref=self.opt(info, "RefTiers"),
+            reference=self.opt(info, "RefTiers"),
             name_complement=self.opt(info, "ComplNom"),
             category=self.req(info, "CatTiers"),
             legal_nature=self.req(info, "NatJur"),
-            kind=self.req(info, "TypTiers"),
+            debtor_type=self.req(info, "TypTiers"),
             bank_account=account,
         )
 

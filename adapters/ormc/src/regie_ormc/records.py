@@ -78,13 +78,13 @@ class Line:
 
 @dataclass(frozen=True)
 class Address:
-    """``Adresse`` of the debtor (``CP`` 99999 and the foreign postcode in ``city`` when abroad)."""
+    """``Adresse`` of the debtor (``CP`` 99999 and the foreign postcode in ``town`` when abroad)."""
 
     street: str  # Adr2
     postcode: str  # CP
-    city: str  # Ville
-    line1: str | None = None  # Adr1
-    line3: str | None = None  # Adr3
+    town: str  # Ville
+    extra: str | None = None  # Adr1 (building, residence, "chez")
+    locality: str | None = None  # Adr3 (lieu-dit, hamlet)
     resident: bool = True  # CodRes 0
     country_code: str | None = None  # CodPays (INSEE)
     kind: str = "1"  # TypAdr: 1 principale
@@ -103,15 +103,15 @@ class BankAccount:
 class Debtor:
     """``Tiers``: the single debtor of an ORMC title."""
 
-    name: str  # Nom
+    last_name: str  # Nom
     address: Address
     first_name: str | None = None  # Prenom (mandatory for CatTiers 01)
     civility: str | None = None  # Civilite (mandatory for CatTiers 01)
-    ref: str | None = None  # RefTiers: the family's id in the billing tool
+    reference: str | None = None  # RefTiers: the family's id in the billing tool
     name_complement: str | None = None  # ComplNom
     category: str = "01"  # CatTiers: 01 personne physique
     legal_nature: str = "01"  # NatJur: 01 particulier
-    kind: str = "01"  # TypTiers: 01 débiteur principal
+    debtor_type: str = "01"  # TypTiers: 01 débiteur principal
     bank_account: BankAccount | None = None
 
 

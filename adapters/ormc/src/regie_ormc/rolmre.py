@@ -20,11 +20,12 @@ from typing import Literal
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from . import keys
-from .errors import InvalidValue, MalformedFile
+from . import keys, shapes
+from .errors import FieldError, FileFormatError
 from .records import RibAccount, RolmreArticle
 
 RECORD_LENGTH = 500
+UTF8_BOM = b"\xef\xbb\xbf"  # what a text editor saving in UTF-8 may put first
 Kind = Literal["digits", "text", "amount", "date"]
 
 
@@ -104,11 +105,11 @@ _MAX_CENTS = 10**12
 def _cents(value: Decimal, zone: str, line: int, *, positive: bool) -> str:
     exponent = value.as_tuple().exponent if isinstance(value, Decimal) else None
     if not isinstance(exponent, int) or exponent < -2:
-        raise InvalidValue("montant décimal à deux décimales au plus attendu", line=line, field=zone, value=value)
+        raise FieldError("montant décimal à deux décimales au plus attendu", line=line, field=zone, value=value)
     cents = int(value * 100)
     if cents < 0 or (positive and cents == 0) or cents >= _MAX_CENTS:
         sign = "strictement positif" if positive else "positif ou nul"
-        raise InvalidValue(f"montant {sign} de moins de 10 milliards attendu", line=line, field=zone,
+        raise FieldError(f"montant {sign} de moins de 10 milliards attendu", line=line, field=zone,
                            value=str(value))
     return str(cents)
 
@@ -118,12 +119,12 @@ def _account_zones(account: RibAccount | None, line: int) -> dict[str, str]:
         return {"ROLRET": "", "ROLRGU": "", "ROLRCO": "", "ROLRCL": "", "ROLTIT": ""}
     bban = account.bank_code + account.branch_code + account.account_number + account.key
     if not _RIB.fullmatch(bban):
-        raise InvalidValue("RIB attendu : banque et guichet de 5 chiffres, compte de 11 caractères, clé de 2 chiffres",
+        raise FieldError("RIB attendu : banque et guichet de 5 chiffres, compte de 11 caractères, clé de 2 chiffres",
                            line=line, field="ROLRCO", value=bban)
     try:
         IBAN(str(IBAN.from_bban("FR", bban)), validate_bban=True)
     except SchwiftyException as e:
-        raise InvalidValue(f"RIB invalide ({e})", line=line, field="ROLRCL", value=bban) from e
+        raise FieldError(f"RIB invalide ({e})", line=line, field="ROLRCL", value=bban) from e
     return {
         "ROLRET": account.bank_code,
         "ROLRGU": account.branch_code,
@@ -135,30 +136,34 @@ def _account_zones(account: RibAccount | None, line: int) -> dict[str, str]:
 
 def zones(article: RolmreArticle, line: int = 1) -> dict[str, str]:
     """The zone values of ``article`` before padding; keys and total are computed here."""
+    try:
+        shapes.check(article)
+    except FieldError as e:
+        raise FieldError(e.message, line=line, field=e.field, value=e.value) from e
     a = article
     if a.movement not in MOVEMENTS:
-        raise InvalidValue("code mouvement 1 à 4 attendu", line=line, field="ROLMVT", value=a.movement)
+        raise FieldError("code mouvement 1 à 4 attendu", line=line, field="ROLMVT", value=a.movement)
     if not _REVENUE_CODE.fullmatch(a.revenue_code) or a.revenue_code == "FF":
-        raise InvalidValue("code recette de 2 lettres majuscules (sauf FF) attendu", line=line, field="ROLREC",
+        raise FieldError("code recette de 2 lettres majuscules (sauf FF) attendu", line=line, field="ROLREC",
                            value=a.revenue_code)
     if not _POSTCODE.fullmatch(a.postcode):
-        raise InvalidValue("code postal de 5 chiffres attendu", line=line, field="ROLCP", value=a.postcode)
+        raise FieldError("code postal de 5 chiffres attendu", line=line, field="ROLCP", value=a.postcode)
     if a.revenue_type not in REVENUE_TYPES:
-        raise InvalidValue("type 0, 1 ou 2 attendu", line=line, field="ROLTPR", value=a.revenue_type)
+        raise FieldError("type 0, 1 ou 2 attendu", line=line, field="ROLTPR", value=a.revenue_type)
     if len(a.debt_prefix) != 2:
-        raise InvalidValue("2 caractères attendus (00 par défaut)", line=line, field="ROLDEB", value=a.debt_prefix)
+        raise FieldError("2 caractères attendus (00 par défaut)", line=line, field="ROLDEB", value=a.debt_prefix)
     if not 0 < a.roll_number < 100:
-        raise InvalidValue("numéro de rôle de 1 à 99 attendu", line=line, field="ROLROL", value=a.roll_number)
+        raise FieldError("numéro de rôle de 1 à 99 attendu", line=line, field="ROLROL", value=a.roll_number)
     if a.direct_debit and a.account is None:
-        raise InvalidValue("prélèvement demandé sans RIB", line=line, field="ROLRET")
+        raise FieldError("prélèvement demandé sans RIB", line=line, field="ROLRET")
     try:
         year = keys.year_digits(a.fiscal_year)
         debt = keys.debt_digits(a.debt_number)
         period = keys.period_digit(a.period)
         cle1 = keys.mod11(a.collectivity_code + a.nature_code + year + period + debt)
         cle2 = keys.ormc_cle2(a.fiscal_year, a.period, a.debt_number, a.debt_prefix)
-    except InvalidValue as e:
-        raise InvalidValue(e.message, line=line, field=e.field, value=e.value) from e
+    except FieldError as e:
+        raise FieldError(e.message, line=line, field=e.field, value=e.value) from e
     values = {
         "ROLMVT": a.movement,
         "ROLCOL": a.collectivity_code,
@@ -200,15 +205,15 @@ def zones(article: RolmreArticle, line: int = 1) -> dict[str, str]:
 
 def _pad(zone: Zone, value: str, line: int) -> str:
     if len(value) > zone.length:
-        raise InvalidValue(f"{len(value)} caractères pour {zone.length} au plus : à raccourcir", line=line,
+        raise FieldError(f"{len(value)} caractères pour {zone.length} au plus : à raccourcir", line=line,
                            field=zone.name, value=value)
     if zone.kind == "text":
         if value != value.rstrip() or any(not c.isprintable() for c in value):
-            raise InvalidValue("espaces finaux ou caractère non imprimable interdits", line=line, field=zone.name,
+            raise FieldError("espaces finaux ou caractère non imprimable interdits", line=line, field=zone.name,
                                value=value)
         return value.ljust(zone.length)
     if not (value.isascii() and value.isdigit()) or (zone.kind == "digits" and len(value) != zone.length):
-        raise InvalidValue(f"{zone.length} chiffres attendus", line=line, field=zone.name, value=value)
+        raise FieldError(f"{zone.length} chiffres attendus", line=line, field=zone.name, value=value)
     return value.zfill(zone.length)
 
 
@@ -228,13 +233,13 @@ def write(
     """
     records = [format_record(article, n) for n, article in enumerate(articles, start=1)]
     if not records:
-        raise InvalidValue("un rôle ROLMRE porte au moins un article")
+        raise FieldError("un rôle ROLMRE porte au moins un article")
     out = []
     for n, record in enumerate(records, start=1):
         try:
             out.append((record + newline).encode(encoding))
         except UnicodeEncodeError as e:
-            raise InvalidValue(f"caractère {record[e.start]!r} impossible en {encoding}", line=n,
+            raise FieldError(f"caractère {record[e.start]!r} impossible en {encoding}", line=n,
                                field=_zone_at(e.start).name, value=record[e.start]) from e
     return b"".join(out)
 
@@ -250,11 +255,11 @@ def lines(data: bytes, encoding: str = "ISO-8859-1") -> Iterator[str]:
     weigh twenty times the file. An undecodable or empty file is refused at once.
     """
     try:
-        text = data.decode(encoding)
+        text = data.removeprefix(UTF8_BOM).decode(encoding)
     except (UnicodeDecodeError, LookupError) as e:
-        raise MalformedFile(f"fichier illisible en {encoding} ({e})") from e
+        raise FileFormatError(f"fichier illisible en {encoding} ({e})") from e
     if not text:
-        raise MalformedFile("fichier ROLMRE vide")
+        raise FileFormatError("fichier ROLMRE vide")
     return _records(text)
 
 
@@ -270,12 +275,12 @@ def _records(text: str) -> Iterator[str]:
 
 def _split(record: str, line: int) -> dict[str, str]:
     if len(record) != RECORD_LENGTH:
-        raise MalformedFile(f"enregistrement de {len(record)} caractères au lieu de {RECORD_LENGTH}", line=line)
+        raise FileFormatError(f"enregistrement de {len(record)} caractères au lieu de {RECORD_LENGTH}", line=line)
     raw = {zone.name: record[zone.slice] for zone in LAYOUT}
     for zone in LAYOUT:
         value = raw[zone.name]
         if zone.kind != "text" and not (value.isascii() and value.isdigit()):
-            raise MalformedFile("chiffres attendus", line=line, field=zone.name, value=value)
+            raise FileFormatError("chiffres attendus", line=line, field=zone.name, value=value)
         if zone.kind == "text":
             raw[zone.name] = value.rstrip(" ")
     return raw
@@ -291,9 +296,9 @@ def parse_record(record: str, line: int = 1) -> RolmreArticle:
     try:
         issue_date = date(int(raw["ROLDAT"][:4]), int(raw["ROLDAT"][4:6]), int(raw["ROLDAT"][6:]))
     except ValueError as e:
-        raise MalformedFile("date AAAAMMJJ invalide", line=line, field="ROLDAT", value=raw["ROLDAT"]) from e
+        raise FileFormatError("date AAAAMMJJ invalide", line=line, field="ROLDAT", value=raw["ROLDAT"]) from e
     if raw["ROLPRE"] not in {"5", "2"}:
-        raise MalformedFile("5 (prélèvement) ou 2 attendu", line=line, field="ROLPRE", value=raw["ROLPRE"])
+        raise FileFormatError("5 (prélèvement) ou 2 attendu", line=line, field="ROLPRE", value=raw["ROLPRE"])
     account = None
     if any(raw[z] for z in ("ROLRET", "ROLRGU", "ROLRCO", "ROLRCL", "ROLTIT")):
         account = RibAccount(raw["ROLRET"], raw["ROLRGU"], raw["ROLRCO"], raw["ROLRCL"], raw["ROLTIT"])
@@ -331,16 +336,38 @@ def parse_record(record: str, line: int = 1) -> RolmreArticle:
             revenue_type=raw["ROLTPR"],
         )
         expected = format_record(article, line)
-    except InvalidValue as e:
-        raise MalformedFile(e.message, line=line, field=e.field, value=e.value) from e
+    except FieldError as e:
+        raise FileFormatError(e.message, line=line, field=e.field, value=e.value) from e
     for zone in LAYOUT:
         if zone.name in _COMPUTED and record[zone.slice] != expected[zone.slice]:
-            raise MalformedFile(
+            raise FileFormatError(
                 f"valeur {expected[zone.slice]!r} attendue", line=line, field=zone.name, value=record[zone.slice]
             )
     return article
 
 
-def read(data: bytes, *, encoding: str = "ISO-8859-1") -> list[RolmreArticle]:
-    """Every article of a ROLMRE file, in file order."""
-    return [parse_record(record, n) for n, record in enumerate(lines(data, encoding), start=1)]
+def read(
+    data: bytes,
+    *,
+    encoding: str = "ISO-8859-1",
+    expect_count: int | None = None,
+    expect_total: Decimal | None = None,
+) -> list[RolmreArticle]:
+    """Every article of a ROLMRE file, in file order.
+
+    ROLMRE has no trailer: a file cut between two records reads as a shorter
+    roll. ``expect_count`` and ``expect_total`` (from the printed list) catch it.
+    """
+    articles = [parse_record(record, n) for n, record in enumerate(lines(data, encoding), start=1)]
+    for problem in shortfall(len(articles), sum((a.total for a in articles), Decimal("0.00")),
+                             expect_count, expect_total):
+        raise FileFormatError(problem, code="file.truncated")
+    return articles
+
+
+def shortfall(count: int, total: Decimal, expect_count: int | None, expect_total: Decimal | None) -> Iterator[str]:
+    """What differs from the count and total the roll was announced with: a cut file, most often."""
+    if expect_count is not None and count != expect_count:
+        yield f"{count} articles dans le fichier, {expect_count} attendus : fichier tronqué ou incomplet ?"
+    if expect_total is not None and total != expect_total:
+        yield f"total {total:f} dans le fichier, {expect_total:f} attendu : fichier tronqué ou incomplet ?"

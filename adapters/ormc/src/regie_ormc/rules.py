@@ -18,7 +18,7 @@ from stdnum.exceptions import ValidationError
 from stdnum.fr import siret
 
 from . import keys
-from .errors import InvalidValue
+from .errors import FieldError
 from .records import BankAccount, Bordereau, Debit, Debtor, Header, Line, Piece, Roll
 
 #: ``SequencePres`` codes of the SEPA sequence types.
@@ -39,17 +39,17 @@ def text(value: str | None, field: str, size: int, *, piece: int | None = None, 
     """A text zone: present if required, at most ``size`` characters, no control character."""
     if value is None or value == "":
         if required:
-            raise InvalidValue("zone obligatoire non renseignée", piece=piece, field=field, value=value)
+            raise FieldError("zone obligatoire non renseignée", piece=piece, field=field, value=value)
         return
     if len(value) > size:
-        raise InvalidValue(
+        raise FieldError(
             f"texte trop long : {len(value)} caractères pour {size} au plus, à raccourcir",
             piece=piece,
             field=field,
             value=value,
         )
     if value != value.strip() or any(unicodedata.category(c) == "Cc" for c in value):
-        raise InvalidValue(
+        raise FieldError(
             "espaces en début ou fin ou caractère de contrôle interdits", piece=piece, field=field, value=value
         )
 
@@ -59,29 +59,29 @@ def digits(value: str, field: str, sizes: Iterable[int], *, piece: int | None = 
     allowed = tuple(sizes)
     if not (value.isascii() and value.isdigit() and len(value) in allowed):
         lengths = " ou ".join(str(n) for n in allowed)
-        raise InvalidValue(f"{lengths} chiffres attendus", piece=piece, field=field, value=value)
+        raise FieldError(f"{lengths} chiffres attendus", piece=piece, field=field, value=value)
 
 
 def pattern(value: str, regex: re.Pattern[str], field: str, message: str, *, piece: int | None = None) -> None:
     if not regex.fullmatch(value):
-        raise InvalidValue(message, piece=piece, field=field, value=value)
+        raise FieldError(message, piece=piece, field=field, value=value)
 
 
 def number(value: int, field: str, width: int, *, piece: int | None = None) -> None:
     """A positive integer of at most ``width`` digits."""
     if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 10**width:
-        raise InvalidValue(f"nombre entier de 1 à {width} chiffres attendu", piece=piece, field=field, value=value)
+        raise FieldError(f"nombre entier de 1 à {width} chiffres attendu", piece=piece, field=field, value=value)
 
 
 def amount(value: Decimal, field: str, *, piece: int | None = None) -> None:
     """Amounts are strictly positive with at most two decimals (``Base_Montant``)."""
     if not isinstance(value, Decimal) or not value.is_finite():
-        raise InvalidValue("montant décimal attendu", piece=piece, field=field, value=value)
+        raise FieldError("montant décimal attendu", piece=piece, field=field, value=value)
     if value <= 0:
-        raise InvalidValue("le montant doit être strictement positif", piece=piece, field=field, value=str(value))
+        raise FieldError("le montant doit être strictement positif", piece=piece, field=field, value=str(value))
     exponent = value.as_tuple().exponent
     if not isinstance(exponent, int) or exponent < -2 or value > MAX_AMOUNT:
-        raise InvalidValue(
+        raise FieldError(
             "montant à deux décimales au plus et inférieur à mille milliards",
             piece=piece,
             field=field,
@@ -93,7 +93,7 @@ def sepa_text(value: str | None, field: str, size: int, *, piece: int, required:
     """SEPA zones accept only ``a-z A-Z 0-9 / ? : ( ) . , ' + -`` and space."""
     text(value, field, size, piece=piece, required=required)
     if value and not _SEPA_TEXT.fullmatch(value):
-        raise InvalidValue(
+        raise FieldError(
             "caractère hors du jeu SEPA (lettres sans accent, chiffres, / ? : ( ) . , ' + - et espace)",
             piece=piece,
             field=field,
@@ -106,9 +106,9 @@ def iban(value: str, field: str, *, piece: int | None = None) -> None:
     try:
         compact = IBAN(value, validate_bban=True).compact
     except SchwiftyException as e:
-        raise InvalidValue(f"IBAN invalide ({e})", piece=piece, field=field, value=value) from e
+        raise FieldError(f"IBAN invalide ({e})", piece=piece, field=field, value=value) from e
     if compact != value:
-        raise InvalidValue(
+        raise FieldError(
             f"IBAN à écrire en majuscules sans espaces : {compact}", piece=piece, field=field, value=value
         )
 
@@ -117,9 +117,9 @@ def bic(value: str, field: str, *, piece: int | None = None) -> None:
     try:
         compact = BIC(value).compact
     except SchwiftyException as e:
-        raise InvalidValue(f"BIC invalide ({e})", piece=piece, field=field, value=value) from e
+        raise FieldError(f"BIC invalide ({e})", piece=piece, field=field, value=value) from e
     if compact != value:
-        raise InvalidValue(f"BIC à écrire en majuscules : {compact}", piece=piece, field=field, value=value)
+        raise FieldError(f"BIC à écrire en majuscules : {compact}", piece=piece, field=field, value=value)
 
 
 def encodable(value: str, encoding: str, field: str, *, piece: int | None = None) -> None:
@@ -127,7 +127,7 @@ def encodable(value: str, encoding: str, field: str, *, piece: int | None = None
     try:
         value.encode(encoding)
     except UnicodeEncodeError as e:
-        raise InvalidValue(
+        raise FieldError(
             f"caractère {value[e.start]!r} impossible en {encoding} : à remplacer (translittérer) avant l'envoi",
             piece=piece,
             field=field,
@@ -143,7 +143,7 @@ def check_header(header: Header) -> None:
     try:
         siret.validate(header.siret)
     except ValidationError as e:
-        raise InvalidValue(f"SIRET du budget invalide ({e})", field="IdColl", value=header.siret) from e
+        raise FieldError(f"SIRET du budget invalide ({e})", field="IdColl", value=header.siret) from e
     digits(header.collectivity_code, "CodCol", (3,))
     pattern(header.budget_code, _BUDGET, "CodBud", "code budget de 2 caractères attendu (ex. 00)")
     text(header.post_label, "LibellePoste", 38, required=False)
@@ -155,13 +155,13 @@ def check_bordereau(bordereau: Bordereau, pieces: int) -> None:
     number(bordereau.number, "IdBord", 7)
     text(bordereau.object, "Objet", 160, required=False)
     if bordereau.collection_date is not None and bordereau.collection_date < bordereau.date:
-        raise InvalidValue(
+        raise FieldError(
             "la date d'ASAP ne peut précéder la date d'émission du bordereau",
             field="DteAsp",
             value=bordereau.collection_date.isoformat(),
         )
     if not 0 < pieces < 100000:
-        raise InvalidValue("un rôle porte de 1 à 99 999 articles", field="NbrPce", value=pieces)
+        raise FieldError("un rôle porte de 1 à 99 999 articles", field="NbrPce", value=pieces)
 
 
 def check_bank_account(account: BankAccount, piece: int) -> None:
@@ -172,31 +172,31 @@ def check_bank_account(account: BankAccount, piece: int) -> None:
 
 
 def check_debtor(debtor: Debtor, piece: int) -> None:
-    for field, value in (("CatTiers", debtor.category), ("NatJur", debtor.legal_nature), ("TypTiers", debtor.kind)):
+    for field, value in (("CatTiers", debtor.category), ("NatJur", debtor.legal_nature), ("TypTiers", debtor.debtor_type)):
         digits(value, field, (2,), piece=piece)
-    text(debtor.ref, "RefTiers", 30, piece=piece, required=False)
-    text(debtor.name, "Nom", 38, piece=piece)
+    text(debtor.reference, "RefTiers", 30, piece=piece, required=False)
+    text(debtor.last_name, "Nom", 38, piece=piece)
     text(debtor.name_complement, "ComplNom", 38, piece=piece, required=False)
     person = debtor.category == "01"
     text(debtor.first_name, "Prenom", 38, piece=piece, required=person)
     text(debtor.civility, "Civilite", 10, piece=piece, required=person)
     if debtor.civility is not None and debtor.civility.upper().rstrip(".") in {"MLLE", "MADEMOISELLE"}:
-        raise InvalidValue("la civilité « Mademoiselle » n'existe plus : utiliser MME", piece=piece, field="Civilite")
+        raise FieldError("la civilité « Mademoiselle » n'existe plus : utiliser MME", piece=piece, field="Civilite")
     address = debtor.address
     if address.kind not in {"0", "1", "2"}:
-        raise InvalidValue("type d'adresse 0, 1 ou 2 attendu", piece=piece, field="TypAdr", value=address.kind)
-    text(address.line1, "Adr1", 38, piece=piece, required=False)
+        raise FieldError("type d'adresse 0, 1 ou 2 attendu", piece=piece, field="TypAdr", value=address.kind)
+    text(address.extra, "Adr1", 38, piece=piece, required=False)
     text(address.street, "Adr2", 38, piece=piece)
-    text(address.line3, "Adr3", 38, piece=piece, required=False)
+    text(address.locality, "Adr3", 38, piece=piece, required=False)
     digits(address.postcode, "CP", (5,), piece=piece)
-    text(address.city, "Ville", 38, piece=piece)
+    text(address.town, "Ville", 38, piece=piece)
     if address.resident:
         if address.country_code not in (None, "100"):
-            raise InvalidValue(
+            raise FieldError(
                 "un résident n'a pas de code pays (ou 100)", piece=piece, field="CodPays", value=address.country_code
             )
     elif address.country_code is None:
-        raise InvalidValue("code pays INSEE obligatoire pour un non-résident", piece=piece, field="CodPays")
+        raise FieldError("code pays INSEE obligatoire pour un non-résident", piece=piece, field="CodPays")
     else:
         digits(address.country_code, "CodPays", (3,), piece=piece)
     if debtor.bank_account is not None:
@@ -205,12 +205,12 @@ def check_debtor(debtor: Debtor, piece: int) -> None:
 
 def check_debit(debit: Debit, piece: int, debtor: Debtor) -> None:
     if debit.nature not in {"01", "02"}:
-        raise InvalidValue("nature de prélèvement 01 ou 02 attendue", piece=piece, field="NatPrel", value=debit.nature)
+        raise FieldError("nature de prélèvement 01 ou 02 attendue", piece=piece, field="NatPrel", value=debit.nature)
     if debit.periodicity not in {f"0{n}" for n in range(1, 8)}:
-        raise InvalidValue("périodicité 01 à 07 attendue", piece=piece, field="PerPrel", value=debit.periodicity)
+        raise FieldError("périodicité 01 à 07 attendue", piece=piece, field="PerPrel", value=debit.periodicity)
     amount(debit.amount, "MtPrel", piece=piece)
     if debit.sequence not in SEQUENCE_CODES:
-        raise InvalidValue("séquence OOFF, FRST, RCUR ou FNAL attendue", piece=piece, field="SequencePres",
+        raise FieldError("séquence OOFF, FRST, RCUR ou FNAL attendue", piece=piece, field="SequencePres",
                            value=debit.sequence)
     sepa_text(debit.mandate_ref, "RefUniMdt", 35, piece=piece, required=True)
     sepa_text(debit.label, "LibPrel", 140, piece=piece)
@@ -220,12 +220,12 @@ def check_debit(debit: Debit, piece: int, debtor: Debtor) -> None:
         text(debit.former_creditor_id, "AncienICS", 13, piece=piece)
     sepa_text(debit.former_creditor_name, "AncienTiersCreancier", 70, piece=piece)
     if debit.former_bank is not None and debit.former_iban is not None:
-        raise InvalidValue("indiquer soit l'ancienne banque, soit l'ancien IBAN, pas les deux", piece=piece,
+        raise FieldError("indiquer soit l'ancienne banque, soit l'ancien IBAN, pas les deux", piece=piece,
                            field="AncienIBAN")
     if debit.former_iban is not None:
         iban(debit.former_iban, "AncienIBAN", piece=piece)
     if debit.nature == "01" and debtor.bank_account is None:
-        raise InvalidValue("prélèvement par le Trésor sans coordonnées bancaires du débiteur", piece=piece,
+        raise FieldError("prélèvement par le Trésor sans coordonnées bancaires du débiteur", piece=piece,
                            field="CpteBancaire")
 
 
@@ -235,7 +235,7 @@ def check_line(line: Line, piece: int, debtor: Debtor) -> None:
     pattern(line.product_code, _PRODUCT, "CodProdLoc",
             "code produit local de 1 à 4 lettres ou chiffres attendu", piece=piece)
     if not (line.nature.isascii() and line.nature.isdigit() and 0 < len(line.nature) <= 12):
-        raise InvalidValue("nature comptable de 1 à 12 chiffres attendue", piece=piece, field="Nature",
+        raise FieldError("nature comptable de 1 à 12 chiffres attendue", piece=piece, field="Nature",
                            value=line.nature)
     amount(line.amount, "MtHT", piece=piece)
     if line.debit is not None:
@@ -252,35 +252,35 @@ def check_piece(piece: Piece, fiscal_year: int, *, check_keys: bool = True) -> N
     try:
         keys.debt_digits(piece.debt_number)
         keys.period_digit(piece.period)
-    except InvalidValue as e:
-        raise InvalidValue(e.message, piece=n, field=e.field, value=e.value) from e
+    except FieldError as e:
+        raise FieldError(e.message, piece=n, field=e.field, value=e.value) from e
     text(piece.object, "ObjPce", 160, piece=n, required=False)
     if piece.invoice_number is not None:
         pattern(piece.invoice_number, _INVOICE, "NumeroFacture",
                 "20 caractères au plus : lettres sans accent, chiffres, espace, - / _ +", piece=n)
     if piece.edition is not None and piece.edition not in ORMC_EDITIONS:
-        raise InvalidValue("un titre ORMC n'admet que l'édition 03 ou 06", piece=n, field="Edition",
+        raise FieldError("un titre ORMC n'admet que l'édition 03 ou 06", piece=n, field="Edition",
                            value=piece.edition)
     if not (len(piece.cle1) == 1 and piece.cle1.isascii() and piece.cle1.isdigit()):
-        raise InvalidValue("clé 1 : un chiffre attendu", piece=n, field="Cle1", value=piece.cle1)
+        raise FieldError("clé 1 : un chiffre attendu", piece=n, field="Cle1", value=piece.cle1)
     if check_keys:
         expected = expected_cle2(fiscal_year, piece)
         if piece.cle2 != expected:
-            raise InvalidValue(f"clé 2 fausse : {expected} attendue", piece=n, field="Cle2", value=piece.cle2)
+            raise FieldError(f"clé 2 fausse : {expected} attendue", piece=n, field="Cle2", value=piece.cle2)
     check_debtor(piece.debtor, n)
     if not piece.lines:
-        raise InvalidValue("un article porte au moins une ligne", piece=n, field="LigneDePiece")
+        raise FieldError("un article porte au moins une ligne", piece=n, field="LigneDePiece")
     seen: set[int] = set()
     debits = set()
     for line in piece.lines:
         check_line(line, n, piece.debtor)
         if line.number in seen:
-            raise InvalidValue("numéro de ligne en double", piece=n, field="IdLigne", value=line.number)
+            raise FieldError("numéro de ligne en double", piece=n, field="IdLigne", value=line.number)
         seen.add(line.number)
         if line.debit is not None:
             debits.add(_debit_without_amount(line.debit))
     if len(debits) > 1:
-        raise InvalidValue("les lignes d'un même titre doivent porter les mêmes données de prélèvement",
+        raise FieldError("les lignes d'un même titre doivent porter les mêmes données de prélèvement",
                            piece=n, field="InfoPrelevementSEPA")
 
 
@@ -291,14 +291,14 @@ def _debit_without_amount(debit: Debit) -> tuple[object, ...]:
 
 
 def check_roll(roll: Roll, *, check_keys: bool = True) -> None:
-    """Every rule of this module over a whole roll; raises the first :class:`InvalidValue`."""
+    """Every rule of this module over a whole roll; raises the first :class:`FieldError`."""
     check_header(roll.header)
     check_bordereau(roll.bordereau, len(roll.pieces))
     seen: set[int] = set()
     for piece in roll.pieces:
         check_piece(piece, roll.bordereau.fiscal_year, check_keys=check_keys)
         if piece.number in seen:
-            raise InvalidValue("numéro d'article en double dans le rôle", piece=piece.number, field="IdPce")
+            raise FieldError("numéro d'article en double dans le rôle", piece=piece.number, field="IdPce")
         seen.add(piece.number)
     amount(roll.total, "MtBordHt")
 
@@ -309,5 +309,5 @@ def check_cle1(roll: Roll, basis: keys.Cle1Basis) -> None:
     for piece in roll.pieces:
         expected = keys.ormc_cle1(basis, roll.bordereau.fiscal_year, piece.period, piece.debt_number)
         if piece.cle1 != expected:
-            raise InvalidValue(f"clé 1 fausse : {expected} attendue", piece=piece.number, field="Cle1",
+            raise FieldError(f"clé 1 fausse : {expected} attendue", piece=piece.number, field="Cle1",
                                value=piece.cle1)

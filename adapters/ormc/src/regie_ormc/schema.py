@@ -10,7 +10,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from .errors import SchemaNotFound, SchemaViolation, cut
+from .errors import SchemaMissingError, SchemaError, cut
 
 #: Environment variable naming the schema directory when no argument is given.
 ENV_VAR = "REGIE_ORMC_SCHEMAS"
@@ -26,12 +26,12 @@ def locate(schema_dir: str | os.PathLike[str] | None = None) -> Path:
     """The ``PES_Aller.xsd`` inside ``schema_dir`` or ``$REGIE_ORMC_SCHEMAS``; fail closed if absent."""
     chosen = schema_dir if schema_dir is not None else os.environ.get(ENV_VAR)
     if not chosen:
-        raise SchemaNotFound(
+        raise SchemaMissingError(
             f"dossier des schémas PES V2 non indiqué (paramètre schema_dir ou variable {ENV_VAR})"
         )
     entry = Path(chosen).resolve() / ENTRY
     if not entry.is_file():
-        raise SchemaNotFound(f"schéma PES V2 introuvable : {entry}", value=str(chosen))
+        raise SchemaMissingError(f"schéma PES V2 introuvable : {entry}", value=str(chosen))
     return entry
 
 
@@ -45,7 +45,7 @@ def load(schema_dir: str | os.PathLike[str] | None = None) -> etree.XMLSchema:
     return _compiled(locate(schema_dir))
 
 
-def errors(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = None) -> Iterator[SchemaViolation]:
+def errors(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = None) -> Iterator[SchemaError]:
     """The schema errors of ``doc``, one at a time, each with its line and, inside a piece, the piece's position.
 
     One at a time: a caller who keeps only some of them holds no list of them all,
@@ -61,11 +61,11 @@ def errors(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = 
         where = f" (pièce n° {position} du bordereau)" if position else ""
         quoted = _QUOTED.sub(lambda value: f"'{cut(value[1])}'", entry.message)
         message = f"non conforme au schéma PES V2{where} : {quoted}"
-        yield SchemaViolation(message, line=entry.line or None)
+        yield SchemaError(message, line=entry.line or None)
 
 
 def validate(doc: etree._ElementTree, schema_dir: str | os.PathLike[str] | None = None) -> None:
-    """Raise the first :class:`SchemaViolation` of ``doc``."""
+    """Raise the first :class:`SchemaError` of ``doc``."""
     first = next(errors(doc, schema_dir), None)
     if first is not None:
         raise first

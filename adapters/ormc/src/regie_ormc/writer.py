@@ -14,8 +14,8 @@ from typing import Literal
 
 from lxml import etree
 
-from . import keys, rules, schema
-from .errors import InvalidValue
+from . import keys, rules, schema, shapes
+from .errors import FieldError
 from .records import Debit, Debtor, Line, Piece, Roll
 
 NS = "http://www.minefi.gouv.fr/cp/helios/pes_v2/Rev0/aller"
@@ -56,7 +56,7 @@ class _Builder:
         try:
             etree.SubElement(parent, tag, V=text)
         except ValueError as e:  # a character XML 1.0 cannot hold (U+FFFE…)
-            raise InvalidValue("caractère interdit en XML", piece=self.piece, field=tag, value=text) from e
+            raise FieldError("caractère interdit en XML", piece=self.piece, field=tag, value=text) from e
 
     def group(self, parent: etree._Element, tag: str, *pairs: tuple[str, str | int | date | None]) -> etree._Element:
         element = etree.SubElement(parent, tag)
@@ -91,12 +91,12 @@ def _debtor(b: _Builder, parent: etree._Element, debtor: Debtor) -> None:
     b.group(
         tiers,
         "InfoTiers",
-        ("RefTiers", debtor.ref),
+        ("RefTiers", debtor.reference),
         ("CatTiers", debtor.category),
         ("NatJur", debtor.legal_nature),
-        ("TypTiers", debtor.kind),
+        ("TypTiers", debtor.debtor_type),
         ("Civilite", debtor.civility),
-        ("Nom", debtor.name),
+        ("Nom", debtor.last_name),
         ("ComplNom", debtor.name_complement),
         ("Prenom", debtor.first_name),
     )
@@ -105,11 +105,11 @@ def _debtor(b: _Builder, parent: etree._Element, debtor: Debtor) -> None:
         tiers,
         "Adresse",
         ("TypAdr", address.kind),
-        ("Adr1", address.line1),
+        ("Adr1", address.extra),
         ("Adr2", address.street),
-        ("Adr3", address.line3),
+        ("Adr3", address.locality),
         ("CP", address.postcode),
-        ("Ville", address.city),
+        ("Ville", address.town),
         ("CodRes", flag(not address.resident)),
         ("CodPays", address.country_code),
     )
@@ -163,7 +163,7 @@ def _piece(b: _Builder, parent: etree._Element, piece: Piece) -> None:
 def build(roll: Roll, encoding: str = "ISO-8859-1") -> etree._ElementTree:
     """The XML tree of ``roll`` after the rules, before the schema."""
     if encoding not in ENCODINGS:
-        raise InvalidValue("encodage ISO-8859-1 ou UTF-8 attendu", field="encoding", value=encoding)
+        raise FieldError("encodage ISO-8859-1 ou UTF-8 attendu", field="encoding", value=encoding)
     rules.check_roll(roll)
     b = _Builder(encoding)
     header, bordereau = roll.header, roll.bordereau
@@ -215,6 +215,7 @@ def write(
     else ``$REGIE_ORMC_SCHEMAS``; without it nothing is written. ``Cle2`` is
     always verified; ``Cle1`` too when ``cle1_basis`` is given.
     """
+    shapes.check_roll(roll)
     schema.locate(schema_dir)
     doc = build(roll, encoding)
     if cle1_basis is not None:

@@ -10,7 +10,7 @@ True
 
 from importlib.metadata import version
 
-from .errors import InvalidFile, InvalidValue, LineError, MalformedLine, SelfImportError
+from .errors import FieldError, FileFormatError, InvalidFile, LineError, SelfImportError
 from .reader import content_hash, decode, read
 from .records import Row
 from .writer import write
@@ -18,10 +18,10 @@ from .writer import write
 __version__ = version("regie-self-import")
 
 __all__ = [
+    "FieldError",
+    "FileFormatError",
     "InvalidFile",
-    "InvalidValue",
     "LineError",
-    "MalformedLine",
     "Row",
     "SelfImportError",
     "content_hash",

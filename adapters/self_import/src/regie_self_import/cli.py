@@ -4,39 +4,74 @@
     regie-self-import write INPUT.json [--out FILE]  the file (Windows-1252, CRLF)
 
 ``-`` reads standard input. On any problem: the messages in French on stderr
-(the first 100, then how many more), exit status 1, nothing on stdout and no
-file written.
+after ``regie-self-import :`` (the first 100, then how many more;
+``--json-errors``: one JSON object with the stable ``code`` of each), exit
+status 1, nothing on stdout and no file written.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from . import jsonio, reader, writer
-from .errors import InvalidFile, SelfImportError
+from . import __version__, jsonio, reader, writer
+from .errors import InvalidFile, LineError, SelfImportError
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
-        return int(args.run(args))
+        status = int(args.run(args))
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        return _pipe_closed()
     except InvalidFile as e:
+        if args.json_errors:
+            return _fail(str(e), e.code, True, errors=[_where(one) for one in e.errors], more=e.more)
         for message in e.messages:
-            print(message, file=sys.stderr)
+            print(f"{PROG} : {message}", file=sys.stderr)
         return 1
     except SelfImportError as e:
-        print(e, file=sys.stderr)
-        return 1
+        return _fail(str(e), e.code, args.json_errors)
+
+
+PROG = "regie-self-import"
+
+
+def _where(error: LineError) -> dict[str, object]:
+    return {"code": error.code, "message": str(error), "line": error.line, "column": error.column,
+            "field": error.field}
+
+
+def _fail(message: str, code: str, as_json: bool, **where: object) -> int:
+    """Say what went wrong on stderr: ``regie-self-import : message``, or one JSON object."""
+    if as_json:
+        error = {"code": code, "message": message, **{k: v for k, v in where.items() if v is not None}}
+        print(json.dumps({"error": error}, ensure_ascii=False, default=str), file=sys.stderr)
+    else:
+        print(f"{PROG} : {message}", file=sys.stderr)
+    return 1
+
+
+def _pipe_closed() -> int:
+    """The reader went away (``| head``): stop quietly, and keep the exit flush from failing again."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 1
 
 
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(
-        prog="regie-self-import", description="Fichier de consommations du self (TSV) : lecture et écriture."
+        prog=PROG, description="Fichier de consommations du self (TSV) : lecture et écriture."
     )
+    main.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    main.add_argument("--json-errors", action="store_true", help="erreur en JSON sur la sortie d'erreur")
     verbs = main.add_subparsers(dest="verb", required=True)
     read = verbs.add_parser("read", help="lire un fichier et afficher ses lignes en JSON")
     read.add_argument("file", help="le fichier exporté par le self (ou - pour l'entrée standard)")
@@ -67,8 +102,9 @@ def _write(args: argparse.Namespace) -> int:
     if args.out:
         try:
             Path(args.out).write_bytes(data)
+            os.chmod(args.out, 0o644)  # readable by whoever sends it on, whatever the umask
         except OSError as e:
-            raise SelfImportError(f"Impossible d'écrire « {args.out} » : {e.strerror}.") from e
+            raise SelfImportError(f"Impossible d'écrire « {args.out} » : {e.strerror}.", code="file.unwritable") from e
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
@@ -81,4 +117,4 @@ def _input(name: str) -> bytes:
     try:
         return Path(name).read_bytes()
     except OSError as e:
-        raise SelfImportError(f"Impossible de lire « {name} » : {e.strerror}.") from e
+        raise SelfImportError(f"Impossible de lire « {name} » : {e.strerror}.", code="file.unreadable") from e

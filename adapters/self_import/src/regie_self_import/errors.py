@@ -10,6 +10,8 @@ must not cost a shared server a message per line.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Sequence
 from datetime import date
 
@@ -22,18 +24,41 @@ _SHOWN = 40  # characters of a refused value quoted in a message
 
 
 class SelfImportError(ValueError):
-    """Root of every error raised by ``regie_self_import``."""
+    """Root of every error raised by ``regie_self_import``.
+
+    ``code`` is stable and machine-readable (``field.amount.invalid``) where the
+    message may be reworded: ``<kind>.<field>.invalid``, or ``<kind>.invalid``
+    when no field is named.
+    """
+
+    kind = "error"
+
+    def __init__(self, *args: object, code: str | None = None) -> None:
+        super().__init__(*args)
+        self._code = code
+
+    @property
+    def code(self) -> str:
+        return self._code or error_code(self.kind, getattr(self, "field", None))
 
 
 class LineError(SelfImportError):
     """One problem at one line (of the file read or written), in one column when known."""
 
-    def __init__(self, expected: str, *, line: int | None = None, column: str | None = None, value: object = None):
+    def __init__(
+        self,
+        expected: str,
+        *,
+        line: int | None = None,
+        column: str | None = None,
+        value: object = None,
+        code: str | None = None,
+    ):
         self.expected = expected
         self.line = line
         self.column = column
         self.value = value if not isinstance(value, str) or len(value) <= _KEPT else value[: _KEPT - 1] + "…"
-        super().__init__(self._render())
+        super().__init__(self._render(), code=code)
 
     @property
     def field(self) -> str | None:
@@ -50,12 +75,16 @@ class LineError(SelfImportError):
         return located(self.line, self.column, f"{got}attendu : {self.expected}.")
 
 
-class InvalidValue(LineError):
+class FieldError(LineError):
     """A field holds a value the format refuses (column always set)."""
 
+    kind = "field"
 
-class MalformedLine(LineError):
+
+class FileFormatError(LineError):
     """A line is not five columns (wrong count, lone carriage return), or a JSON row is not a row object."""
+
+    kind = "file"
 
 
 class InvalidFile(SelfImportError):
@@ -65,6 +94,8 @@ class InvalidFile(SelfImportError):
     reader or writer was given (:data:`MAX_PROBLEMS` by default); ``more``
     counts the problems found beyond it, which are not kept; ``total`` is both.
     """
+
+    kind = "file"
 
     def __init__(self, errors: Sequence[LineError], more: int = 0):
         self.errors = tuple(errors)
@@ -144,3 +175,12 @@ def _escape(char: str) -> str:
     if 0xDC80 <= code <= 0xDCFF:  # a byte the file's encoding cannot decode (surrogateescape)
         return f"\\x{code - 0xDC00:02x}"
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def error_code(kind: str, field: str | None) -> str:
+    """``kind.field.invalid``: the field named in lowercase ASCII, numbers and punctuation dropped."""
+    if not field:
+        return f"{kind}.invalid"
+    ascii_text = unicodedata.normalize("NFKD", field).encode("ascii", "ignore").decode().lower()
+    words = [w for w in re.split(r"[^a-z0-9]+", ascii_text) if w and not w.isdigit()]
+    return f"{kind}.{'_'.join(words) or 'value'}.invalid"

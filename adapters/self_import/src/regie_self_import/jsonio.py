@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from .errors import MAX_PROBLEMS, InvalidFile, InvalidValue, MalformedLine, Problems
+from .errors import MAX_PROBLEMS, FieldError, FileFormatError, InvalidFile, Problems
 from .layout import COLUMNS
 from .reader import parse_unit_price
 from .records import EXPECT_ID, EXPECT_MEALS, EXPECT_PRICE, Convert, Row, row_problems
@@ -51,9 +51,9 @@ def loads(data: bytes) -> Any:
     try:
         return json.loads(data, parse_float=Decimal)
     except json.JSONDecodeError as e:
-        raise InvalidFile([MalformedLine(f"{EXPECT_JSON} ({e.msg}, colonne {e.colno})", line=e.lineno)]) from e
+        raise InvalidFile([FileFormatError(f"{EXPECT_JSON} ({e.msg}, colonne {e.colno})", line=e.lineno)]) from e
     except (ValueError, RecursionError) as e:  # not UTF-8, an integer of 4,300+ digits, nesting too deep
-        raise InvalidFile([MalformedLine(f"{EXPECT_JSON} en UTF-8")]) from e
+        raise InvalidFile([FileFormatError(f"{EXPECT_JSON} en UTF-8")]) from e
 
 
 def rows_from_json(data: Any, *, max_problems: int = MAX_PROBLEMS) -> list[Row]:
@@ -63,17 +63,17 @@ def rows_from_json(data: Any, *, max_problems: int = MAX_PROBLEMS) -> list[Row]:
     first ``max_problems`` of them, and the count of the others.
     """
     if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
-        raise InvalidFile([MalformedLine(EXPECT_TOP)])
+        raise InvalidFile([FileFormatError(EXPECT_TOP)])
     rows: list[Row] = []
     problems = Problems(max_problems)
     for number, item in enumerate(data["rows"], start=1):
         if not isinstance(item, dict) or not {*FIELDS[:4]} <= item.keys() <= {*FIELDS, "line"}:
-            problems.add(MalformedLine(EXPECT_ROW, line=number, value=json.dumps(item, default=str)))
+            problems.add(FileFormatError(EXPECT_ROW, line=number, value=json.dumps(item, default=str)))
             continue
         raw = [item.get(name) for name in FIELDS]
         try:
             rows.append(Row(*(convert(value, number) for convert, value in zip(_CONVERTERS, raw, strict=True))))
-        except InvalidValue:
+        except FieldError:
             problems.add(*row_problems(_CONVERTERS, raw, number))
     problems.raise_any()
     return rows
@@ -85,7 +85,7 @@ def _typed(kind: type, column: str, expected: str) -> Convert:
     def convert(value: Any, line: int | None = None) -> Any:
         if type(value) is kind:
             return value
-        raise InvalidValue(expected, line=line, column=column, value=json.dumps(value, default=str))
+        raise FieldError(expected, line=line, column=column, value=json.dumps(value, default=str))
 
     return convert
 
@@ -96,8 +96,8 @@ def _date(column: str) -> Convert:
             try:
                 return date.fromisoformat(value)
             except ValueError as e:
-                raise InvalidValue(EXPECT_ISO_DATE, line=line, column=column, value=value) from e
-        raise InvalidValue(EXPECT_ISO_DATE, line=line, column=column, value=value)
+                raise FieldError(EXPECT_ISO_DATE, line=line, column=column, value=value) from e
+        raise FieldError(EXPECT_ISO_DATE, line=line, column=column, value=value)
 
     return convert
 
@@ -110,7 +110,7 @@ def _price(value: Any, line: int | None = None) -> Decimal | None:
         return parse_unit_price(value, line)
     if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
         return Decimal(value)
-    raise InvalidValue(EXPECT_PRICE, line=line, column="E", value=value)
+    raise FieldError(EXPECT_PRICE, line=line, column="E", value=value)
 
 
 _CONVERTERS: tuple[Convert, ...] = (

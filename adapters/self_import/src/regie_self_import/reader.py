@@ -34,7 +34,7 @@ from datetime import date
 from decimal import Decimal
 from functools import partial
 
-from .errors import MAX_PROBLEMS, InvalidValue, LineError, MalformedLine, Problems
+from .errors import MAX_PROBLEMS, FieldError, FileFormatError, LineError, Problems
 from .layout import COLUMNS
 from .records import EXPECT_DATE, EXPECT_MEALS, EXPECT_PRICE, Convert, Row, row_problems
 
@@ -43,6 +43,7 @@ _MEALS = re.compile(r"[+-]?[0-9]{1,4}")
 _PRICE = re.compile(r"[0-9]+(?:[.,][0-9]+)?")
 _UNDECODABLE = re.compile("[\udc80-\udcff]")  # bytes kept by surrogateescape
 
+EXPECT_ROWS = "au moins une ligne de consommation (le fichier n'en a aucune)"
 EXPECT_COLUMNS = "5 colonnes séparées par des tabulations (A à E, la colonne E pouvant être vide)"
 EXPECT_LINE_END = (
     "des fins de ligne Windows (CR LF) ou Unix (LF), pas de retour chariot (CR, \\x0d) seul ;"
@@ -71,7 +72,7 @@ def read(data: bytes, *, max_problems: int = MAX_PROBLEMS) -> list[Row]:
         if not line.strip():
             continue
         if "\r" in line:
-            problems.add(MalformedLine(EXPECT_LINE_END, line=number, value=line))
+            problems.add(FileFormatError(EXPECT_LINE_END, line=number, value=line))
             continue
         if damaged and _UNDECODABLE.search(line):
             problems.add(*_undecodable(line, number, encoding))
@@ -83,11 +84,13 @@ def read(data: bytes, *, max_problems: int = MAX_PROBLEMS) -> list[Row]:
             fields.append("")
         if len(fields) != 5:
             expected = f"{EXPECT_COLUMNS}, et non {len(fields)}"
-            problems.add(MalformedLine(expected, line=number, value=line))
+            problems.add(FileFormatError(expected, line=number, value=line))
             continue
         row = _row(fields, number, problems)
         if row is not None:
             rows.append(row)
+    if not rows and not problems:
+        problems.add(FileFormatError(EXPECT_ROWS, line=1, code="file.empty"))
     problems.raise_any()
     return rows
 
@@ -129,10 +132,10 @@ def _undecodable(line: str, number: int, encoding: str) -> list[LineError]:
     expected = EXPECT_TEXT[encoding] + SAVE_AGAIN
     fields = line.split("\t")
     return [
-        InvalidValue(expected, line=number, column=letter, value=text.strip())
+        FieldError(expected, line=number, column=letter, value=text.strip())
         for letter, text in zip(COLUMNS, fields, strict=False)  # beyond E the column count is wrong anyway
         if _UNDECODABLE.search(text)
-    ] or [MalformedLine(expected, line=number, value=line)]
+    ] or [FileFormatError(expected, line=number, value=line)]
 
 
 def _row(fields: list[str], line: int, problems: Problems) -> Row | None:
@@ -141,7 +144,7 @@ def _row(fields: list[str], line: int, problems: Problems) -> Row | None:
     try:
         start, end = parse_date(b, line, column="B"), parse_date(c, line, column="C")
         return Row(a, start, end, parse_meals(d, line), parse_unit_price(e, line), line)
-    except InvalidValue:  # the first problem; look again, column by column, to report them all
+    except FieldError:  # the first problem; look again, column by column, to report them all
         problems.add(*row_problems(_PARSERS, (a, b, c, d, e), line))
         return None
 
@@ -150,7 +153,7 @@ def parse_meals(text: str, line: int | None = None) -> int:
     """Column D: ``4``, ``+4`` or ``-2``."""
     if _MEALS.fullmatch(text):
         return int(text)
-    raise InvalidValue(EXPECT_MEALS, line=line, column="D", value=text)
+    raise FieldError(EXPECT_MEALS, line=line, column="D", value=text)
 
 
 def parse_unit_price(text: str, line: int | None = None) -> Decimal | None:
@@ -159,7 +162,7 @@ def parse_unit_price(text: str, line: int | None = None) -> Decimal | None:
         return None
     if _PRICE.fullmatch(text):
         return Decimal(text.replace(",", "."))
-    raise InvalidValue(EXPECT_PRICE, line=line, column="E", value=text)
+    raise FieldError(EXPECT_PRICE, line=line, column="E", value=text)
 
 
 def _text(text: str, line: int | None = None) -> str:
@@ -173,11 +176,11 @@ def parse_date(text: str, line: int | None = None, *, column: str) -> date:
         try:
             return date.fromisoformat(text)  # Python 3.11 reads the basic format AAAAMMJJ
         except ValueError as e:
-            raise InvalidValue(EXPECT_DATE, line=line, column=column, value=text) from e
-    raise InvalidValue(EXPECT_DATE, line=line, column=column, value=text)
+            raise FieldError(EXPECT_DATE, line=line, column=column, value=text) from e
+    raise FieldError(EXPECT_DATE, line=line, column=column, value=text)
 
 
-#: The syntax of each column, A to E: text (spaces trimmed), line -> value, or ``InvalidValue``.
+#: The syntax of each column, A to E: text (spaces trimmed), line -> value, or ``FieldError``.
 _PARSERS: tuple[Convert, ...] = (
     _text,
     partial(parse_date, column="B"),

@@ -15,7 +15,7 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
-from .errors import InvalidValue
+from .errors import FieldError, LineError
 from .layout import compact
 
 CENT = Decimal("0.01")
@@ -27,6 +27,7 @@ EXPECT_ID = "un identifiant élève de 1 à 10 caractères, sans caractère invi
 EXPECT_DATE = "une date réelle au format AAAAMMJJ (ex. 20260105)"
 EXPECT_MEALS = "un nombre entier de repas de 4 chiffres au plus, signe + ou - permis (ex. 4, +4, -2)"
 EXPECT_PRICE = "vide, ou un prix positif au centime près, virgule ou point décimal, 999999,99 au plus (ex. 3,45)"
+EXPECT_LINE = "un numéro de ligne entier (1 pour la première) ou None"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +49,8 @@ class Row:
 
     def __post_init__(self) -> None:
         # The same rules as ``CHECKS``, called one by one: this runs for each of 100,000 rows read.
+        if self.line is not None and (type(self.line) is not int or self.line < 1):
+            raise LineError(EXPECT_LINE, value=self.line, code="field.line.invalid")
         check_pupil_id(self.pupil_id, self.line)
         check_date(self.start, self.line, column="B")
         check_date(self.end, self.line, column="C")
@@ -65,28 +68,28 @@ def check_pupil_id(value: object, line: int | None = None) -> str:
     """The identifier is kept as text (leading zeros matter); up to 10 characters."""
     if isinstance(value, str) and 0 < len(value) <= MAX_ID_LENGTH and value.isprintable() and value == value.strip():
         return value
-    raise InvalidValue(EXPECT_ID, line=line, column="A", value=value)
+    raise FieldError(EXPECT_ID, line=line, column="A", value=value)
 
 
 def check_date(value: object, line: int | None = None, *, column: str) -> date:
     """A calendar date; a ``datetime`` (a subclass of ``date``) is refused, its time would be lost."""
     if type(value) is date:
         return value
-    raise InvalidValue(EXPECT_DATE, line=line, column=column, value=value)
+    raise FieldError(EXPECT_DATE, line=line, column=column, value=value)
 
 
 def check_order(start: date, end: date, line: int | None = None) -> None:
     """The period runs forwards: the end date is the start date or later."""
     if end < start:
         expected = f"une date de fin égale ou postérieure à la date de début ({compact(start)})"
-        raise InvalidValue(expected, line=line, column="C", value=end)
+        raise FieldError(expected, line=line, column="C", value=end)
 
 
 def check_meals(value: object, line: int | None = None) -> int:
     """A whole number of meals, negative for a correction; ``bool`` is not a number here."""
     if type(value) is int and -MAX_MEALS <= value <= MAX_MEALS:
         return value
-    raise InvalidValue(EXPECT_MEALS, line=line, column="D", value=value)
+    raise FieldError(EXPECT_MEALS, line=line, column="D", value=value)
 
 
 def check_unit_price(value: object, line: int | None = None) -> Decimal | None:
@@ -97,12 +100,12 @@ def check_unit_price(value: object, line: int | None = None) -> Decimal | None:
         cents = value.quantize(CENT)
         if cents == value:
             return cents.copy_abs()  # -0 would be written with a sign
-    raise InvalidValue(EXPECT_PRICE, line=line, column="E", value=value)
+    raise FieldError(EXPECT_PRICE, line=line, column="E", value=value)
 
 
 Convert = Callable[[Any, "int | None"], Any]
 
-#: The rule of each column, A to E: value, line -> the value (normalised), or ``InvalidValue``.
+#: The rule of each column, A to E: value, line -> the value (normalised), or ``FieldError``.
 CHECKS: tuple[Convert, ...] = (
     check_pupil_id,
     partial(check_date, column="B"),
@@ -112,34 +115,34 @@ CHECKS: tuple[Convert, ...] = (
 )
 
 
-def row_problems(converters: Sequence[Convert], raw: Sequence[object], line: int | None) -> list[InvalidValue]:
+def row_problems(converters: Sequence[Convert], raw: Sequence[object], line: int | None) -> list[FieldError]:
     """Every problem of one row, not only the first, in column order.
 
     ``converters`` turn each raw value (text of the file, value of the JSON
-    input) into a typed value, or raise ``InvalidValue``; then the column's
+    input) into a typed value, or raise ``FieldError``; then the column's
     rule judges it, and the dates, if both are valid, are judged together.
     Messages quote the value as it was written (``3,456``, not ``3.456``).
     """
-    found: list[InvalidValue] = []
+    found: list[FieldError] = []
     values: list[object] = []
     for convert, check, value in zip(converters, CHECKS, raw, strict=True):
         try:
             typed = convert(value, line)
-        except InvalidValue as e:  # the converter quotes the value its own way
+        except FieldError as e:  # the converter quotes the value its own way
             found.append(e)
             values.append(_REFUSED)
             continue
         try:
             values.append(check(typed, line))
-        except InvalidValue as e:
-            found.append(InvalidValue(e.expected, line=line, column=e.column, value=value))
+        except FieldError as e:
+            found.append(FieldError(e.expected, line=line, column=e.column, value=value))
             values.append(_REFUSED)
     start, end = values[1], values[2]
     if isinstance(start, date) and isinstance(end, date):
         try:
             check_order(start, end, line)
-        except InvalidValue as e:
-            found.append(InvalidValue(e.expected, line=line, column=e.column, value=raw[2]))
+        except FieldError as e:
+            found.append(FieldError(e.expected, line=line, column=e.column, value=raw[2]))
     return sorted(found, key=lambda e: e.column or "")
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 
-from .errors import MAX_PROBLEMS, InvalidValue, Problems, located
+from .errors import MAX_PROBLEMS, FieldError, Problems, located
 from .records import Row
 
 #: The most meals a pupil takes in a day: lunch, and a breakfast, a snack or a dinner where a holiday
@@ -72,7 +72,7 @@ def check_plausible(
                 f" ({ceiling} par jour sur {days} jour{'s' if days > 1 else ''})"
             )
             line = row.line if row.line is not None else number
-            problems.add(InvalidValue(expected, line=line, column="D", value=row.meals))
+            problems.add(FieldError(expected, line=line, column="D", value=row.meals))
     problems.raise_any()
 
 

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .errors import InvalidValue, Problems
+from .errors import FieldError, FileFormatError, Problems
 from .layout import compact
+from .reader import EXPECT_ROWS
 from .records import Row
 
 ENCODING = "cp1252"
@@ -30,20 +31,22 @@ def write(rows: Iterable[Row]) -> bytes:
     rows = list(rows)
     lines: list[bytes] = []
     problems = Problems()
+    if not rows:
+        problems.add(FileFormatError(EXPECT_ROWS, code="file.empty"))
     for number, row in enumerate(rows, start=1):
         price = "" if row.unit_price is None else f"{row.unit_price:.2f}".replace(".", ",")
         text = f"{row.pupil_id}\t{compact(row.start)}\t{compact(row.end)}\t{row.meals:+d}\t{price}\r\n"
         try:
             lines.append(text.encode(ENCODING))
         except UnicodeEncodeError:
-            problems.add(InvalidValue(EXPECT_CHARSET, line=number, column="A", value=row.pupil_id))
+            problems.add(FieldError(EXPECT_CHARSET, line=number, column="A", value=row.pupil_id))
     problems.raise_any()
     data = b"".join(lines)
     if not data.isascii() and _is_utf8(data):
         # The reader would take the file for UTF-8 and read other identifiers back.
         for number, row in enumerate(rows, start=1):
             if not row.pupil_id.isascii():
-                problems.add(InvalidValue(EXPECT_UNAMBIGUOUS, line=number, column="A", value=row.pupil_id))
+                problems.add(FieldError(EXPECT_UNAMBIGUOUS, line=number, column="A", value=row.pupil_id))
         problems.raise_any()
     return data
 

@@ -7,7 +7,7 @@ from importlib.metadata import version
 
 from .build import build_files
 from .dates import LeadTime, check_collection_date, earliest_collection_date, is_business_day
-from .errors import CollectionDateError, FileFormatError, InvalidField, MandateError, SchemaError, SepaError
+from .errors import CollectionDateError, FileFormatError, FieldError, MandateError, SchemaError, SepaError
 from .reader import read, validate
 from .records import (Address, Amendment, Batch, Creditor, Debtor, Mandate, MandateInfo, MandateState,
                       MandateStatus, Party, Sequence, Transaction, Version)
@@ -18,7 +18,7 @@ __version__ = version("regie-sepa")
 
 __all__ = [
     "Address", "Amendment", "Batch", "CollectionDateError", "Creditor", "Debtor", "FileFormatError",
-    "InvalidField", "LeadTime", "Mandate", "MandateError", "MandateInfo", "MandateState", "MandateStatus",
+    "FieldError", "LeadTime", "Mandate", "MandateError", "MandateInfo", "MandateState", "MandateStatus",
     "Party", "Reason", "Reject", "SchemaError", "SepaError", "Sequence", "StatusReport", "Transaction",
     "Version", "build_files", "check_collection_date", "earliest_collection_date", "is_business_day", "read",
     "read_status_report", "rejected_transactions", "validate", "write", "write_files",

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from datetime import date
 
+from . import shapes
 from .dates import LeadTime, check_collection_date
 from .errors import MandateError
 from .records import Batch, Sequence, Version
@@ -35,6 +36,7 @@ def build_files(batch: Batch, *, version: Version = Version.V02, single_file: bo
     date for the caducity check. Returns ``{file name: bytes}``; raises a
     :class:`~regie_sepa.errors.SepaError` and returns nothing on any fault.
     """
+    shapes.check(batch)
     if first_as_rcur:
         batch = rcur_only(batch)
     sent = today or batch.created_at.date()

@@ -15,7 +15,8 @@ from stdnum.eu import at_02
 from stdnum.exceptions import ValidationError
 from stdnum.fr import siret
 
-from .errors import InvalidField
+from . import shapes
+from .errors import FieldError
 from .records import Address, Amendment, Batch, Creditor, Debtor, Party, Transaction
 from .text import check_identifier, is_clean
 
@@ -27,7 +28,8 @@ CENT = Decimal("0.01")
 
 
 def check_batch(batch: Batch) -> None:
-    """Raise :class:`InvalidField` on the first fault found in ``batch``."""
+    """Raise :class:`FieldError` on the first fault found in ``batch``."""
+    shapes.check(batch)
     check_identifier(batch.message_id, "message_id")
     check_party(batch.initiating_party, "initiating_party")
     if batch.ultimate_creditor is not None:
@@ -39,12 +41,12 @@ def check_batch(batch: Batch) -> None:
     check_creditor_id(creditor.creditor_id, "creditor.creditor_id")
     check_address(creditor.address, "creditor.address")
     if not batch.transactions:
-        raise InvalidField("le fichier ne contient aucune transaction", field="transactions")
+        raise FieldError("le fichier ne contient aucune transaction", field="transactions")
     seen: set[str] = set()
     for tx in batch.transactions:
         check_transaction(tx)
         if tx.end_to_end_id in seen:
-            raise InvalidField("identifiant de bout en bout en double dans le fichier",
+            raise FieldError("identifiant de bout en bout en double dans le fichier",
                                field="end_to_end_id", value=tx.end_to_end_id, transaction=tx.end_to_end_id)
         seen.add(tx.end_to_end_id)
 
@@ -55,7 +57,7 @@ def check_transaction(tx: Transaction) -> None:
     check_amount(tx.amount, ref)
     check_identifier(tx.mandate.reference, "mandate.reference", ref)
     if tx.mandate.signed_on > tx.collection_date:
-        raise InvalidField("le mandat est signé après la date de prélèvement",
+        raise FieldError("le mandat est signé après la date de prélèvement",
                            field="mandate.signed_on", value=tx.mandate.signed_on, transaction=ref)
     if tx.mandate.amendment is not None:
         check_amendment(tx.mandate.amendment, tx, ref)
@@ -72,13 +74,13 @@ def check_amount(amount: Decimal, transaction: str | None = None) -> None:
     except InvalidOperation:
         exact = False
     if not exact or not CENT <= amount <= MAX_AMOUNT:
-        raise InvalidField("le montant doit être un décimal entre 0,01 et 999 999 999,99 avec au plus deux décimales",
+        raise FieldError("le montant doit être un décimal entre 0,01 et 999 999 999,99 avec au plus deux décimales",
                            field="amount", value=amount, transaction=transaction)
 
 
 def check_amendment(amendment: Amendment, tx: Transaction, ref: str) -> None:
     if amendment == Amendment():
-        raise InvalidField("modification de mandat vide : ne rien indiquer quand rien n'a changé",
+        raise FieldError("modification de mandat vide : ne rien indiquer quand rien n'a changé",
                            field="mandate.amendment", transaction=ref)
     if amendment.original_reference is not None:
         check_identifier(amendment.original_reference, "mandate.amendment.original_reference", ref)
@@ -89,7 +91,7 @@ def check_amendment(amendment: Amendment, tx: Transaction, ref: str) -> None:
         check_name(amendment.original_creditor_name, "mandate.amendment.original_creditor_name", ref)
     if amendment.original_iban is not None:
         if amendment.new_bank:
-            raise InvalidField("ancien IBAN et changement de banque (SMNDA) sont exclusifs",
+            raise FieldError("ancien IBAN et changement de banque (SMNDA) sont exclusifs",
                                field="mandate.amendment.original_iban", transaction=ref)
         check_iban(amendment.original_iban, "mandate.amendment.original_iban", ref)
         _differs(_compact(amendment.original_iban), _compact(tx.debtor.iban), "mandate.amendment.original_iban", ref)
@@ -97,7 +99,7 @@ def check_amendment(amendment: Amendment, tx: Transaction, ref: str) -> None:
 
 def _differs(old: str, new: str, field: str, ref: str) -> None:
     if old.upper() == new.upper():
-        raise InvalidField("l'ancienne valeur est identique à la nouvelle", field=field, value=old, transaction=ref)
+        raise FieldError("l'ancienne valeur est identique à la nouvelle", field=field, value=old, transaction=ref)
 
 
 def _compact(value: str) -> str:
@@ -108,7 +110,7 @@ def check_iban(value: str, field: str, transaction: str | None = None) -> None:
     try:
         IBAN(value)
     except SchwiftyException as e:
-        raise InvalidField(f"IBAN invalide ({e})", field=field, value=value, transaction=transaction) from e
+        raise FieldError(f"IBAN invalide ({e})", field=field, value=value, transaction=transaction) from e
 
 
 def check_bic(value: str | None, field: str, transaction: str | None = None) -> None:
@@ -117,17 +119,17 @@ def check_bic(value: str | None, field: str, transaction: str | None = None) -> 
     try:
         BIC(value)
     except SchwiftyException as e:
-        raise InvalidField(f"BIC invalide ({e})", field=field, value=value, transaction=transaction) from e
+        raise FieldError(f"BIC invalide ({e})", field=field, value=value, transaction=transaction) from e
 
 
 def check_creditor_id(value: str, field: str, transaction: str | None = None) -> None:
     try:
         compact = at_02.validate(value)
     except ValidationError as e:
-        raise InvalidField(f"identifiant créancier SEPA (ICS) invalide ({e})",
+        raise FieldError(f"identifiant créancier SEPA (ICS) invalide ({e})",
                            field=field, value=value, transaction=transaction) from e
     if compact != value:
-        raise InvalidField("ICS à écrire en majuscules, sans espace", field=field, value=value, transaction=transaction)
+        raise FieldError("ICS à écrire en majuscules, sans espace", field=field, value=value, transaction=transaction)
 
 
 def check_party(party: Party, field: str) -> None:
@@ -136,13 +138,13 @@ def check_party(party: Party, field: str) -> None:
         try:
             siret.validate(party.siret)
         except ValidationError as e:
-            raise InvalidField(f"SIRET invalide ({e})", field=f"{field}.siret", value=party.siret) from e
+            raise FieldError(f"SIRET invalide ({e})", field=f"{field}.siret", value=party.siret) from e
     check_address(party.address, f"{field}.address")
 
 
 def check_name(value: str, field: str, transaction: str | None = None) -> None:
     if not value.strip():
-        raise InvalidField("nom obligatoire", field=field, value=value, transaction=transaction)
+        raise FieldError("nom obligatoire", field=field, value=value, transaction=transaction)
 
 
 def check_address(address: Address | None, field: str, transaction: str | None = None) -> None:
@@ -150,13 +152,13 @@ def check_address(address: Address | None, field: str, transaction: str | None =
     if address is None:
         return
     if not (address.town and address.country):
-        raise InvalidField("adresse non structurée : la ville et le pays sont obligatoires (règle SEPA du 15/11/2026)",
+        raise FieldError("adresse non structurée : la ville et le pays sont obligatoires (règle SEPA du 15/11/2026)",
                            field=field, transaction=transaction)
     if len(address.country) != 2 or not address.country.isalpha() or not address.country.isupper():
-        raise InvalidField("code pays ISO à deux lettres majuscules attendu",
+        raise FieldError("code pays ISO à deux lettres majuscules attendu",
                            field=f"{field}.country", value=address.country, transaction=transaction)
     if len(address.lines) > 2:
-        raise InvalidField("au plus deux lignes d'adresse libres avec une adresse hybride",
+        raise FieldError("au plus deux lignes d'adresse libres avec une adresse hybride",
                            field=f"{field}.lines", transaction=transaction)
 
 

@@ -1,8 +1,13 @@
-"""``regie-sepa``: JSON in, JSON out, French errors on stderr, exit 1 and nothing written on error."""
+"""``regie-sepa``: JSON in, JSON out, exit 1 and nothing written on error.
+
+Errors go to stderr in French after ``regie-sepa :`` (``--json-errors``: one
+JSON object with its stable ``code``).
+"""
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
@@ -12,6 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+from . import __version__
 from .build import build_files
 from .checks import notices
 from .dates import LeadTime, short_notice
@@ -26,14 +32,18 @@ from .rules import STATUS_LABELS, expiry_date, lapses_within, next_sequence, sta
 class CliError(Exception):
     """A fault outside the SEPA rules (unreadable file, bad option), already in French."""
 
+    def __init__(self, message: str, code: str = "file.unreadable") -> None:
+        super().__init__(message)
+        self.code = code
+
 
 def _load_json(path: str) -> Any:
     try:
-        return json.loads(Path(path).read_text(encoding="utf-8"))
+        return json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except OSError as e:
         raise CliError(f"fichier illisible : {path} ({e.strerror})") from e
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
-        raise CliError(f"JSON invalide dans {path} : {e}") from e
+        raise CliError(f"JSON invalide dans {path} : {e}", "file.json.invalid") from e
 
 
 def _load_bytes(path: str) -> bytes:
@@ -58,12 +68,13 @@ def _write_all(directory: Path, files: dict[str, bytes]) -> None:
         for name, data in files.items():
             handle, tmp = tempfile.mkstemp(dir=directory, prefix=f".{name}.")
             temporary.append((tmp, directory / name))
+            os.fchmod(handle, 0o644)  # mkstemp's 0600 would hide the file from the user who sends it on
             with os.fdopen(handle, "wb") as out:
                 out.write(data)
     except OSError as e:
         for tmp, _ in temporary:
             Path(tmp).unlink(missing_ok=True)
-        raise CliError(f"écriture impossible dans {directory} ({e.strerror})") from e
+        raise CliError(f"écriture impossible dans {directory} ({e.strerror})", "file.unwritable") from e
     for tmp, final in temporary:
         os.replace(tmp, final)
 
@@ -114,7 +125,7 @@ def cmd_mandate_status(args: argparse.Namespace) -> Any:
     data = _load_json(args.mandates)
     items = data.get("mandates") if isinstance(data, dict) else data
     if not isinstance(items, list):
-        raise CliError("liste de mandats attendue (ou un objet avec la clé « mandates »)")
+        raise CliError("liste de mandats attendue (ou un objet avec la clé « mandates »)", "field.mandates.invalid")
     result = []
     for index, item in enumerate(items):
         mandate = mandate_from_json(item, index)
@@ -129,7 +140,9 @@ def cmd_mandate_status(args: argparse.Namespace) -> Any:
 
 
 def parser() -> argparse.ArgumentParser:
-    top = argparse.ArgumentParser(prog="regie-sepa", description="Prélèvements SEPA : pain.008, pain.002, mandats.")
+    top = argparse.ArgumentParser(prog=PROG, description="Prélèvements SEPA : pain.008, pain.002, mandats.")
+    top.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    top.add_argument("--json-errors", action="store_true", help="erreur en JSON sur la sortie d'erreur")
     verbs = top.add_subparsers(dest="verb", required=True)
     build = verbs.add_parser("build", help="écrire PRELEV_FIRST.XML / PRELEV_RCUR.XML depuis un lot JSON")
     build.add_argument("input")
@@ -160,9 +173,34 @@ def main(argv: Seq[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         result = args.run(args)
-    except (SepaError, CliError) as e:
-        print(f"erreur : {e}", file=sys.stderr)
-        return 1
-    json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
-    sys.stdout.write("\n")
+        json.dump(result, sys.stdout, ensure_ascii=False, indent=2)
+        sys.stdout.write("\n")
+        sys.stdout.flush()
+    except BrokenPipeError:
+        return _pipe_closed()
+    except SepaError as e:
+        return _fail(str(e), e.code, args.json_errors, field=e.field, line=e.line, transaction=e.transaction,
+                     value=e.value)
+    except CliError as e:
+        return _fail(str(e), e.code, args.json_errors)
     return 0
+
+
+PROG = "regie-sepa"
+
+
+def _fail(message: str, code: str, as_json: bool, **where: object) -> int:
+    """Say what went wrong on stderr: ``regie-sepa : message``, or one JSON object."""
+    if as_json:
+        error = {"code": code, "message": message, **{k: v for k, v in where.items() if v is not None}}
+        print(json.dumps({"error": error}, ensure_ascii=False, default=str), file=sys.stderr)
+    else:
+        print(f"{PROG} : {message}", file=sys.stderr)
+    return 1
+
+
+def _pipe_closed() -> int:
+    """The reader went away (``| head``): stop quietly, and keep the exit flush from failing again."""
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    return 1

@@ -1,7 +1,7 @@
 """The JSON shape of the command line, to and from the records.
 
 Money is a string (``"42.50"``), dates are ISO strings, sequences are
-``FIRST``/``RCUR``/``FNAL``/``OOFF``. Any fault raises :class:`InvalidField`
+``FIRST``/``RCUR``/``FNAL``/``OOFF``. Any fault raises :class:`FieldError`
 naming the transaction and the key.
 """
 
@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from .errors import InvalidField, cut
+from .errors import FieldError, cut
 from .records import (Address, Amendment, Batch, Creditor, Debtor, Mandate, MandateInfo, MandateStatus, Party,
                       Sequence, Transaction)
 
@@ -25,7 +25,7 @@ class _Source:
 
     def __init__(self, data: object, path: str, transaction: str | None = None) -> None:
         if not isinstance(data, dict):
-            raise InvalidField("objet JSON attendu", field=path or "(racine)", transaction=transaction)
+            raise FieldError("objet JSON attendu", field=path or "(racine)", transaction=transaction)
         self.data, self.path, self.transaction = data, path, transaction
 
     def _field(self, key: str) -> str:
@@ -35,12 +35,12 @@ class _Source:
         value = self.data.get(key)
         if value is None:
             if required:
-                raise InvalidField("valeur obligatoire absente", field=self._field(key), transaction=self.transaction)
+                raise FieldError("valeur obligatoire absente", field=self._field(key), transaction=self.transaction)
             return None
         try:
             return convert(value)
         except (TypeError, ValueError, InvalidOperation, AttributeError) as e:
-            raise InvalidField(f"valeur illisible ({cut(repr(value))})", field=self._field(key), value=value,
+            raise FieldError(f"valeur illisible ({cut(repr(value))})", field=self._field(key), value=value,
                                transaction=self.transaction) from e
 
     def need(self, key: str, convert: Callable[[Any], T]) -> T:

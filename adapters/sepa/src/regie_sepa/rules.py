@@ -25,7 +25,7 @@ from datetime import date
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
 
-from .errors import InvalidField, MandateError
+from .errors import FieldError, MandateError
 from .records import Amendment, Batch, Mandate, MandateInfo, MandateState, MandateStatus, Sequence, Transaction
 from .text import check_identifier
 
@@ -99,7 +99,7 @@ def same_bank(old_iban: str, new_iban: str) -> bool:
     try:
         old, new = IBAN(old_iban), IBAN(new_iban)
     except SchwiftyException as e:
-        raise InvalidField(f"IBAN invalide ({e})", field="iban", value=new_iban) from e
+        raise FieldError(f"IBAN invalide ({e})", field="iban", value=new_iban) from e
     return bool(old.bank_code) and (old.country_code, old.bank_code) == (new.country_code, new.bank_code)
 
 
@@ -235,7 +235,7 @@ def make_reference(number: int, *, prefix: str = "RUM", migrated: bool = False) 
     ('RUM-000000042', 'MIG-CANTINE-000000007')
     """
     if number < 0:
-        raise InvalidField("numéro de mandat négatif", field="number", value=number)
+        raise FieldError("numéro de mandat négatif", field="number", value=number)
     full = f"{MIGRATED_PREFIX}-{prefix}" if migrated else prefix
     return check_identifier(f"{full}-{number:09d}".upper(), "mandate.reference")
 

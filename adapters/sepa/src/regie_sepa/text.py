@@ -15,7 +15,7 @@ import re
 
 from text_unidecode import unidecode
 
-from .errors import InvalidField
+from .errors import FieldError
 
 _ALLOWED = re.compile(r"[A-Za-z0-9/\-?:().,'+ ]*")
 _FORBIDDEN = re.compile(r"[^A-Za-z0-9/\-?:().,'+ ]")
@@ -52,6 +52,6 @@ def check_identifier(value: str, field: str, transaction: str | None = None) -> 
     elif value.startswith("/") or value.endswith("/") or "//" in value:
         problem = "ne doit ni commencer ni finir par « / » ni contenir « // »"
     if problem:
-        raise InvalidField(f"identifiant « {value} » invalide : {problem}",
+        raise FieldError(f"identifiant « {value} » invalide : {problem}",
                            field=field, value=value, transaction=transaction)
     return value

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from .errors import InvalidField
+from .errors import FieldError
 from .records import Creditor, Party
 from .text import check_identifier
 
@@ -28,7 +28,7 @@ def dft_message_id(service_id: str, day: date, number: int) -> str:
     'TGDFT027-DFT-SDD-26327-001'
     """
     if not 1 <= number <= 999:
-        raise InvalidField("numéro du fichier dans la journée entre 1 et 999", field="number", value=number)
+        raise FieldError("numéro du fichier dans la journée entre 1 et 999", field="number", value=number)
     return check_identifier(f"{service_id}-DFT-SDD-{day:%y}{day.timetuple().tm_yday:03d}-{number:03d}", "message_id")
 
 
@@ -39,9 +39,9 @@ def dft_end_to_end_id(poste: str, transaction: int) -> str:
     '1D027000042'
     """
     if len(poste) != 6 or not poste.isdigit():
-        raise InvalidField("poste comptable sur 6 chiffres attendu", field="poste", value=poste)
+        raise FieldError("poste comptable sur 6 chiffres attendu", field="poste", value=poste)
     if transaction < 0:
-        raise InvalidField("numéro de transaction négatif", field="transaction", value=transaction)
+        raise FieldError("numéro de transaction négatif", field="transaction", value=transaction)
     return check_identifier(f"1D{poste}0{transaction}", "end_to_end_id")
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from lxml import etree
 
 from .checks import ADDRESS_LIMITS, NAME, REMITTANCE, check_batch
-from .errors import InvalidField
+from .errors import FieldError
 from .records import Address, Amendment, Batch, Creditor, Party, Sequence, Transaction, Version
 from .schema import validate_tree
 from .text import clean
@@ -30,7 +30,7 @@ _ORDER = {seq: i for i, seq in enumerate(Sequence)}
 def write(batch: Batch, version: Version = Version.V02) -> bytes:
     """Return the pain.008 file of ``batch`` as UTF-8 bytes, validated.
 
-    Raises :class:`~regie_sepa.errors.InvalidField` for bad data and
+    Raises :class:`~regie_sepa.errors.FieldError` for bad data and
     :class:`~regie_sepa.errors.SchemaError` if the result (or the schema) fails.
     """
     check_batch(batch)
@@ -56,9 +56,9 @@ def write_files(batch: Batch, version: Version = Version.V02, *, single_file: bo
 def split_by_sequence(batch: Batch) -> dict[Sequence, Batch]:
     """One batch per sequence present, message id suffixed ``-FRST``, ``-RCUR``…"""
     if not batch.transactions:
-        raise InvalidField("le fichier ne contient aucune transaction", field="transactions")
+        raise FieldError("le fichier ne contient aucune transaction", field="transactions")
     if len(batch.message_id) > 30:
-        raise InvalidField("30 caractères au plus pour pouvoir suffixer la séquence (-FRST, -RCUR)",
+        raise FieldError("30 caractères au plus pour pouvoir suffixer la séquence (-FRST, -RCUR)",
                            field="message_id", value=batch.message_id)
     parts: dict[Sequence, list[Transaction]] = {}
     for tx in batch.transactions:
