@@ -22,7 +22,8 @@ def today() -> date:
     return datetime.now(PARIS).date()
 
 
-def money(value: Decimal | None) -> str:
+def money(value: Decimal | str | None) -> str:
+    """An amount (or its text, as the audit log keeps it) in euros."""
     return "" if value is None else format_currency(value, "EUR", locale=LOCALE)
 
 
@@ -34,7 +35,7 @@ def date_time(value: datetime | None) -> str:
     return "" if value is None else format_datetime(value, "dd/MM/yyyy HH:mm", tzinfo=PARIS, locale=LOCALE)
 
 
-def number(value: Decimal | int | None) -> str:
+def number(value: Decimal | int | str | None) -> str:
     return "" if value is None else format_decimal(value, locale=LOCALE)
 
 

@@ -12,11 +12,12 @@ from webapp.attendance.models import Attendance, Presence
 from webapp.audit.services import declare, record, snapshot
 from webapp.errors import DomainError
 from webapp.families.models import Child, Family
+from webapp.formatting import number
 from webapp.tariffs.models import Activity, Unit
 
 declare({"attendance": "Pointage"}, {
     "presence": "présence", "quantity": "quantité", "arrival": "arrivée", "departure": "départ",
-})
+}, {"presence": Presence, "quantity": number})
 
 FIELDS = ("presence", "quantity", "arrival", "departure")
 

@@ -14,7 +14,8 @@ from webapp.audit.services import apply_changes, declare, record, record_creatio
 from webapp.db import Page, paginate, utcnow
 from webapp.errors import DomainError
 from webapp.families.models import Child, Civility, Family, Guardian
-from webapp.organisations.models import Organisation
+from webapp.formatting import number
+from webapp.organisations.models import Country, Organisation
 from webapp.text import fold
 
 FAMILY_FIELDS = (
@@ -34,7 +35,7 @@ declare({"family": "Famille", "guardian": "Responsable", "child": "Enfant"}, {
     "school": "école", "school_class": "classe", "canteen_id": "identifiant cantine", "address_line1": "adresse",
     "address_line2": "complément", "postcode": "code postal", "city": "commune", "country": "pays",
     "email": "e-mail", "phone": "téléphone",
-})
+}, {"quotient": number, "country": Country})
 CHILD_FIELDS = ("last_name", "first_name", "birth_date", "school", "school_class", "canteen_id")
 
 
