@@ -110,3 +110,10 @@ def test_search_pages(make_org, make_family):
         make_family(org, last_name=f"Famille{i:02d}")
     page = services.search_families(org, "famille", page=2, per_page=25)
     assert (page.total, page.pages, len(page.items), page.has_prev, page.has_next) == (30, 2, 5, True, False)
+
+
+def test_a_shared_canteen_identifier_names_the_child_with_elision(make_org, make_family):
+    org = make_org()
+    services.add_child(make_family(org), {"last_name": "Martin", "first_name": "Ambre", "canteen_id": "P042"})
+    with pytest.raises(DomainError, match="déjà celui d'Ambre MARTIN"):
+        services.add_child(make_family(org), {"last_name": "Roux", "first_name": "Léo", "canteen_id": "P042"})

@@ -12,6 +12,8 @@ from babel.numbers import format_currency, format_decimal
 from flask import Flask
 from num2words import num2words
 
+from webapp.text import de
+
 # The interface is French; services use these too, outside any request.
 LOCALE = "fr_FR"
 PARIS = ZoneInfo("Europe/Paris")
@@ -23,8 +25,8 @@ def today() -> date:
 
 
 def money(value: Decimal | str | None) -> str:
-    """An amount (or its text, as the audit log keeps it) in euros."""
-    return "" if value is None else format_currency(value, "EUR", locale=LOCALE)
+    """An amount (or its text, as the audit log keeps it) in euros, with a real minus sign: « −9,00 € »."""
+    return "" if value is None else format_currency(value, "EUR", locale=LOCALE).replace("-", "\u2212")
 
 
 def short_date(value: date | None) -> str:
@@ -87,3 +89,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(audit_value)
     app.add_template_filter(iso_day)
     app.add_template_filter(in_words)
+    app.add_template_filter(de)

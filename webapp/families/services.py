@@ -16,7 +16,7 @@ from webapp.errors import DomainError
 from webapp.families.models import Child, Civility, Family, Guardian
 from webapp.formatting import number
 from webapp.organisations.models import Country, Organisation
-from webapp.text import fold
+from webapp.text import de, fold
 
 FAMILY_FIELDS = (
     "number", "direct_debit", "quotient", "quotient_valid_from", "quotient_valid_to",
@@ -109,7 +109,7 @@ def _refuse_shared_canteen_id(family: Family, canteen_id: str, child: Child | No
         taken = taken.where(Child.id != child.id)
     other = db.session.scalar(taken)
     if other is not None:
-        raise DomainError(f"L'identifiant cantine {canteen_id} est déjà celui de {other}.", "canteen_id")
+        raise DomainError(f"L'identifiant cantine {canteen_id} est déjà celui {de(str(other))}.", "canteen_id")
 
 
 def refresh_search(family: Family) -> None:
