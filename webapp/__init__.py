@@ -145,6 +145,11 @@ def configure_blueprints(app: Flask) -> None:
             return redirect(url_for("operator.organisations"))
         return redirect(url_for("auth.no_access"))
 
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        """Browsers and feed readers ask for it before reading a page's <link rel="icon">."""
+        return redirect(url_for("static", filename="favicon.svg"), 301)
+
     @app.context_processor
     def inject_organisations() -> dict[str, Any]:
         orgs = (
