@@ -213,3 +213,10 @@ def create_family_fee(regie: Regie, data: dict[str, Any]) -> FamilyFee:
     db.session.add(fee)
     record_creation("family_fee", fee, FEE_FIELDS, organisation_id=regie.organisation_id)
     return fee
+
+
+def categories(organisation_id: int) -> list[str]:
+    """The tariff categories the organisation's tariffs define, as they spell them: a family is put in one."""
+    return list(db.session.scalars(
+        sa.select(Tariff.category).distinct().join(Activity).join(Regie)
+        .where(Regie.organisation_id == organisation_id, Tariff.category != "").order_by(Tariff.category)))
