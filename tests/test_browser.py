@@ -114,6 +114,7 @@ def test_a_form_error_comes_back_in_place(live_server, browser):
     expect(page.get_by_role("heading", name="Nouvelle famille")).to_be_visible()
     # htmx moves the focus to the autofocus field after the swap; typing before that would land there.
     expect(page.get_by_role("textbox", name="Nom", exact=True)).to_be_focused()
+    page.get_by_label("Civilité").select_option("Mme")  # none is assumed
     page.get_by_role("textbox", name="Prénom", exact=True).fill("Inès")
     page.get_by_label("E-mail").fill("pas-une-adresse")
     page.get_by_role("button", name="Créer la famille").click()
