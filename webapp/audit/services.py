@@ -83,7 +83,10 @@ def _shown(value: Any, how: Shown | None) -> str:
     if isinstance(value, list):
         return ", ".join(_shown(v, how) for v in value) or audit_value(None)
     if isinstance(how, type) and issubclass(how, Labelled):
-        return how(value).label if value in how._value2member_map_ else str(value)
+        try:
+            return how(value).label
+        except ValueError:  # a value the enum no longer has: shown as it was stored
+            return str(value)
     return how(value)
 
 
