@@ -90,7 +90,7 @@ def test_the_grid_elides_de_before_a_vowel(grid, login, make_user):
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("Arthur", "d'Arthur"), ("Hélène", "d'Hélène"), ("Émilie", "d'Émilie"), ("Paul", "de Paul"),
-    ("Yanis", "de Yanis"), ("", "de "),
+    ("Yanis", "d'Yanis"), ("", "de "),
 ])
 def test_de_elides_before_a_vowel_or_an_h(name, expected):
     assert de(name) == expected

@@ -1,3 +1,4 @@
+from tests.counter_world import cheque, invoice, period, write_off
 from webapp.auth.models import Role
 
 
@@ -34,3 +35,18 @@ def test_another_organisation_entries_never_show(login, make_user, make_org, mak
     make_family(other, last_name="Secret")
     client = login(make_user(org))
     assert "SECRET" not in client.get(f"/o/{org.id}/journal/").get_data(as_text=True)
+
+
+def test_the_log_shows_french_labels_and_values_as_each_area_declared_them(login, make_user, world):
+    """A payment's mode is its label, its amount in euros; a period's dates the French way; a tariff's « mode »
+    is its pricing mode, not a payment mode: the names hold for the area that declared them."""
+    period(world, 1)
+    write_off(invoice(world, 3, 2, 3), "4.00", kind="remise_gracieuse")
+    cheque(world, "78.00", "1234567", keep_credit=True)
+    client = login(make_user(world.org))
+    html = client.get(f"/o/{world.org.id}/journal/").get_data(as_text=True).replace("\xa0", " ")
+    assert "Chèque" in html and "78,00 €" in html and "Remise gracieuse" in html
+    assert "01/01/2026" in html and "<dt>du</dt>" in html
+    assert "<dt>calcul</dt>" in html and "Prix unitaire" in html
+    for raw in ("start_date", "remise_gracieuse", "78.00", ">cheque<", "amount"):
+        assert raw not in html, raw

@@ -261,7 +261,7 @@ def test_the_regie_state_and_the_family_page_show_the_balances(billed, login, ma
     assert "2025-2026" in state and "20,00\xa0€" in state and "Cantine" in state
     assert "5,00\xa0€" in state  # the family's credit
     family_page = client.get(f"/o/{org.id}/familles/{family.id}").get_data(as_text=True)
-    assert "-5,00\xa0€" in family_page and "avoir" in family_page
+    assert "\u22125,00\xa0€" in family_page and "avoir" in family_page
 
 
 def test_a_family_with_nothing_due_can_pay_an_advance_kept_as_credit(billed, login, make_user, make_family, session):

@@ -1,3 +1,5 @@
+from decimal import Decimal
+
 import sqlalchemy as sa
 
 from webapp.auth.models import Role
@@ -130,3 +132,24 @@ def test_a_reader_sees_no_edit_buttons(login, make_user, make_org, make_family):
     family = make_family(org)
     html = login(make_user(org, Role.READER)).get(f"/o/{org.id}/familles/{family.id}").get_data(as_text=True)
     assert "Modifier" not in html and "Ajouter un enfant" not in html
+
+
+def test_the_family_form_offers_the_tariffs_categories_and_no_civility(login, make_user, make_org, make_regie,
+                                                                        make_activity, make_tariff, make_family):
+    org = make_org()
+    make_tariff(make_activity(make_regie(org)), category="Hors commune", price=Decimal("5.20"))
+    client = login(make_user(org))
+    html = client.get(f"/o/{org.id}/familles/nouvelle").get_data(as_text=True)
+    assert ('name="tariff_category"><option value="">Standard</option><option value="Hors commune">Hors commune'
+            '</option></select>') in html
+    assert 'name="civility" required><option value="">—</option>' in html  # the agent chooses
+    refused = client.post_form(f"/o/{org.id}/familles/nouvelle", {**PAYER, "civility": "", "number": "",
+                                                                   "tariff_category": "hors commune"})
+    assert refused.status_code == 422
+    text = refused.get_data(as_text=True)
+    assert 'id="civility-erreur"' in text and "Choisissez la civilité." in text
+    assert 'id="tariff_category-erreur"' in text  # a spelling no tariff uses is not in the list
+    family = make_family(org)
+    family.tariff_category = "ancienne"
+    html = client.get(f"/o/{org.id}/familles/{family.id}/modifier").get_data(as_text=True)
+    assert '<option selected value="ancienne">ancienne (aucun tarif ne la prévoit)</option>' in html

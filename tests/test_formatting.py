@@ -11,3 +11,17 @@ def test_french_money_and_dates(app):
         assert formatting.money(Decimal("9")).replace("\xa0", " ") == "9,00 €"
         assert formatting.short_date(date(2026, 1, 31)) == "31/01/2026"
         assert formatting.iban("FR7630006000011234567890189") == "FR76 3000 6000 0112 3456 7890 189"
+
+
+def test_a_negative_amount_has_a_real_minus_sign(app):
+    with app.test_request_context():
+        assert formatting.money(Decimal("-5")).replace("\xa0", " ") == "\u22125,00 €"
+        assert formatting.money("-78.00").replace("\xa0", " ") == "\u221278,00 €"  # as the audit log keeps it
+
+
+def test_de_elides_before_a_vowel_or_a_mute_h():
+    from webapp.text import de
+
+    assert de("Arthur") == "d'Arthur" and de("Ambre") == "d'Ambre" and de("Éloïse") == "d'Éloïse"
+    assert de("Hélène") == "d'Hélène" and de("Yves") == "d'Yves"
+    assert de("Paul") == "de Paul" and de("Hugo") == "de Hugo" and de("") == "de "

@@ -89,3 +89,35 @@ def test_accounts_left_without_organisation_lose_the_password_someone_else_may_h
     # Only the operator chose their own password; the deactivated account is active, suspended where it was member.
     assert [bool(row[3]) for row in users] == [False, False, True, False] and all(row[4] for row in users)
     assert outcome == "echec" and [(user_id, bool(active)) for user_id, active in memberships] == [(1, True), (4, False)]
+
+
+def test_family_categories_take_the_spelling_of_their_organisations_tariffs(empty_database):
+    engine, url = empty_database
+    with engine.begin() as conn:
+        migrations.upgrade(url, conn, "8236948ef72d")
+        run = conn.execute
+        for org_id in (1, 2):
+            run(sa.text("INSERT INTO organisations (id, name, kind, country, active, created_at, updated_at)"
+                        " VALUES (:id, :name, 'commune', 'FR', true, '2026-01-01', '2026-01-01')"),
+                {"id": org_id, "name": f"Commune {org_id}"})
+            run(sa.text("INSERT INTO regies (id, organisation_id, name, address_line, postcode, city, phone, iban, bic,"
+                        " creditor_id, company_number, invoice_prefix, created_at, updated_at) VALUES (:id, :id,"
+                        " 'Cantine', '', '', '', '', 'FR7630006000011234567890189', 'BDFEFRPPCCT', 'FR72ZZZ123456',"
+                        " '21380123600018', 'C', '2026-01-01', '2026-01-01')"), {"id": org_id})
+        run(sa.text("INSERT INTO activities (id, regie_id, name, unit, accounting_code, bill_unjustified_absence,"
+                    " active, created_at, updated_at) VALUES (1, 1, 'Cantine', 'repas', '7067', true, true,"
+                    " '2026-01-01', '2026-01-01')"))
+        run(sa.text("INSERT INTO tariffs (id, activity_id, label, valid_from, category, mode, price, created_at,"
+                    " updated_at) VALUES (1, 1, 'Repas', '2026-01-01', 'Hors commune', 'unitaire', 5.20,"
+                    " '2026-01-01', '2026-01-01')"))
+        # Organisation 2 has no tariff of that category: its family keeps its spelling.
+        for family_id, org_id, category in ((1, 1, "hors  commune"), (2, 1, "HORS COMMUNE "), (3, 1, "Hors commune"),
+                                             (4, 1, "ancienne"), (5, 1, ""), (6, 2, "hors commune")):
+            run(sa.text("INSERT INTO families (id, organisation_id, number, direct_debit, tariff_category, note,"
+                        " label, search_text, created_at, updated_at) VALUES (:id, :org, :number, false, :category,"
+                        " '', 'X', '', '2026-01-01', '2026-01-01')"),
+                {"id": family_id, "org": org_id, "number": f"0000{family_id}", "category": category})
+        migrations.upgrade(url, conn)
+        categories = run(sa.text("SELECT tariff_category FROM families ORDER BY id")).scalars().all()
+    engine.dispose()
+    assert categories == ["Hors commune", "Hors commune", "Hors commune", "ancienne", "", "hors commune"]

@@ -121,7 +121,7 @@ def test_credit_settles_the_next_invoice_when_it_is_numbered(world, session):
     assert account(world).balance == D("5.00") and settlement.credit(account(world)) == D("0.00")
     assert ledger.check_books() == []
     audit = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "apply_credit")).one()
-    assert audit.changes == {"avoir utilisé": [None, f"{april.number} : 3.00"]}
+    assert audit.changes == {"avoir utilisé": [None, f"{april.number} : 3,00\xa0€"]}
 
 
 # Refunds
@@ -191,7 +191,7 @@ def test_an_invoice_a_cancellation_reopens_takes_the_credit_the_family_holds(wor
     assert (march.paid, march.outstanding) == (D("12.00"), D("0.00"))
     assert account(world).balance == D("-18.00") and settlement.credit(account(world)) == D("18.00")
     audit = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "apply_credit")).one()
-    assert audit.changes == {"avoir utilisé": [None, f"{march.number} : 12.00"]}
+    assert audit.changes == {"avoir utilisé": [None, f"{march.number} : 12,00\xa0€"]}
     assert ledger.check_books() == []
 
 

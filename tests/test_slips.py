@@ -44,8 +44,9 @@ def test_a_slip_gathers_one_mode_then_is_numbered_and_frozen(world, session):
     audit = session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "deposit_slip")
                             .order_by(AuditEntry.id)).all()
     assert [(entry.action, entry.changes["règlements"]) for entry in audit] == [
-        ("create", [None, f"n° {a.id} (3.00), n° {b.id} (4.50), n° {c.id} (2.50)"]),
-        ("update", [f"n° {b.id} (4.50)", None]), ("update", [None, f"n° {b.id} (4.50)"]), ("finalize", [None, 3])]
+        ("create", [None, f"n° {a.id} (3,00\xa0€), n° {b.id} (4,50\xa0€), n° {c.id} (2,50\xa0€)"]),
+        ("update", [f"n° {b.id} (4,50\xa0€)", None]), ("update", [None, f"n° {b.id} (4,50\xa0€)"]),
+        ("finalize", [None, 3])]
 
 
 def test_a_payment_on_a_final_slip_never_goes_on_another(world, session):

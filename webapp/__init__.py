@@ -129,9 +129,10 @@ def configure_blueprints(app: Flask) -> None:
     from webapp.invoicing.views import bp as invoicing_bp
     from webapp.jobs.views import bp as jobs_bp
     from webapp.counter.views import bp as counter_bp
+    from webapp.home import bp as home_bp
 
     for bp in (auth_bp, users_bp, families_bp, regies_bp, operator_bp, audit_bp, tariffs_bp,
-               attendance_bp, invoicing_bp, imports_bp, jobs_bp, counter_bp):
+               attendance_bp, invoicing_bp, imports_bp, jobs_bp, counter_bp, home_bp):
         app.register_blueprint(bp)
 
     @app.get("/")
@@ -140,10 +141,15 @@ def configure_blueprints(app: Flask) -> None:
             return redirect(url_for("auth.login"))
         if memberships := current_user.open_memberships():
             first = min(memberships, key=lambda m: m.organisation.name)
-            return redirect(url_for("families.index", org_id=first.organisation_id))
+            return redirect(url_for("home.index", org_id=first.organisation_id))
         if current_user.is_operator:
             return redirect(url_for("operator.organisations"))
         return redirect(url_for("auth.no_access"))
+
+    @app.get("/favicon.ico")
+    def favicon() -> Any:
+        """Browsers and feed readers ask for it before reading a page's <link rel="icon">."""
+        return redirect(url_for("static", filename="favicon.svg"), 301)
 
     @app.context_processor
     def inject_organisations() -> dict[str, Any]:

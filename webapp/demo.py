@@ -29,6 +29,7 @@ from webapp.invoicing.models import Invoice
 from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.organisations.models import Organisation, Regie
 from webapp.organisations.services import create_organisation, create_regie
+from webapp.tariffs.models import Activity
 from webapp.tariffs.services import create_activity, create_tariff
 from webapp.text import fold
 
@@ -75,6 +76,10 @@ def _birth(rng: random.Random, school_class: str) -> date:
     return date(2026 - age - 1, rng.randint(1, 12), rng.randint(1, 28))
 
 
+def _pairs(rng: random.Random, count: int) -> str:
+    return " ".join(str(rng.randint(10, 99)) for _ in range(count))
+
+
 def _families(org: Organisation, rng: random.Random, count: int, towns: list[tuple[str, str]], country: str) -> None:
     names = rng.sample(LAST_NAMES, count)
     for index, last_name in enumerate(names):
@@ -84,14 +89,14 @@ def _families(org: Organisation, rng: random.Random, count: int, towns: list[tup
             "civility": "Mme" if woman else "M.", "last_name": last_name,
             "first_name": rng.choice(WOMEN if woman else MEN),
             "address_line1": f"{rng.randint(1, 80)} {rng.choice(STREETS)}", "postcode": postcode, "city": city,
-            "country": country, "phone": f"06 {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)} {rng.randint(10, 99)}",
+            "country": country, "phone": f"06 {rng.randint(40, 89)} {_pairs(rng, 3)}" if country == "FR" else f"0470 {_pairs(rng, 3)}",
         }
         payer["email"] = fold(f"{payer['first_name']}.{last_name}@exemple.fr").replace(" ", "")
         quotient = Decimal(rng.randrange(300, 2400, 10))
         family = create_family(org, {
             "number": "", "direct_debit": rng.random() < 0.55, "quotient": quotient,
             "quotient_valid_from": date(2026, 1, 1), "quotient_valid_to": date(2026, 12, 31),
-            "tariff_category": "Hors commune" if rng.random() < 0.1 else "", "note": "",
+            "tariff_category": "Hors commune" if country == "FR" and rng.random() < 0.1 else "", "note": "",
         }, payer)
         if rng.random() < 0.6:
             add_guardian(family, {**payer, "civility": "M." if woman else "Mme",
@@ -117,8 +122,8 @@ def _valid(year: int, month: int, day: int) -> bool:
     return True
 
 
-def _billing(sivu: Organisation, canteen_regie: Regie, care_regie: Regie, rng: random.Random) -> None:
-    """Activities with their tariffs, two months of attendance, October billed and November to compute."""
+def _activities(canteen_regie: Regie, care_regie: Regie) -> tuple[Activity, Activity, Activity]:
+    """Activities with their tariffs, made before the families: a family's category is one the tariffs define."""
     canteen = create_activity(canteen_regie, {"name": "Cantine", "unit": "repas", "accounting_code": "7067",
                                               "bill_unjustified_absence": True})
     for label, low, high, price in (("Repas QF 0 à 600", None, 600, "1.20"), ("Repas QF 600 à 1 200", 600, 1200, "2.60"),
@@ -136,6 +141,13 @@ def _billing(sivu: Organisation, canteen_regie: Regie, care_regie: Regie, rng: r
     create_tariff(wednesday, {"label": "Journée (taux d'effort)", "valid_from": date(2026, 9, 1), "mode": "taux_effort",
                               "effort_rate": Decimal("0.012"), "price_floor": Decimal("4.00"),
                               "price_ceiling": Decimal("18.00")})
+    return canteen, evening, wednesday
+
+
+def _billing(sivu: Organisation, canteen_regie: Regie, care_regie: Regie, activities: tuple[Activity, Activity, Activity],
+             rng: random.Random) -> None:
+    """Two months of attendance, October billed and November to compute."""
+    canteen, evening, wednesday = activities
     closed = {}
     for activity, weekdays in ((canteen, "1245"), (evening, "1245"), (wednesday, "3")):
         calendar.set_schedule(activity, weekdays, 12 if activity is wednesday else None)
@@ -232,8 +244,9 @@ def seed() -> bool:
         for login, name, role in people:
             user = create_user({"email": f"{login}@demo.regie.fr", "full_name": name, "password": PASSWORD})
             grant(user, sivu, role, [canteen] if role is Role.AGENT else [])
+        activities = _activities(canteen, care)
         _families(sivu, rng, 40, TOWNS, "FR")
-        _billing(sivu, canteen, care, rng)
+        _billing(sivu, canteen, care, activities, rng)
         _counter(canteen, rng)
 
         lasne = create_organisation({"name": "Commune de Lasne", "kind": "commune", "country": "BE"})

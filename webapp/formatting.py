@@ -12,6 +12,8 @@ from babel.numbers import format_currency, format_decimal
 from flask import Flask
 from num2words import num2words
 
+from webapp.text import de
+
 # The interface is French; services use these too, outside any request.
 LOCALE = "fr_FR"
 PARIS = ZoneInfo("Europe/Paris")
@@ -22,8 +24,9 @@ def today() -> date:
     return datetime.now(PARIS).date()
 
 
-def money(value: Decimal | None) -> str:
-    return "" if value is None else format_currency(value, "EUR", locale=LOCALE)
+def money(value: Decimal | str | None) -> str:
+    """An amount (or its text, as the audit log keeps it) in euros, with a real minus sign: « −9,00 € »."""
+    return "" if value is None else format_currency(value, "EUR", locale=LOCALE).replace("-", "\u2212")
 
 
 def short_date(value: date | None) -> str:
@@ -34,7 +37,7 @@ def date_time(value: datetime | None) -> str:
     return "" if value is None else format_datetime(value, "dd/MM/yyyy HH:mm", tzinfo=PARIS, locale=LOCALE)
 
 
-def number(value: Decimal | int | None) -> str:
+def number(value: Decimal | int | str | None) -> str:
     return "" if value is None else format_decimal(value, locale=LOCALE)
 
 
@@ -86,3 +89,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(audit_value)
     app.add_template_filter(iso_day)
     app.add_template_filter(in_words)
+    app.add_template_filter(de)

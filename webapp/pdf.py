@@ -26,8 +26,8 @@ def static_only(uri: str, _relative: str) -> str:
 
 
 def html_to_pdf(html: str) -> bytes:
-    # The PDF's built-in fonts have no narrow no-break space (Babel's thousands separator).
-    html = html.replace("\u202f", "\xa0")
+    # The PDF's built-in fonts have no narrow no-break space (Babel's thousands separator) and no minus sign.
+    html = html.replace("\u202f", "\xa0").replace("\u2212", "-")
     output = io.BytesIO()
     status = pisa.CreatePDF(html, dest=output, encoding="utf-8", link_callback=static_only, resource_policy=_POLICY)
     if status.err:

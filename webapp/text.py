@@ -1,4 +1,4 @@
-"""Text helpers: folding for search and identifiers, French elision for labels."""
+"""Text folding shared by search and identifiers, and the small rules of French around names."""
 
 import unicodedata
 
@@ -9,7 +9,13 @@ def fold(value: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c)).lower()
 
 
+# First names whose h is aspirated take « de » (« de Hugo »); any other h is taken as mute (« d'Hélène »).
+_ASPIRATED_H = ("hugo", "hubert", "harold", "hamid", "hassan", "hakim", "houda", "hanna")
+
+
 def de(name: str) -> str:
-    """« de » elided before a vowel or an h, as names take it: « d'Arthur », « d'Hélène », « de Paul » (a
-    leading Y stays a consonant: « de Yanis »)."""
-    return f"d'{name}" if name and fold(name[0]) in "aeiouh" else f"de {name}"
+    """« de » before a name, elided before a vowel or a mute h: de("Arthur") == "d'Arthur", de("Paul") == "de Paul"."""
+    folded = fold(name)
+    if folded[:1] in tuple("aeiouy") or folded.startswith("h") and not folded.startswith(_ASPIRATED_H):
+        return f"d'{name}"
+    return f"de {name}"

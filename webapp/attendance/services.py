@@ -19,7 +19,7 @@ from webapp.tariffs.models import Activity, Unit
 
 declare({"attendance": "Pointage"}, {
     "presence": "présence", "quantity": "quantité", "arrival": "arrivée", "departure": "départ",
-})
+}, {"presence": Presence, "quantity": number})
 
 FIELDS = ("presence", "quantity", "arrival", "departure")
 CENT = Decimal("0.01")

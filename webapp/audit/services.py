@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextvars
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
 from enum import Enum
@@ -15,13 +16,19 @@ from flask_login import current_user
 
 from webapp import db
 from webapp.audit.models import AuditEntry
+from webapp.formatting import audit_value
+from webapp.labels import Labelled
 
 # Who acts outside a request (CLI commands, jobs); inside one it is the logged-in user.
 _system_actor: contextvars.ContextVar[str] = contextvars.ContextVar("system_actor", default="système")
 
+# How a stored value reads: the enum whose label it is, or a filter of webapp.formatting (money, number…).
+Shown = type[Labelled] | Callable[[str], str]
+
 # What each area writes to the log, in French: every area declares its own objects and fields (`declare`).
 ENTITY_LABELS: dict[str, str] = {}
-FIELD_LABELS: dict[str, str] = {}
+# {object: {field: (label, how its value reads)}}; the None object holds fields declared for every object.
+_FIELDS: dict[str | None, dict[str, tuple[str, Shown | None]]] = {}
 
 ACTION_LABELS = {
     "create": "Création",
@@ -42,10 +49,45 @@ ACTION_LABELS = {
 }
 
 
-def declare(entities: Mapping[str, str], fields: Mapping[str, str]) -> None:
-    """An area names the objects and the fields it records, as the log shows them."""
+def declare(entities: Mapping[str, str], fields: Mapping[str, str], values: Mapping[str, Shown] | None = None) -> None:
+    """An area names the objects and the fields it records, and says how the values that are not plain text read
+    (`values`: an enum for its labels, `money` for amounts). The names hold for the area's own objects: « mode »
+    is a payment mode at the counter and a pricing mode in the tariffs."""
     ENTITY_LABELS.update(entities)
-    FIELD_LABELS.update(fields)
+    values = values or {}
+    for entity in entities or [None]:
+        known = _FIELDS.setdefault(entity, {})
+        known.update({name: (fields.get(name, name), values.get(name)) for name in {*fields, *values}})
+
+
+@dataclass(frozen=True)
+class ShownChange:
+    label: str
+    before: str
+    after: str
+
+
+def shown_changes(entry: AuditEntry) -> list[ShownChange]:
+    """The entry's changes in French: each field by its declared label, each value as its area declared it."""
+    known = {**_FIELDS.get(None, {}), **_FIELDS.get(entry.entity_type, {})}
+    shown = []
+    for name, (before, after) in entry.changes.items():
+        label, how = known.get(name, (name, None))
+        shown.append(ShownChange(label, _shown(before, how), _shown(after, how)))
+    return shown
+
+
+def _shown(value: Any, how: Shown | None) -> str:
+    if how is None or value is None or value == "":
+        return audit_value(value)
+    if isinstance(value, list):
+        return ", ".join(_shown(v, how) for v in value) or audit_value(None)
+    if isinstance(how, type) and issubclass(how, Labelled):
+        try:
+            return how(value).label
+        except ValueError:  # a value the enum no longer has: shown as it was stored
+            return str(value)
+    return how(value)
 
 
 @contextmanager

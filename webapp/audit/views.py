@@ -12,7 +12,7 @@ from wtforms.validators import Length, Optional
 
 from webapp import db
 from webapp.audit.models import AuditEntry
-from webapp.audit.services import ACTION_LABELS, ENTITY_LABELS, FIELD_LABELS
+from webapp.audit.services import ACTION_LABELS, ENTITY_LABELS, shown_changes
 from webapp.auth.access import requires, tenant_blueprint
 from webapp.formatting import PARIS
 from webapp.forms import Form
@@ -59,4 +59,4 @@ def index() -> Any:
         stmt = stmt.where(AuditEntry.at < _local_midnight(wanted["end"] + timedelta(days=1)))
     page = db.paginate(stmt.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()), query_int("page", 1), 50)
     return render("audit/index.html", "entries", form=form, page=page,
-                  entity_labels=ENTITY_LABELS, action_labels=ACTION_LABELS, field_labels=FIELD_LABELS)
+                  entity_labels=ENTITY_LABELS, action_labels=ACTION_LABELS, shown_changes=shown_changes)

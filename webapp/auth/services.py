@@ -26,7 +26,7 @@ from webapp.organisations.models import Organisation, Regie
 declare({"user": "Utilisateur", "membership": "Droits", "invitation": "Invitation"}, {
     "email": "e-mail", "full_name": "nom complet", "is_operator": "exploitant", "active": "actif",
     "password": "mot de passe", "role": "rôle", "regies": "régies", "connexion": "connexion",
-})
+}, {"role": Role})
 
 USER_FIELDS = ("email", "full_name", "is_operator", "active")
 INVITATION_DAYS = 7

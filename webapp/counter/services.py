@@ -41,7 +41,8 @@ declare({"payment": "Règlement", "refund": "Remboursement", "write_off": "Non-v
     "holder": "titulaire", "cheque_number": "n° de chèque", "comment": "commentaire", "reason": "raison",
     "kind": "type", "written_on": "date", "day": "jour", "expected_cash": "espèces attendues",
     "counted_cash": "espèces comptées", "difference": "écart",
-})
+}, {"mode": PaymentMode, "kind": WriteOffKind, "amount": money, "montant": money, "expected_cash": money,
+    "counted_cash": money, "difference": money})
 
 PAYMENT_FIELDS = ("mode", "amount", "received_on", "school_year", "bank", "holder", "cheque_number", "comment")
 

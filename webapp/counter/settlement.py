@@ -132,7 +132,7 @@ def apply_credit(account: Account) -> list[Allocation]:
     used = [allocate(invoice, share) for invoice, share in oldest_first(invoices, credit(account, invoices))]
     if used:
         record("apply_credit", "account", account,
-               {"avoir utilisé": [None, ", ".join(f"{a.invoice.number} : {a.amount}" for a in used)]},
+               {"avoir utilisé": [None, ", ".join(f"{a.invoice.number} : {money(a.amount)}" for a in used)]},
                organisation_id=account.organisation_id)
     return used
 

@@ -21,7 +21,7 @@ from webapp.counter.models import (
 )
 from webapp.db import utcnow
 from webapp.errors import DomainError
-from webapp.formatting import date_time, today
+from webapp.formatting import date_time, money, today
 from webapp.numbering import NumberKind
 from webapp.organisations.models import Regie
 
@@ -69,7 +69,7 @@ def create_slip(regie: Regie, mode: PaymentMode) -> DepositSlip:
 
 
 def _listed(payments: list[Payment]) -> str:
-    return ", ".join(f"n° {p.id} ({p.amount})" for p in payments)
+    return ", ".join(f"n° {p.id} ({money(p.amount)})" for p in payments)
 
 
 def _audit(action: str, slip: DepositSlip, changes: dict[str, list[object]]) -> None:

@@ -4,11 +4,12 @@ from wtforms.validators import Email, InputRequired, Length, NumberRange, Option
 from webapp.families.models import Civility
 from webapp.forms import Form, FrenchDecimalField
 
-CIVILITIES = [SelectChoice(c.value) for c in Civility]
+# No civility is assumed: the agent picks one.
+CIVILITIES = [SelectChoice("", "—"), *(SelectChoice(c.value) for c in Civility)]
 
 
 class GuardianForm(Form):
-    civility = SelectField("Civilité", choices=CIVILITIES)
+    civility = SelectField("Civilité", [InputRequired(message="Choisissez la civilité.")], choices=CIVILITIES)
     last_name = StringField("Nom", [InputRequired(), Length(max=80)])
     first_name = StringField("Prénom", [InputRequired(), Length(max=80)])
     address_line1 = StringField("Adresse", [Optional(), Length(max=120)])
@@ -17,7 +18,8 @@ class GuardianForm(Form):
     city = StringField("Commune", [Optional(), Length(max=80)])
     country = SelectField("Pays", choices=[SelectChoice("FR", "France"), SelectChoice("BE", "Belgique")], default="FR")
     email = EmailField("E-mail", [Optional(), Email(message="Adresse e-mail invalide."), Length(max=254)])
-    phone = StringField("Téléphone", [Optional(), Length(max=30)])
+    phone = StringField("Téléphone", [Optional(), Length(max=30)],
+                        description="Un numéro d'un autre pays commence par son indicatif (+32…).")
     is_payer = BooleanField("Payeur de la famille")
 
 
@@ -33,8 +35,16 @@ class FamilyForm(Form):
     )
     quotient_valid_from = DateField("Valable du", [Optional()])
     quotient_valid_to = DateField("au", [Optional()])
-    tariff_category = StringField("Catégorie tarifaire", [Optional(), Length(max=40)])
+    tariff_category = SelectField("Catégorie tarifaire", [Optional()], choices=[],
+                                  description="Les catégories sont celles des tarifs des activités.")
     note = TextAreaField("Note", [Optional(), Length(max=4000)])
+
+    def set_categories(self, categories: list[str], current: str = "") -> None:
+        """The tariffs' categories; a family's category from before the list keeps its place until changed."""
+        choices = [SelectChoice("", "Standard"), *(SelectChoice(c) for c in categories)]
+        if current and current not in categories:
+            choices.append(SelectChoice(current, f"{current} (aucun tarif ne la prévoit)"))
+        self.tariff_category.choices = choices
 
 
 class NewFamilyForm(FamilyForm, GuardianForm):

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+import phonenumbers
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
@@ -14,8 +15,10 @@ from webapp.audit.services import apply_changes, declare, record, record_creatio
 from webapp.db import Page, paginate, utcnow
 from webapp.errors import DomainError
 from webapp.families.models import Child, Civility, Family, Guardian
-from webapp.organisations.models import Organisation
-from webapp.text import fold
+from webapp.formatting import number, short_date, today
+from webapp.organisations.models import Country, Organisation
+from webapp.tariffs.services import categories as tariff_categories
+from webapp.text import de, fold
 
 FAMILY_FIELDS = (
     "number", "direct_debit", "quotient", "quotient_valid_from", "quotient_valid_to",
@@ -34,7 +37,7 @@ declare({"family": "Famille", "guardian": "Responsable", "child": "Enfant"}, {
     "school": "école", "school_class": "classe", "canteen_id": "identifiant cantine", "address_line1": "adresse",
     "address_line2": "complément", "postcode": "code postal", "city": "commune", "country": "pays",
     "email": "e-mail", "phone": "téléphone",
-})
+}, {"quotient": number, "country": Country})
 CHILD_FIELDS = ("last_name", "first_name", "birth_date", "school", "school_class", "canteen_id")
 
 
@@ -53,7 +56,7 @@ def _clean_family(org: Organisation, data: dict[str, Any], current: Family | Non
     clean = _strip(data, FAMILY_FIELDS)
     clean["number"] = clean["number"] or (current.number if current else next_family_number(org))
     clean["direct_debit"] = bool(clean["direct_debit"])
-    clean["tariff_category"] = clean["tariff_category"] or ""
+    clean["tariff_category"] = _tariff_category(org, clean["tariff_category"] or "", current)
     clean["note"] = clean["note"] or ""
     quotient = clean["quotient"]
     if quotient is not None:
@@ -72,8 +75,23 @@ def _clean_family(org: Organisation, data: dict[str, Any], current: Family | Non
     return clean
 
 
+def _tariff_category(org: Organisation, wanted: str, current: Family | None) -> str:
+    """One of the categories the tariffs define, spelt as they spell it (« hors commune » is their « Hors commune »:
+    billing compares them exactly). A family keeps a category no tariff defines only while nobody changes it."""
+    if not wanted or current is not None and wanted == current.tariff_category:
+        return wanted
+    known = {fold(category): category for category in tariff_categories(org.id)}
+    found = known.get(fold(" ".join(wanted.split())))
+    if found is None:
+        raise DomainError(f"Aucun tarif ne prévoit la catégorie « {wanted} » : choisissez une catégorie de la liste "
+                          "(elles se créent sur les tarifs des activités).", "tariff_category")
+    return found
+
+
 def _clean_guardian(data: dict[str, Any]) -> dict[str, Any]:
     clean = _strip(data, GUARDIAN_FIELDS)
+    if clean["civility"] not in set(Civility):
+        raise DomainError("Choisissez la civilité du responsable (Mme ou M.).", "civility")
     clean["civility"] = Civility(clean["civility"])
     clean["is_payer"] = bool(clean["is_payer"])
     clean["last_name"] = clean["last_name"] or ""
@@ -83,9 +101,41 @@ def _clean_guardian(data: dict[str, Any]) -> dict[str, Any]:
             raise DomainError(f"Le {label} du responsable est obligatoire.", field)
     clean["email"] = (clean["email"] or "").lower()
     clean["country"] = (clean["country"] or "FR").upper()
+    if clean["country"] not in set(Country):
+        raise DomainError("Choisissez le pays : France ou Belgique.", "country")
     for field in ("address_line1", "address_line2", "postcode", "city", "phone"):
         clean[field] = clean[field] or ""
+    clean["postcode"] = _postcode(clean["postcode"], Country(clean["country"]))
+    clean["phone"] = _phone(clean["phone"], Country(clean["country"]))
     return clean
+
+
+# A postcode is all digits, five in France (01000 to 98xxx), four in Belgium (1000 to 9999): none is below 1000.
+POSTCODE_DIGITS = {Country.FR: 5, Country.BE: 4}
+
+
+def _postcode(value: str, country: Country) -> str:
+    digits, compact = POSTCODE_DIGITS[country], value.replace(" ", "")
+    if compact and not (compact.isascii() and compact.isdigit() and len(compact) == digits and int(compact) >= 1000):
+        raise DomainError(f"Code postal « {value} » invalide : {digits} chiffres en {country.label}.", "postcode")
+    return compact
+
+
+def _phone(value: str, country: Country) -> str:
+    """Checked by libphonenumber and written the usual way: national for a number of the guardian's country
+    (« 06 12 34 56 78 »), international for any other (« +32 2 634 05 00 »)."""
+    if not value:
+        return ""
+    try:
+        number = phonenumbers.parse(value, country.value)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise DomainError(f"Numéro de téléphone « {value} » invalide en {country.label} : vérifiez les chiffres, "
+                          "ou commencez par l'indicatif du pays (+33, +32…).", "phone")
+    same_country = phonenumbers.region_code_for_number(number) == country.value
+    style = phonenumbers.PhoneNumberFormat.NATIONAL if same_country else phonenumbers.PhoneNumberFormat.INTERNATIONAL
+    return phonenumbers.format_number(number, style)
 
 
 def _clean_child(data: dict[str, Any]) -> dict[str, Any]:
@@ -93,6 +143,8 @@ def _clean_child(data: dict[str, Any]) -> dict[str, Any]:
     for field, label in (("last_name", "nom"), ("first_name", "prénom")):
         if not clean[field]:
             raise DomainError(f"Le {label} de l'enfant est obligatoire.", field)
+    if clean["birth_date"] is not None and clean["birth_date"] > today():
+        raise DomainError(f"La date de naissance ({short_date(clean['birth_date'])}) est dans le futur.", "birth_date")
     clean["school"] = clean["school"] or ""
     clean["school_class"] = clean["school_class"] or ""
     clean["canteen_id"] = clean["canteen_id"] or ""
@@ -108,7 +160,7 @@ def _refuse_shared_canteen_id(family: Family, canteen_id: str, child: Child | No
         taken = taken.where(Child.id != child.id)
     other = db.session.scalar(taken)
     if other is not None:
-        raise DomainError(f"L'identifiant cantine {canteen_id} est déjà celui de {other}.", "canteen_id")
+        raise DomainError(f"L'identifiant cantine {canteen_id} est déjà celui {de(str(other))}.", "canteen_id")
 
 
 def refresh_search(family: Family) -> None:

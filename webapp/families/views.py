@@ -52,6 +52,7 @@ def index() -> Any:
 @requires("families.edit")
 def create() -> Any:
     form = NewFamilyForm()
+    form.set_categories(tariff_services.categories(g.org.id))
     if request.method == "GET":
         form.number.data = services.next_family_number(g.org)
     family = submit(form, lambda data: services.create_family(g.org, data, form.payer_data()))
@@ -75,6 +76,7 @@ def detail(family_id: int) -> Any:
 def edit(family_id: int) -> Any:
     family = _family(family_id)
     form = FamilyForm(obj=family)
+    form.set_categories(tariff_services.categories(g.org.id), family.tariff_category)
     if submit(form, lambda data: services.update_family(family, data)):
         flash("Famille enregistrée.", "success")
         return _to_family(family)

@@ -17,7 +17,7 @@ from webapp.formatting import date_time
 from webapp.imports.models import ImportedConsumption
 from webapp.invoicing import compute as computing
 from webapp.invoicing.models import (
-    Batch, BatchAction, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus,
+    Batch, BatchAction, BatchStatus, BillingPeriod, Invoice, InvoiceKind, InvoiceStatus,
 )
 from webapp.numbering import NumberKind
 from webapp.signals import invoices_numbered
@@ -32,7 +32,7 @@ declare({"billing_period": "Période de facturation", "batch": "Lot"}, {
     "label": "libellé", "start_date": "du", "end_date": "au", "invoice_date": "date des factures",
     "debit_date": "date de prélèvement", "due_date": "échéance", "regularisation_from": "régularisation depuis",
     "fiscal_year": "exercice", "factures": "factures", "numéros": "numéros", "statut": "statut",
-})
+}, {"statut": BatchStatus})
 
 
 @finds_families

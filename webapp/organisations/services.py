@@ -21,7 +21,7 @@ declare({"regie": "Régie", "organisation": "Collectivité"}, {
     "name": "nom", "kind": "type", "country": "pays", "active": "actif", "address_line": "adresse",
     "postcode": "code postal", "city": "commune", "phone": "téléphone", "iban": "IBAN", "bic": "BIC",
     "creditor_id": "ICS", "company_number": "SIRET / BCE", "invoice_prefix": "préfixe des factures",
-})
+}, {"kind": OrganisationKind, "country": Country})
 
 
 def _unique(stmt: sa.Select, message: str, field: str) -> None:

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from webapp import db
 from webapp.audit.services import apply_changes, declare, record, record_creation
 from webapp.errors import DomainError
+from webapp.formatting import money, number
 from webapp.organisations.models import Regie
 from webapp.families.models import Child
 from webapp.tariffs.models import Activity, ChildDiscount, Discount, DiscountBasis, FamilyFee, PricingMode, Tariff, Unit
@@ -21,8 +22,14 @@ declare({"activity": "Activité", "tariff": "Tarif", "discount": "Réduction",
     "name": "nom", "label": "libellé", "unit": "unité", "basis": "base", "threshold": "seuil",
     "percent": "pourcentage", "amount_per_unit": "montant par unité", "valid_from": "du", "valid_to": "au",
     "reason": "raison", "amount": "montant", "accounting_code": "code comptable", "activity_id": "activité",
-    "price": "prix", "mode": "calcul", "active": "active",
-})
+    "price": "prix", "mode": "calcul", "active": "active", "monthly_fee": "forfait mensuel",
+    "bill_unjustified_absence": "absence injustifiée facturée", "qf_min": "QF minimum", "qf_max": "QF maximum",
+    "category": "catégorie", "rank_from": "à partir du rang", "rank_to": "jusqu'au rang",
+    "slot_minutes": "durée du créneau (min)", "daily_cap": "plafond journalier", "effort_rate": "taux d'effort",
+    "price_floor": "prix plancher", "price_ceiling": "prix plafond", "once_per_year": "une fois par an",
+}, {"unit": Unit, "mode": PricingMode, "basis": DiscountBasis, "price": money, "amount": money,
+    "amount_per_unit": money, "monthly_fee": money, "daily_cap": money, "price_floor": money, "price_ceiling": money,
+    "qf_min": number, "qf_max": number, "percent": number, "effort_rate": number})
 
 ACTIVITY_FIELDS = ("name", "unit", "accounting_code", "monthly_fee", "bill_unjustified_absence", "active")
 TARIFF_FIELDS = ("label", "valid_from", "valid_to", "qf_min", "qf_max", "category", "rank_from", "rank_to", "mode",
@@ -206,3 +213,10 @@ def create_family_fee(regie: Regie, data: dict[str, Any]) -> FamilyFee:
     db.session.add(fee)
     record_creation("family_fee", fee, FEE_FIELDS, organisation_id=regie.organisation_id)
     return fee
+
+
+def categories(organisation_id: int) -> list[str]:
+    """The tariff categories the organisation's tariffs define, as they spell them: a family is put in one."""
+    return list(db.session.scalars(
+        sa.select(Tariff.category).distinct().join(Activity).join(Regie)
+        .where(Regie.organisation_id == organisation_id, Tariff.category != "").order_by(Tariff.category)))
