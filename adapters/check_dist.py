@@ -90,8 +90,11 @@ def check(adapter: Path, dist: Path, *, minimum: bool, env: dict[str, str]) -> N
         source = work / stem
         shutil.rmtree(source / "src")  # the tests must import the installed wheel, nothing else
         package = project["name"].replace("-", "_")
-        where = subprocess.run([python, "-c", f"import {package}; print({package}.__file__)"], cwd=source,
-                               env=env, capture_output=True, text=True, check=True).stdout.strip()
+        found = subprocess.run([python, "-c", f"import {package}; print({package}.__file__)"], cwd=source,
+                               env=env, capture_output=True, text=True)
+        if found.returncode:
+            raise Refused(f"import {package} fails:\n{found.stderr}")
+        where = found.stdout.strip()
         if not where.startswith(str(work / "venv")):
             raise Refused(f"the tests would import {package} from {where}, not from the installed wheel")
         _run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=source, env=env)
