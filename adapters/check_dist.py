@@ -27,7 +27,6 @@ import sys
 import tarfile
 import tempfile
 import tomllib
-import venv
 import zipfile
 from pathlib import Path
 
@@ -46,6 +45,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("dist", type=Path, help="folder holding the wheels and sdists of `make dist`")
     parser.add_argument("--minimum", action="store_true", help="pin every dependency at its declared floor")
+    parser.add_argument("--python", default=sys.executable, help="interpreter of the fresh virtualenvs")
     parser.add_argument("adapters", nargs="*", help="adapter folder names (default: all)")
     args = parser.parse_args()
     names = args.adapters or sorted(p.parent.name for p in ADAPTERS.glob("*/pyproject.toml"))
@@ -54,7 +54,7 @@ def main() -> int:
     for name in names:
         print(f"== {name}{' (dependency floors)' if args.minimum else ''}", flush=True)
         try:
-            check(ADAPTERS / name, args.dist.resolve(), minimum=args.minimum, env=env)
+            check(ADAPTERS / name, args.dist.resolve(), minimum=args.minimum, interpreter=args.python, env=env)
         except (Refused, subprocess.CalledProcessError) as e:
             print(f"{name}: {e}", file=sys.stderr, flush=True)
             failed.append(name)
@@ -64,7 +64,7 @@ def main() -> int:
     return 0
 
 
-def check(adapter: Path, dist: Path, *, minimum: bool, env: dict[str, str]) -> None:
+def check(adapter: Path, dist: Path, *, minimum: bool, interpreter: str, env: dict[str, str]) -> None:
     project = tomllib.loads((adapter / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     stem = f"{project['name'].replace('-', '_')}-{project['version']}"
     wheel, sdist = dist / f"{stem}-py3-none-any.whl", dist / f"{stem}.tar.gz"
@@ -77,7 +77,7 @@ def check(adapter: Path, dist: Path, *, minimum: bool, env: dict[str, str]) -> N
         _check_sdist(sdist, stem)
     with tempfile.TemporaryDirectory(prefix=f"regie-check-{adapter.name}-") as tmp:
         work = Path(tmp)
-        python = _fresh_venv(work / "venv")
+        python = _fresh_venv(interpreter, work / "venv")
         install = [sys.executable, "-m", "pip", "--python", str(python), "install", "-qq", f"{wheel}[test]"]
         if minimum:
             floors = work / "floors.txt"
@@ -137,9 +137,9 @@ def _floors(project: dict) -> list[str]:
     return pins
 
 
-def _fresh_venv(where: Path) -> Path:
+def _fresh_venv(interpreter: str, where: Path) -> Path:
     """A virtualenv without pip: this interpreter's pip installs into it (``pip --python``), which is faster."""
-    venv.create(where, with_pip=False, symlinks=True)
+    _run([interpreter, "-m", "venv", "--without-pip", where])
     return where / "bin" / "python"
 
 
