@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 PG_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 export FLASK_APP := webapp
 
-.PHONY: run serve test test-prerequisites lint test-sqlite test-postgresql test-adapters
+.PHONY: run serve test test-prerequisites lint test-sqlite test-postgresql test-adapters dist test-dist \
+	test-minimum
 
 $(STAMP): pyproject.toml $(wildcard adapters/*/pyproject.toml)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +43,7 @@ serve: $(STAMP)
 	trap 'kill $$jobs 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/gunicorn --workers $(WEB_WORKERS) --threads $(WEB_THREADS) --bind $(BIND) 'webapp:create_app()'
 
-test: test-prerequisites lint test-sqlite test-postgresql test-adapters
+test: test-prerequisites lint test-sqlite test-postgresql test-adapters test-dist test-minimum
 
 # What the tests need beyond Python: Debian's chromium (browser tests), pg_dump and pg_restore (backups),
 # redis-server (the shared-server smoke test), each command with its package; and PostgreSQL answering at PG_URL.
@@ -74,3 +75,19 @@ test-postgresql: $(STAMP)
 
 test-adapters: $(STAMP)
 	set -e; for a in $(ADAPTERS); do (cd $$a && ../../$(BIN)/pytest); done
+
+# The five adapters' wheels and sdists, in dist/. Each wheel is built from its sdist (`build`'s default), so an
+# sdist that misses a file fails here; the build requirements come from the virtualenv (setuptools is in the
+# test extra), which saves an isolated environment per build.
+dist: $(STAMP)
+	rm -rf dist
+	set -e; for a in $(ADAPTERS); do $(BIN)/python -m build --no-isolation --outdir dist $$a >/dev/null; done
+	ls dist
+
+# Each wheel installed alone in a fresh virtualenv, its sdist's tests and its README run against it
+# (adapters/check_dist.py); then the same with every dependency pinned at the floor it declares.
+test-dist: dist
+	$(BIN)/python adapters/check_dist.py dist
+
+test-minimum: dist
+	$(BIN)/python adapters/check_dist.py --minimum dist
