@@ -122,6 +122,7 @@ def test_a_manual_split_pays_exactly_what_was_typed(billed, login, make_user, se
     ({"received_on": "2099-01-01"}, "dans le futur"),
     ({"share": "13,00"}, "ne doit plus que 12,00"),
     ({"share": "douze"}, "n&#39;est pas un montant"),
+    ({"amount": "950,00", "keep_credit": "y"}, "limité à 300,00\xa0€ (article 1680 du code général des impôts)"),
 ])
 def test_bad_input_comes_back_in_french_and_saves_nothing(billed, login, make_user, session, data, message):
     org, regie, family, (march, _) = billed

@@ -11,10 +11,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+
 from webapp import db, numbering
 from webapp.audit.services import actor_id, declare, record, record_creation
 from webapp.counter import closings, ledger, settlement
-from webapp.counter.amounts import ZERO, checked_amount
+from webapp.counter.amounts import ZERO, checked_amount, refuse_cash_above_ceiling
 from webapp.counter.models import (
     Account,
     Cancellation,
@@ -81,6 +83,13 @@ def _new_payment(account: Account, kind: PaymentKind, mode: PaymentMode, amount:
     return payment
 
 
+def _cash_received(account: Account, day: date) -> Decimal:
+    """The cash the family paid at the régie that day, less what was cancelled."""
+    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Payment.amount), ZERO)).where(
+        Payment.account_id == account.id, Payment.kind == PaymentKind.PAYMENT, Payment.mode == PaymentMode.CASH,
+        Payment.received_on == day, ~sa.exists().where(Cancellation.payment_id == Payment.id)))
+
+
 def record_payment(regie: Regie, family: Family, data: dict[str, Any],
                    shares: dict[int, Decimal] | None = None) -> Payment:
     """Money received: settles the family's open invoices oldest first, or as the agent split it in
@@ -94,6 +103,8 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
             raise DomainError("Indiquez la banque du chèque.", "bank")
     account = ledger.open_account(regie.organisation_id, regie.id, family.id)
     closings.refuse_closed_year(regie.id, school_year)
+    if mode is PaymentMode.CASH:  # the account's lock makes the family's cash of the day final
+        refuse_cash_above_ceiling(regie.organisation.country, amount, _cash_received(account, received_on))
     invoices = settlement.open_invoices(account)
     plan = settlement.plan(invoices, amount, shares)
     due = sum((i.outstanding for i in invoices), ZERO)
