@@ -154,6 +154,26 @@ def test_a_payment_dated_on_a_closed_day_is_refused(billed, login, make_user, se
     response = client.post_form(_pay_url(org, family, regie), {
         "mode": "especes", "amount": "5,00", "received_on": TODAY})
     assert response.status_code == 422 and "est clôturée" in response.get_data(as_text=True)
+    assert "demandez à un régisseur de rouvrir la journée" in response.get_data(as_text=True)
+
+
+def test_a_regisseur_reopens_the_closed_day_with_a_reason_an_agent_cannot(app, billed, make_user, session):
+    org, regie, family, _ = billed
+    regisseur = _login(app, make_user(org, Role.REGISSEUR))
+    regisseur.post_form(f"/o/{org.id}/caisse/regies/{regie.id}/journal/{TODAY}/cloture", {"counted_cash": "0,00"})
+    journal_url = f"/o/{org.id}/caisse/journal?regie={regie.id}&jour={TODAY}"
+    assert "Rouvrir la journée" in regisseur.get(journal_url).get_data(as_text=True)
+    url = f"/o/{org.id}/caisse/regies/{regie.id}/journal/{TODAY}/reouverture"
+    agent = _login(app, make_user(org, Role.AGENT))
+    assert "Rouvrir la journée" not in agent.get(journal_url).get_data(as_text=True)
+    assert agent.post_form(url, {"reason": "Oubli"}).status_code == 403
+    refused = regisseur.post_form(url, {"reason": ""}, headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and "Indiquez la raison de la réouverture" in refused.get_data(as_text=True)
+    assert regisseur.post_form(url, {"reason": "Chèque oublié"}).status_code == 303
+    page = regisseur.get(journal_url).get_data(as_text=True)
+    assert "rouverte le" in page and "Chèque oublié" in page and "Clôturer la caisse du" in page
+    paid = agent.post_form(_pay_url(org, family, regie), {"mode": "especes", "amount": "5,00", "received_on": TODAY})
+    assert paid.status_code == 303
 
 
 def test_roles_agents_take_payments_only_the_regisseur_undoes_them(app, client, billed, make_user, session):

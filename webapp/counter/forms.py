@@ -98,6 +98,12 @@ class ClosingForm(Form):
                             description="Obligatoire s'il y a un écart : il reste visible dans le journal.")
 
 
+class ReopenForm(Form):
+    reason = TextAreaField("Raison de la réouverture", [InputRequired("Indiquez la raison de la réouverture."),
+                                                        Length(max=2000)],
+                           description="Règlement oublié, erreur de saisie… Elle reste visible dans le journal.")
+
+
 class SlipForm(Form):
     mode = SelectField("Mode", choices=PaymentMode.choices(SLIP_MODES), default=PaymentMode.CHEQUE.value)
 

@@ -38,6 +38,7 @@ from webapp.organisations.models import Regie
 
 declare({"payment": "Règlement", "refund": "Remboursement", "write_off": "Non-valeur",
          "deposit_slip": "Bordereau de remise", "cash_closing": "Clôture de caisse",
+         "cash_reopening": "Réouverture de caisse",
          "school_year": "Année scolaire", "account": "Compte famille"}, {
     "mode": "mode", "amount": "montant", "received_on": "date", "school_year": "année scolaire", "bank": "banque",
     "holder": "titulaire", "cheque_number": "n° de chèque", "comment": "commentaire", "reason": "raison",

@@ -22,6 +22,7 @@ from webapp.counter.forms import (
     ClosingForm,
     PaymentForm,
     RefundForm,
+    ReopenForm,
     SlipForm,
     WriteOffForm,
 )
@@ -245,12 +246,16 @@ def _day() -> date:
     return query_date("jour", today())
 
 
+def _journal_page(regie: Regie, day: date, block: str | None = None, status: int = 200, **forms: Any) -> Any:
+    return render("counter/journal.html", block, status, journal=journal.day_journal(regie, day), regies=_regies(),
+                  form=forms.get("form") or ClosingForm(), reopen_form=forms.get("reopen_form") or ReopenForm(),
+                  last_closed=closings.last_closed_day(regie.id))
+
+
 @bp.get("/journal")
 @requires("counter.view")
 def day_journal() -> Any:
-    regie, day = _chosen_regie(), _day()
-    return render("counter/journal.html", journal=journal.day_journal(regie, day), regies=_regies(),
-                  form=ClosingForm())
+    return _journal_page(_chosen_regie(), _day())
 
 
 @bp.get("/journal.pdf")
@@ -260,21 +265,36 @@ def day_journal_pdf() -> Any:
     return pdf_response(documents.day_journal(found), f"journal-{found.regie.invoice_prefix}-{found.day}.pdf")
 
 
+def _journal_day(day: str) -> date:
+    try:
+        return plausible_date(date.fromisoformat(day), "Jour")
+    except ValueError:
+        abort(404)
+
+
 @bp.post("/regies/<int:regie_id>/journal/<day>/cloture")
 @requires("counter.manage")
 @books_once
 def close_day(regie_id: int, day: str) -> Any:
-    regie = _regie(regie_id)
-    try:
-        when = plausible_date(date.fromisoformat(day), "Jour")
-    except ValueError:
-        abort(404)
+    regie, when = _regie(regie_id), _journal_day(day)
     form = ClosingForm()
     if submit(form, lambda data: closings.close_day(regie, when, data["counted_cash"], data["comment"] or "")):
         flash("Caisse clôturée.", "success")
         return redirect_to(url_for("counter.day_journal", regie=regie.id, jour=when.isoformat()))
-    return render("counter/journal.html", "closing", form_status(form), journal=journal.day_journal(regie, when),
-                  regies=_regies(), form=form)
+    return _journal_page(regie, when, "closing", form_status(form), form=form)
+
+
+@bp.post("/regies/<int:regie_id>/journal/<day>/reouverture")
+@requires("counter.manage")
+@books_once
+def reopen_day(regie_id: int, day: str) -> Any:
+    regie, when = _regie(regie_id), _journal_day(day)
+    form = ReopenForm()
+    if submit(form, lambda data: closings.reopen_day(regie, when, data["reason"])):
+        flash(f"Journée du {when:%d/%m/%Y} rouverte : elle accepte de nouveau des règlements ; clôturez-la à "
+              "nouveau une fois corrigée.", "success")
+        return redirect_to(url_for("counter.day_journal", regie=regie.id, jour=when.isoformat()))
+    return _journal_page(regie, when, "closing", form_status(form), reopen_form=form)
 
 
 # Deposit slips ------------------------------------------------------------------------------------------
