@@ -299,3 +299,37 @@ def test_a_family_with_nothing_due_can_pay_an_advance_kept_as_credit(billed, log
     assert kept.status_code == 303
     account = ledger.find_account(regie.id, newcomer.id)
     assert account.balance == D("-30.00") and settlement.credit(account) == D("30.00")
+
+
+def test_money_forms_are_never_kept_by_the_browser_nor_saved_in_htmx_history(billed, login, make_user):
+    org, regie, family, _ = billed
+    client = login(make_user(org, Role.AGENT))
+    form = client.get(_pay_url(org, family, regie), headers={"HX-Request": "true"})
+    assert form.headers["Cache-Control"] == "no-store" and 'hx-history="false"' in form.get_data(as_text=True)
+    refused = client.post_form(_pay_url(org, family, regie), {"mode": "especes", "amount": ""})
+    assert refused.status_code == 422 and refused.headers["Cache-Control"] == "no-store"
+
+
+def test_a_form_shown_before_the_account_moved_is_refused_and_comes_back_fresh(billed, login, make_user, session):
+    import re
+
+    from webapp.counter import services
+
+    org, regie, family, (march, april) = billed
+    client = login(make_user(org, Role.AGENT))
+    page = client.get(_pay_url(org, family, regie), headers={"HX-Request": "true"}).get_data(as_text=True)
+    shown = re.search(r'name="shown" type="hidden" value="([^"]*)"', page).group(1)
+    # Meanwhile, at the next window, another agent takes the March invoice's payment.
+    services.record_payment(regie, family, {"mode": "virement", "amount": D("12.00"), "received_on": today()})
+    session.commit()
+    response = client.post_form(_pay_url(org, family, regie), {
+        "mode": "especes", "amount": "12,00", "received_on": TODAY, "shown": shown}, headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "a changé depuis l&#39;affichage de ce formulaire" in html
+    assert session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
+    assert march.number not in html and april.number in html  # the form shows what is due now
+    fresh = re.search(r'name="shown" type="hidden" value="([^"]*)"', html).group(1)
+    assert fresh != shown
+    again = client.post_form(_pay_url(org, family, regie), {
+        "mode": "especes", "amount": "8,00", "received_on": TODAY, "shown": fresh})
+    assert again.status_code == 303

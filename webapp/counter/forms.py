@@ -5,6 +5,7 @@ from typing import Any
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     SelectChoice,
     SelectField,
     StringField,
@@ -54,6 +55,8 @@ class PaymentForm(Form):
     cheque_number = StringField("N° de chèque", [Optional(), Length(max=20)])
     keep_credit = BooleanField("Garder le trop-perçu en avoir sur le compte de la famille")
     comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)])
+    # The account as the form showed it (queries.AccountView.stamp): a payment on figures that moved is refused.
+    shown = HiddenField()
 
     def set_banks(self, country: Country) -> None:
         self.bank.choices = [SelectChoice("", "—"), *(SelectChoice(b, b) for b in BANKS[country]),

@@ -56,6 +56,16 @@ def open_invoices(account: Account, *, lock: bool = True) -> list[Invoice]:
     return list(db.session.scalars(stmt))
 
 
+class MovedSince(DomainError):
+    """The payment form was filled in on figures of the account that have moved since it was shown."""
+
+
+def stamp(invoices: list[Invoice], balance: Decimal) -> str:
+    """What a payment form shows of the account (its balance, each open invoice and what it owes): a form
+    sent back with another stamp was filled in on figures that are no longer true."""
+    return ";".join([f"{balance:.2f}", *(f"{invoice.id}:{invoice.outstanding:.2f}" for invoice in invoices)])
+
+
 def credit_of(due: Decimal, balance: Decimal) -> Decimal:
     """The credit of an account that owes `due` on its invoices and has `balance`: an account owing more than its
     invoices (a refunded payment cancelled since) holds none."""

@@ -138,10 +138,14 @@ def pay(family_id: int, regie_id: int) -> Any:
         form.amount.data = clicked.outstanding if clicked else view.payable or None
         if clicked and clicked is not view.invoices[0]:  # oldest first would settle another one
             shares[f"share-{clicked.id}"] = decimal_input(clicked.outstanding)
+    if request.method == "GET":
+        form.shown.data = view.stamp
     payment = submit(form, lambda data: services.record_payment(regie, family, data, _shares(view)))
     if payment:
         flash("Règlement enregistré.", "success")
         return redirect_to(url_for("counter.payment", payment_id=payment.id))
+    if request.method == "POST" and form.shown.data != (now := queries.account_view(regie.id, family.id)).stamp:
+        view, shares, form.shown.data = now, {}, now.stamp  # the form shows the account as it is now
     return render("counter/pay.html", "form", form_status(form), form=form, family=family, regie=regie, view=view,
                   shares=shares)
 
