@@ -1,22 +1,30 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from wtforms import (
     BooleanField,
     DateField,
     HiddenField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
+from webapp.counter.amounts import ZERO
 from webapp.counter.school_years import school_year_label, school_year_of
 from webapp.counter.models import SLIP_MODES, PaymentMode, WriteOffKind
-from webapp.formatting import today
-from webapp.forms import Form, FrenchDecimalField
+from webapp.counter.settlement import following
+from webapp.formatting import decimal_input, today
+from webapp.forms import Form, FrenchDecimalField, french_decimal
+from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Country
 
 BANKS = {
@@ -57,6 +65,8 @@ class PaymentForm(Form):
     comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)])
     # The account as the form showed it (queries.AccountView.stamp): a payment on figures that moved is refused.
     shown = HiddenField()
+    # The invoice clicked in the search: the amount settles it before the others.
+    first = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def set_banks(self, country: Country) -> None:
         self.bank.choices = [SelectChoice("", "—"), *(SelectChoice(b, b) for b in BANKS[country]),
@@ -68,6 +78,39 @@ class PaymentForm(Form):
         if data["bank"] == OTHER_BANK:
             data["bank"] = other
         return data
+
+
+@dataclass(frozen=True)
+class Line:
+    """An invoice line of the payment form: what its input shows, and what the form itself put there last."""
+
+    invoice: Invoice
+    shown: str
+    auto: str
+
+
+class PaymentLines:
+    """The invoice lines of the payment form. They follow the amount typed (`settlement.following`) until the
+    agent types on one: each line carries what the form put there (`auto-<id>`), and once a line shows something
+    else the split is the agent's, as typed. Lines left all empty follow the amount again."""
+
+    def __init__(self, invoices: list[Invoice], values: Mapping[str, str], amount: Decimal | None,
+                 first: int | None):
+        typed = {i.id: (values.get(f"share-{i.id}") or "").strip() for i in invoices}
+        auto = {i.id: (values.get(f"auto-{i.id}") or "").strip() for i in invoices}
+        self.by_hand = any(typed.values()) and typed != auto
+        if self.by_hand:
+            self.lines = [Line(i, typed[i.id], auto[i.id]) for i in invoices]
+        else:
+            parts = {invoice.id: share for invoice, share in following(invoices, amount or ZERO, first)}
+            self.lines = [Line(i, decimal_input(parts.get(i.id)), decimal_input(parts.get(i.id))) for i in invoices]
+
+    def shares(self) -> dict[int, Decimal] | None:
+        """For `services.record_payment`: the split typed by hand, or None when the lines follow the amount."""
+        if not self.by_hand:
+            return None
+        typed = {line.invoice.id: french_decimal(line.shown, f"share-{line.invoice.id}") for line in self.lines}
+        return {invoice_id: amount for invoice_id, amount in typed.items() if amount is not None}
 
 
 class RefundForm(Form):

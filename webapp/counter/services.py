@@ -93,8 +93,8 @@ def _cash_received(account: Account, day: date) -> Decimal:
 
 def record_payment(regie: Regie, family: Family, data: dict[str, Any],
                    shares: dict[int, Decimal] | None = None) -> Payment:
-    """Money received: settles the family's open invoices oldest first, or as the agent split it in
-    `shares` (invoice id → amount); what is left becomes credit only if `keep_credit` says so. A form sends the
+    """Money received: settles the family's open invoices oldest first (the `first` the agent chose before the
+    others), or as the agent split it in `shares` (invoice id → amount); what is left becomes credit only if `keep_credit` says so. A form sends the
     account's `shown` stamp: figures that moved since it was shown refuse the payment."""
     mode, amount, received_on, school_year = _money_movement(regie, family, data)
     cheque_number, bank = _text(data, "cheque_number"), _text(data, "bank")
@@ -113,7 +113,7 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
             "Le compte de la famille a changé depuis l'affichage de ce formulaire (un autre règlement, une "
             "annulation…) : rien n'a été enregistré. Le formulaire montre maintenant ce qui est dû : vérifiez le "
             "montant, puis enregistrez.")
-    plan = settlement.plan(invoices, amount, shares)
+    plan = settlement.plan(invoices, amount, shares, data.get("first"))
     due = sum((i.outstanding for i in invoices), ZERO)
     # Owed without an invoice behind it (a cheque bounced after its overpayment was refunded): paying it
     # makes no credit.

@@ -105,11 +105,16 @@ def oldest_first(invoices: list[Invoice], amount: Decimal) -> Plan:
     return shares
 
 
-def plan(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | None) -> Plan:
-    """How a payment settles the open `invoices`: oldest first, or as the agent split it in `shares` (invoice id →
-    amount, each refused on its own line when it cannot be)."""
+def following(invoices: list[Invoice], amount: Decimal, first: int | None = None) -> Plan:
+    """Oldest first, the invoice the agent chose (`first`, clicked in the search) before the others."""
+    return oldest_first(sorted(invoices, key=lambda invoice: invoice.id != first), amount)
+
+
+def plan(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | None, first: int | None = None) -> Plan:
+    """How a payment settles the open `invoices`: `following` the amount, or as the agent split it in `shares`
+    (invoice id → amount, each refused on its own line when it cannot be)."""
     if shares is None:
-        return oldest_first(invoices, amount)
+        return following(invoices, amount, first)
     by_id = {invoice.id: invoice for invoice in invoices}
     chosen = []
     for invoice_id, value in shares.items():
@@ -131,8 +136,8 @@ def plan(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | 
     if allocated < amount and still_due > 0:
         raise DomainError(
             f"La répartition ({money(allocated)}) n'atteint pas le règlement ({money(amount)}) alors que "
-            f"{money(still_due)} restent dus : répartissez le reste, ou videz les lignes pour régler les factures "
-            "les plus anciennes d'abord.", "amount")
+            f"{money(still_due)} restent dus : répartissez le reste, ou videz les lignes pour que le règlement "
+            "suive le montant.", "amount")
     return chosen
 
 
