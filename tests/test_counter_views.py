@@ -311,7 +311,19 @@ def test_the_regie_state_and_the_family_page_show_the_balances(billed, login, ma
     assert "2025-2026" in state and "20,00\xa0€" in state and "Cantine" in state
     assert "5,00\xa0€" in state  # the family's credit
     family_page = client.get(f"/o/{org.id}/familles/{family.id}").get_data(as_text=True)
-    assert "-5,00\xa0€" in family_page and "avoir" in family_page
+    assert '<span class="tag">avoir</span> 5,00\xa0€' in family_page and "-5,00" not in family_page
+    # The balance the payment form shows: credit in words, never a negative balance.
+    form = client.get(_pay_url(org, family, regie), headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert '<dt>Solde avant</dt><dd><span class="tag">avoir</span> 5,00\xa0€</dd>' in form
+    results = client.get(f"/o/{org.id}/caisse/?q={family.number}").get_data(as_text=True)
+    assert '<strong><span class="tag">avoir</span> 5,00\xa0€</strong>' in results
+    # A refund takes money out of the till: the journal shows it with a real minus sign.
+    client.post_form(f"/o/{org.id}/caisse/familles/{family.id}/regies/{regie.id}/remboursement", {
+        "mode": "especes", "amount": "2,00", "received_on": TODAY, "reason": "Départ"})
+    journal = client.get(f"/o/{org.id}/caisse/journal?regie={regie.id}&jour={TODAY}").get_data(as_text=True)
+    assert "\u22122,00\xa0€" in journal and "-2,00" not in journal
+    statement = client.get(f"/o/{org.id}/caisse/familles/{family.id}/regies/{regie.id}/compte").get_data(as_text=True)
+    assert "\u22123,00\xa0€" in statement and "-3,00" not in statement  # the running balance, credit left
 
 
 def test_a_family_with_nothing_due_can_pay_an_advance_kept_as_credit(billed, login, make_user, make_family, session):

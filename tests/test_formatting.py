@@ -11,3 +11,12 @@ def test_french_money_and_dates(app):
         assert formatting.money(Decimal("9")).replace("\xa0", " ") == "9,00 €"
         assert formatting.short_date(date(2026, 1, 31)) == "31/01/2026"
         assert formatting.iban("FR7630006000011234567890189") == "FR76 3000 6000 0112 3456 7890 189"
+
+
+def test_a_signed_amount_takes_a_real_minus_sign():
+    from decimal import Decimal
+
+    from webapp.formatting import signed_money
+
+    assert signed_money(Decimal("-1234.50")) == "\u22121\u202f234,50\xa0€"
+    assert signed_money(Decimal("3.00")) == "3,00\xa0€" and signed_money(None) == ""

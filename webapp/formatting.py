@@ -26,6 +26,11 @@ def money(value: Decimal | None) -> str:
     return "" if value is None else format_currency(value, "EUR", locale=LOCALE)
 
 
+def signed_money(value: Decimal | None) -> str:
+    """An amount that may be negative, with a real minus sign (−12,50 €) where Babel's French writes a hyphen."""
+    return money(value).replace("-", "\u2212")
+
+
 def short_date(value: date | None) -> str:
     return "" if value is None else format_date(value, "dd/MM/yyyy", locale=LOCALE)
 
@@ -79,6 +84,7 @@ def iso_day(value: str) -> str:
 
 def init_app(app: Flask) -> None:
     app.add_template_filter(money)
+    app.add_template_filter(signed_money)
     app.add_template_filter(short_date, "date")
     app.add_template_filter(date_time, "datetime")
     app.add_template_filter(number)
