@@ -156,9 +156,10 @@ def _typed_amount() -> Decimal:
 @requires("counter.take")
 def payment_lines(family_id: int, regie_id: int) -> Any:
     """The invoice lines following the amount being typed, unless the agent split it by hand."""
-    view = queries.account_view(_regie(regie_id).id, _family(family_id).id)
+    family, regie = _family(family_id), _regie(regie_id)
+    view = queries.account_view(regie.id, family.id)
     lines = PaymentLines(view.invoices, request.args, _typed_amount(), request.args.get("first", type=int))
-    return render("counter/_payment_lines.html", family=_family(family_id), regie_id=regie_id, lines=lines)
+    return render("counter/_payment_lines.html", family=family, regie_id=regie.id, lines=lines)
 
 
 @bp.get("/familles/<int:family_id>/regies/<int:regie_id>/apercu")
