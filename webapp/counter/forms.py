@@ -18,10 +18,11 @@ from wtforms import (
 from wtforms.validators import InputRequired, Length, Optional
 from wtforms.widgets import HiddenInput
 
-from webapp.counter.amounts import ZERO
+from webapp.counter.amounts import ZERO, checked_amount
 from webapp.counter.school_years import school_year_label, school_year_of
 from webapp.counter.models import SLIP_MODES, PaymentMode, WriteOffKind
 from webapp.counter.settlement import following
+from webapp.errors import DomainError
 from webapp.formatting import decimal_input, today
 from webapp.forms import Form, FrenchDecimalField, french_decimal
 from webapp.invoicing.models import Invoice
@@ -64,7 +65,7 @@ class PaymentForm(Form):
     keep_credit = BooleanField("Garder le trop-perçu en avoir sur le compte de la famille")
     comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)])
     # The account as the form showed it (queries.AccountView.stamp): a payment on figures that moved is refused.
-    shown = HiddenField()
+    shown = HiddenField(validators=[Optional(), Length(max=64)])
     # The invoice clicked in the search: the amount settles it before the others.
     first = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
@@ -98,6 +99,7 @@ class PaymentLines:
                  first: int | None):
         typed = {i.id: (values.get(f"share-{i.id}") or "").strip() for i in invoices}
         auto = {i.id: (values.get(f"auto-{i.id}") or "").strip() for i in invoices}
+        self.posted = [Line(i, typed[i.id], auto[i.id]) for i in invoices]
         self.by_hand = any(typed.values()) and typed != auto
         if self.by_hand:
             self.lines = [Line(i, typed[i.id], auto[i.id]) for i in invoices]
@@ -107,6 +109,13 @@ class PaymentLines:
 
     def shares(self) -> dict[int, Decimal] | None:
         """For `services.record_payment`: the split typed by hand, or None when the lines follow the amount."""
+        for line in self.posted:  # what the form put on a line is an amount, or nothing
+            field = f"share-{line.invoice.id}"
+            try:
+                if line.auto:
+                    checked_amount(french_decimal(line.auto, field), field, zero=True)
+            except DomainError:
+                raise DomainError("Ce formulaire ne vient pas de cette page : rechargez-la.", field) from None
         if not self.by_hand:
             return None
         typed = {line.invoice.id: french_decimal(line.shown, f"share-{line.invoice.id}") for line in self.lines}

@@ -113,7 +113,10 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
             "Le compte de la famille a changé depuis l'affichage de ce formulaire (un autre règlement, une "
             "annulation…) : rien n'a été enregistré. Le formulaire montre maintenant ce qui est dû : vérifiez le "
             "montant, puis enregistrez.")
-    plan = settlement.plan(invoices, amount, shares, data.get("first"))
+    first = data.get("first")
+    if first is not None and first not in {invoice.id for invoice in invoices}:
+        raise DomainError("La facture choisie n'est plus à payer : rechargez le formulaire.")
+    plan = settlement.plan(invoices, amount, shares, first)
     due = sum((i.outstanding for i in invoices), ZERO)
     # Owed without an invoice behind it (a cheque bounced after its overpayment was refunded): paying it
     # makes no credit.

@@ -10,6 +10,7 @@ both credit and an invoice left to pay.
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -63,7 +64,8 @@ class MovedSince(DomainError):
 def stamp(invoices: list[Invoice], balance: Decimal) -> str:
     """What a payment form shows of the account (its balance, each open invoice and what it owes): a form
     sent back with another stamp was filled in on figures that are no longer true."""
-    return ";".join([f"{balance:.2f}", *(f"{invoice.id}:{invoice.outstanding:.2f}" for invoice in invoices)])
+    shown = ";".join([f"{balance:.2f}", *(f"{invoice.id}:{invoice.outstanding:.2f}" for invoice in invoices)])
+    return hashlib.sha256(shown.encode()).hexdigest()[:32]
 
 
 def credit_of(due: Decimal, balance: Decimal) -> Decimal:

@@ -139,6 +139,7 @@ def pay(family_id: int, regie_id: int) -> Any:
     if request.method == "POST" and form.shown.data != (now := queries.account_view(regie.id, family.id)).stamp:
         # The form shows the account as it is now, its lines following the amount again.
         view, form.shown.data = now, now.stamp
+        form.first.data = form.first.data if form.first.data in {i.id for i in now.invoices} else None
         lines = PaymentLines(view.invoices, {}, form.amount.data, form.first.data)
     return render("counter/pay.html", "form", form_status(form), form=form, family=family, regie=regie, view=view,
                   lines=lines)
