@@ -26,7 +26,7 @@ def test_each_row_of_a_sixty_child_grid_saves_itself_alone(live_server, browser,
     audited = sa.text("SELECT count(*) FROM audit_entries WHERE entity_type = 'attendance'")
     page = browser.new_page()
     _log_in(page, base, "agent@demo.regie.fr")
-    expect(page.get_by_role("heading", name="Familles")).to_be_visible()
+    expect(page.get_by_role("heading", name="Bonjour")).to_be_visible()
     page.goto(f"{base}/o/1/pointage/?activity_id={canteen}&day={DAY}")
     rows = page.locator("table.grid-attendance tbody tr")
     expect(rows.first).to_be_visible()

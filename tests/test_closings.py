@@ -148,3 +148,51 @@ def test_a_year_left_open_behind_a_closed_one_is_closed_with_it(world, small_yea
     with pytest.raises(DomainError, match="2024-2025 est déjà clôturée, avec tout ce qui précède 2025-2026"):
         closings.close_school_year(world.regie, 2024)
     assert ledger.check_books() == []
+
+
+# Reopening a closed day
+
+
+def test_a_closed_day_says_what_to_do_and_a_regisseur_reopens_it_for_a_reason(world, session):
+    from webapp.audit.models import AuditEntry
+    from webapp.counter.models import CashClosing
+
+    pay(world, "5.00", mode="especes", keep_credit=True)
+    closings.close_day(world.regie, PAY_DAY, D("5.00"), "")
+    with pytest.raises(DomainError, match="enregistrez à la date d'aujourd'hui, ou demandez à un régisseur de rouvrir "
+                                          "la journée du 15/06/2026") as refused:
+        pay(world, "1.00", keep_credit=True)
+    assert "postérieure" not in refused.value.message
+    with pytest.raises(DomainError, match="Indiquez la raison") as refused:
+        closings.reopen_day(world.regie, PAY_DAY, "  ")
+    assert refused.value.field == "reason"
+    reopening = closings.reopen_day(world.regie, PAY_DAY, "Chèque oublié dans le tiroir")
+    assert closings.last_closed_day(world.regie.id) is None
+    assert cheque(world, "20.00", "4401", keep_credit=True).received_on == PAY_DAY
+    audit = session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "cash_reopening")).one()
+    assert audit.changes == {"reason": [None, "Chèque oublié dans le tiroir"]} and audit.entity_id == reopening.id
+    with pytest.raises(DomainError, match="n'est pas clôturée"):
+        closings.reopen_day(world.regie, PAY_DAY, "Encore")
+    again = closings.close_day(world.regie, PAY_DAY, D("5.00"), "")
+    assert again.attempt == 2 and count(session, CashClosing) == 2
+    day = journal.day_journal(world.regie, PAY_DAY)
+    assert day.closing == again and [c.reopening.reason for c in day.reopened] == ["Chèque oublié dans le tiroir"]
+    with pytest.raises(DomainError, match="clôturée jusqu'au 15/06/2026"):
+        pay(world, "1.00", keep_credit=True)
+
+
+def test_only_the_last_closed_day_reopens_and_not_once_its_money_is_on_a_final_slip(world):
+    from webapp.counter import slips
+
+    pay(world, "5.00", mode="especes", keep_credit=True, received_on=date(2026, 6, 12))
+    closings.close_day(world.regie, date(2026, 6, 12), D("5.00"), "")
+    closings.close_day(world.regie, PAY_DAY, D("0.00"), "")
+    with pytest.raises(DomainError, match="clôturée jusqu'au 15/06/2026 : rouvrez d'abord cette journée-là"):
+        closings.reopen_day(world.regie, date(2026, 6, 12), "Erreur")
+    slip = slips.finalize(slips.create_slip(world.regie, PaymentMode.CASH))
+    closings.reopen_day(world.regie, PAY_DAY, "Erreur de comptage")  # no money of the 15th on the slip
+    closings.close_day(world.regie, PAY_DAY, D("0.00"), "")
+    closings.reopen_day(world.regie, PAY_DAY, "Erreur de comptage")
+    with pytest.raises(DomainError, match=f"sur le bordereau définitif {slip.number}, déjà remis à la banque"):
+        closings.reopen_day(world.regie, date(2026, 6, 12), "Billet oublié")
+    assert closings.last_closed_day(world.regie.id) == date(2026, 6, 12)

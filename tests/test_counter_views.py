@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -91,7 +92,8 @@ def test_a_payment_through_htmx_settles_the_oldest_invoice_first(billed, login, 
     assert html.lstrip().startswith('<form id="payment-form"') and 'id="amount" inputmode="decimal" name="amount"' \
         ' required type="text" value="20,00"' in html
     html = client.get(_pay_url(org, family, regie) + f"?facture={april.id}").get_data(as_text=True)
-    assert 'value="8,00"' in html and f'name="share-{april.id}" autocomplete="off"\n                 value="8,00"' in html
+    assert re.search(f'name="share-{april.id}"[^>]*value="8,00"', html)
+    assert re.search(f'name="share-{march.id}"[^>]*value=""', html)
     response = client.post_form(_pay_url(org, family, regie), headers={"HX-Request": "true"},
                                 data={"mode": "especes", "amount": "15,00", "received_on": TODAY, "school_year": ""})
     assert response.status_code == 200 and "HX-Location" in response.headers, response.get_data(as_text=True)
@@ -100,6 +102,33 @@ def test_a_payment_through_htmx_settles_the_oldest_invoice_first(billed, login, 
     assert (march.paid, april.paid, payment.account.balance) == (D("12.00"), D("3.00"), D("5.00"))
     page = client.get(f"/o/{org.id}/caisse/reglements/{payment.id}").get_data(as_text=True)
     assert payment.receipt_number in page and "Partiellement payée" in page
+
+
+def test_after_clicking_one_invoice_the_lines_follow_the_full_amount_typed(billed, login, make_user, session):
+    org, regie, family, (march, april) = billed
+    client = login(make_user(org, Role.AGENT))
+    # April was clicked: the form proposed its 8,00 € on its line; the agent types what both invoices owe.
+    typed = {"amount": "20,00", "first": str(april.id), f"share-{april.id}": "8,00", f"auto-{april.id}": "8,00",
+             f"share-{march.id}": "", f"auto-{march.id}": ""}
+    lines = client.get(f"{_pay_url(org, family, regie).removesuffix('reglement')}lignes", query_string=typed,
+                       headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert lines.lstrip().startswith('<tbody id="lines"')
+    assert re.search(f'name="share-{march.id}"[^>]*value="12,00"', lines)
+    assert re.search(f'name="share-{april.id}"[^>]*value="8,00"', lines)
+    # A smaller amount goes to the clicked invoice first.
+    lines = client.get(f"{_pay_url(org, family, regie).removesuffix('reglement')}lignes",
+                       query_string={**typed, "amount": "10"}).get_data(as_text=True)
+    assert re.search(f'name="share-{march.id}"[^>]*value="2,00"', lines)
+    # Lines typed by hand stay as typed.
+    lines = client.get(f"{_pay_url(org, family, regie).removesuffix('reglement')}lignes",
+                       query_string={**typed, f"share-{april.id}": "5"}).get_data(as_text=True)
+    assert re.search(f'name="share-{april.id}"[^>]*value="5"', lines)
+    assert re.search(f'name="share-{march.id}"[^>]*value=""', lines)
+    # Sent without a browser to update the lines, the form follows the amount all the same.
+    response = client.post_form(_pay_url(org, family, regie), {"mode": "especes", "received_on": TODAY, **typed})
+    assert response.status_code == 303
+    march, april = _fresh(session, march, april)
+    assert (march.paid, april.paid) == (D("12.00"), D("8.00"))
 
 
 def test_a_manual_split_pays_exactly_what_was_typed(billed, login, make_user, session):
@@ -122,6 +151,7 @@ def test_a_manual_split_pays_exactly_what_was_typed(billed, login, make_user, se
     ({"received_on": "2099-01-01"}, "dans le futur"),
     ({"share": "13,00"}, "ne doit plus que 12,00"),
     ({"share": "douze"}, "n&#39;est pas un montant"),
+    ({"amount": "950,00", "keep_credit": "y"}, "limité à 300,00\xa0€ (article 1680 du code général des impôts)"),
 ])
 def test_bad_input_comes_back_in_french_and_saves_nothing(billed, login, make_user, session, data, message):
     org, regie, family, (march, _) = billed
@@ -153,6 +183,26 @@ def test_a_payment_dated_on_a_closed_day_is_refused(billed, login, make_user, se
     response = client.post_form(_pay_url(org, family, regie), {
         "mode": "especes", "amount": "5,00", "received_on": TODAY})
     assert response.status_code == 422 and "est clôturée" in response.get_data(as_text=True)
+    assert "demandez à un régisseur de rouvrir la journée" in response.get_data(as_text=True)
+
+
+def test_a_regisseur_reopens_the_closed_day_with_a_reason_an_agent_cannot(app, billed, make_user, session):
+    org, regie, family, _ = billed
+    regisseur = _login(app, make_user(org, Role.REGISSEUR))
+    regisseur.post_form(f"/o/{org.id}/caisse/regies/{regie.id}/journal/{TODAY}/cloture", {"counted_cash": "0,00"})
+    journal_url = f"/o/{org.id}/caisse/journal?regie={regie.id}&jour={TODAY}"
+    assert "Rouvrir la journée" in regisseur.get(journal_url).get_data(as_text=True)
+    url = f"/o/{org.id}/caisse/regies/{regie.id}/journal/{TODAY}/reouverture"
+    agent = _login(app, make_user(org, Role.AGENT))
+    assert "Rouvrir la journée" not in agent.get(journal_url).get_data(as_text=True)
+    assert agent.post_form(url, {"reason": "Oubli"}).status_code == 403
+    refused = regisseur.post_form(url, {"reason": ""}, headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and "Indiquez la raison de la réouverture" in refused.get_data(as_text=True)
+    assert regisseur.post_form(url, {"reason": "Chèque oublié"}).status_code == 303
+    page = regisseur.get(journal_url).get_data(as_text=True)
+    assert "rouverte le" in page and "Chèque oublié" in page and "Clôturer la caisse du" in page
+    paid = agent.post_form(_pay_url(org, family, regie), {"mode": "especes", "amount": "5,00", "received_on": TODAY})
+    assert paid.status_code == 303
 
 
 def test_roles_agents_take_payments_only_the_regisseur_undoes_them(app, client, billed, make_user, session):
@@ -261,7 +311,19 @@ def test_the_regie_state_and_the_family_page_show_the_balances(billed, login, ma
     assert "2025-2026" in state and "20,00\xa0€" in state and "Cantine" in state
     assert "5,00\xa0€" in state  # the family's credit
     family_page = client.get(f"/o/{org.id}/familles/{family.id}").get_data(as_text=True)
-    assert "\u22125,00\xa0€" in family_page and "avoir" in family_page
+    assert '<span class="tag">avoir</span> 5,00\xa0€' in family_page and "-5,00" not in family_page
+    # The balance the payment form shows: credit in words, never a negative balance.
+    form = client.get(_pay_url(org, family, regie), headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert '<dt>Solde avant</dt><dd><span class="tag">avoir</span> 5,00\xa0€</dd>' in form
+    results = client.get(f"/o/{org.id}/caisse/?q={family.number}").get_data(as_text=True)
+    assert '<strong><span class="tag">avoir</span> 5,00\xa0€</strong>' in results
+    # A refund takes money out of the till: the journal shows it with a real minus sign.
+    client.post_form(f"/o/{org.id}/caisse/familles/{family.id}/regies/{regie.id}/remboursement", {
+        "mode": "especes", "amount": "2,00", "received_on": TODAY, "reason": "Départ"})
+    journal = client.get(f"/o/{org.id}/caisse/journal?regie={regie.id}&jour={TODAY}").get_data(as_text=True)
+    assert "\u22122,00\xa0€" in journal and "-2,00" not in journal
+    statement = client.get(f"/o/{org.id}/caisse/familles/{family.id}/regies/{regie.id}/compte").get_data(as_text=True)
+    assert "\u22123,00\xa0€" in statement and "-3,00" not in statement  # the running balance, credit left
 
 
 def test_a_family_with_nothing_due_can_pay_an_advance_kept_as_credit(billed, login, make_user, make_family, session):
@@ -278,3 +340,35 @@ def test_a_family_with_nothing_due_can_pay_an_advance_kept_as_credit(billed, log
     assert kept.status_code == 303
     account = ledger.find_account(regie.id, newcomer.id)
     assert account.balance == D("-30.00") and settlement.credit(account) == D("30.00")
+
+
+def test_money_forms_are_never_kept_by_the_browser_nor_saved_in_htmx_history(billed, login, make_user):
+    org, regie, family, _ = billed
+    client = login(make_user(org, Role.AGENT))
+    form = client.get(_pay_url(org, family, regie), headers={"HX-Request": "true"})
+    assert form.headers["Cache-Control"] == "no-store" and 'hx-history="false"' in form.get_data(as_text=True)
+    refused = client.post_form(_pay_url(org, family, regie), {"mode": "especes", "amount": ""})
+    assert refused.status_code == 422 and refused.headers["Cache-Control"] == "no-store"
+
+
+def test_a_form_shown_before_the_account_moved_is_refused_and_comes_back_fresh(billed, login, make_user, session):
+    from webapp.counter import services
+
+    org, regie, family, (march, april) = billed
+    client = login(make_user(org, Role.AGENT))
+    page = client.get(_pay_url(org, family, regie), headers={"HX-Request": "true"}).get_data(as_text=True)
+    shown = re.search(r'name="shown" type="hidden" value="([^"]*)"', page).group(1)
+    # Meanwhile, at the next window, another agent takes the March invoice's payment.
+    services.record_payment(regie, family, {"mode": "virement", "amount": D("12.00"), "received_on": today()})
+    session.commit()
+    response = client.post_form(_pay_url(org, family, regie), {
+        "mode": "especes", "amount": "12,00", "received_on": TODAY, "shown": shown}, headers={"HX-Request": "true"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and "a changé depuis l&#39;affichage de ce formulaire" in html
+    assert session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
+    assert march.number not in html and april.number in html  # the form shows what is due now
+    fresh = re.search(r'name="shown" type="hidden" value="([^"]*)"', html).group(1)
+    assert fresh != shown
+    again = client.post_form(_pay_url(org, family, regie), {
+        "mode": "especes", "amount": "8,00", "received_on": TODAY, "shown": fresh})
+    assert again.status_code == 303

@@ -17,6 +17,7 @@ def test_a_negative_amount_has_a_real_minus_sign(app):
     with app.test_request_context():
         assert formatting.money(Decimal("-5")).replace("\xa0", " ") == "\u22125,00 €"
         assert formatting.money("-78.00").replace("\xa0", " ") == "\u221278,00 €"  # as the audit log keeps it
+        assert formatting.money(Decimal("-1234.50")) == "\u22121\u202f234,50\xa0€"
 
 
 def test_de_elides_before_a_vowel_or_a_mute_h():

@@ -50,13 +50,6 @@ def test_a_bad_file_is_refused_whole_naming_each_line(canteen):
     assert "Ligne 1, colonne B" in error.value.message and "Ligne 2" in error.value.message
 
 
-@pytest.mark.parametrize("data", [b"", b"\r\n\r\n"])
-def test_an_empty_file_is_refused_not_previewed_as_nothing(canteen, data):
-    org, _, period = canteen
-    with pytest.raises(DomainError, match="au moins une ligne de consommation"):
-        preview(org, data, period)
-
-
 def test_import_bills_the_file_price_or_the_tariff_and_credits_negative_lines(canteen, session):
     org, activity, period = canteen
     imported = import_file(org, period, activity, "self-mars.txt", FILE)

@@ -320,3 +320,35 @@ def test_cash_payments_get_gapless_receipt_numbers_and_cheques_none(world):
     assert (first.receipt_number, second.receipt_number) == ("R-CANT-2026-000001", "R-CANT-2026-000002")
     assert by_cheque.receipt_number is None and pay(world, "1.00", mode="carte").receipt_number is None
     assert last_year.receipt_number == "R-CANT-2025-000001"
+
+
+# Cash ceilings
+
+
+def test_cash_above_the_french_ceiling_is_refused_naming_the_rule(world, session):
+    with pytest.raises(DomainError, match="limité à 300,00.€ \\(article 1680 du code général des impôts\\)") as refused:
+        pay(world, "950.00", mode="especes", keep_credit=True)
+    assert refused.value.field == "amount" and count(session, Payment) == 0
+    with pytest.raises(DomainError, match="limité à 300,00"):
+        pay(world, "300.01", mode="especes", keep_credit=True)
+    assert pay(world, "950.00", mode="cheque", cheque_number="1", bank="LCL", keep_credit=True)
+    assert pay(world, "300.00", mode="especes", keep_credit=True).receipt_number
+
+
+def test_cash_split_over_one_day_counts_as_one_payment(world, session):
+    first = pay(world, "200.00", mode="especes", keep_credit=True)
+    with pytest.raises(DomainError, match="dont 200,00.€ déjà versés en espèces ce jour"):
+        pay(world, "100.01", mode="especes", keep_credit=True)
+    assert pay(world, "100.00", mode="especes", received_on=date(2026, 6, 16), keep_credit=True)  # another day
+    services.cancel_payment(first, "Erreur de saisie", date(2026, 6, 16))
+    assert pay(world, "300.00", mode="especes", keep_credit=True)
+
+
+def test_the_belgian_ceiling_is_three_thousand_euros(make_org, make_regie, make_family, session):
+    org = make_org("BE")
+    regie, family = make_regie(org), make_family(org)
+    data = {"mode": "especes", "received_on": PAY_DAY, "keep_credit": True}
+    assert services.record_payment(regie, family, {**data, "amount": D("950.00")})
+    with pytest.raises(DomainError, match="limité à 3.000,00.€ \\(article 67 de la loi du 18 septembre 2017\\)"):
+        services.record_payment(regie, family, {**data, "amount": D("2050.01")})
+    assert services.record_payment(regie, family, {**data, "amount": D("2050.00")})

@@ -4,8 +4,8 @@ from webapp.attendance.models import Attendance
 from webapp.audit.models import AuditEntry
 from webapp.auth.models import Invitation, LoginAttempt, Membership, User
 from webapp.counter.models import (
-    Account, AccountEntry, Allocation, Cancellation, CashClosing, DepositSlip, Payment, SchoolYearClosure, SlipItem,
-    WriteOff,
+    Account, AccountEntry, Allocation, Cancellation, CashClosing, CashReopening, DepositSlip, Payment,
+    SchoolYearClosure, SlipItem, WriteOff,
 )
 from webapp.db import Base
 from webapp.families.models import Child, Family, Guardian
@@ -23,5 +23,5 @@ __all__ = [
     "Activity", "Attendance", "Batch", "BillingPeriod", "Invoice", "NumberSequence", "InvoiceLine", "Tariff",
     "AuditEntry", "InvoiceNotice", "Job", "ConsumptionImport", "ImportedConsumption", "ChildDiscount", "Discount", "FamilyFee", "Child", "Family", "Guardian", "Invitation", "LoginAttempt", "Membership",
     "Organisation", "Regie", "User", "metadata", "Account", "AccountEntry", "Allocation", "Cancellation",
-    "CashClosing", "DepositSlip", "Payment", "SchoolYearClosure", "SlipItem", "Submission", "WriteOff",
+    "CashClosing", "CashReopening", "DepositSlip", "Payment", "SchoolYearClosure", "SlipItem", "Submission", "WriteOff",
 ]

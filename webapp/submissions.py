@@ -50,8 +50,10 @@ def new_token(secret_key: str) -> str:
 
 
 def once_field() -> Markup:
-    """The hidden input a money form carries: a new token at each rendering."""
-    return Markup(f'<input type="hidden" name="{FIELD}" value="{new_token(current_app.config["SECRET_KEY"])}">')
+    """The hidden input a money form carries: a new token at each rendering. Its `hx-history="false"` keeps htmx
+    from saving a page holding a money form in its history: going back fetches the page as it is now."""
+    return Markup(f'<input type="hidden" name="{FIELD}" value="{new_token(current_app.config["SECRET_KEY"])}" '
+                  'hx-history="false">')
 
 
 def _claimable(signed: str) -> str | None:
@@ -74,6 +76,12 @@ def books_once(view: Callable[..., Any]) -> Callable[..., Any]:
 
     @wraps(view)
     def wrapped(*args: Any, **kwargs: Any) -> Any:
+        response = make_response(_once(*args, **kwargs))
+        # The browser keeps no copy of a money form or of its answer: back and forward ask the server again.
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    def _once(*args: Any, **kwargs: Any) -> Any:
         if request.method != "POST":
             return view(*args, **kwargs)
         token = _claimable(request.form.get(FIELD, ""))
@@ -86,7 +94,8 @@ def books_once(view: Callable[..., Any]) -> Callable[..., Any]:
             first = db.session.get(Submission, token)
             if first is None or first.user_id != current_user.id:
                 abort(400)
-            flash("Ce formulaire avait déjà été envoyé : voici ce qu'il a enregistré.", "info")
+            flash("Ce formulaire avait déjà été envoyé : rien n'a été enregistré une seconde fois. Voici ce qu'il "
+                  "avait enregistré.", "info")
             return redirect_to(first.result_url or url_for("home"))
         response = make_response(view(*args, **kwargs))
         if response.status_code < 400:

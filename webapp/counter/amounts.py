@@ -1,12 +1,15 @@
-"""Amounts as the counter takes them: euros to the cent, within what a family could plausibly pay."""
+"""Amounts as the counter takes them: euros to the cent, within what a family could plausibly pay, and in cash
+no more than the law of the organisation's country allows."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from webapp.errors import DomainError
 from webapp.formatting import money
+from webapp.organisations.models import Country
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -34,3 +37,32 @@ def checked_amount(value: Any, field: str, *, zero: bool = False) -> Decimal:
         raise DomainError(f"Un montant de plus de {money(LARGEST_AMOUNT)} n'est pas plausible : vérifiez la saisie.",
                           field)
     return amount.quantize(CENT)
+
+
+@dataclass(frozen=True)
+class CashCeiling:
+    """The most a payer may hand over in cash for a debt, and the text that sets it (named in the refusal)."""
+
+    amount: Decimal
+    rule: str
+
+
+# France: public revenue is payable in cash « dans la limite de 300 € » (CGI art. 1680), at a régie as at the
+# treasury. Belgium: no cash payment above 3 000 € for one operation or linked ones (art. 67 § 2 of the
+# anti-money-laundering law of 18 September 2017, which took over that of 11 January 1993).
+CASH_CEILINGS = {
+    Country.FR: CashCeiling(Decimal("300.00"), "article 1680 du code général des impôts"),
+    Country.BE: CashCeiling(Decimal("3000.00"), "article 67 de la loi du 18 septembre 2017"),
+}
+
+
+def refuse_cash_above_ceiling(country: Country, amount: Decimal, earlier_today: Decimal) -> None:
+    """A cash payment, with what the payer already paid in cash that day (split payments are one operation),
+    stays within the country's ceiling."""
+    ceiling = CASH_CEILINGS[country]
+    if amount + earlier_today <= ceiling.amount:
+        return
+    already = f" (dont {money(earlier_today)} déjà versés en espèces ce jour)" if earlier_today else ""
+    raise DomainError(f"Un paiement en espèces est limité à {money(ceiling.amount)} ({ceiling.rule}) : "
+                      f"{money(amount + earlier_today)}{already} ne peuvent pas être reçus en espèces. Proposez un "
+                      "chèque, un virement ou la carte bancaire.", "amount")

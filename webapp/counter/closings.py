@@ -1,5 +1,6 @@
-"""Closings: a cash day closed with the counted cash, a school year closed by carrying every balance into the
-next; what is closed takes nothing more.
+"""Closings: a cash day closed with the counted cash (and reopened by a régisseur, for a reason, while none of
+its money has left on a final slip), a school year closed by carrying every balance into the next; what is
+closed takes nothing more.
 
 The lock order every money action follows starts here: the régie's row, held shared by a booking and
 exclusively by a closing (and by the making of slips), then the family's account, then its invoices or the
@@ -19,8 +20,19 @@ from webapp import db
 from webapp.audit.services import actor_id, record, record_creation
 from webapp.counter.amounts import checked_amount
 from webapp.counter.journal import day_journal
-from webapp.counter.models import Account, AccountEntry, CashClosing, EntryKind, SchoolYearClosure
-from webapp.counter.school_years import school_year_bounds, school_year_label
+from webapp.counter.models import (
+    Account,
+    AccountEntry,
+    CashClosing,
+    CashReopening,
+    DepositSlip,
+    EntryKind,
+    Payment,
+    SchoolYearClosure,
+    SlipItem,
+    SlipStatus,
+)
+from webapp.counter.school_years import school_year_bounds, school_year_label, school_year_of
 from webapp.errors import DomainError
 from webapp.formatting import money, today
 from webapp.organisations.models import Regie
@@ -31,9 +43,14 @@ def hold_regie(regie_id: int, *, exclusive: bool = False) -> None:
     db.session.execute(sa.select(Regie.id).where(Regie.id == regie_id).with_for_update(read=not exclusive))
 
 
+def live() -> sa.ColumnElement[bool]:
+    """A closing that was not reopened since."""
+    return ~sa.exists().where(CashReopening.closing_id == CashClosing.id)
+
+
 def last_closed_day(regie_id: int) -> date | None:
     """The till is closed up to this day: nothing is booked on it or before."""
-    return db.session.scalar(sa.select(sa.func.max(CashClosing.day)).where(CashClosing.regie_id == regie_id))
+    return db.session.scalar(sa.select(sa.func.max(CashClosing.day)).where(CashClosing.regie_id == regie_id, live()))
 
 
 def last_closed_year(regie_id: int) -> int | None:
@@ -50,8 +67,10 @@ def refuse_closed_day(regie_id: int, day: date | None, field: str) -> date:
     hold_regie(regie_id)
     closed = last_closed_day(regie_id)
     if closed is not None and day <= closed:
-        raise DomainError(f"La caisse est clôturée jusqu'au {closed:%d/%m/%Y} inclus : enregistrez à une date "
-                          "postérieure.", field)
+        today_instead = "enregistrez à la date d'aujourd'hui, ou " if closed < today() else ""
+        raise DomainError(f"La caisse est clôturée jusqu'au {closed:%d/%m/%Y} inclus : {today_instead}demandez à un "
+                          f"régisseur de rouvrir la journée du {closed:%d/%m/%Y} (journal de caisse, « Rouvrir la "
+                          "journée », avec la raison).", field)
     return day
 
 
@@ -80,12 +99,50 @@ def close_day(regie: Regie, day: date, counted: Decimal | None, comment: str) ->
     if difference and not comment:
         raise DomainError(f"La caisse présente un écart de {money(difference)} : expliquez-le en commentaire.",
                           "comment")
-    closing = CashClosing(regie_id=regie.id, day=day, expected_cash=journal.expected_cash, counted_cash=counted,
-                          difference=difference, comment=comment, created_by_id=actor_id())
+    closing = CashClosing(regie_id=regie.id, day=day, attempt=len(journal.reopened) + 1,
+                          expected_cash=journal.expected_cash, counted_cash=counted, difference=difference,
+                          comment=comment, created_by_id=actor_id())
     db.session.add(closing)
     record_creation("cash_closing", closing, ("day", "expected_cash", "counted_cash", "difference", "comment"),
                     organisation_id=regie.organisation_id)
     return closing
+
+
+def final_slips_of(regie_id: int, day: date) -> list[DepositSlip]:
+    """The final slips that carried money received that day to the bank."""
+    return list(db.session.scalars(
+        sa.select(DepositSlip).where(DepositSlip.regie_id == regie_id, DepositSlip.status == SlipStatus.FINAL,
+                                     DepositSlip.id.in_(sa.select(SlipItem.slip_id).join(Payment).where(
+                                         Payment.regie_id == regie_id, Payment.received_on == day)))
+        .order_by(DepositSlip.number)))
+
+
+def reopen_day(regie: Regie, day: date, reason: str) -> CashReopening:
+    """Open the last closed day again, for a reason, while none of its money has left on a final slip. Its
+    closing stays as counted; the day is closed again with a new count. A slip made final after this is one of
+    an open day, like any other."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("Indiquez la raison de la réouverture (règlement oublié, erreur de saisie…).", "reason")
+    hold_regie(regie.id, exclusive=True)  # as a closing does: no booking lands while the day changes state
+    closing = db.session.scalar(sa.select(CashClosing).where(CashClosing.regie_id == regie.id, CashClosing.day == day,
+                                                             live()))
+    if closing is None:
+        raise DomainError(f"La caisse du {day:%d/%m/%Y} n'est pas clôturée : il n'y a rien à rouvrir.")
+    last = last_closed_day(regie.id)
+    if last != day:
+        raise DomainError(f"La caisse est clôturée jusqu'au {last:%d/%m/%Y} : rouvrez d'abord cette journée-là, une "
+                          "journée à la fois en remontant.")
+    refuse_closed_year(regie.id, school_year_of(day))
+    if slips := final_slips_of(regie.id, day):
+        names = ", ".join(slip.number or "" for slip in slips)
+        raise DomainError(f"La journée du {day:%d/%m/%Y} ne se rouvre plus : des règlements de ce jour sont sur "
+                          f"{'le bordereau définitif' if len(slips) == 1 else 'les bordereaux définitifs'} {names}, "
+                          "déjà remis à la banque. Corrigez par une annulation datée d'un jour ouvert.")
+    reopening = CashReopening(closing=closing, reason=reason, created_by_id=actor_id())
+    db.session.add(reopening)
+    record_creation("cash_reopening", reopening, ("reason",), organisation_id=regie.organisation_id)
+    return reopening
 
 
 def close_school_year(regie: Regie, school_year: int) -> SchoolYearClosure:

@@ -1,21 +1,31 @@
 from __future__ import annotations
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
+    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import InputRequired, Length, Optional
+from wtforms.widgets import HiddenInput
 
+from webapp.counter.amounts import ZERO, checked_amount
 from webapp.counter.school_years import school_year_label, school_year_of
 from webapp.counter.models import SLIP_MODES, PaymentMode, WriteOffKind
-from webapp.formatting import today
-from webapp.forms import Form, FrenchDecimalField
+from webapp.counter.settlement import following
+from webapp.errors import DomainError
+from webapp.formatting import decimal_input, today
+from webapp.forms import Form, FrenchDecimalField, french_decimal
+from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Country
 
 BANKS = {
@@ -54,6 +64,10 @@ class PaymentForm(Form):
     cheque_number = StringField("N° de chèque", [Optional(), Length(max=20)])
     keep_credit = BooleanField("Garder le trop-perçu en avoir sur le compte de la famille")
     comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)])
+    # The account as the form showed it (queries.AccountView.stamp): a payment on figures that moved is refused.
+    shown = HiddenField(validators=[Optional(), Length(max=64)])
+    # The invoice clicked in the search: the amount settles it before the others.
+    first = IntegerField(widget=HiddenInput(), validators=[Optional()])
 
     def set_banks(self, country: Country) -> None:
         self.bank.choices = [SelectChoice("", "—"), *(SelectChoice(b, b) for b in BANKS[country]),
@@ -65,6 +79,47 @@ class PaymentForm(Form):
         if data["bank"] == OTHER_BANK:
             data["bank"] = other
         return data
+
+
+@dataclass(frozen=True)
+class Line:
+    """An invoice line of the payment form: what its input shows, and what the form itself put there last."""
+
+    invoice: Invoice
+    shown: str
+    auto: str
+
+
+class PaymentLines:
+    """The invoice lines of the payment form. They follow the amount typed (`settlement.following`) until the
+    agent types on one: each line carries what the form put there (`auto-<id>`), and once a line shows something
+    else the split is the agent's, as typed. Lines left all empty follow the amount again."""
+
+    def __init__(self, invoices: list[Invoice], values: Mapping[str, str], amount: Decimal | None,
+                 first: int | None):
+        typed = {i.id: (values.get(f"share-{i.id}") or "").strip() for i in invoices}
+        auto = {i.id: (values.get(f"auto-{i.id}") or "").strip() for i in invoices}
+        self.posted = [Line(i, typed[i.id], auto[i.id]) for i in invoices]
+        self.by_hand = any(typed.values()) and typed != auto
+        if self.by_hand:
+            self.lines = [Line(i, typed[i.id], auto[i.id]) for i in invoices]
+        else:
+            parts = {invoice.id: share for invoice, share in following(invoices, amount or ZERO, first)}
+            self.lines = [Line(i, decimal_input(parts.get(i.id)), decimal_input(parts.get(i.id))) for i in invoices]
+
+    def shares(self) -> dict[int, Decimal] | None:
+        """For `services.record_payment`: the split typed by hand, or None when the lines follow the amount."""
+        for line in self.posted:  # what the form put on a line is an amount, or nothing
+            field = f"share-{line.invoice.id}"
+            try:
+                if line.auto:
+                    checked_amount(french_decimal(line.auto, field), field, zero=True)
+            except DomainError:
+                raise DomainError("Ce formulaire ne vient pas de cette page : rechargez-la.", field) from None
+        if not self.by_hand:
+            return None
+        typed = {line.invoice.id: french_decimal(line.shown, f"share-{line.invoice.id}") for line in self.lines}
+        return {invoice_id: amount for invoice_id, amount in typed.items() if amount is not None}
 
 
 class RefundForm(Form):
@@ -96,6 +151,12 @@ class ClosingForm(Form):
     counted_cash = _amount("Espèces comptées", "Saisissez le montant compté.")
     comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)],
                             description="Obligatoire s'il y a un écart : il reste visible dans le journal.")
+
+
+class ReopenForm(Form):
+    reason = TextAreaField("Raison de la réouverture", [InputRequired("Indiquez la raison de la réouverture."),
+                                                        Length(max=2000)],
+                           description="Règlement oublié, erreur de saisie… Elle reste visible dans le journal.")
 
 
 class SlipForm(Form):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db
 from webapp.counter.amounts import ZERO
-from webapp.counter.models import Cancellation, CashClosing, Payment, PaymentMode
+from webapp.counter.models import Cancellation, CashClosing, CashReopening, Payment, PaymentMode
 from webapp.organisations.models import Regie
 
 
@@ -31,6 +31,8 @@ class DayJournal:
     day: date
     movements: list[Movement]
     closing: CashClosing | None
+    # The day's earlier closings, each reopened since, oldest first.
+    reopened: list[CashClosing] = field(default_factory=list)
     by_mode: dict[PaymentMode, Decimal] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -56,5 +58,11 @@ def day_journal(regie: Regie, day: date) -> DayJournal:
         .options(selectinload(Cancellation.payment).options(*options)).order_by(Cancellation.id)).all()
     movements = [Movement(p, _till(p)) for p in payments]
     movements += [Movement(c.payment, -_till(c.payment), c) for c in cancellations]
-    closing = db.session.scalar(sa.select(CashClosing).where(CashClosing.regie_id == regie.id, CashClosing.day == day))
-    return DayJournal(regie, day, movements, closing)
+    closed = db.session.scalars(
+        sa.select(CashClosing).where(CashClosing.regie_id == regie.id, CashClosing.day == day)
+        .options(selectinload(CashClosing.created_by),
+                 selectinload(CashClosing.reopening).selectinload(CashReopening.created_by))
+        .order_by(CashClosing.attempt)).all()
+    reopened = [c for c in closed if c.reopening is not None]
+    closing = next((c for c in closed if c.reopening is None), None)
+    return DayJournal(regie, day, movements, closing, reopened)

@@ -2,7 +2,7 @@
 invoices, cancellations, write-offs, deposit slips, cash closings and closed school years.
 
 Nothing here is ever updated or deleted except an account's running balance, an invoice's settled
-amounts and a provisional slip's content: every correction is a new row.
+amounts and a provisional slip's content: every correction is a new row (a closed day is reopened by one).
 """
 
 from __future__ import annotations
@@ -254,14 +254,18 @@ class SlipItem(Base):
 
 
 class CashClosing(Base):
-    """The régisseur's count of a day's cash: the difference with the books is kept, whatever it is."""
+    """The régisseur's count of a day's cash: the difference with the books is kept, whatever it is. A day
+    reopened (`CashReopening`) and closed again gets its next `attempt`; only the last one can be live."""
 
     __tablename__ = "cash_closings"
-    __table_args__ = (sa.UniqueConstraint("regie_id", "day", name="uq_cash_closings_regie_id_day"),)
+    __table_args__ = (
+        sa.UniqueConstraint("regie_id", "day", "attempt", name="uq_cash_closings_regie_id_day_attempt"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"))
     day: Mapped[date]
+    attempt: Mapped[int] = mapped_column(default=1, server_default="1")
     expected_cash: Mapped[Decimal] = mapped_column(MONEY)
     counted_cash: Mapped[Decimal] = mapped_column(MONEY)
     difference: Mapped[Decimal] = mapped_column(MONEY)
@@ -270,9 +274,28 @@ class CashClosing(Base):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
 
     created_by: Mapped[User | None] = relationship()
+    reopening: Mapped[CashReopening | None] = relationship(back_populates="closing")
 
     def __str__(self) -> str:
         return f"Caisse du {self.day:%d/%m/%Y}"
+
+
+class CashReopening(Base):
+    """A closed day opened again by a régisseur, for a stated reason; its closing stays as it was counted."""
+
+    __tablename__ = "cash_reopenings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    closing_id: Mapped[int] = mapped_column(sa.ForeignKey("cash_closings.id"), unique=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    closing: Mapped[CashClosing] = relationship(back_populates="reopening")
+    created_by: Mapped[User | None] = relationship()
+
+    def __str__(self) -> str:
+        return f"Réouverture de la caisse du {self.closing.day:%d/%m/%Y}"
 
 
 class SchoolYearClosure(Base):

@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db
 from webapp.counter.amounts import ZERO
-from webapp.counter.settlement import credit, open_invoices, owing
+from webapp.counter.settlement import credit, open_invoices, owing, stamp
 from webapp.counter.models import Account, AccountEntry, Allocation, Payment, WriteOff
 from webapp.families.models import Family
 from webapp.families.services import exact_number_first, matching
@@ -79,6 +79,10 @@ class AccountView:
     @property
     def due(self) -> Decimal:
         return sum((i.outstanding for i in self.invoices), ZERO)
+
+    @property
+    def stamp(self) -> str:
+        return stamp(self.invoices, self.balance)
 
     @property
     def payable(self) -> Decimal:

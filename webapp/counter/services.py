@@ -11,10 +11,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+import sqlalchemy as sa
+
 from webapp import db, numbering
 from webapp.audit.services import actor_id, declare, record, record_creation
 from webapp.counter import closings, ledger, settlement
-from webapp.counter.amounts import ZERO, checked_amount
+from webapp.counter.amounts import ZERO, checked_amount, refuse_cash_above_ceiling
 from webapp.counter.models import (
     Account,
     Cancellation,
@@ -36,6 +38,7 @@ from webapp.organisations.models import Regie
 
 declare({"payment": "Règlement", "refund": "Remboursement", "write_off": "Non-valeur",
          "deposit_slip": "Bordereau de remise", "cash_closing": "Clôture de caisse",
+         "cash_reopening": "Réouverture de caisse",
          "school_year": "Année scolaire", "account": "Compte famille"}, {
     "mode": "mode", "amount": "montant", "received_on": "date", "school_year": "année scolaire", "bank": "banque",
     "holder": "titulaire", "cheque_number": "n° de chèque", "comment": "commentaire", "reason": "raison",
@@ -82,10 +85,18 @@ def _new_payment(account: Account, kind: PaymentKind, mode: PaymentMode, amount:
     return payment
 
 
+def _cash_received(account: Account, day: date) -> Decimal:
+    """The cash the family paid at the régie that day, less what was cancelled."""
+    return db.session.scalar(sa.select(sa.func.coalesce(sa.func.sum(Payment.amount), ZERO)).where(
+        Payment.account_id == account.id, Payment.kind == PaymentKind.PAYMENT, Payment.mode == PaymentMode.CASH,
+        Payment.received_on == day, ~sa.exists().where(Cancellation.payment_id == Payment.id)))
+
+
 def record_payment(regie: Regie, family: Family, data: dict[str, Any],
                    shares: dict[int, Decimal] | None = None) -> Payment:
-    """Money received: settles the family's open invoices oldest first, or as the agent split it in
-    `shares` (invoice id → amount); what is left becomes credit only if `keep_credit` says so."""
+    """Money received: settles the family's open invoices oldest first (the `first` the agent chose before the
+    others), or as the agent split it in `shares` (invoice id → amount); what is left becomes credit only if `keep_credit` says so. A form sends the
+    account's `shown` stamp: figures that moved since it was shown refuse the payment."""
     mode, amount, received_on, school_year = _money_movement(regie, family, data)
     cheque_number, bank = _text(data, "cheque_number"), _text(data, "bank")
     if mode is PaymentMode.CHEQUE:
@@ -95,8 +106,18 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
             raise DomainError("Indiquez la banque du chèque.", "bank")
     account = ledger.open_account(regie.organisation_id, regie.id, family.id)
     closings.refuse_closed_year(regie.id, school_year)
+    if mode is PaymentMode.CASH:  # the account's lock makes the family's cash of the day final
+        refuse_cash_above_ceiling(regie.organisation.country, amount, _cash_received(account, received_on))
     invoices = settlement.open_invoices(account)
-    plan = settlement.plan(invoices, amount, shares)
+    if data.get("shown") and data["shown"] != settlement.stamp(invoices, account.balance):
+        raise settlement.MovedSince(
+            "Le compte de la famille a changé depuis l'affichage de ce formulaire (un autre règlement, une "
+            "annulation…) : rien n'a été enregistré. Le formulaire montre maintenant ce qui est dû : vérifiez le "
+            "montant, puis enregistrez.")
+    first = data.get("first")
+    if first is not None and first not in {invoice.id for invoice in invoices}:
+        raise DomainError("La facture choisie n'est plus à payer : rechargez le formulaire.")
+    plan = settlement.plan(invoices, amount, shares, first)
     due = sum((i.outstanding for i in invoices), ZERO)
     # Owed without an invoice behind it (a cheque bounced after its overpayment was refunded): paying it
     # makes no credit.

@@ -10,6 +10,7 @@ both credit and an invoice left to pay.
 
 from __future__ import annotations
 
+import hashlib
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -56,6 +57,17 @@ def open_invoices(account: Account, *, lock: bool = True) -> list[Invoice]:
     return list(db.session.scalars(stmt))
 
 
+class MovedSince(DomainError):
+    """The payment form was filled in on figures of the account that have moved since it was shown."""
+
+
+def stamp(invoices: list[Invoice], balance: Decimal) -> str:
+    """What a payment form shows of the account (its balance, each open invoice and what it owes): a form
+    sent back with another stamp was filled in on figures that are no longer true."""
+    shown = ";".join([f"{balance:.2f}", *(f"{invoice.id}:{invoice.outstanding:.2f}" for invoice in invoices)])
+    return hashlib.sha256(shown.encode()).hexdigest()[:32]
+
+
 def credit_of(due: Decimal, balance: Decimal) -> Decimal:
     """The credit of an account that owes `due` on its invoices and has `balance`: an account owing more than its
     invoices (a refunded payment cancelled since) holds none."""
@@ -95,11 +107,16 @@ def oldest_first(invoices: list[Invoice], amount: Decimal) -> Plan:
     return shares
 
 
-def plan(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | None) -> Plan:
-    """How a payment settles the open `invoices`: oldest first, or as the agent split it in `shares` (invoice id →
-    amount, each refused on its own line when it cannot be)."""
+def following(invoices: list[Invoice], amount: Decimal, first: int | None = None) -> Plan:
+    """Oldest first, the invoice the agent chose (`first`, clicked in the search) before the others."""
+    return oldest_first(sorted(invoices, key=lambda invoice: invoice.id != first), amount)
+
+
+def plan(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | None, first: int | None = None) -> Plan:
+    """How a payment settles the open `invoices`: `following` the amount, or as the agent split it in `shares`
+    (invoice id → amount, each refused on its own line when it cannot be)."""
     if shares is None:
-        return oldest_first(invoices, amount)
+        return following(invoices, amount, first)
     by_id = {invoice.id: invoice for invoice in invoices}
     chosen = []
     for invoice_id, value in shares.items():
@@ -121,8 +138,8 @@ def plan(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | 
     if allocated < amount and still_due > 0:
         raise DomainError(
             f"La répartition ({money(allocated)}) n'atteint pas le règlement ({money(amount)}) alors que "
-            f"{money(still_due)} restent dus : répartissez le reste, ou videz les lignes pour régler les factures "
-            "les plus anciennes d'abord.", "amount")
+            f"{money(still_due)} restent dus : répartissez le reste, ou videz les lignes pour que le règlement "
+            "suive le montant.", "amount")
     return chosen
 
 

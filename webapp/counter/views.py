@@ -21,7 +21,9 @@ from webapp.counter.forms import (
     CloseYearForm,
     ClosingForm,
     PaymentForm,
+    PaymentLines,
     RefundForm,
+    ReopenForm,
     SlipForm,
     WriteOffForm,
 )
@@ -35,7 +37,7 @@ from webapp.counter.models import (
 )
 from webapp.errors import DomainError
 from webapp.families.models import Family
-from webapp.formatting import decimal_input, today
+from webapp.formatting import today
 from webapp.forms import attempt, form_status, french_decimal, plausible_date, refuse, submit
 from webapp.guards import query_date, query_year
 from webapp.htmx import redirect_to, render
@@ -115,34 +117,50 @@ def index() -> Any:
                   regie_names={r.id: r.name for r in regies})
 
 
-def _shares(view: queries.AccountView) -> dict[int, Decimal] | None:
-    """The amounts typed on the invoices' lines: a split by hand; none typed, oldest first."""
-    typed = {i.id: french_decimal(request.form.get(f"share-{i.id}", ""), f"share-{i.id}") for i in view.invoices}
-    shares = {invoice_id: amount for invoice_id, amount in typed.items() if amount is not None}
-    return shares or None
-
-
 @bp.route("/familles/<int:family_id>/regies/<int:regie_id>/reglement", methods=["GET", "POST"])
 @requires("counter.take")
 @books_once
 def pay(family_id: int, regie_id: int) -> Any:
-    """From the search, `facture` names the clicked invoice: the form proposes to settle that one."""
+    """From the search, `facture` names the clicked invoice: the form proposes to settle that one first."""
     family, regie = _family(family_id), _regie(regie_id)
     view = queries.account_view(regie.id, family.id)
     form = PaymentForm()
     form.set_banks(g.org.country)
-    shares: dict[str, str] = dict(request.form) if request.method == "POST" else {}
     if request.method == "GET":
         clicked = next((i for i in view.invoices if i.id == request.args.get("facture", type=int)), None)
         form.amount.data = clicked.outstanding if clicked else view.payable or None
-        if clicked and clicked is not view.invoices[0]:  # oldest first would settle another one
-            shares[f"share-{clicked.id}"] = decimal_input(clicked.outstanding)
-    payment = submit(form, lambda data: services.record_payment(regie, family, data, _shares(view)))
+        form.first.data = clicked.id if clicked else None
+        form.shown.data = view.stamp
+    lines = PaymentLines(view.invoices, request.form, form.amount.data, form.first.data)
+    payment = submit(form, lambda data: services.record_payment(regie, family, data, lines.shares()))
     if payment:
         flash("Règlement enregistré.", "success")
         return redirect_to(url_for("counter.payment", payment_id=payment.id))
+    if request.method == "POST" and form.shown.data != (now := queries.account_view(regie.id, family.id)).stamp:
+        # The form shows the account as it is now, its lines following the amount again.
+        view, form.shown.data = now, now.stamp
+        form.first.data = form.first.data if form.first.data in {i.id for i in now.invoices} else None
+        lines = PaymentLines(view.invoices, {}, form.amount.data, form.first.data)
     return render("counter/pay.html", "form", form_status(form), form=form, family=family, regie=regie, view=view,
-                  shares=shares)
+                  lines=lines)
+
+
+def _typed_amount() -> Decimal:
+    """The amount being typed, for a preview: zero until it reads as one."""
+    try:
+        return french_decimal(request.args.get("amount", ""), "amount") or Decimal("0.00")
+    except DomainError:
+        return Decimal("0.00")
+
+
+@bp.get("/familles/<int:family_id>/regies/<int:regie_id>/lignes")
+@requires("counter.take")
+def payment_lines(family_id: int, regie_id: int) -> Any:
+    """The invoice lines following the amount being typed, unless the agent split it by hand."""
+    family, regie = _family(family_id), _regie(regie_id)
+    view = queries.account_view(regie.id, family.id)
+    lines = PaymentLines(view.invoices, request.args, _typed_amount(), request.args.get("first", type=int))
+    return render("counter/_payment_lines.html", family=family, regie_id=regie.id, lines=lines)
 
 
 @bp.get("/familles/<int:family_id>/regies/<int:regie_id>/apercu")
@@ -150,11 +168,7 @@ def pay(family_id: int, regie_id: int) -> Any:
 def preview(family_id: int, regie_id: int) -> Any:
     """The balance before and after the amount being typed."""
     view = queries.account_view(_regie(regie_id).id, _family(family_id).id)
-    try:
-        amount = french_decimal(request.args.get("amount", ""), "amount") or Decimal("0.00")
-    except DomainError:
-        amount = Decimal("0.00")
-    return render("counter/_balance.html", view=view, amount=amount)
+    return render("counter/_balance.html", view=view, amount=_typed_amount())
 
 
 @bp.get("/reglements/<int:payment_id>")
@@ -245,12 +259,16 @@ def _day() -> date:
     return query_date("jour", today())
 
 
+def _journal_page(regie: Regie, day: date, block: str | None = None, status: int = 200, **forms: Any) -> Any:
+    return render("counter/journal.html", block, status, journal=journal.day_journal(regie, day), regies=_regies(),
+                  form=forms.get("form") or ClosingForm(), reopen_form=forms.get("reopen_form") or ReopenForm(),
+                  last_closed=closings.last_closed_day(regie.id))
+
+
 @bp.get("/journal")
 @requires("counter.view")
 def day_journal() -> Any:
-    regie, day = _chosen_regie(), _day()
-    return render("counter/journal.html", journal=journal.day_journal(regie, day), regies=_regies(),
-                  form=ClosingForm())
+    return _journal_page(_chosen_regie(), _day())
 
 
 @bp.get("/journal.pdf")
@@ -260,21 +278,36 @@ def day_journal_pdf() -> Any:
     return pdf_response(documents.day_journal(found), f"journal-{found.regie.invoice_prefix}-{found.day}.pdf")
 
 
+def _journal_day(day: str) -> date:
+    try:
+        return plausible_date(date.fromisoformat(day), "Jour")
+    except ValueError:
+        abort(404)
+
+
 @bp.post("/regies/<int:regie_id>/journal/<day>/cloture")
 @requires("counter.manage")
 @books_once
 def close_day(regie_id: int, day: str) -> Any:
-    regie = _regie(regie_id)
-    try:
-        when = plausible_date(date.fromisoformat(day), "Jour")
-    except ValueError:
-        abort(404)
+    regie, when = _regie(regie_id), _journal_day(day)
     form = ClosingForm()
     if submit(form, lambda data: closings.close_day(regie, when, data["counted_cash"], data["comment"] or "")):
         flash("Caisse clôturée.", "success")
         return redirect_to(url_for("counter.day_journal", regie=regie.id, jour=when.isoformat()))
-    return render("counter/journal.html", "closing", form_status(form), journal=journal.day_journal(regie, when),
-                  regies=_regies(), form=form)
+    return _journal_page(regie, when, "closing", form_status(form), form=form)
+
+
+@bp.post("/regies/<int:regie_id>/journal/<day>/reouverture")
+@requires("counter.manage")
+@books_once
+def reopen_day(regie_id: int, day: str) -> Any:
+    regie, when = _regie(regie_id), _journal_day(day)
+    form = ReopenForm()
+    if submit(form, lambda data: closings.reopen_day(regie, when, data["reason"])):
+        flash(f"Journée du {when:%d/%m/%Y} rouverte : elle accepte de nouveau des règlements ; clôturez-la à "
+              "nouveau une fois corrigée.", "success")
+        return redirect_to(url_for("counter.day_journal", regie=regie.id, jour=when.isoformat()))
+    return _journal_page(regie, when, "closing", form_status(form), reopen_form=form)
 
 
 # Deposit slips ------------------------------------------------------------------------------------------
