@@ -57,13 +57,6 @@ def _rank_of(family_ids: set[int]) -> Callable[[Child], int]:
     return lambda child: ranks.get(child.id, len(siblings[child.family_id]) + 1)
 
 
-def _quotient(family: Family, day: date) -> object:
-    if family.quotient is None or (family.quotient_valid_from and day < family.quotient_valid_from) or (
-            family.quotient_valid_to and day > family.quotient_valid_to):
-        return None
-    return family.quotient
-
-
 def _overlap(a: Attendance, b: Attendance) -> bool:
     if a.arrival and a.departure and b.arrival and b.departure:
         return a.arrival < b.departure and b.arrival < a.departure
@@ -100,7 +93,7 @@ def day_errors(activity: Activity, day: date) -> list[str]:
         if billed:
             family = families[child.family_id]
             try:
-                select(tariffs, Criteria(day, _quotient(family, day), family.tariff_category, rank_of(child)),
+                select(tariffs, Criteria(day, family.quotient_on(day), family.tariff_category, rank_of(child)),
                        activity=activity.name, child=str(child))
             except PricingError as error:
                 errors.append(error.message)

@@ -17,6 +17,14 @@ class Civility(enum.StrEnum):
     M = "M."
 
 
+def quotient_on(quotient: Decimal | None, valid_from: date | None, valid_to: date | None,
+                day: date) -> Decimal | None:
+    """The quotient that prices that day: none outside its validity, so the no-quotient tariff applies."""
+    if quotient is None or (valid_from and day < valid_from) or (valid_to and day > valid_to):
+        return None
+    return quotient
+
+
 class Family(Timestamped, Base):
     __tablename__ = "families"
     __table_args__ = (
@@ -49,6 +57,9 @@ class Family(Timestamped, Base):
     children: Mapped[list[Child]] = relationship(
         back_populates="family", order_by="(Child.birth_date, Child.id)"
     )
+
+    def quotient_on(self, day: date) -> Decimal | None:
+        return quotient_on(self.quotient, self.quotient_valid_from, self.quotient_valid_to, day)
 
     @property
     def payer(self) -> Guardian | None:

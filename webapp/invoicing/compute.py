@@ -19,7 +19,7 @@ from webapp import db
 from webapp.attendance.calendar import closed_days
 from webapp.attendance.checks import sibling_ranks
 from webapp.attendance.models import Attendance, Presence
-from webapp.families.models import Child, Family
+from webapp.families.models import Child, Family, quotient_on
 from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.invoicing.models import (
     Batch, BillingPeriod, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineItem, LineKind,
@@ -93,10 +93,7 @@ class _Payer:
         return cls(family.quotient, family.quotient_valid_from, family.quotient_valid_to, family.tariff_category)
 
     def quotient_on(self, day: date) -> Decimal | None:
-        if self.quotient is None or (self.valid_from and day < self.valid_from) or (
-                self.valid_to and day > self.valid_to):
-            return None
-        return self.quotient
+        return quotient_on(self.quotient, self.valid_from, self.valid_to, day)
 
 
 @dataclass
