@@ -64,6 +64,20 @@ def test_the_regisseur_sees_each_kind_of_work_waiting_with_a_link(busy, login, m
         assert client.get(link.replace("&amp;", "&")).status_code == 200
 
 
+def test_a_reopened_cash_day_is_waiting_again(busy, login, make_user, session):
+    from decimal import Decimal
+
+    from webapp.counter import closings
+
+    client = login(make_user(busy.org, Role.REGISSEUR))
+    closings.close_day(busy.regie, PAY_DAY, Decimal("999.99"), "Compté avant le dernier encaissement")
+    session.commit()
+    assert "Journées de caisse à clôturer" not in _items(client.get(f"/o/{busy.org.id}/").get_data(as_text=True))
+    closings.reopen_day(busy.regie, PAY_DAY, "Erreur de comptage")
+    session.commit()
+    assert "Journées de caisse à clôturer" in _items(client.get(f"/o/{busy.org.id}/").get_data(as_text=True))
+
+
 def test_an_agent_sees_only_the_payments_to_deposit(busy, login, make_user):
     agent = login(make_user(busy.org, Role.AGENT))
     html = agent.get(f"/o/{busy.org.id}/").get_data(as_text=True)

@@ -15,6 +15,7 @@ from flask import url_for
 
 from webapp import db
 from webapp.auth.access import can, requires, tenant_blueprint, visible_regie_ids
+from webapp.counter.closings import live
 from webapp.counter.models import CashClosing, DepositSlip, Payment, SlipStatus
 from webapp.counter.slips import waiting_counts
 from webapp.formatting import short_date, today
@@ -82,7 +83,7 @@ def _days_to_close(regie_ids: list[int]) -> tuple[int, int | None, date | None]:
     """The days money moved on after each régie's last closed day, up to today: how many, and the oldest (with
     its régie) to start from."""
     closed = (sa.select(CashClosing.regie_id, sa.func.max(CashClosing.day).label("day"))
-              .where(CashClosing.regie_id.in_(regie_ids)).group_by(CashClosing.regie_id).subquery())
+              .where(CashClosing.regie_id.in_(regie_ids), live()).group_by(CashClosing.regie_id).subquery())
     per_regie = db.session.execute(
         sa.select(Payment.regie_id, sa.func.count(sa.distinct(Payment.received_on)), sa.func.min(Payment.received_on))
         .outerjoin(closed, closed.c.regie_id == Payment.regie_id)
