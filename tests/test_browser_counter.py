@@ -4,9 +4,11 @@ a payment never shows the old form, and the counter's pages log no error."""
 from __future__ import annotations
 
 import pytest
+import sqlalchemy as sa
 from playwright.sync_api import expect
 
 from tests.test_browser import _log_in, _money, browser, live_server  # noqa: F401
+from tests.test_browser_attendance import _live_database
 
 pytestmark = pytest.mark.browser
 
@@ -19,9 +21,9 @@ HTMX_ERRORS = """document.addEventListener('DOMContentLoaded', () => {
 
 
 @pytest.fixture(scope="module")
-def november(live_server, browser):  # noqa: F811
-    """November's canteen invoices numbered: the first family owes the rest of October and November."""
-    base, label = live_server
+def november(live_server, browser, tmp_path_factory):  # noqa: F811
+    """November's canteen invoices numbered, and a family that owes October and November and paid nothing."""
+    base, _ = live_server
     page = browser.new_page()
     page.on("dialog", lambda dialog: dialog.accept())
     _log_in(page, base, "regisseur@demo.regie.fr")
@@ -33,6 +35,13 @@ def november(live_server, browser):  # noqa: F811
     page.get_by_role("button", name="Numéroter les factures").click()
     expect(page.get_by_text("Factures numérotées.")).to_be_visible()
     page.close()
+    with _live_database(tmp_path_factory).connect() as conn:
+        label = conn.execute(sa.text(
+            "SELECT f.label FROM families f JOIN invoices i ON i.family_id = f.id JOIN regies r ON r.id = i.regie_id"
+            " WHERE r.name = 'Restauration scolaire' AND i.number IS NOT NULL AND i.kind = 'facture'"
+            " AND NOT EXISTS (SELECT 1 FROM payments p WHERE p.family_id = f.id AND p.regie_id = r.id)"
+            " GROUP BY f.id, f.label HAVING count(*) = 2 AND sum(i.paid + i.written_off) = 0"
+            " ORDER BY f.number LIMIT 1")).scalar_one()
     return base, label
 
 
