@@ -57,9 +57,9 @@ def wide(make_org, make_regie, make_activity, make_tariff, make_family, make_use
     day = today()
     cheque = services.record_payment(regie, family, {"mode": "cheque", "amount": BIG, "received_on": day,
                                                      "cheque_number": CHEQUE, "bank": BANK, "holder": HOLDER})
-    cash = services.record_payment(regie, family, {"mode": "especes", "amount": D("300.00"), "received_on": day,
+    cash = services.record_payment(regie, family, {"mode": "especes", "amount": D("200.00"), "received_on": day,
                                                    "keep_credit": True})
-    cancelled = services.record_payment(regie, family, {"mode": "especes", "amount": D("250.00"), "received_on": day,
+    cancelled = services.record_payment(regie, family, {"mode": "especes", "amount": D("100.00"), "received_on": day,
                                                         "keep_credit": True})
     services.cancel_payment(cancelled, "Erreur de saisie : la famille avait déjà réglé par virement la veille "
                                        "au guichet de la mairie annexe", day)
@@ -143,8 +143,8 @@ def test_every_pdf_prints_its_widest_values_whole_and_apart(wide, login, session
         assert overlaps(pdf) == [], name
     wanted = {
         "facture": [wide.invoice.number, "123 456,80 €", "Jean-Baptiste-Alexandre"],
-        "reçu": [wide.cash.receipt_number, "300,00 €"],
-        "relevé": ["123 456,78 €", "99 999,99 €", "123 706,80 €", "224 006,77 €", "100 299,97 €"],
+        "reçu": [wide.cash.receipt_number, "200,00 €"],
+        "relevé": ["123 456,78 €", "99 999,99 €", "123 556,80 €", "223 756,77 €", "100 199,97 €"],
         "journal": [wide.cash.receipt_number, CHEQUE, "123 456,78 €", "99 999,99 €"],
         "bordereau provisoire": [CHEQUE, "123 456,78 €"],
         "bordereau définitif": [wide.final.number, wide.cash.receipt_number],
