@@ -49,14 +49,20 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _read(args: argparse.Namespace) -> int:
-    data = Path(args.file).read_bytes()
-    if (args.format or check.detect(data)) == "rolmre":
-        articles = rolmre.read(data, encoding=args.encoding, expect_count=args.expect_count,
-                               expect_total=args.expect_total)
-        _print({"format": "rolmre", "articles": jsonio.to_json(articles)})
-    else:
-        _print({"format": "pes", **jsonio.to_json(reader.read(data))})
+    with open(args.file, "rb") as file:
+        # The head tells the format; the readers then read the file as they go, never whole.
+        chosen = args.format or check.detect(file.read(_HEAD))
+        file.seek(0)
+        if chosen == "rolmre":
+            articles = rolmre.read(file, encoding=args.encoding, expect_count=args.expect_count,
+                                   expect_total=args.expect_total)
+            _print({"format": "rolmre", "articles": jsonio.to_json(articles)})
+        else:
+            _print({"format": "pes", **jsonio.to_json(reader.read(file))})
     return 0
+
+
+_HEAD = 4096  # bytes: more than the first ROLMRE record, even in UTF-8 with accents
 
 
 def _check(args: argparse.Namespace) -> int:
