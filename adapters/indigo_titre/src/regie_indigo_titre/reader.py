@@ -57,6 +57,9 @@ def read(source: Source) -> TitlesFile:
     return read_document(source).titles
 
 
+_CHUNK = 1 << 16
+
+
 class _Watched:
     """A binary file as lxml reads it, noting on the way whether its bytes are ASCII and valid UTF-8.
 
@@ -90,7 +93,7 @@ class _Watched:
     def utf8_declared_latin1(self, declared: str | None) -> bool:
         if (declared or "").upper().replace("_", "-") not in {"ISO-8859-1", "LATIN-1", "LATIN1"}:
             return False
-        while self.read(1 << 16):  # lxml may stop before the end of the file
+        while self.read(_CHUNK):  # lxml may stop before the end of the file
             pass
         self.see(b"", final=True)
         return not self.ascii and self.utf8 is not None
@@ -99,8 +102,9 @@ class _Watched:
 def _parse(source: Source) -> tuple[etree._ElementTree, _Watched]:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
     if isinstance(source, bytes):
-        watched = _Watched(io.BytesIO())  # seen whole at once: nothing left to read
-        watched.see(source)
+        watched = _Watched(io.BytesIO())  # seen here: nothing left to read
+        for start in range(0, len(source), _CHUNK):  # in chunks, not decoded whole into a copy
+            watched.see(source[start : start + _CHUNK])
         return etree.fromstring(source, parser).getroottree(), watched
     watched = _Watched(source)
     return etree.parse(watched, parser), watched
