@@ -24,6 +24,11 @@ def test_not_bytes(source):
     with pytest.raises(FileFormatError):
         reader.read(source)  # type: ignore[arg-type]
 
+
+def test_a_text_file_is_refused():
+    with (SAMPLES / "ormc_good.xml").open(encoding="iso-8859-1") as text, pytest.raises(FileFormatError):
+        reader.read(text)  # type: ignore[arg-type]
+
 def test_reads_the_golden_file_into_the_example_roll(roll):
     assert reader.read(GOOD) == roll
 

@@ -68,6 +68,11 @@ def test_not_bytes(source):
         rolmre.read(source)  # type: ignore[arg-type]
 
 
+def test_a_text_file_is_refused():
+    with (SAMPLES / "rolmre_good.txt").open(encoding="iso-8859-1") as text, pytest.raises(FileFormatError):
+        rolmre.read(text)  # type: ignore[arg-type]
+
+
 def test_utf8_on_request():
     article = replace(FIRST, name="DUPONT HÉLÈNE")
     data = rolmre.write([article], encoding="UTF-8")

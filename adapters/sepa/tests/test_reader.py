@@ -88,6 +88,11 @@ def test_not_bytes(source):
         read(source)  # type: ignore[arg-type]
 
 
+def test_a_text_file_is_refused():
+    with FILES[Version.V02].open(encoding="utf-8") as text, pytest.raises(FileFormatError, match="binaire"):
+        read(text)  # type: ignore[arg-type]
+
+
 def test_a_path_to_entities_is_not_expanded(tmp_path):
     path = tmp_path / "entity.xml"
     path.write_bytes(b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]><d>&e;</d>')

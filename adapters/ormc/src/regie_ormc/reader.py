@@ -8,6 +8,7 @@ hold raises :class:`~regie_ormc.errors.FileFormatError` rather than being droppe
 
 from __future__ import annotations
 
+import io
 import os
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -41,7 +42,7 @@ def parse(source: Source) -> etree._ElementTree:
             return etree.ElementTree(etree.fromstring(source, parser))
         if isinstance(source, os.PathLike):
             return etree.parse(os.fspath(source), parser)
-        if callable(getattr(source, "read", None)):
+        if callable(getattr(source, "read", None)) and not isinstance(source, io.TextIOBase):
             return etree.parse(source, parser)
     except (etree.XMLSyntaxError, ValueError) as e:
         line = getattr(e, "lineno", None)

@@ -274,7 +274,7 @@ def lines(source: Source, encoding: str = "ISO-8859-1") -> Iterator[str]:
     elif isinstance(source, os.PathLike):
         with open(source, "rb") as file:
             yield from _records(file, decoder, encoding)
-    elif callable(getattr(source, "read", None)):
+    elif callable(getattr(source, "read", None)) and not isinstance(source, io.TextIOBase):
         yield from _records(source, decoder, encoding)
     else:
         raise FileFormatError(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 from typing import BinaryIO
 
@@ -26,7 +27,7 @@ def parse(source: Source, expected: str) -> etree._Element:
             return etree.fromstring(source, _PARSER)
         if isinstance(source, os.PathLike):
             return etree.parse(os.fspath(source), _PARSER).getroot()
-        if callable(getattr(source, "read", None)):
+        if callable(getattr(source, "read", None)) and not isinstance(source, io.TextIOBase):
             return etree.parse(source, _PARSER).getroot()
     except etree.XMLSyntaxError as e:
         raise FileFormatError(f"fichier XML mal formé, {expected} attendu ({e.msg})", line=e.lineno) from e
