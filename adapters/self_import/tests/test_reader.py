@@ -93,9 +93,10 @@ def test_anything_but_bytes_a_path_or_a_binary_file_is_refused(source):
     assert caught.value.code == "file.type.invalid"
 
 
-def test_a_text_file_is_refused():
+@pytest.mark.parametrize("function", [read, content_hash, encoding_of])
+def test_a_text_file_is_refused(function):
     with (SAMPLES / "utf8_bom_lf.tsv").open(encoding="utf-8") as text, pytest.raises(FileFormatError):
-        read(text)  # type: ignore[arg-type]
+        function(text)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("name", BROKEN)

@@ -150,16 +150,15 @@ def _opened(source: Source) -> Iterator[BinaryIO]:
     elif isinstance(source, os.PathLike):
         with open(source, "rb") as file:
             yield file
-    elif callable(getattr(source, "read", None)) and callable(getattr(source, "seekable", None)):
-        if source.seekable():
-            yield source
-            return
+    elif not callable(getattr(source, "read", None)) or isinstance(source, io.TextIOBase):
+        raise FileFormatError(EXPECT_SOURCE, value=type(source).__name__, code="file.type.invalid")
+    elif callable(seekable := getattr(source, "seekable", None)) and seekable():
+        yield source
+    else:
         with tempfile.TemporaryFile() as copy:
             shutil.copyfileobj(source, copy)
             copy.seek(0)
             yield copy
-    else:
-        raise FileFormatError(EXPECT_SOURCE, value=type(source).__name__, code="file.type.invalid")
 
 
 def _encoding(file: BinaryIO) -> str:
