@@ -157,6 +157,11 @@ def test_movements_have_slots_not_a_dict():
     assert hash(movement) == hash(two_statements()[0].movements[0])
 
 
+def test_text_with_a_bom_reads_like_bytes_with_one():
+    text = (SAMPLES / "good/two_statements_utf8_lf.cod").read_bytes().decode("utf-8")
+    assert read("\ufeff" + text) == read(text) == read(codecs.BOM_UTF8 + text.encode("utf-8")) == two_statements()
+
+
 def test_a_utf8_file_with_a_bom_and_decode():
     utf8 = (SAMPLES / "good/two_statements_utf8_lf.cod").read_bytes()
     assert read(codecs.BOM_UTF8 + utf8) == two_statements()

@@ -101,6 +101,24 @@ def test_doctype_and_entities_are_refused() -> None:
 def test_text_instead_of_bytes_is_refused() -> None:
     with pytest.raises(FileFormatError, match="binaire"):
         read(_good())  # type: ignore[arg-type]
+    with pytest.raises(FileFormatError, match="binaire"):
+        read(None)  # type: ignore[arg-type]
+    with (SAMPLES / "good_titres_cantine.xml").open(encoding="iso-8859-1") as text:
+        with pytest.raises(FileFormatError, match="binaire"):
+            read(text)  # type: ignore[arg-type]
+
+
+def test_bytes_path_and_file_read_alike() -> None:
+    path = SAMPLES / "good_titres_cantine.xml"
+    with path.open("rb") as file:
+        assert read(path.read_bytes()) == read(path) == read(file)
+
+
+def test_a_path_with_a_doctype_is_refused(tmp_path) -> None:
+    path = tmp_path / "doctype.xml"
+    path.write_bytes(b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]><d>&e;</d>')
+    with pytest.raises(FileFormatError, match="DOCTYPE"):
+        read(path)
 
 
 def test_an_error_keeps_80_characters_of_a_huge_value() -> None:

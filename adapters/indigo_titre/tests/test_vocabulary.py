@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import subprocess
@@ -85,6 +86,22 @@ def test_utf8_content_declared_iso_8859_1_is_refused():
         read(lying)
     assert caught.value.code == "file.encoding.invalid"
     assert read(latin1) == read(GOOD.read_bytes())  # the honest files, in either encoding, still read alike
+
+
+def test_utf8_content_declared_iso_8859_1_is_refused_from_a_file(tmp_path):
+    lying = (SAMPLES / "good_titres_cantine.xml").read_bytes().decode("iso-8859-1").encode("utf-8")
+    path = tmp_path / "lying.xml"
+    path.write_bytes(lying)
+    with pytest.raises(FileFormatError, match="se déclare en ISO-8859-1 mais son contenu est en UTF-8"):
+        read(path)
+
+    class Trickle(io.BytesIO):  # a pipe gives a few bytes at a time: an accent cut between two reads
+        def read(self, size=-1):
+            return super().read(min(size, 3) if size > 0 else 3)
+
+    with pytest.raises(FileFormatError, match="se déclare en ISO-8859-1"):
+        read(Trickle(lying))
+    assert read(Trickle((SAMPLES / "good_titres_cantine.xml").read_bytes())) == read(GOOD.read_bytes())
 
 
 def _title(titles, **changes):

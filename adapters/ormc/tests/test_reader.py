@@ -12,6 +12,23 @@ from regie_ormc.errors import FileFormatError, OrmcError
 GOOD = (SAMPLES / "ormc_good.xml").read_bytes()
 
 
+
+def test_bytes_path_and_file_read_alike():
+    path = SAMPLES / "ormc_good.xml"
+    with path.open("rb") as file:
+        assert reader.read(GOOD) == reader.read(path) == reader.read(file)
+
+
+@pytest.mark.parametrize("source", ["<PES_Aller/>", 12, None])
+def test_not_bytes(source):
+    with pytest.raises(FileFormatError):
+        reader.read(source)  # type: ignore[arg-type]
+
+
+def test_a_text_file_is_refused():
+    with (SAMPLES / "ormc_good.xml").open(encoding="iso-8859-1") as text, pytest.raises(FileFormatError):
+        reader.read(text)  # type: ignore[arg-type]
+
 def test_reads_the_golden_file_into_the_example_roll(roll):
     assert reader.read(GOOD) == roll
 

@@ -49,6 +49,30 @@ def test_crlf_and_no_final_newline_are_read():
     assert rolmre.write(ARTICLES, newline="\r\n") == GOOD.replace(b"\n", b"\r\n")
 
 
+def test_bytes_path_and_file_read_alike():
+    path = SAMPLES / "rolmre_good.txt"
+    with path.open("rb") as file:
+        assert rolmre.read(GOOD) == rolmre.read(path) == rolmre.read(file) == ARTICLES
+
+
+def test_chunks_cut_anywhere_read_alike(monkeypatch):
+    article = replace(FIRST, name="DUPONT HÉLÈNE")
+    data = b"\xef\xbb\xbf" + rolmre.write([article, FIRST], encoding="UTF-8", newline="\r\n")
+    monkeypatch.setattr(rolmre, "_CHUNK", 7)  # chunks cut records, CR LF pairs and accented letters
+    assert rolmre.read(data, encoding="UTF-8") == [article, FIRST]
+
+
+@pytest.mark.parametrize("source", ["texte", 12, None])
+def test_not_bytes(source):
+    with pytest.raises(FileFormatError):
+        rolmre.read(source)  # type: ignore[arg-type]
+
+
+def test_a_text_file_is_refused():
+    with (SAMPLES / "rolmre_good.txt").open(encoding="iso-8859-1") as text, pytest.raises(FileFormatError):
+        rolmre.read(text)  # type: ignore[arg-type]
+
+
 def test_utf8_on_request():
     article = replace(FIRST, name="DUPONT HÉLÈNE")
     data = rolmre.write([article], encoding="UTF-8")

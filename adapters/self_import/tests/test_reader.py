@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import random
 import tracemalloc
@@ -12,7 +13,18 @@ from decimal import Decimal
 import pytest
 from conftest import SAMPLES
 
-from regie_self_import import FieldError, FileFormatError, InvalidFile, Row, SelfImportError, content_hash, decode, read
+from regie_self_import import (
+    FieldError,
+    FileFormatError,
+    InvalidFile,
+    Row,
+    SelfImportError,
+    content_hash,
+    decode,
+    encoding_of,
+    read,
+    reader,
+)
 from regie_self_import.errors import MAX_PROBLEMS
 from regie_self_import.jsonio import rows_to_json
 
@@ -37,6 +49,54 @@ def test_good_samples_match_their_golden_json(name):
     assert rows_to_json(read(data)) == golden["rows"]
     assert decode(data)[1] == golden["encoding"]
     assert content_hash(data) == golden["sha256"]
+
+
+class Pipe(io.RawIOBase):
+    """A file that cannot seek and gives a few bytes at a time, as standard input may."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = io.BytesIO(data)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        chunk = self.data.read(min(len(buffer), 5))
+        buffer[: len(chunk)] = chunk
+        return len(chunk)
+
+
+def outcome(source) -> object:
+    try:
+        return rows_to_json(read(source))
+    except InvalidFile as e:
+        return [str(error) for error in e.errors]
+
+
+@pytest.mark.parametrize("name", GOOD + BROKEN)
+def test_bytes_path_file_and_pipe_read_alike(name, monkeypatch):
+    path = SAMPLES / f"{name}.tsv"
+    data = path.read_bytes()
+    expected = outcome(data)
+    with path.open("rb") as file:
+        assert outcome(path) == outcome(file) == outcome(Pipe(data)) == expected
+    assert content_hash(path) == content_hash(Pipe(data)) == content_hash(data)
+    assert encoding_of(path) == encoding_of(Pipe(data)) == decode(data)[1]
+    monkeypatch.setattr(reader, "_CHUNK", 3)  # chunks cut accents, CR LF pairs and the BOM
+    assert outcome(path) == expected
+
+
+@pytest.mark.parametrize("source", ["0001234567\t20260105\t20260109\t4\t", 12, None, bytearray(b"x")])
+def test_anything_but_bytes_a_path_or_a_binary_file_is_refused(source):
+    with pytest.raises(FileFormatError) as caught:
+        read(source)  # type: ignore[arg-type]
+    assert caught.value.code == "file.type.invalid"
+
+
+@pytest.mark.parametrize("function", [read, content_hash, encoding_of])
+def test_a_text_file_is_refused(function):
+    with (SAMPLES / "utf8_bom_lf.tsv").open(encoding="utf-8") as text, pytest.raises(FileFormatError):
+        function(text)  # type: ignore[arg-type]
 
 
 @pytest.mark.parametrize("name", BROKEN)

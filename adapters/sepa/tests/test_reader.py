@@ -74,9 +74,30 @@ def test_broken_samples(name, expected):
     assert caught.value.line is not None
 
 
-def test_not_bytes():
+@pytest.mark.parametrize("version", list(Version))
+def test_bytes_path_and_file_read_alike(version):
+    path = FILES[version]
+    with path.open("rb") as file:
+        assert read(path.read_bytes()) == read(path) == read(file)
+    assert validate(path) is version
+
+
+@pytest.mark.parametrize("source", ["<Document/>", 12, None, bytearray(b"<Document/>")])
+def test_not_bytes(source):
     with pytest.raises(FileFormatError):
-        read("<Document/>")  # type: ignore[arg-type]
+        read(source)  # type: ignore[arg-type]
+
+
+def test_a_text_file_is_refused():
+    with FILES[Version.V02].open(encoding="utf-8") as text, pytest.raises(FileFormatError, match="binaire"):
+        read(text)  # type: ignore[arg-type]
+
+
+def test_a_path_to_entities_is_not_expanded(tmp_path):
+    path = tmp_path / "entity.xml"
+    path.write_bytes(b'<?xml version="1.0"?><!DOCTYPE d [<!ENTITY e SYSTEM "file:///etc/passwd">]><d>&e;</d>')
+    with pytest.raises(FileFormatError):
+        read(path)
 
 
 def test_entities_are_not_expanded():

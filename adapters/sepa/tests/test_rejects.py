@@ -34,6 +34,12 @@ def test_whole_file_rejected():
     assert report.group_reasons[0].additional_info == ("Schema", "invalide")
 
 
+def test_bytes_path_and_file_read_alike():
+    path = SAMPLES / "pain002_group_reject.xml"
+    with path.open("rb") as file:
+        assert read_status_report(path.read_bytes()) == read_status_report(path) == read_status_report(file)
+
+
 def test_block_status_applies_to_its_transactions():
     (reject,) = read_status_report((SAMPLES / "pain002_block_status.xml").read_bytes()).rejects
     assert (reject.end_to_end_id, reject.payment_info_id, reject.status) == ("E1", "M1-001", "RJCT")

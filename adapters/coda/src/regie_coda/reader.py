@@ -81,10 +81,11 @@ def read(source: Source, *, encoding: str | None = None) -> list[Statement]:
     (:class:`os.PathLike`, such as :class:`pathlib.Path`) or a binary file
     object. A path or a file is read in chunks: the file is never held
     whole in memory, only the statements read from it. Opening a path
-    may raise :class:`OSError`.
+    may raise :class:`OSError`. Text starting with a BOM (U+FEFF) loses it,
+    as bytes do.
     """
     if isinstance(source, str):
-        return _read(_lines(io.StringIO(source), _decoder(None)))
+        return _read(_lines(io.StringIO(source.removeprefix("\ufeff")), _decoder(None)))
     if isinstance(source, bytes | bytearray):
         return _read(_lines(io.BytesIO(source), _decoder(encoding)))
     if isinstance(source, os.PathLike):

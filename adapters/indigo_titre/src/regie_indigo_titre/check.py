@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from . import rules, schema
-from .reader import read_document
+from .reader import Source, read_document
 from .records import TitlesFile
 
 #: How many problems a report keeps by default; the others are only counted.
@@ -58,7 +58,7 @@ class _Found:
 
 
 def check(
-    data: bytes,
+    source: Source,
     *,
     schema_dir: str | os.PathLike[str] | None = None,
     expect_count: int | None = None,
@@ -68,9 +68,10 @@ def check(
     """Check a file and report its problems: the first ``max_problems``, and the count of the others.
 
     Raises :class:`~regie_indigo_titre.errors.TitreError` only when the file cannot
-    be read at all or the schema cannot be loaded.
+    be read at all or the schema cannot be loaded. ``source`` is the file's
+    ``bytes``, a path or a binary file object, as for :func:`~regie_indigo_titre.read`.
     """
-    document = read_document(data)
+    document = read_document(source)
     bordereau = document.titles.bordereau
     count, total = len(bordereau.titles), bordereau.total
     found = _Found(max_problems)

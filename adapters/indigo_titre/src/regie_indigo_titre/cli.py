@@ -74,13 +74,13 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _read(args: argparse.Namespace) -> int:
-    _print(jsonio.to_dict(read(Path(args.file).read_bytes())))
+    _print(jsonio.to_dict(read(Path(args.file))))
     return 0
 
 
 def _check(args: argparse.Namespace) -> int:
     report = check(
-        Path(args.file).read_bytes(),
+        Path(args.file),
         schema_dir=args.schemas,
         expect_count=args.expect_count,
         expect_total=args.expect_total,

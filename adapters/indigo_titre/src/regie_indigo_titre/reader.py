@@ -10,12 +10,15 @@ here but by :func:`regie_indigo_titre.check.check`.
 
 from __future__ import annotations
 
+import codecs
+import io
+import os
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 from lxml import etree
 
@@ -40,38 +43,91 @@ class Document:
     tree: etree._ElementTree
 
 
-def read(data: bytes) -> TitlesFile:
-    """The records of a PES V2 individual-titles file (ISO-8859-1 or UTF-8, as declared)."""
-    return read_document(data).titles
+Source = bytes | os.PathLike[str] | BinaryIO
 
 
-def _utf8_declared_latin1(data: bytes, declared: str | None) -> bool:
-    """UTF-8 bytes under an ISO-8859-1 declaration parse without error, into mojibake.
+def read(source: Source) -> TitlesFile:
+    """The records of a PES V2 individual-titles file (ISO-8859-1 or UTF-8, as declared).
 
-    Accented ISO-8859-1 text is almost never valid UTF-8 (``é`` is one byte there, a
-    lead byte here), so non-ASCII bytes that decode as UTF-8 betray the lie.
+    ``source`` is the file's ``bytes``, a path (:class:`os.PathLike`, such as
+    :class:`pathlib.Path`) or a binary file object. A path or a file is parsed
+    as it is read, never held whole in memory. Opening a path may raise
+    :class:`OSError`.
     """
-    if (declared or "").upper().replace("_", "-") not in {"ISO-8859-1", "LATIN-1", "LATIN1"} or data.isascii():
-        return False
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
+    return read_document(source).titles
 
 
-def read_document(data: bytes) -> Document:
-    """Like :func:`read`, keeping the declared count and total and the tree for ``check``."""
-    if not isinstance(data, bytes):
-        raise FileFormatError("le contenu du fichier doit être lu en binaire (bytes)")
+_CHUNK = 1 << 16
+
+
+class _Watched:
+    """A binary file as lxml reads it, noting on the way whether its bytes are ASCII and valid UTF-8.
+
+    UTF-8 bytes under an ISO-8859-1 declaration parse without error, into
+    mojibake. Accented ISO-8859-1 text is almost never valid UTF-8 (``é`` is
+    one byte there, a lead byte here), so non-ASCII bytes that decode as UTF-8
+    betray the lie; watching the chunks lxml reads tells it in the same pass.
+    """
+
+    def __init__(self, file: Any) -> None:
+        self.file = file
+        self.ascii = True
+        self.utf8: codecs.IncrementalDecoder | None = codecs.getincrementaldecoder("utf-8")()
+
+    def read(self, size: int = -1) -> bytes:
+        chunk = self.file.read(size)
+        if not isinstance(chunk, bytes):
+            raise FileFormatError("le fichier doit être ouvert en binaire (« rb »)", value=type(chunk).__name__)
+        self.see(chunk)
+        return chunk
+
+    def see(self, chunk: bytes, *, final: bool = False) -> None:
+        if self.utf8 is None or (self.ascii and chunk.isascii() and not final):
+            return
+        self.ascii = self.ascii and chunk.isascii()
+        try:
+            self.utf8.decode(chunk, final=final)
+        except UnicodeDecodeError:
+            self.utf8 = None
+
+    def utf8_declared_latin1(self, declared: str | None) -> bool:
+        if (declared or "").upper().replace("_", "-") not in {"ISO-8859-1", "LATIN-1", "LATIN1"}:
+            return False
+        while self.read(_CHUNK):  # lxml may stop before the end of the file
+            pass
+        self.see(b"", final=True)
+        return not self.ascii and self.utf8 is not None
+
+
+def _parse(source: Source) -> tuple[etree._ElementTree, _Watched]:
     parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, remove_comments=True)
+    if isinstance(source, bytes):
+        watched = _Watched(io.BytesIO())  # seen here: nothing left to read
+        for start in range(0, len(source), _CHUNK):  # in chunks, not decoded whole into a copy
+            watched.see(source[start : start + _CHUNK])
+        return etree.fromstring(source, parser).getroottree(), watched
+    watched = _Watched(source)
+    return etree.parse(watched, parser), watched
+
+
+def read_document(source: Source) -> Document:
+    """Like :func:`read`, keeping the declared count and total and the tree for ``check``."""
+    if isinstance(source, os.PathLike):
+        with open(source, "rb") as file:
+            return read_document(file)
+    if not isinstance(source, bytes) and not callable(getattr(source, "read", None)):
+        raise FileFormatError(
+            "le fichier doit être lu en binaire : octets (bytes), chemin ou fichier ouvert en « rb »",
+            value=type(source).__name__,
+        )
     try:
-        root = etree.fromstring(data, parser)
+        tree, watched = _parse(source)
     except etree.XMLSyntaxError as e:
         raise FileFormatError(f"fichier XML illisible : {e.msg}", line=e.lineno) from e
-    if root is not None and root.getroottree().docinfo.doctype:
+    root = tree.getroot()
+    if root is not None and tree.docinfo.doctype:
         raise FileFormatError("déclaration DOCTYPE interdite dans un flux PES", line=1)
-    if root is not None and _utf8_declared_latin1(data, root.getroottree().docinfo.encoding):
+    if root is not None and watched.utf8_declared_latin1(tree.docinfo.encoding):
         raise FileFormatError(
             "le fichier se déclare en ISO-8859-1 mais son contenu est en UTF-8 : les accents seraient"
             " lus de travers (« Ã© » pour « é ») ; corriger la déclaration encoding ou réencoder le fichier",
@@ -109,7 +165,7 @@ def read_document(data: bytes) -> Document:
         titles=TitlesFile(header=_header(root), bordereau=bordereau),
         declared_count=_convert(bloc, "NbrPce", int, _INTEGER),
         declared_total=_convert(bloc, "MtBordHt", Decimal, _AMOUNT),
-        tree=root.getroottree(),
+        tree=tree,
     )
 
 

@@ -21,7 +21,7 @@ from lxml import etree
 
 from . import keys, rolmre, rules, schema
 from .errors import FileFormatError, OrmcError
-from .reader import parse, read_tree
+from .reader import Source, parse, read_tree
 from .records import Roll
 
 #: How many problems a report keeps by default; the others are only counted.
@@ -99,14 +99,17 @@ def _key_problems(roll: Roll, basis: keys.Cle1Basis | None) -> Iterator[str]:
 
 
 def check_pes(
-    data: bytes,
+    source: Source,
     *,
     schema_dir: str | os.PathLike[str] | None = None,
     cle1_basis: keys.Cle1Basis | None = None,
     max_problems: int = MAX_PROBLEMS,
 ) -> Report:
-    """Check an ORMC file; raises :class:`~regie_ormc.errors.FileFormatError` only if it cannot be read at all."""
-    doc = parse(data)
+    """Check an ORMC file; raises :class:`~regie_ormc.errors.FileFormatError` only if it cannot be read at all.
+
+    ``source`` is the file's ``bytes``, a path or a binary file object, as for :func:`~regie_ormc.reader.read`.
+    """
+    doc = parse(source)
     found = _Found(max_problems)
     for violation in schema.errors(doc, schema_dir):
         found.add(violation)
@@ -136,7 +139,7 @@ def check_pes(
 
 
 def check_rolmre(
-    data: bytes,
+    source: Source,
     *,
     encoding: str = "ISO-8859-1",
     max_problems: int = MAX_PROBLEMS,
@@ -147,11 +150,12 @@ def check_rolmre(
 
     ROLMRE has no trailer: only ``expect_count`` and ``expect_total`` (the
     printed list's) tell a file cut between two records from a shorter roll.
+    ``source`` is the file's ``bytes``, a path or a binary file object, as for :func:`~regie_ormc.rolmre.read`.
     """
     found = _Found(max_problems)
     total = Decimal("0.00")
     records = 0
-    for records, record in enumerate(rolmre.lines(data, encoding), start=1):
+    for records, record in enumerate(rolmre.lines(source, encoding), start=1):
         try:
             total += rolmre.parse_record(record, records).total
         except OrmcError as e:

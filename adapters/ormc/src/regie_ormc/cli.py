@@ -16,10 +16,10 @@ import contextlib
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import __version__, check, jsonio, keys, reader, rolmre, writer
 from .errors import OrmcError
@@ -49,26 +49,42 @@ def _build(args: argparse.Namespace) -> int:
 
 
 def _read(args: argparse.Namespace) -> int:
-    data = Path(args.file).read_bytes()
-    if (args.format or check.detect(data)) == "rolmre":
-        articles = rolmre.read(data, encoding=args.encoding, expect_count=args.expect_count,
-                               expect_total=args.expect_total)
-        _print({"format": "rolmre", "articles": jsonio.to_json(articles)})
-    else:
-        _print({"format": "pes", **jsonio.to_json(reader.read(data))})
+    with _opened(args.file, args.format) as (file, chosen):
+        if chosen == "rolmre":
+            articles = rolmre.read(file, encoding=args.encoding, expect_count=args.expect_count,
+                                   expect_total=args.expect_total)
+            _print({"format": "rolmre", "articles": jsonio.to_json(articles)})
+        else:
+            _print({"format": "pes", **jsonio.to_json(reader.read(file))})
     return 0
 
 
+@contextlib.contextmanager
+def _opened(path: str, chosen: str | None) -> Iterator[tuple[BinaryIO, str]]:
+    """The file open at its start, and its format: the one asked for, or the one its head shows.
+
+    The readers then read the file as they go, never whole.
+    """
+    with open(path, "rb") as file:
+        if chosen is None:
+            chosen = check.detect(file.read(_HEAD))
+            file.seek(0)
+        yield file, chosen
+
+
+_HEAD = 4096  # bytes: more than the first ROLMRE record, even in UTF-8 with accents
+
+
 def _check(args: argparse.Namespace) -> int:
-    data = Path(args.file).read_bytes()
-    if (args.format or check.detect(data)) == "rolmre":
-        report = check.check_rolmre(data, encoding=args.encoding, expect_count=args.expect_count,
-                                    expect_total=args.expect_total)
-    else:
-        basis = None
-        if args.cle1_collectivity is not None or args.cle1_nature is not None:
-            basis = keys.Cle1Basis(args.cle1_collectivity or "", args.cle1_nature or "")
-        report = check.check_pes(data, schema_dir=args.schemas, cle1_basis=basis)
+    with _opened(args.file, args.format) as (file, chosen):
+        if chosen == "rolmre":
+            report = check.check_rolmre(file, encoding=args.encoding, expect_count=args.expect_count,
+                                        expect_total=args.expect_total)
+        else:
+            basis = None
+            if args.cle1_collectivity is not None or args.cle1_nature is not None:
+                basis = keys.Cle1Basis(args.cle1_collectivity or "", args.cle1_nature or "")
+            report = check.check_pes(file, schema_dir=args.schemas, cle1_basis=basis)
     _print({**jsonio.to_json(report), "ok": report.ok})
     return 0 if report.ok else 1
 

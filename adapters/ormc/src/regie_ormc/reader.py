@@ -8,9 +8,11 @@ hold raises :class:`~regie_ormc.errors.FileFormatError` rather than being droppe
 
 from __future__ import annotations
 
+import io
+import os
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import cast
+from typing import BinaryIO, cast
 
 from lxml import etree
 
@@ -23,14 +25,31 @@ _SEQUENCES = {code: name for name, code in SEQUENCE_CODES.items()}
 _TRUE = {"1": True, "true": True, "0": False, "false": False}
 
 
-def parse(data: bytes) -> etree._ElementTree:
-    """Parse XML safely (no entities, no network); a syntax error becomes :class:`FileFormatError`."""
+Source = bytes | os.PathLike[str] | BinaryIO
+
+
+def parse(source: Source) -> etree._ElementTree:
+    """Parse XML safely (no entities, no network); a syntax error becomes :class:`FileFormatError`.
+
+    ``source`` is the file's ``bytes``, a path (:class:`os.PathLike`) or a
+    binary file object; lxml reads a path or a file as it parses, so the
+    file's bytes are never held beside the tree. Opening a path may raise
+    :class:`OSError`.
+    """
     parser = etree.XMLParser(resolve_entities=False, no_network=True, remove_blank_text=True, huge_tree=False)
     try:
-        return etree.ElementTree(etree.fromstring(data, parser))
+        if isinstance(source, bytes):
+            return etree.ElementTree(etree.fromstring(source, parser))
+        if isinstance(source, os.PathLike):
+            return etree.parse(os.fspath(source), parser)
+        if callable(getattr(source, "read", None)) and not isinstance(source, io.TextIOBase):
+            return etree.parse(source, parser)
     except (etree.XMLSyntaxError, ValueError) as e:
         line = getattr(e, "lineno", None)
         raise FileFormatError(f"fichier XML illisible ({getattr(e, 'msg', e)})", line=line) from e
+    raise FileFormatError(
+        "rôle PES attendu : octets (bytes), chemin ou fichier binaire", value=type(source).__name__
+    )
 
 
 class _Reader:
@@ -262,6 +281,9 @@ def read_tree(doc: etree._ElementTree) -> Roll:
     return _Reader().roll(doc.getroot())
 
 
-def read(data: bytes) -> Roll:
-    """The roll carried by an ORMC file (ISO-8859-1 or UTF-8, as its XML declaration says)."""
-    return read_tree(parse(data))
+def read(source: Source) -> Roll:
+    """The roll carried by an ORMC file (ISO-8859-1 or UTF-8, as its XML declaration says).
+
+    ``source`` is the file's ``bytes``, a path or a binary file object, as for :func:`parse`.
+    """
+    return read_tree(parse(source))

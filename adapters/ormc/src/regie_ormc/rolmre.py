@@ -10,12 +10,15 @@ and reading both follow it.
 
 from __future__ import annotations
 
+import codecs
+import io
+import os
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Literal
+from typing import BinaryIO, Literal
 
 from schwifty import IBAN
 from schwifty.exceptions import SchwiftyException
@@ -248,29 +251,64 @@ def _zone_at(index: int) -> Zone:
     return next(zone for zone in LAYOUT if zone.start - 1 <= index < zone.start - 1 + zone.length)
 
 
-def lines(data: bytes, encoding: str = "ISO-8859-1") -> Iterator[str]:
+Source = bytes | os.PathLike[str] | BinaryIO
+
+_CHUNK = 1 << 18  # bytes read and decoded at once: some five hundred records
+
+
+def lines(source: Source, encoding: str = "ISO-8859-1") -> Iterator[str]:
     """The records of a file (LF or CRLF separated), one at a time; a trailing separator is allowed.
 
-    One at a time: a list of every line of a file of short garbage lines would
-    weigh twenty times the file. An undecodable or empty file is refused at once.
+    ``source`` is the file's ``bytes``, a path (:class:`os.PathLike`) or a
+    binary file object. It is read and decoded in chunks of 256 kB, one record
+    at a time: neither the file nor a list of its lines is ever held whole (a
+    list of every line of a file of short garbage lines would weigh twenty
+    times the file). An undecodable or empty file is refused.
     """
     try:
-        text = data.removeprefix(UTF8_BOM).decode(encoding)
-    except (UnicodeDecodeError, LookupError) as e:
+        decoder = codecs.getincrementaldecoder(encoding)()
+    except LookupError as e:
         raise FileFormatError(f"fichier illisible en {encoding} ({e})") from e
-    if not text:
+    if isinstance(source, bytes):
+        yield from _records(io.BytesIO(source), decoder, encoding)
+    elif isinstance(source, os.PathLike):
+        with open(source, "rb") as file:
+            yield from _records(file, decoder, encoding)
+    elif callable(getattr(source, "read", None)) and not isinstance(source, io.TextIOBase):
+        yield from _records(source, decoder, encoding)
+    else:
+        raise FileFormatError(
+            "fichier ROLMRE attendu : octets (bytes), chemin ou fichier binaire", value=type(source).__name__
+        )
+
+
+def _records(file: BinaryIO, decoder: codecs.IncrementalDecoder, encoding: str) -> Iterator[str]:
+    pending = ""
+    number = 0  # records before the chunk, for the line of a decoding error
+    first = file.read(_CHUNK)
+    chunk = first.removeprefix(UTF8_BOM)
+    if first and not chunk:  # a BOM alone in the first read
+        chunk = file.read(_CHUNK)
+    if not chunk:
         raise FileFormatError("fichier ROLMRE vide")
-    return _records(text)
-
-
-def _records(text: str) -> Iterator[str]:
-    start = 0
-    while start < len(text):
-        end = text.find("\n", start)
-        if end < 0:
-            end = len(text)
-        yield text[start : end - 1] if text.endswith("\r", start, end) else text[start:end]
-        start = end + 1
+    while chunk:
+        try:
+            text = pending + decoder.decode(chunk)
+        except UnicodeDecodeError as e:
+            line = number + chunk.count(b"\n", 0, max(e.start, 0)) + 1
+            raise FileFormatError(f"fichier illisible en {encoding} ({e})", line=line) from e
+        records = text.split("\n")
+        pending = records.pop()
+        number += len(records)
+        for record in records:
+            yield record.removesuffix("\r")
+        chunk = file.read(_CHUNK)
+    try:
+        pending += decoder.decode(b"", final=True)
+    except UnicodeDecodeError as e:
+        raise FileFormatError(f"fichier illisible en {encoding} ({e})", line=number + 1) from e
+    if pending:
+        yield pending.removesuffix("\r")
 
 
 def _split(record: str, line: int) -> dict[str, str]:
@@ -347,7 +385,7 @@ def parse_record(record: str, line: int = 1) -> RolmreArticle:
 
 
 def read(
-    data: bytes,
+    source: Source,
     *,
     encoding: str = "ISO-8859-1",
     expect_count: int | None = None,
@@ -357,8 +395,10 @@ def read(
 
     ROLMRE has no trailer: a file cut between two records reads as a shorter
     roll. ``expect_count`` and ``expect_total`` (from the printed list) catch it.
+    ``source`` is the file's ``bytes``, a path or a binary file object, read
+    record by record (see :func:`lines`); opening a path may raise :class:`OSError`.
     """
-    articles = [parse_record(record, n) for n, record in enumerate(lines(data, encoding), start=1)]
+    articles = [parse_record(record, n) for n, record in enumerate(lines(source, encoding), start=1)]
     for problem in shortfall(len(articles), sum((a.total for a in articles), Decimal("0.00")),
                              expect_count, expect_total):
         raise FileFormatError(problem, code="file.truncated")

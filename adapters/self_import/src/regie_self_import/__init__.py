@@ -11,7 +11,7 @@ True
 from importlib.metadata import version
 
 from .errors import FieldError, FileFormatError, InvalidFile, LineError, SelfImportError
-from .reader import content_hash, decode, read
+from .reader import content_hash, decode, encoding_of, read
 from .records import Row
 from .writer import write
 
@@ -26,6 +26,7 @@ __all__ = [
     "SelfImportError",
     "content_hash",
     "decode",
+    "encoding_of",
     "read",
     "write",
 ]

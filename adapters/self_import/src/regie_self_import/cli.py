@@ -15,9 +15,12 @@ import argparse
 import contextlib
 import json
 import os
+import shutil
 import sys
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from . import __version__, jsonio, reader, writer
 from .errors import InvalidFile, LineError, SelfImportError
@@ -84,13 +87,12 @@ def parser() -> argparse.ArgumentParser:
 
 
 def _read(args: argparse.Namespace) -> int:
-    data = _input(args.file)
-    rows = reader.read(data)
-    output = {
-        "encoding": reader.decode(data)[1],
-        "sha256": reader.content_hash(data),
-        "rows": jsonio.rows_to_json(rows),
-    }
+    with _opened(args.file) as file:
+        rows = reader.read(file)
+        file.seek(0)
+        encoding = reader.encoding_of(file)
+        file.seek(0)
+        output = {"encoding": encoding, "sha256": reader.content_hash(file), "rows": jsonio.rows_to_json(rows)}
     json.dump(output, sys.stdout, ensure_ascii=False, indent=2)
     sys.stdout.write("\n")
     return 0
@@ -109,6 +111,23 @@ def _write(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return 0
+
+
+@contextlib.contextmanager
+def _opened(name: str) -> Iterator[BinaryIO]:
+    """The file (standard input copied to a temporary file) open to be read in chunks, more than once."""
+    if name == "-":
+        with tempfile.TemporaryFile() as copy:
+            shutil.copyfileobj(sys.stdin.buffer, copy)
+            copy.seek(0)
+            yield copy
+        return
+    try:
+        file = open(name, "rb")
+    except OSError as e:
+        raise SelfImportError(f"Impossible de lire « {name} » : {e.strerror}.", code="file.unreadable") from e
+    with file:
+        yield file
 
 
 def _input(name: str) -> bytes:

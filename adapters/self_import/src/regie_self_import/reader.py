@@ -27,12 +27,19 @@ the bound are dropped as soon as counted.
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import hashlib
+import io
+import os
 import re
+import shutil
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
 from functools import partial
+from typing import BinaryIO
 
 from .errors import MAX_PROBLEMS, FieldError, FileFormatError, LineError, Problems
 from .layout import COLUMNS
@@ -54,41 +61,51 @@ EXPECT_TEXT = {  # strict UTF-8 never leaves undecodable bytes: only these two r
     "windows-1252": "du texte Windows-1252 (ou UTF-8)",
 }
 SAVE_AGAIN = " ; enregistrer le fichier à nouveau en UTF-8 ou en Windows-1252 (ANSI)"
+EXPECT_SOURCE = "des octets (bytes), un chemin ou un fichier ouvert en binaire (« rb »)"
+
+Source = bytes | os.PathLike[str] | BinaryIO
+
+_CHUNK = 1 << 18  # bytes read and decoded at once: several thousand lines
 
 
-def read(data: bytes, *, max_problems: int = MAX_PROBLEMS) -> list[Row]:
+def read(source: Source, *, max_problems: int = MAX_PROBLEMS) -> list[Row]:
     """The rows of the file, each with its line number.
 
     Otherwise ``InvalidFile`` with the first ``max_problems`` problems and the
-    count of the others (``0`` keeps none and only counts them).
+    count of the others (``0`` keeps none and only counts them). ``source`` is
+    the file's ``bytes``, a path (:class:`os.PathLike`, such as
+    :class:`pathlib.Path`) or a binary file object, read from where it stands.
+    A path or a file is read twice in chunks (once for the encoding, once for
+    the rows), never held whole in memory; a file that cannot seek (a pipe) is
+    copied to a temporary file first. Opening a path may raise :class:`OSError`.
     """
-    text, encoding = decode(data)
-    damaged = _UNDECODABLE.search(text) is not None
     rows: list[Row] = []
     problems = Problems(max_problems)
-    for number, line in _lines(text):
-        if line.endswith("\r"):
-            line = line[:-1]
-        if not line.strip():
-            continue
-        if "\r" in line:
-            problems.add(FileFormatError(EXPECT_LINE_END, line=number, value=line))
-            continue
-        if damaged and _UNDECODABLE.search(line):
-            problems.add(*_undecodable(line, number, encoding))
-            continue
-        fields = line.split("\t")
-        if len(fields) == 6 and not fields[5].strip():
-            del fields[5]
-        if len(fields) == 4:
-            fields.append("")
-        if len(fields) != 5:
-            expected = f"{EXPECT_COLUMNS}, et non {len(fields)}"
-            problems.add(FileFormatError(expected, line=number, value=line))
-            continue
-        row = _row(fields, number, problems)
-        if row is not None:
-            rows.append(row)
+    with _opened(source) as file:
+        encoding = _encoding(file)
+        for number, line, damaged in _lines(file, encoding):
+            if line.endswith("\r"):
+                line = line[:-1]
+            if not line.strip():
+                continue
+            if "\r" in line:
+                problems.add(FileFormatError(EXPECT_LINE_END, line=number, value=line))
+                continue
+            if damaged and _UNDECODABLE.search(line):
+                problems.add(*_undecodable(line, number, encoding))
+                continue
+            fields = line.split("\t")
+            if len(fields) == 6 and not fields[5].strip():
+                del fields[5]
+            if len(fields) == 4:
+                fields.append("")
+            if len(fields) != 5:
+                expected = f"{EXPECT_COLUMNS}, et non {len(fields)}"
+                problems.add(FileFormatError(expected, line=number, value=line))
+                continue
+            row = _row(fields, number, problems)
+            if row is not None:
+                rows.append(row)
     if not rows and not problems:
         problems.add(FileFormatError(EXPECT_ROWS, line=1, code="file.empty"))
     problems.raise_any()
@@ -103,28 +120,92 @@ def decode(data: bytes) -> tuple[str, str]:
     ``surrogateescape``), which no check accepts, so they are reported as bad
     values instead of stopping the whole file.
     """
-    if data.startswith(BOM):
-        return data[len(BOM) :].decode("utf-8", "surrogateescape"), "utf-8-sig"
+    encoding = encoding_of(data)
+    text = data.removeprefix(BOM) if encoding == "utf-8-sig" else data
+    return text.decode("cp1252" if encoding == "windows-1252" else "utf-8", "surrogateescape"), encoding
+
+
+def encoding_of(source: Source) -> str:
+    """The name :func:`decode` gives, reading ``source`` (as for :func:`read`) in chunks."""
+    with _opened(source) as file:
+        return _encoding(file)
+
+
+def content_hash(source: Source) -> str:
+    """SHA-256 of the file's bytes, in hex: the same file imported twice has the same hash.
+
+    ``source`` is the file's ``bytes``, a path or a binary file object (read in chunks).
+    """
+    if isinstance(source, bytes):
+        return hashlib.sha256(source).hexdigest()
+    with _opened(source) as file:
+        return hashlib.file_digest(file, "sha256").hexdigest()
+
+
+@contextlib.contextmanager
+def _opened(source: Source) -> Iterator[BinaryIO]:
+    """``source`` as a binary file that can seek, so that it can be read twice."""
+    if isinstance(source, bytes):
+        yield io.BytesIO(source)
+    elif isinstance(source, os.PathLike):
+        with open(source, "rb") as file:
+            yield file
+    elif not callable(getattr(source, "read", None)) or isinstance(source, io.TextIOBase):
+        raise FileFormatError(EXPECT_SOURCE, value=type(source).__name__, code="file.type.invalid")
+    elif callable(seekable := getattr(source, "seekable", None)) and seekable():
+        yield source
+    else:
+        with tempfile.TemporaryFile() as copy:
+            shutil.copyfileobj(source, copy)
+            copy.seek(0)
+            yield copy
+
+
+def _encoding(file: BinaryIO) -> str:
+    """The file's encoding, read from where the file stands; the file is left just after its BOM if any.
+
+    Strict UTF-8 is decided on the whole file, chunk by chunk, stopping at the
+    first byte that is not UTF-8.
+    """
+    start = file.tell()
+    head = file.read(len(BOM))
+    if not isinstance(head, bytes):
+        raise FileFormatError(EXPECT_SOURCE, value=type(head).__name__, code="file.type.invalid")
+    if head == BOM:
+        return "utf-8-sig"
+    file.seek(start)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    encoding = "utf-8"
     try:
-        return data.decode("utf-8"), "utf-8"
+        while chunk := file.read(_CHUNK):
+            decoder.decode(chunk)
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return data.decode("cp1252", "surrogateescape"), "windows-1252"
+        encoding = "windows-1252"
+    file.seek(start)
+    return encoding
 
 
-def content_hash(data: bytes) -> str:
-    """SHA-256 of the file's bytes, in hex: the same file imported twice has the same hash."""
-    return hashlib.sha256(data).hexdigest()
+def _lines(file: BinaryIO, encoding: str) -> Iterator[tuple[int, str, bool]]:
+    """The lines split on LF, numbered from 1, one at a time: a list of them all weighs ten times the file.
 
-
-def _lines(text: str) -> Iterator[tuple[int, str]]:
-    """The lines split on LF, numbered from 1, one at a time: a list of them all weighs ten times the file."""
-    start = 0
+    Each comes with whether its chunk holds undecodable bytes, which only then are looked for in the line.
+    """
+    decoder = codecs.getincrementaldecoder("cp1252" if encoding == "windows-1252" else "utf-8")("surrogateescape")
     number = 1
-    while (end := text.find("\n", start)) >= 0:
-        yield number, text[start:end]
-        start = end + 1
-        number += 1
-    yield number, text[start:]
+    pending = ""
+    while True:
+        chunk = file.read(_CHUNK)
+        text = pending + decoder.decode(chunk, final=not chunk)
+        if not chunk:
+            yield number, text, _UNDECODABLE.search(text) is not None
+            return
+        lines = text.split("\n")
+        pending = lines.pop()
+        damaged = _UNDECODABLE.search(text) is not None
+        for line in lines:
+            yield number, line, damaged
+            number += 1
 
 
 def _undecodable(line: str, number: int, encoding: str) -> list[LineError]:

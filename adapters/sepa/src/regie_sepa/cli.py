@@ -12,10 +12,11 @@ import json
 import os
 import sys
 import tempfile
+from collections.abc import Iterator
 from collections.abc import Sequence as Seq
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from . import __version__
 from .build import build_files
@@ -46,11 +47,15 @@ def _load_json(path: str) -> Any:
         raise CliError(f"JSON invalide dans {path} : {e}", "file.json.invalid") from e
 
 
-def _load_bytes(path: str) -> bytes:
+@contextlib.contextmanager
+def _opened(path: str) -> Iterator[BinaryIO]:
+    """The file open for reading: the readers parse it as they read, never holding it whole."""
     try:
-        return Path(path).read_bytes()
+        file = open(path, "rb")
     except OSError as e:
         raise CliError(f"fichier illisible : {path} ({e.strerror})") from e
+    with file:
+        yield file
 
 
 def _day(text: str) -> date:
@@ -95,15 +100,18 @@ def cmd_build(args: argparse.Namespace) -> Any:
 
 
 def cmd_read(args: argparse.Namespace) -> Any:
-    return batch_to_json(read(_load_bytes(args.file)))
+    with _opened(args.file) as file:
+        return batch_to_json(read(file))
 
 
 def cmd_validate(args: argparse.Namespace) -> Any:
-    return {"valid": True, "version": validate(_load_bytes(args.file)).value}
+    with _opened(args.file) as file:
+        return {"valid": True, "version": validate(file).value}
 
 
 def cmd_rejects(args: argparse.Namespace) -> Any:
-    report = read_status_report(_load_bytes(args.file))
+    with _opened(args.file) as file:
+        report = read_status_report(file)
 
     def reasons(items: Seq[Any]) -> list[dict[str, Any]]:
         return [{"code": r.code, "proprietary": r.proprietary, "label": r.label,

@@ -18,7 +18,7 @@ from lxml import etree
 from .errors import FileFormatError, cut
 from .records import Address, Amendment, Batch, Creditor, Debtor, MandateInfo, Party, Sequence, Transaction, Version
 from .schema import validate_tree
-from .xml import namespace, parse
+from .xml import Source, namespace, parse
 
 SMNDA = "SMNDA"
 T = TypeVar("T")
@@ -34,21 +34,24 @@ def detect_version(root: etree._Element) -> Version:
         line=root.sourceline)
 
 
-def read(data: bytes) -> Batch:
+def read(source: Source) -> Batch:
     """Return the :class:`Batch` of a pain.008 file.
 
-    Raises :class:`~regie_sepa.errors.FileFormatError` or
+    ``source`` is the file's ``bytes``, a path (:class:`os.PathLike`, such as
+    :class:`pathlib.Path`) or a binary file object; a path or a file is parsed
+    as it is read, never held whole in memory. Opening a path may raise
+    :class:`OSError`. Raises :class:`~regie_sepa.errors.FileFormatError` or
     :class:`~regie_sepa.errors.SchemaError` (both :class:`SepaError`).
     """
-    root = parse(data, "pain.008")
+    root = parse(source, "pain.008")
     version = detect_version(root)
     validate_tree(etree.ElementTree(root), version)
     return _Reader(version).batch(root)
 
 
-def validate(data: bytes) -> Version:
-    """Check ``data`` is a valid, consistent pain.008 file; return its version."""
-    root = parse(data, "pain.008")
+def validate(source: Source) -> Version:
+    """Check ``source`` (as for :func:`read`) is a valid, consistent pain.008 file; return its version."""
+    root = parse(source, "pain.008")
     version = detect_version(root)
     validate_tree(etree.ElementTree(root), version)
     _Reader(version).batch(root)

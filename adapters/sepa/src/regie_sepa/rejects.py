@@ -17,7 +17,7 @@ from lxml import etree
 
 from .errors import FileFormatError, cut
 from .records import Batch, Transaction
-from .xml import namespace, parse
+from .xml import Source, namespace, parse
 
 PAIN_002 = "urn:iso:std:iso:20022:tech:xsd:pain.002.001."
 
@@ -108,9 +108,12 @@ def rejected_transactions(report: StatusReport, batch: Batch) -> list[tuple[Tran
     return [(tx, reasons[tx.end_to_end_id]) for tx in batch.transactions if tx.end_to_end_id in reasons]
 
 
-def read_status_report(data: bytes) -> StatusReport:
-    """Return the rejects of a pain.002 file; raise :class:`FileFormatError` otherwise."""
-    root = parse(data, "pain.002")
+def read_status_report(source: Source) -> StatusReport:
+    """Return the rejects of a pain.002 file; raise :class:`FileFormatError` otherwise.
+
+    ``source`` is the file's ``bytes``, a path or a binary file object, as for :func:`regie_sepa.read`.
+    """
+    root = parse(source, "pain.002")
     ns = namespace(root)
     if not ns.startswith(PAIN_002):
         raise FileFormatError(f"ce n'est pas un compte rendu pain.002 (espace de noms « {cut(ns)} »)",
