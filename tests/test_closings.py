@@ -196,3 +196,13 @@ def test_only_the_last_closed_day_reopens_and_not_once_its_money_is_on_a_final_s
     with pytest.raises(DomainError, match=f"sur le bordereau définitif {slip.number}, déjà remis à la banque"):
         closings.reopen_day(world.regie, date(2026, 6, 12), "Billet oublié")
     assert closings.last_closed_day(world.regie.id) == date(2026, 6, 12)
+
+
+def test_a_reopened_day_is_closed_again_before_any_later_day(world):
+    closings.close_day(world.regie, date(2026, 6, 12), D("0.00"), "")
+    closings.reopen_day(world.regie, date(2026, 6, 12), "Chèque oublié")
+    with pytest.raises(DomainError, match="La caisse du 12/06/2026 a été rouverte : clôturez-la d'abord"):
+        closings.close_day(world.regie, PAY_DAY, D("0.00"), "")
+    closings.close_day(world.regie, date(2026, 6, 12), D("0.00"), "")
+    closings.close_day(world.regie, PAY_DAY, D("0.00"), "")
+    assert closings.last_closed_day(world.regie.id) == PAY_DAY

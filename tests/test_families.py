@@ -169,7 +169,8 @@ def test_a_phone_number_is_checked_and_written_the_usual_way(make_org, make_fami
     assert family.payer.phone == stored
 
 
-@pytest.mark.parametrize("phone", ["06 12 34", "12345678901234", "pas de téléphone", "06 94 12 34 56"])
+@pytest.mark.parametrize("phone", ["06 12 34", "12345678901234", "pas de téléphone", "06 94 12 34 56",
+                                   "+3226340500;ext=99999999999"])
 def test_a_phone_number_that_cannot_be_dialled_is_refused(make_org, make_family, phone):
     with pytest.raises(DomainError, match="Numéro de téléphone") as refused:
         make_family(make_org(), phone=phone)

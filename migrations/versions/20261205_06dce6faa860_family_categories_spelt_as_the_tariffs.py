@@ -1,7 +1,7 @@
 """family tariff categories spelt as the tariffs spell them
 
 Revision ID: 06dce6faa860
-Revises: 8236948ef72d
+Revises: 56978bd243d9
 Create Date: 2026-12-05 18:00:00
 
 Families' categories were typed freely, and billing compares them exactly with the tariffs': « hors commune »

@@ -1,7 +1,7 @@
 """a closed cash day can be reopened, for a reason, and closed again
 
 Revision ID: 3c1f0e7a9d52
-Revises: 8236948ef72d
+Revises: 06dce6faa860
 Create Date: 2026-12-05 05:00:00
 
 A reopening is a row of its own, append-only like the closing it reopens; the day's next closing is its next

@@ -138,8 +138,11 @@ def verify(activity: Activity, day: date, agent: str) -> DayCheck:
         raise DomainError(f"Le {day:%d/%m/%Y} a {len(errors)} erreur{'s' if len(errors) > 1 else ''} à corriger "
                           f"d'abord : {errors[0]}")
     check = DayCheck(activity_id=activity.id, day=day, verified_by=agent)
-    db.session.add(check)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # a double click: the unique (activity, day) keeps one
+            db.session.add(check)
+    except sa.exc.IntegrityError:
+        raise DomainError(f"Le {day:%d/%m/%Y} est déjà vérifié.") from None
     record_creation("day_check", check, ("day", "verified_by"), organisation_id=activity.regie.organisation_id)
     return check
 

@@ -25,11 +25,9 @@ from webapp.forms import attempt, form_status, parse_time, plausible_integer, su
 from webapp.guards import query_date, query_int, row_ids
 from webapp.htmx import redirect_to, render
 from webapp.tariffs.models import Activity
-from webapp.text import de
 from webapp.formatting import today
 
 bp = tenant_blueprint("attendance", __name__, "/pointage")
-bp.context_processor(lambda: {"de": de})
 
 
 def _activities() -> list[Activity]:

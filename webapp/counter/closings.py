@@ -94,6 +94,9 @@ def close_day(regie: Regie, day: date, counted: Decimal | None, comment: str) ->
     journal = day_journal(regie, day)
     if journal.closing is not None:
         raise DomainError(f"La caisse du {day:%d/%m/%Y} est déjà clôturée.", "day")
+    reopened = _reopened_before(regie.id, day)
+    if reopened is not None:
+        raise DomainError(f"La caisse du {reopened:%d/%m/%Y} a été rouverte : clôturez-la d'abord.", "day")
     difference = counted - journal.expected_cash
     comment = (comment or "").strip()
     if difference and not comment:
@@ -106,6 +109,13 @@ def close_day(regie: Regie, day: date, counted: Decimal | None, comment: str) ->
     record_creation("cash_closing", closing, ("day", "expected_cash", "counted_cash", "difference", "comment"),
                     organisation_id=regie.organisation_id)
     return closing
+
+
+def _reopened_before(regie_id: int, day: date) -> date | None:
+    """A reopened day left open before `day`: closing a later one first would lock it without its count."""
+    closed_again = sa.select(CashClosing.day).where(CashClosing.regie_id == regie_id, live())
+    return db.session.scalar(sa.select(sa.func.min(CashClosing.day)).where(
+        CashClosing.regie_id == regie_id, CashClosing.day < day, ~live(), CashClosing.day.not_in(closed_again)))
 
 
 def final_slips_of(regie_id: int, day: date) -> list[DepositSlip]:

@@ -133,6 +133,8 @@ def _phone(value: str, country: Country) -> str:
     if number is None or not phonenumbers.is_valid_number(number):
         raise DomainError(f"Numéro de téléphone « {value} » invalide en {country.label} : vérifiez les chiffres, "
                           "ou commencez par l'indicatif du pays (+33, +32…).", "phone")
+    if number.extension:
+        raise DomainError(f"Numéro de téléphone « {value} » : indiquez le numéro sans poste (ext.).", "phone")
     same_country = phonenumbers.region_code_for_number(number) == country.value
     style = phonenumbers.PhoneNumberFormat.NATIONAL if same_country else phonenumbers.PhoneNumberFormat.INTERNATIONAL
     return phonenumbers.format_number(number, style)
