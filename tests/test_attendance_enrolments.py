@@ -62,6 +62,16 @@ def test_with_enrolments_the_grid_lists_only_those_enrolled_that_day(school, log
     assert entry.action == "create" and entry.changes["first_day"] == [None, "2026-01-05"]
 
 
+def test_a_child_recorded_before_the_first_enrolment_stays_on_the_grid_to_be_corrected(school, login, make_user,
+                                                                                        session):
+    org, centre, kids = school
+    set_attendance(kids["Adam"], centre, DAY, Presence.PRESENT)
+    enrolments.enrol(kids["Léo"], centre, date(2026, 1, 5), None)
+    session.commit()
+    client = login(make_user(org, Role.AGENT))
+    assert _grid_names(client, org, centre) == ["BLANC Adam", "MARTIN Léo"]
+
+
 def test_an_enrolment_is_refused_when_it_overlaps_or_the_child_is_too_old(school):
     _, centre, kids = school
     enrolments.enrol(kids["Léo"], centre, date(2026, 1, 5), date(2026, 6, 30))

@@ -92,7 +92,7 @@ def _days_to_close(regie_ids: list[int]) -> tuple[int, int | None, date | None]:
         .group_by(Payment.regie_id)).all()
     if not per_regie:
         return 0, None, None
-    _, regie_id, first = min((first, regie_id, first) for regie_id, _, first in per_regie)
+    regie_id, _, first = min(per_regie, key=lambda row: row[2])
     return sum(count for _, count, _ in per_regie), regie_id, first
 
 

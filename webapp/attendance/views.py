@@ -75,13 +75,13 @@ def grid() -> Any:
     ).all()
     closed = calendar.closed_reason(activity, day) if activity else None
     children = _children(school, school_class) if activity and not closed else []
-    enrolled = enrolments.enrolled_ids(activity, day) if activity else None
-    if enrolled is not None:
-        children = [child for child in children if child.id in enrolled]
-    children.sort(key=enrolments.school_order)
     attendances = {a.child_id: a for a in db.session.scalars(sa.select(Attendance).where(
         Attendance.activity_id == activity.id, Attendance.day == day,
         Attendance.child_id.in_([c.id for c in children])))} if activity else {}
+    enrolled = enrolments.enrolled_ids(activity, day) if activity else None
+    if enrolled is not None:  # one recorded without enrolment stays, for the day's check names it to correct
+        children = [child for child in children if child.id in enrolled or child.id in attendances]
+    children.sort(key=enrolments.school_order)
     return render("attendance/grid.html", activities=_activities(), activity=activity, day=day, school=school,
                   school_class=school_class, schools=schools, children=children, attendances=attendances,
                   presences=Presence, errors={}, closed=closed,

@@ -106,14 +106,14 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
             raise DomainError("Indiquez la banque du chèque.", "bank")
     account = ledger.open_account(regie.organisation_id, regie.id, family.id)
     closings.refuse_closed_year(regie.id, school_year)
-    if mode is PaymentMode.CASH:  # the account's lock makes the family's cash of the day final
-        refuse_cash_above_ceiling(regie.organisation.country, amount, _cash_received(account, received_on))
     invoices = settlement.open_invoices(account)
     if data.get("shown") and data["shown"] != settlement.stamp(invoices, account.balance):
         raise settlement.MovedSince(
             "Le compte de la famille a changé depuis l'affichage de ce formulaire (un autre règlement, une "
             "annulation…) : rien n'a été enregistré. Le formulaire montre maintenant ce qui est dû : vérifiez le "
             "montant, puis enregistrez.")
+    if mode is PaymentMode.CASH:  # the account's lock makes the family's cash of the day final
+        refuse_cash_above_ceiling(regie.organisation.country, amount, _cash_received(account, received_on))
     first = data.get("first")
     if first is not None and first not in {invoice.id for invoice in invoices}:
         raise DomainError("La facture choisie n'est plus à payer : rechargez le formulaire.")
