@@ -13,7 +13,7 @@ from webapp.auth.models import Role
 from webapp.auth.services import grant
 
 # Outside any organisation: the operator's pages, and the links sent by e-mail (opened by their token).
-PUBLIC = ("operator.", "auth.")
+PUBLIC = ("operator.", "auth.", "online.")
 TENANT_BLUEPRINTS = {"families", "regies", "users", "audit", "tariffs", "invoicing", "attendance", "imports", "jobs",
                      "counter", "home"}
 
@@ -40,7 +40,7 @@ def _url(rule, values):
 
 def test_every_route_with_an_id_is_covered(app):
     blueprints = {rule.endpoint.split(".")[0] for rule in _routes(app)}
-    assert blueprints == TENANT_BLUEPRINTS | {"operator", "auth"}
+    assert blueprints == TENANT_BLUEPRINTS | {"operator", "auth", "online"}
 
 
 def test_foreign_organisation_answers_404_on_every_route(app, login, two_tenants):

@@ -53,6 +53,12 @@ class Defaults:
     NOTIFY_GROUP_PAUSE = 2.0
     # A running job silent for this long was killed (a restart, a crash): it is marked failed and can be restarted.
     JOB_STALE_MINUTES = 10
+    # PayFiP (online payment of French régies): its web service's WSDL (None: the copy eopayment ships, which names
+    # the DGFiP's server) and the page the family is sent to. Tests and `make run` point both at a local fake.
+    PAYFIP_WSDL_URL = None
+    PAYFIP_PAYMENT_URL = "https://www.payfip.gouv.fr/tpa/paiementws.web"
+    # How long the payment link of an invoice stays valid.
+    ONLINE_LINK_DAYS = 120
     # Beyond this many attendances to read, a batch is computed by the job runner, not in the request.
     COMPUTE_INLINE_LIMIT = 20_000
 

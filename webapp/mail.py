@@ -8,7 +8,7 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP
 
-from flask import current_app, render_template, url_for
+from flask import current_app, render_template
 
 from webapp import db
 from webapp.jobs.queue import huey
@@ -16,7 +16,9 @@ from webapp.jobs.queue import huey
 
 def link(endpoint: str, **values: object) -> str:
     """An address for an e-mail: the configured BASE_URL, whatever host the request that sends it claims."""
-    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, _external=False, **values)
+    # Bound by hand: a job (an invoice's PDF) has no request to build the path from.
+    path = current_app.url_map.bind("localhost").build(endpoint, values)
+    return current_app.config["BASE_URL"].rstrip("/") + path
 
 
 def compose(to: str, subject: str, template: str, **context: object) -> EmailMessage:

@@ -20,7 +20,10 @@ _POLICY = ResourceAccessPolicy(allow_remote=False, base_dir=STATIC)
 
 
 def static_only(uri: str, _relative: str) -> str:
-    """A document's link to /static/… as the file's path; anything else as nothing."""
+    """A document's link to /static/… as the file's path, an image made in memory (a QR code) as itself;
+    anything else as nothing."""
+    if uri.startswith("data:image/png;base64,"):
+        return uri
     path = (STATIC / uri.removeprefix("/static/")).resolve()
     return str(path) if path.is_relative_to(STATIC) and path.is_file() else ""
 

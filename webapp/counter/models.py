@@ -84,10 +84,16 @@ class PaymentMode(Labelled):
     TRANSFER = "virement", "Virement"
     CARD = "carte", "Carte bancaire"
     VOUCHER = "bon", "Bon, chèque-vacances ou CESU"
+    ONLINE_CARD = "payfip_carte", "Carte bancaire en ligne (PayFiP)"
+    ONLINE_DEBIT = "payfip_prelevement", "Prélèvement en ligne (PayFiP)"
 
 
-# What is carried to the bank (or to the voucher centre) on a deposit slip.
-SLIP_MODES = (PaymentMode.CASH, PaymentMode.CHEQUE, PaymentMode.VOUCHER)
+# What an agent records at the counter; the online modes are booked only from PayFiP's answer.
+COUNTER_MODES = (PaymentMode.CASH, PaymentMode.CHEQUE, PaymentMode.TRANSFER, PaymentMode.CARD, PaymentMode.VOUCHER)
+# What is carried to the bank (or to the voucher centre) on a deposit slip; PayFiP's collections are reconciled
+# with the treasury's statement on a slip of their own mode.
+SLIP_MODES = (PaymentMode.CASH, PaymentMode.CHEQUE, PaymentMode.VOUCHER, PaymentMode.ONLINE_CARD,
+              PaymentMode.ONLINE_DEBIT)
 
 
 class Payment(Base):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app, flash, g, request, url_for
 from sqlalchemy.orm import selectinload
 
+from webapp.organisations.mentions import mention
 from webapp import db
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.forms import attempt, form_status, submit
@@ -26,6 +27,7 @@ from webapp.pdf import pdf_response
 from webapp.tariffs.models import Activity
 
 bp = tenant_blueprint("invoicing", __name__, "/facturation")
+bp.add_app_template_global(mention)
 bp.add_app_template_global(documents.debited_automatically)  # the invoice's PDF and e-mail, also made by jobs
 
 

@@ -1,8 +1,8 @@
-from wtforms import BooleanField, EmailField, SelectField, StringField
+from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, Optional
 
 from webapp.forms import Form
-from webapp.organisations.models import Country, OrganisationKind
+from webapp.organisations.models import Country, OrganisationKind, PayfipMode
 
 
 class RegieForm(Form):
@@ -19,6 +19,19 @@ class RegieForm(Form):
         "Préfixe des factures", [InputRequired(), Length(max=10)],
         description="Début du numéro des factures de cette régie, par exemple CANT.",
     )
+    regisseur = StringField("Régisseur", [Optional(), Length(max=120)],
+                            description="Nom imprimé sur les factures (France).")
+    payment_terms = TextAreaField("Moyens de paiement acceptés et lieu de paiement", [Optional(), Length(max=1000)],
+                                  description="Vide : la formule par défaut du pays.")
+    regulation = StringField("Règlement-redevance", [Optional(), Length(max=200)],
+                             description="Référence imprimée sur les factures (Belgique). Vide : la formule par défaut.")
+    complaints = TextAreaField("Réclamations", [Optional(), Length(max=1000)],
+                               description="Comment introduire une réclamation (Belgique). Vide : la formule par défaut.")
+    transfer_qr = BooleanField("QR code de virement sur les factures",
+                               description="Toujours imprimé en Belgique ; en France, si la régie accepte les virements.")
+    payfip_enabled = BooleanField("Paiement en ligne PayFiP")
+    payfip_client = StringField("Numéro client PayFiP", [Optional(), Length(max=6)])
+    payfip_mode = SelectField("Mode PayFiP", choices=PayfipMode.choices(), default=PayfipMode.TEST.value)
 
 
 class OrganisationForm(Form):

@@ -24,6 +24,14 @@ class OrganisationKind(Labelled):
     SYNDICATE = "syndicat", "Syndicat intercommunal"
 
 
+class PayfipMode(Labelled):
+    """The `saisie` PayFiP expects: a client number moves from test to activation to production."""
+
+    TEST = "T", "Test"
+    ACTIVATION = "X", "Activation"
+    PRODUCTION = "W", "Production"
+
+
 class Organisation(Timestamped, Base):
     __tablename__ = "organisations"
 
@@ -63,6 +71,16 @@ class Regie(Timestamped, Base):
     creditor_id: Mapped[str] = mapped_column(sa.String(35))
     company_number: Mapped[str] = mapped_column(sa.String(14))
     invoice_prefix: Mapped[str] = mapped_column(sa.String(10))
+    # What the documents say beyond the figures; empty means the country's wording (webapp/organisations/mentions.py).
+    regisseur: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    payment_terms: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    regulation: Mapped[str] = mapped_column(sa.String(200), default="", server_default="")
+    complaints: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # The EPC QR code of a transfer on the invoices: always in Belgium, where families pay by transfer.
+    transfer_qr: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    payfip_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    payfip_client: Mapped[str] = mapped_column(sa.String(6), default="", server_default="")
+    payfip_mode: Mapped[PayfipMode] = enum_column(PayfipMode, default=PayfipMode.TEST, server_default="T")
 
     organisation: Mapped[Organisation] = relationship(back_populates="regies")
 

@@ -9,19 +9,24 @@ import sqlalchemy as sa
 from webapp import db, identifiers
 from webapp.audit.services import apply_changes, declare, record, record_creation
 from webapp.errors import DomainError
-from webapp.organisations.models import Country, Organisation, OrganisationKind, Regie
+from webapp.organisations.models import Country, Organisation, OrganisationKind, PayfipMode, Regie
 
 ORGANISATION_FIELDS = ("name", "kind", "country", "active")
-REGIE_FIELDS = (
+REGIE_TEXTS = (
     "name", "address_line", "postcode", "city", "phone",
     "iban", "bic", "creditor_id", "company_number", "invoice_prefix",
+    "regisseur", "payment_terms", "regulation", "complaints", "payfip_client",
 )
+REGIE_FIELDS = (*REGIE_TEXTS, "transfer_qr", "payfip_enabled", "payfip_mode")
 
 declare({"regie": "Régie", "organisation": "Collectivité"}, {
     "name": "nom", "kind": "type", "country": "pays", "active": "actif", "address_line": "adresse",
     "postcode": "code postal", "city": "commune", "phone": "téléphone", "iban": "IBAN", "bic": "BIC",
     "creditor_id": "ICS", "company_number": "SIRET / BCE", "invoice_prefix": "préfixe des factures",
-}, {"kind": OrganisationKind, "country": Country})
+    "regisseur": "régisseur", "payment_terms": "moyens et lieu de paiement", "regulation": "règlement-redevance",
+    "complaints": "réclamations", "transfer_qr": "QR code de virement", "payfip_enabled": "PayFiP activé",
+    "payfip_client": "numéro client PayFiP", "payfip_mode": "mode PayFiP",
+}, {"kind": OrganisationKind, "country": Country, "payfip_mode": PayfipMode})
 
 
 def _unique(stmt: sa.Select, message: str, field: str) -> None:
@@ -59,7 +64,19 @@ def update_organisation(org: Organisation, data: dict[str, Any]) -> Organisation
 
 
 def _clean_regie(org: Organisation, data: dict[str, Any], current: Regie | None = None) -> dict[str, Any]:
-    clean = {name: (data.get(name) or "").strip() for name in REGIE_FIELDS}
+    clean: dict[str, Any] = {name: (data.get(name) or "").strip() for name in REGIE_TEXTS}
+    clean["transfer_qr"], clean["payfip_enabled"] = bool(data.get("transfer_qr")), bool(data.get("payfip_enabled"))
+    try:
+        clean["payfip_mode"] = PayfipMode(data.get("payfip_mode") or PayfipMode.TEST)
+    except ValueError:
+        raise DomainError("Choisissez le mode PayFiP : test, activation ou production.", "payfip_mode") from None
+    if clean["payfip_client"] and not (clean["payfip_client"].isascii() and clean["payfip_client"].isdigit()
+                                       and len(clean["payfip_client"]) == 6):
+        raise DomainError("Le numéro client PayFiP a 6 chiffres (il est donné par la DGFiP).", "payfip_client")
+    if clean["payfip_enabled"] and not clean["payfip_client"]:
+        raise DomainError("Indiquez le numéro client PayFiP pour activer le paiement en ligne.", "payfip_client")
+    if clean["payfip_enabled"] and org.country is not Country.FR:
+        raise DomainError("PayFiP est le service des collectivités françaises.", "payfip_enabled")
     clean["iban"] = identifiers.iban(clean["iban"])
     clean["bic"] = identifiers.bic(clean["bic"])
     clean["creditor_id"] = identifiers.creditor_id(clean["creditor_id"])

@@ -37,6 +37,8 @@ class Activity(Timestamped, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(120))
+    # Where it takes place (a school's canteen, a centre), as a French invoice must say.
+    place: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     unit: Mapped[Unit] = enum_column(Unit)
     accounting_code: Mapped[str] = mapped_column(sa.String(20))
     monthly_fee: Mapped[Decimal | None] = mapped_column(sa.Numeric(10, 2))
