@@ -8,6 +8,8 @@ from webapp.tariffs.models import DiscountBasis, PricingMode, Unit
 class ActivityForm(Form):
     regie_id = SelectField("Régie", coerce=int)
     name = StringField("Nom", [InputRequired(), Length(max=120)])
+    place = StringField("Lieu", [Optional(), Length(max=120)],
+                        description="Où l'activité a lieu (une école, un centre) : la facture le dit.")
     unit = SelectField("Unité", choices=Unit.choices())
     accounting_code = StringField("Code comptable", [InputRequired(), Length(max=20)],
                                   description="Imputation des lignes de facture, par exemple 7067.")

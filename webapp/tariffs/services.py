@@ -26,12 +26,12 @@ declare({"activity": "Activité", "tariff": "Tarif", "discount": "Réduction",
     "bill_unjustified_absence": "absence injustifiée facturée", "qf_min": "QF minimum", "qf_max": "QF maximum",
     "category": "catégorie", "rank_from": "à partir du rang", "rank_to": "jusqu'au rang",
     "slot_minutes": "durée du créneau (min)", "daily_cap": "plafond journalier", "effort_rate": "taux d'effort",
-    "price_floor": "prix plancher", "price_ceiling": "prix plafond", "once_per_year": "une fois par an",
+    "price_floor": "prix plancher", "price_ceiling": "prix plafond", "once_per_year": "une fois par an", "place": "lieu",
 }, {"unit": Unit, "mode": PricingMode, "basis": DiscountBasis, "price": money, "amount": money,
     "amount_per_unit": money, "monthly_fee": money, "daily_cap": money, "price_floor": money, "price_ceiling": money,
     "qf_min": number, "qf_max": number, "percent": number, "effort_rate": number})
 
-ACTIVITY_FIELDS = ("name", "unit", "accounting_code", "monthly_fee", "bill_unjustified_absence", "active")
+ACTIVITY_FIELDS = ("name", "place", "unit", "accounting_code", "monthly_fee", "bill_unjustified_absence", "active")
 TARIFF_FIELDS = ("label", "valid_from", "valid_to", "qf_min", "qf_max", "category", "rank_from", "rank_to", "mode",
                  "price", "slot_minutes", "daily_cap", "effort_rate", "price_floor", "price_ceiling")
 REQUIRED_BY_MODE = {
@@ -45,6 +45,7 @@ REQUIRED_BY_MODE = {
 def _clean_activity(regie: Regie, data: dict[str, Any], current: Activity | None = None) -> dict[str, Any]:
     clean = {name: data.get(name) for name in ACTIVITY_FIELDS}
     clean["name"] = (clean["name"] or "").strip()
+    clean["place"] = (clean["place"] or "").strip()
     clean["accounting_code"] = (clean["accounting_code"] or "").strip()
     clean["unit"] = Unit(clean["unit"])
     clean["bill_unjustified_absence"] = bool(clean["bill_unjustified_absence"])
