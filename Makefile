@@ -16,17 +16,21 @@ $(STAMP): pyproject.toml $(wildcard adapters/*/pyproject.toml)
 	$(BIN)/python -m pip install -q $(foreach a,$(ADAPTERS),-e '$(a:/=)[test]') -e '.[test]'
 	touch $@
 
-# Beside the web server: the job runner (huey, queue in instance/) and a local mail sink that prints the
-# invoice e-mails instead of sending them; the server and the runner both send there. REGIE_DEMO lets
+# Beside the web server: the job runner (huey, queue in instance/), a local mail sink that prints the
+# invoice e-mails instead of sending them (the server and the runner both send there), and a fake PayFiP for the
+# demo's online payments. REGIE_DEMO lets
 # `flask demo seed` create the demo accounts, whose password is published.
 run: export REGIE_MAIL_SERVER := 127.0.0.1
 run: export REGIE_MAIL_PORT := 8025
+run: export REGIE_PAYFIP_WSDL_URL := http://127.0.0.1:8099/tpa/services/securite?wsdl
+run: export REGIE_PAYFIP_PAYMENT_URL := http://127.0.0.1:8099/tpa/paiementws.web
 run: $(STAMP)
 	$(BIN)/flask db upgrade
 	REGIE_DEMO=1 $(BIN)/flask demo seed
 	$(BIN)/huey_consumer webapp.jobs.worker.huey --workers 2 --quiet & jobs=$$!; \
 	$(BIN)/python -m aiosmtpd --nosetuid --listen $$REGIE_MAIL_SERVER:$$REGIE_MAIL_PORT & mail=$$!; \
-	trap 'kill $$jobs $$mail 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
+	$(BIN)/python -m tests.fake_payfip --port 8099 & payfip=$$!; \
+	trap 'kill $$jobs $$mail $$payfip 2>/dev/null' EXIT; trap 'exit 130' INT TERM; \
 	$(BIN)/flask run --host 127.0.0.1 --port 5000
 
 # The shared server: PostgreSQL from DATABASE_URL, the job queue in Redis (REGIE_JOBS_REDIS_URL), gunicorn's

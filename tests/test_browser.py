@@ -20,6 +20,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect, sync_playwright
 
+from tests.fake_payfip import FakePayfip
 from webapp import demo
 
 pytestmark = pytest.mark.browser
@@ -35,15 +36,24 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+def live_payfip() -> Iterator[FakePayfip]:
+    """The fake PayFiP the live server talks to, as `make run`'s demo does."""
+    fake = FakePayfip().start()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture(scope="module")
+def live_server(tmp_path_factory: pytest.TempPathFactory, live_payfip: FakePayfip) -> Iterator[tuple[str, str]]:
     folder = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{folder / 'regie.sqlite3'}"
+    port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "webapp", "REGIE_SECRET_KEY": "browser-test",
-           "REGIE_DEMO": "1"}
+           "REGIE_DEMO": "1", "REGIE_BASE_URL": f"http://127.0.0.1:{port}",
+           "REGIE_PAYFIP_WSDL_URL": live_payfip.wsdl_url, "REGIE_PAYFIP_PAYMENT_URL": live_payfip.payment_url}
     flask = [sys.executable, "-m", "flask"]
     for command in (["db", "upgrade"], ["demo", "seed"]):
         subprocess.run(flask + command, env=env, check=True, capture_output=True)
-    port = _free_port()
     log = folder / "server.log"
     with log.open("wb") as output:
         server = subprocess.Popen(flask + ["run", "--port", str(port)], env=env, stdout=output, stderr=output)

@@ -125,6 +125,7 @@ def _valid(year: int, month: int, day: int) -> bool:
 def _activities(canteen_regie: Regie, care_regie: Regie) -> tuple[Activity, Activity, Activity]:
     """Activities with their tariffs, made before the families: a family's category is one the tariffs define."""
     canteen = create_activity(canteen_regie, {"name": "Cantine", "unit": "repas", "accounting_code": "7067",
+                                              "place": "Restaurant scolaire Jules-Ferry",
                                               "bill_unjustified_absence": True})
     for label, low, high, price in (("Repas QF 0 à 600", None, 600, "1.20"), ("Repas QF 600 à 1 200", 600, 1200, "2.60"),
                                     ("Repas QF 1 200 et plus", 1200, None, "4.10")):
@@ -133,11 +134,12 @@ def _activities(canteen_regie: Regie, care_regie: Regie) -> tuple[Activity, Acti
     create_tariff(canteen, {"label": "Repas hors commune", "valid_from": date(2026, 9, 1), "category": "Hors commune",
                             "mode": "unitaire", "price": Decimal("5.20")})
     evening = create_activity(care_regie, {"name": "Garderie du soir", "unit": "creneau", "accounting_code": "7066",
-                                           "bill_unjustified_absence": False})
+                                           "place": "École élémentaire de Froges", "bill_unjustified_absence": False})
     create_tariff(evening, {"label": "Garderie", "valid_from": date(2026, 9, 1), "mode": "creneau",
                             "price": Decimal("0.50"), "slot_minutes": 30, "daily_cap": Decimal("3.00")})
     wednesday = create_activity(care_regie, {"name": "Centre de loisirs du mercredi", "unit": "jour",
-                                             "accounting_code": "7066", "monthly_fee": Decimal("5.00")})
+                                             "accounting_code": "7066", "monthly_fee": Decimal("5.00"),
+                                             "place": "Centre de loisirs Les Écureuils"})
     create_tariff(wednesday, {"label": "Journée (taux d'effort)", "valid_from": date(2026, 9, 1), "mode": "taux_effort",
                               "effort_rate": Decimal("0.012"), "price_floor": Decimal("4.00"),
                               "price_ceiling": Decimal("18.00")})
@@ -230,14 +232,16 @@ def seed() -> bool:
             "city": "Froges", "phone": "04 76 71 00 00",
             "iban": schwifty.IBAN.generate("FR", bank_code="30001", branch_code="00064", account_code="C6450000000").compact,
             "bic": "BDFEFRPPCCT", "creditor_id": _ics("ZZZ482913"), "company_number": _siret("21380123", "0001"),
-            "invoice_prefix": "CANT",
+            "invoice_prefix": "CANT", "regisseur": "Rémi Régisseur", "transfer_qr": True,
+            # PayFiP in test mode, against the local fake service `make run` starts.
+            "payfip_enabled": True, "payfip_client": "123456", "payfip_mode": "T",
         })
         care = create_regie(sivu, {
             "name": "Périscolaire et centre de loisirs", "address_line": "12 place de la Mairie", "postcode": "38190",
             "city": "Froges", "phone": "04 76 71 00 01",
             "iban": schwifty.IBAN.generate("FR", bank_code="30001", branch_code="00064", account_code="C6450000001").compact,
             "bic": "BDFEFRPPCCT", "creditor_id": _ics("ZZZ482914"), "company_number": _siret("21380123", "0002"),
-            "invoice_prefix": "PERI",
+            "invoice_prefix": "PERI", "regisseur": "Rémi Régisseur",
         })
         people = [("admin", "Anne Administratrice", Role.ADMIN), ("regisseur", "Rémi Régisseur", Role.REGISSEUR),
                   ("agent", "Agathe Agent", Role.AGENT), ("lecteur", "Luc Lecteur", Role.READER)]
@@ -256,6 +260,7 @@ def seed() -> bool:
             "iban": schwifty.IBAN.generate("BE", bank_code="091", account_code="0122345").compact,
             "bic": "GKCCBEBB", "creditor_id": f"BE{at_02.calc_check_digits('BE00ZZZ0216754319')}ZZZ0216754319",
             "company_number": "0216754319", "invoice_prefix": "AES",
+            "regulation": "Règlement-redevance relatif à l'accueil extrascolaire, conseil communal du 24 juin 2025.",
         })
         admin_be = create_user({"email": LOGINS[5][0], "full_name": "Benoît Bourgmestre", "password": PASSWORD})
         grant(admin_be, lasne, Role.ADMIN)

@@ -6,16 +6,24 @@ from __future__ import annotations
 
 from flask import Flask, Response
 
-CONTENT_SECURITY_POLICY = "; ".join((
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-))
+
+
+def content_security_policy(*form_targets: str) -> str:
+    """The policy; `form_targets` are the other origins a form of the page may lead to (the browser checks the
+    redirect that follows a post too: the online payment page sends the family on to PayFiP)."""
+    return "; ".join((
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        " ".join(("form-action 'self'", *form_targets)),
+        "frame-ancestors 'none'",
+    ))
+
+
+CONTENT_SECURITY_POLICY = content_security_policy()
 
 
 def add_security_headers(response: Response) -> Response:

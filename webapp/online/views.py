@@ -6,7 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, redirect, request, url_for
+from urllib.parse import urlsplit
+
+from flask import Blueprint, abort, current_app, make_response, redirect, request, url_for
 from wtforms import EmailField
 from wtforms.validators import Email, InputRequired, Length
 
@@ -14,6 +16,7 @@ from webapp import db
 from webapp.errors import DomainError
 from webapp.extensions import csrf
 from webapp.forms import Form, form_status, submit
+from webapp.headers import content_security_policy
 from webapp.htmx import render
 from webapp.mail import link
 from webapp.online import jobs, services  # noqa: F401 (jobs declares the periodic sweep)
@@ -60,9 +63,13 @@ def pay(token: str) -> Any:
         invoice, data["email"], return_url=link("online.back", token=token),
         notify_url=link("online.notification")))
     if started:
-        return redirect(started[1], 303)
-    return render("online/pay.html", status=form_status(form), form=form, invoice=invoice,
-                  reason=services.why_not_payable(invoice), pending=services.pending(invoice))
+        response = redirect(started[1], 303)
+    else:
+        response = make_response(render("online/pay.html", status=form_status(form), form=form, invoice=invoice,
+                                         reason=services.why_not_payable(invoice), pending=services.pending(invoice)))
+    payfip_origin = "{0.scheme}://{0.netloc}".format(urlsplit(current_app.config["PAYFIP_PAYMENT_URL"]))
+    response.headers["Content-Security-Policy"] = content_security_policy(payfip_origin)
+    return response
 
 
 @bp.route("/<token>/retour", methods=["GET", "POST"])
