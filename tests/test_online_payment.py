@@ -203,3 +203,15 @@ def test_two_resolutions_at_once_book_one_payment(race_engine, payfip, app):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Payment)
                              .where(Payment.family_id == family_id)) == 2  # the March payment, and this one
 
+
+
+def test_an_online_payment_is_in_the_days_journal_and_goes_on_a_slip_of_its_mode(client, online, payfip):
+    from webapp.counter import journal, slips
+    from webapp.formatting import today
+    _, operation = _start(client, online)
+    payfip.pay(operation.idop, "P", notify=False)
+    client.post("/paiement/notification", data={"idOp": operation.idop})
+    regie = _fresh(online.regie)
+    assert journal.day_journal(regie, today()).by_mode == {PaymentMode.ONLINE_CARD: D("8.00")}
+    slip = slips.create_slip(regie, PaymentMode.ONLINE_CARD)
+    assert [item.payment_id for item in slip.items] == [_fresh(operation).payment_id]
