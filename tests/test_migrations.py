@@ -53,7 +53,10 @@ def test_numbered_invoices_become_account_entries(empty_database):
                         " '2026-04-30', :total)").bindparams(sa.bindparam("total", type_=sa.Numeric(12, 2))),
                 {"id": invoice_id, "kind": kind, "status": status, "sequence": invoice_id if number else None,
                  "number": number, "total": Decimal(total)})
+    with engine.connect() as conn:  # as `flask db upgrade` finds it: committed, outside a transaction
         migrations.upgrade(url, conn)
+        conn.commit()
+        run = conn.execute
         balance = run(sa.text("SELECT balance FROM accounts WHERE family_id = 1 AND regie_id = 1")).scalar_one()
         entries = run(sa.text("SELECT kind, amount, school_year FROM account_entries ORDER BY invoice_id")).all()
     assert Decimal(str(balance)) == Decimal("10.30")
@@ -117,7 +120,10 @@ def test_family_categories_take_the_spelling_of_their_organisations_tariffs(empt
                         " label, search_text, created_at, updated_at) VALUES (:id, :org, :number, false, :category,"
                         " '', 'X', '', '2026-01-01', '2026-01-01')"),
                 {"id": family_id, "org": org_id, "number": f"0000{family_id}", "category": category})
+    with engine.connect() as conn:
         migrations.upgrade(url, conn)
+        conn.commit()
+        run = conn.execute
         categories = run(sa.text("SELECT tariff_category FROM families ORDER BY id")).scalars().all()
     engine.dispose()
     assert categories == ["Hors commune", "Hors commune", "Hors commune", "ancienne", "", "hors commune"]

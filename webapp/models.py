@@ -13,6 +13,7 @@ from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.jobs.models import Job
 from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceLine, InvoiceNotice
 from webapp.numbering import NumberSequence
+from webapp.online.models import OnlinePayment
 from webapp.organisations.models import Organisation, Regie
 from webapp.submissions import Submission
 from webapp.tariffs.models import Activity, ChildDiscount, Discount, FamilyFee, Tariff
@@ -24,4 +25,5 @@ __all__ = [
     "AuditEntry", "InvoiceNotice", "Job", "ConsumptionImport", "ImportedConsumption", "ChildDiscount", "Discount", "FamilyFee", "Child", "Family", "Guardian", "Invitation", "LoginAttempt", "Membership",
     "Organisation", "Regie", "User", "metadata", "Account", "AccountEntry", "Allocation", "Cancellation",
     "CashClosing", "CashReopening", "DepositSlip", "Payment", "SchoolYearClosure", "SlipItem", "Submission", "WriteOff",
+    "OnlinePayment",
 ]
