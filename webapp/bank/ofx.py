@@ -26,6 +26,7 @@ _RAW_AMP = re.compile(r"&(?!#\d+;|#x[0-9a-fA-F]+;|[a-zA-Z]+;)")
 # Optional leaves a bank leaves empty: ofxparse refuses an empty name or date, so they go.
 _EMPTY_LEAF = re.compile(r"<(DTUSER|DTAVAIL|DTSTART|DTEND|DTASOF|NAME|MEMO|CHECKNUM)>[ \t]*(?=\n|<)", re.I)
 _EMPTY_POSTED = re.compile(r"<DTPOSTED>[ \t]*(?=\n|<)", re.I)
+NO_FITID = "SANS-FITID"
 _BLOCK = re.compile(r"<STMTTRN>(.*?)(?=</?STMTTRN>|</BANKTRANLIST>)", re.I | re.S)
 
 
@@ -58,9 +59,13 @@ def _day(raw: str, what: str, fitid: str) -> date | None:
                           "file") from None
 
 
-def _dated(match: re.Match[str]) -> str:
-    """A movement without a booking date takes its operation date (DTUSER); without either it is refused."""
+def _repaired(match: re.Match[str]) -> str:
+    """A movement without a FITID gets a mark ofxparse accepts (its identity is then its content); one without a
+    booking date takes its operation date (DTUSER), and without either it is refused."""
     block = match.group(0)
+    if not _leaf(block, "FITID"):
+        block = re.sub(r"(?i)<FITID>[ \t]*(</FITID>)?", "", block)
+        block = f"<STMTTRN>\n<FITID>{NO_FITID}" + block[len("<STMTTRN>"):]
     if not _EMPTY_POSTED.search(block) and _leaf(block, "DTPOSTED"):
         return block
     user_date = _leaf(block, "DTUSER")
@@ -78,7 +83,7 @@ def normalise(data: bytes) -> tuple[bytes, list[str]]:
     if start < 0:
         raise DomainError("Relevé OFX illisible : la balise <OFX> manque.", "file")
     body = _RAW_AMP.sub("&amp;", text[start:])
-    body = _BLOCK.sub(_dated, body)
+    body = _BLOCK.sub(_repaired, body)
     body = _EMPTY_LEAF.sub("", body)
     blocks = _BLOCK.findall(body)
     # Always an SGML header in UTF-8 (ofxparse then ignores CHARSET, and reads XML bodies as well), and the body
@@ -146,7 +151,7 @@ def _statement(number: str, statement: object, blocks: list[str]) -> OfxStatemen
     seen: Counter[tuple[object, ...]] = Counter()
     result = []
     for transaction, block in zip(transactions, blocks, strict=True):
-        fitid = _leaf(block, "FITID")
+        fitid = "" if _leaf(block, "FITID") == NO_FITID else _leaf(block, "FITID")
         booked = _day(_leaf(block, "DTPOSTED"), "date d'opération", fitid)
         user_date = _day(_leaf(block, "DTUSER"), "date de valeur", fitid)
         booked = booked or user_date

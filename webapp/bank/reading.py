@@ -49,10 +49,10 @@ class ReadStatement:
 def read(data: bytes) -> list[ReadStatement]:
     """The statements of an uploaded file, CODA or OFX/QFX; anything else is refused in French."""
     head = data.lstrip(b"\xef\xbb\xbf \r\n\t")
-    if regie_coda.looks_like_coda(head):
-        return _coda(data)
-    if head[:200].upper().find(b"OFX") >= 0:
+    if b"OFXHEADER" in head[:4096].upper() or b"<OFX>" in head[:4096].upper():
         return [_ofx(statement) for statement in ofx.read(data)]
+    if head[:1] == b"0":  # a CODA header record; the adapter says what else is wrong with it
+        return _coda(data)
     raise DomainError("Ce fichier n'est ni un relevé CODA ni un relevé OFX/QFX.", "file")
 
 
@@ -71,7 +71,11 @@ def _coda_movement(statement: regie_coda.Statement, m: regie_coda.Movement) -> R
     text = " ".join(filter(None, [m.communication, *(i.communication for i in m.information)]))
     # Family 05 is the direct debits; an R-transaction type says the debit came back.
     returned = m.amount < 0 and (code.family == "05" or bool(m.r_type) or bool(RETURN_WORDS.search(text)))
-    return ReadMovement(statement.movement_id(m), m.entry_date, m.value_date, m.amount.quantize(CENT),
+    booked_on = m.entry_date or m.value_date or statement.new_balance_date
+    if booked_on is None:
+        raise DomainError(f"Relevé CODA, extrait n° {statement.number} : le mouvement {m.sequence} n'a pas de "
+                          "date de comptabilisation.", "file")
+    return ReadMovement(statement.movement_id(m), booked_on, m.value_date, m.amount.quantize(CENT),
                         text.strip(), m.structured_communication or "", m.counterparty_name,
                         m.counterparty_account, m.bank_reference, returned)
 

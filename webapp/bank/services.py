@@ -97,8 +97,8 @@ def _known_identities(accounts: dict[str, list[str]]) -> set[tuple[str, str]]:
     for account, identities in accounts.items():
         for start in range(0, len(identities), _IDENTITY_CHUNK):
             chunk = identities[start:start + _IDENTITY_CHUNK]
-            known.update(db.session.execute(sa.select(BankMovement.account, BankMovement.identity).where(
-                BankMovement.account == account, BankMovement.identity.in_(chunk))).tuples())
+            known.update((a, i) for a, i in db.session.execute(sa.select(BankMovement.account, BankMovement.identity).where(
+                BankMovement.account == account, BankMovement.identity.in_(chunk))).all())
     return known
 
 

@@ -1,0 +1,222 @@
+"""Bank statements: CODA and OFX imports, matching, booking once, rejected movements and their correction."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+from regie_coda import Movement, Statement, TransactionCode, ogm, write
+
+from webapp.bank import ofx, services
+from webapp.bank.matching import NO_REFERENCE, NOTHING_MATCHES
+from webapp.bank.models import BankMovement, BankStatement, MovementStatus
+from webapp.counter import ledger
+from webapp.counter.closings import close_day
+from webapp.counter.models import Payment, PaymentMode
+from webapp.errors import DomainError
+from webapp.formatting import money
+from webapp.families.services import add_child
+from tests.counter_world import attend, bill, count
+
+D = Decimal
+SAMPLES = Path(__file__).parent / "bank"
+DAY = date(2026, 11, 20)
+
+
+def coda_movement(sequence, amount, reference=None, text="", name="DUPONT MARIE", day=DAY, code="00150000"):
+    """A CODA movement paying with a structured communication (`reference`, 12 digits) or with free text."""
+    return Movement(sequence=sequence, detail=0, amount=D(amount), value_date=day, entry_date=day,
+                    transaction_code=TransactionCode.parse(code), communication_type="101" if reference else None,
+                    communication=reference or text, counterparty_name=name,
+                    counterparty_account="BE71096123456769")
+
+
+def coda_file(regie, movements, number=1, old_balance="0.00", day=DAY, account=None) -> bytes:
+    total = sum((m.amount for m in movements), D("0"))
+    return write([Statement(account=account or regie.iban, currency="EUR", number=number,
+                            old_balance=D(old_balance), old_balance_date=day, new_balance=D(old_balance) + total,
+                            new_balance_date=day, movements=tuple(movements), holder="COMMUNE",
+                            creation_date=day, bank_id="725", bic="GKCCBEBB")])
+
+
+def digits(invoice) -> str:
+    return ogm.validate(invoice.payment_reference)
+
+
+@pytest.fixture
+def be(make_org, make_regie, make_activity, make_tariff, make_family):
+    """A Belgian régie: Bernard's March canteen (3 meals, 12.00) and Arnaud's (2 meals, 8.00), numbered."""
+    org = make_org("BE")
+    regie = make_regie(org, invoice_prefix="CANT")
+    canteen = make_activity(regie, name="Cantine", unit="repas", accounting_code="7067")
+    make_tariff(canteen, label="Repas", price=D("4.00"))
+    family, other = make_family(org, last_name="Bernard"), make_family(org, last_name="Arnaud")
+    w = SimpleNamespace(org=org, regie=regie, canteen=canteen, family=family, other=other,
+                        child=add_child(family, {"last_name": "Bernard", "first_name": "Léo"}),
+                        other_child=add_child(other, {"last_name": "Arnaud", "first_name": "Zoé"}))
+    attend(w.child, canteen, 3, 2, 3, 5)
+    attend(w.other_child, canteen, 3, 2, 3)
+    march = bill(w, 3)
+    w.invoice, w.other_invoice = march[family.id], march[other.id]
+    return w
+
+
+def run(regie, data, filename="extrait.cod"):
+    return services.import_file(regie, filename, data)
+
+
+def movements(session, *where):
+    return session.scalars(sa.select(BankMovement).where(*where).order_by(BankMovement.id)).all()
+
+
+def test_belgian_statement_pays_by_structured_communication(be, session):
+    data = coda_file(be.regie, [
+        coda_movement(1, "12.00", digits(be.invoice)),  # exact
+        coda_movement(2, "3.00", digits(be.other_invoice)),  # partial
+        coda_movement(3, "9.00", digits(be.other_invoice)),  # too much once the partial is counted
+        coda_movement(4, "5.00", ogm.generate(1234567890)),  # nothing carries it
+        coda_movement(5, "1.00", digits(be.invoice)),  # already paid by the first
+        coda_movement(6, "-4.00", text="RETOUR DOMICILIATION IMPAYEE", code="00050000"),
+    ])
+    preview = services.plan(be.regie, data)
+    assert [r.decision.status for r in preview.rows] == [
+        MovementStatus.ACCEPTED, MovementStatus.ACCEPTED, MovementStatus.REJECTED, MovementStatus.REJECTED,
+        MovementStatus.REJECTED, MovementStatus.DEBIT]
+    assert preview.accepted_total == D("15.00") and preview.rejected_total == D("15.00")
+    assert count(session, Payment) == 0  # a preview books nothing
+
+    result = run(be.regie, data)
+    assert (result.booked, result.rejected) == (2, 3)
+    rows = movements(session)
+    assert rows[2].reason == f"Le montant ({money(D(9))}) dépasse ce qui reste dû sur la facture " \
+        f"{be.other_invoice.number} ({money(D(5))})."
+    assert rows[3].reason == NOTHING_MATCHES
+    assert rows[4].reason == f"La facture {be.invoice.number} est déjà payée."
+    assert rows[5].status is MovementStatus.DEBIT and "prélèvement" in rows[5].reason
+    assert be.invoice.outstanding == 0 and be.other_invoice.outstanding == D("5.00")
+    payment = rows[0].payment
+    assert payment.mode is PaymentMode.TRANSFER and payment.received_on == DAY and payment.amount == D("12.00")
+    assert [a.invoice_id for a in payment.allocations] == [be.invoice.id]
+    assert "Extrait 1" in payment.comment
+    assert ledger.find_account(be.regie.id, be.family.id).balance == 0
+
+
+def test_a_file_imported_twice_books_nothing_twice(be, session):
+    first = coda_file(be.regie, [coda_movement(1, "12.00", digits(be.invoice))])
+    run(be.regie, first)
+    again = services.plan(be.regie, first)
+    assert (again.known, again.new) == (1, 0)
+    result = run(be.regie, first)
+    assert result.booked == 0 and count(session, Payment) == 1 and count(session, BankMovement) == 1
+    assert result.statements[0].known_count == 1
+    # An overlapping statement: the known movement is skipped, the new one booked.
+    overlapping = coda_file(be.regie, [coda_movement(1, "12.00", digits(be.invoice)),
+                                       coda_movement(2, "8.00", digits(be.other_invoice))])
+    assert run(be.regie, overlapping).booked == 1 and count(session, Payment) == 2
+
+
+def test_another_account_is_refused_naming_both(be, session):
+    data = coda_file(be.regie, [coda_movement(1, "12.00", digits(be.invoice))], account="BE68539007547034")
+    with pytest.raises(DomainError) as error:
+        services.plan(be.regie, data)
+    assert "BE68539007547034" in error.value.message and be.regie.iban in error.value.message
+    assert count(session, BankStatement) == 0
+
+
+def test_a_gap_between_statements_is_shown(be):
+    run(be.regie, coda_file(be.regie, [coda_movement(1, "12.00", digits(be.invoice))], number=1))
+    follows = coda_file(be.regie, [coda_movement(1, "8.00", digits(be.other_invoice))], number=2,
+                        old_balance="12.00")
+    assert services.plan(be.regie, follows).notices == []
+    gap = coda_file(be.regie, [coda_movement(1, "8.00", digits(be.other_invoice))], number=3, old_balance="50.00")
+    (notice,) = services.plan(be.regie, gap).notices
+    assert "n° 3" in notice and "50,00" in notice and "12,00" in notice
+
+
+def test_a_closed_day_rejects_with_the_counters_reason(be, session):
+    close_day(be.regie, DAY, D("0.00"), "")
+    run(be.regie, coda_file(be.regie, [coda_movement(1, "12.00", digits(be.invoice))]))
+    (movement,) = movements(session)
+    assert movement.status is MovementStatus.REJECTED and "clôturée" in movement.reason
+    assert count(session, Payment) == 0
+
+
+def test_correct_then_dismiss(be, session):
+    run(be.regie, coda_file(be.regie, [coda_movement(1, "10.00", text="cantine de Léo", name="BERNARD PAUL"),
+                                       coda_movement(2, "7.00", text="don")]))
+    first, second = movements(session)
+    assert first.reason == NO_REFERENCE
+    payment = services.correct(be.regie, first, be.family, {be.invoice.id: D("10.00")})
+    assert first.status is MovementStatus.CORRECTED and first.payment_id == payment.id
+    assert be.invoice.outstanding == D("2.00")
+    with pytest.raises(DomainError, match="déjà été traité"):
+        services.correct(be.regie, first, be.family, {be.invoice.id: D("2.00")})
+    with pytest.raises(DomainError) as error:
+        services.dismiss(be.regie, second, " ")
+    assert error.value.field == "reason"
+    services.dismiss(be.regie, second, "Don au CPAS")
+    assert second.status is MovementStatus.NOT_FOR_REGIE
+    assert services.rejected([be.regie.id]) == []
+
+
+def test_french_transfers_match_the_invoice_number_in_the_text(world, session):
+    attend(world.child, world.canteen, 3, 2, 3)
+    invoice = bill(world, 3)[world.family.id]
+    number = invoice.number  # CANT-2026-000001
+    spaced = number.replace("-", " ").lower()
+    world.regie.iban = "FR7630002005500000157841Z14"
+    data = (SAMPLES / "french.ofx").read_bytes().replace(b"CANT 2026 000001", spaced.encode())
+    preview = services.plan(world.regie, data)
+    assert preview.rows[0].decision.invoice == invoice
+
+
+def read_ofx(name):
+    (statement,) = ofx.read((SAMPLES / name).read_bytes())
+    assert statement.currency == "EUR" and statement.account == "30002005500000157841Z"
+    return statement.transactions
+
+
+@pytest.mark.parametrize("name", ["charset_iso_8859_1.ofx", "charset_none.ofx", "encoding_iso_8859_1.ofx",
+                                  "utf8_labelled_1252.ofx", "xml_utf8.ofx"])
+def test_ofx_headers_that_lie_or_that_ofxparse_does_not_know(name):
+    """ISO-8859-1 and NONE charsets, an ISO-8859-1 encoding line, UTF-8 under a 1252 header, OFX 2 XML in UTF-8
+    (with a raw `&`, and a time zone that must not move the date to the day before)."""
+    (movement,) = read_ofx(name)
+    assert movement.name.startswith("VIR MME DUPRÉ") and movement.booked_on == date(2026, 11, 10)
+    assert movement.amount == D("30.00") and movement.fitid == "A1"
+
+
+def test_a_french_sgml_export():
+    """cp1252, decimal commas, unclosed tags, a raw `&`, a date with its time zone, a date without time, an
+    empty booking date taken from the operation date, an empty memo."""
+    first, second, fee = read_ofx("french.ofx")
+    assert first.text == "VIR M & MME BERNARD FACTURE CANT 2026 000001" and first.booked_on == date(2026, 11, 2)
+    assert second.name == "VIR ARNAUD ZOÉ" and second.booked_on == date(2026, 11, 3) and second.user_date is None
+    assert fee.booked_on == date(2026, 11, 4) and fee.amount == D("-3.50") and fee.text == "FRAIS"
+
+
+def test_repeated_and_missing_fitids_fall_back_on_the_content():
+    twin, other_twin, without = read_ofx("repeated_fitid.ofx")
+    assert len({twin.identity, other_twin.identity, without.identity}) == 3
+    assert [t.identity for t in read_ofx("repeated_fitid.ofx")] == [twin.identity, other_twin.identity,
+                                                                   without.identity]
+
+
+def test_a_movement_without_any_date_is_refused():
+    data = (SAMPLES / "french.ofx").read_bytes().replace(b"<DTUSER>20261104", b"<DTUSER>")
+    with pytest.raises(DomainError, match="F3 n'a pas de date"):
+        ofx.read(data)
+
+
+def test_an_ofx_file_imported_twice_books_nothing_twice(world, session):
+    attend(world.child, world.canteen, 3, 2, 3, 5)
+    invoice = bill(world, 3)[world.family.id]
+    world.regie.iban = "FR7630002005500000157841Z14"
+    data = (SAMPLES / "french.ofx").read_bytes()
+    result = run(world.regie, data, "releve.ofx")
+    assert result.booked == 1 and invoice.outstanding == 0
+    first, second, fee = movements(session)
+    assert second.reason == NO_REFERENCE and fee.status is MovementStatus.DEBIT
+    assert run(world.regie, data, "releve.ofx").booked == 0 and count(session, BankMovement) == 3
