@@ -1,5 +1,7 @@
 """Bank statements: CODA and OFX imports, matching, booking once, rejected movements and their correction."""
 
+import io
+import re
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -9,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from regie_coda import Movement, Statement, TransactionCode, ogm, write
 
+from webapp.auth.models import Role
 from webapp.bank import ofx, services
 from webapp.bank.matching import NO_REFERENCE, NOTHING_MATCHES
 from webapp.bank.models import BankMovement, BankStatement, MovementStatus
@@ -65,6 +68,11 @@ def be(make_org, make_regie, make_activity, make_tariff, make_family):
 
 def run(regie, data, filename="extrait.cod"):
     return services.import_file(regie, filename, data)
+
+
+def fresh(session, obj):
+    """The row as the requests left it (they ran in sessions of their own)."""
+    return session.get(type(obj), obj.id, populate_existing=True)
 
 
 def movements(session, *where):
@@ -220,3 +228,58 @@ def test_an_ofx_file_imported_twice_books_nothing_twice(world, session):
     first, second, fee = movements(session)
     assert second.reason == NO_REFERENCE and fee.status is MovementStatus.DEBIT
     assert run(world.regie, data, "releve.ofx").booked == 0 and count(session, BankMovement) == 3
+
+
+def _bank_url(org, path=""):
+    return f"/o/{org.id}/banque/{path}"
+
+
+def test_upload_preview_import_and_correct_through_the_screens(be, login, make_user, session):
+    client = login(make_user(be.org, Role.AGENT))
+    data = coda_file(be.regie, [coda_movement(1, "12.00", digits(be.invoice)),
+                                coda_movement(2, "8.00", text="cantine Zoé", name="ARNAUD")])
+    preview = client.post_form(_bank_url(be.org), {"regie_id": str(be.regie.id),
+                                                   "file": (io.BytesIO(data), "extrait.cod")})
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "Importer 2 mouvement(s)" in page and NO_REFERENCE in page
+    assert count(session, Payment) == 0
+    content_hash = re.search(r'name="content_hash" type="hidden" value="([0-9a-f]+)"', page).group(1)
+    form = {"regie_id": str(be.regie.id), "content_hash": content_hash, "filename": "extrait.cod"}
+    done = client.post_form(_bank_url(be.org, "confirmation"), form)
+    assert done.status_code == 303 and count(session, Payment) == 1
+    statement_page = client.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Paiements acceptés (1" in statement_page and "Corriger" in statement_page
+
+    rejected = client.get(_bank_url(be.org, "rejets")).get_data(as_text=True)
+    assert "cantine Zoé" in rejected and money(D(8)) in rejected
+    (movement,) = services.rejected([be.regie.id])
+    url = _bank_url(be.org, f"mouvements/{movement.id}/corriger")
+    chosen = client.get(f"{url}?famille={be.other.id}").get_data(as_text=True)
+    assert be.other_invoice.number in chosen and "Affecter à" in chosen and f"share-{be.other_invoice.id}" in chosen
+    booked = client.post_form(f"{url}?famille={be.other.id}", {f"share-{be.other_invoice.id}": "8,00"})
+    assert booked.status_code == 303
+    assert fresh(session, be.other_invoice).outstanding == 0
+    movement = fresh(session, movement)
+    assert movement.status is MovementStatus.CORRECTED and count(session, Payment) == 2
+    # The same file again: nothing new to import.
+    again = client.post_form(_bank_url(be.org), {"regie_id": str(be.regie.id),
+                                                 "file": (io.BytesIO(data), "extrait.cod")})
+    assert "Rien de nouveau dans ce fichier" in again.get_data(as_text=True)
+
+
+def test_a_refused_file_says_why_in_french(be, login, make_user, session):
+    client = login(make_user(be.org, Role.AGENT))
+    response = client.post_form(_bank_url(be.org), {"regie_id": str(be.regie.id),
+                                                    "file": (io.BytesIO(b"0garbage\r\n"), "x.cod")})
+    assert response.status_code == 422 and "Relevé CODA illisible" in response.get_data(as_text=True)
+
+
+def test_dismiss_through_the_screen(be, login, make_user, session):
+    run(be.regie, coda_file(be.regie, [coda_movement(1, "7.00", text="subside")]))
+    (movement,) = services.rejected([be.regie.id])
+    client = login(make_user(be.org, Role.AGENT))
+    url = _bank_url(be.org, f"mouvements/{movement.id}/hors-regie")
+    assert client.post_form(url, {"reason": ""}).status_code == 303
+    assert fresh(session, movement).status is MovementStatus.REJECTED
+    assert client.post_form(url, {"reason": "Subside régional"}).status_code == 303
+    assert fresh(session, movement).status is MovementStatus.NOT_FOR_REGIE

@@ -53,6 +53,8 @@ class Defaults:
     NOTIFY_GROUP_PAUSE = 2.0
     # A running job silent for this long was killed (a restart, a crash): it is marked failed and can be restarted.
     JOB_STALE_MINUTES = 10
+    # A bank file with at least this many movements is imported by the job runner.
+    BANK_JOB_MOVEMENTS = 2000
     # Beyond this many attendances to read, a batch is computed by the job runner, not in the request.
     COMPUTE_INLINE_LIMIT = 20_000
 

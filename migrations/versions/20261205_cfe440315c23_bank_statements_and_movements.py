@@ -5,7 +5,8 @@ Revises: 3c1f0e7a9d52
 Create Date: 2026-12-05 07:14:53
 
 Bank statements imported from CODA or OFX files and their movements; a movement's identity is unique per bank
-account, so nothing is booked twice, and its payment (a transfer booked by the counter) is linked here.
+account, so nothing is booked twice, and its payment (a transfer booked by the counter) is linked here. A job
+names the file it imports (`jobs.source`).
 """
 
 from alembic import op
@@ -19,6 +20,8 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('source', sa.String(length=300), server_default='', nullable=False))
     op.create_table('bank_statements',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('organisation_id', sa.Integer(), nullable=False),
@@ -101,3 +104,5 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_bank_statements_account'))
 
     op.drop_table('bank_statements')
+    with op.batch_alter_table('jobs', schema=None) as batch_op:
+        batch_op.drop_column('source')

@@ -20,7 +20,11 @@ from webapp.families.models import Family
 from webapp.formatting import money
 from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Regie
+from webapp.text import fold
 
+# Words of a transfer's payer that are no one's name.
+_NOT_NAMES = {"vir", "virement", "sepa", "mme", "mlle", "monsieur", "madame", "famille", "m.", "de", "la", "le",
+              "les", "des", "et", "cantine", "facture"}
 NOTHING_MATCHES = "Rien ne correspond à cette communication."
 NO_REFERENCE = "Aucune facture reconnue dans la communication."
 # Twelve digits, written with or without +++ / and spaces.
@@ -92,8 +96,8 @@ class Matcher:
 def suggestions(regie: Regie, amount: Decimal, payer: str, limit: int = 5) -> list[Invoice]:
     """Open invoices an agent may mean: those owing exactly the amount, then those of a family whose name is in
     the payer's; never booked without a click."""
-    words = [w for w in re.split(r"[^\w]+", payer.upper()) if len(w) > 2]
-    name_matches = sa.or_(*(sa.func.upper(Family.last_name) == w for w in words)) if words else sa.false()
+    words = [w for w in re.split(r"[^\w]+", fold(payer)) if len(w) > 2 and w not in _NOT_NAMES]
+    name_matches = sa.or_(*(Family.search_text.contains(w) for w in words)) if words else sa.false()
     rows = db.session.scalars(
         sa.select(Invoice).join(Family, Family.id == Invoice.family_id)
         .where(Invoice.regie_id == regie.id, owing(),

@@ -152,6 +152,11 @@ def plan(regie: Regie, data: bytes) -> Plan:
     return result
 
 
+def movement_count(data: bytes) -> int:
+    """How many movements a file holds: a big one is imported by the job runner."""
+    return sum(len(statement.movements) for statement in reading.read(data))
+
+
 @dataclass
 class Imported:
     statements: list[BankStatement]
