@@ -19,6 +19,7 @@ from webapp.counter.forms import PaymentLines
 from webapp.errors import DomainError
 from webapp.families.models import Family
 from webapp.forms import attempt, form_status, refuse, submit
+from webapp.guards import query_int
 from webapp.htmx import redirect_to, render
 from webapp.imports.services import preview_folder, stored_path
 from webapp.organisations.models import Regie
@@ -136,9 +137,10 @@ def correct(movement_id: int) -> Any:
     """Choose the family (`?famille=`), then the invoices and the split as at the counter."""
     movement = _movement(movement_id)
     regie = _regie(movement.regie_id)
-    family_id = request.args.get("famille", type=int) or movement.family_id
+    chosen = query_int("famille")
+    family_id = chosen or movement.family_id
     family = db.session.scalar(sa.select(Family).where(Family.id == family_id, Family.organisation_id == g.org.id))
-    if request.args.get("famille") and family is None:
+    if chosen and family is None:
         abort(404)
     form, dismiss_form = CorrectForm(), DismissForm(formdata=None)
     view = lines = None
