@@ -127,9 +127,9 @@ def _balance_notices(regie: Regie, statements: list[reading.ReadStatement]) -> l
     return notices
 
 
-def plan(regie: Regie, data: bytes) -> Plan:
+def plan(regie: Regie, data: bytes, statements: list[reading.ReadStatement] | None = None) -> Plan:
     """Read the file and decide every new movement, booking nothing: the preview, and the import's first half."""
-    statements = reading.read(data)
+    statements = reading.read(data) if statements is None else statements
     for statement in statements:
         if not is_regie_account(regie, statement.account):
             raise DomainError(f"Ce relevé est celui du compte {statement.account} ; la régie « {regie.name} » a "
@@ -184,8 +184,13 @@ def import_file(regie: Regie, filename: str, data: bytes,
                 progress: Callable[[int, int], None] | None = None) -> Imported:
     """Write every statement and new movement of the file and book the accepted ones; the caller commits once,
     so a file is all booked or not at all. A movement whose booking the counter refuses (a closed day) is
-    rejected with the counter's reason."""
-    planned = plan(regie, data)
+    rejected with the counter's reason. Two imports of one account take turns (after the régie's row, the lock
+    order of every booking): the second sees the first's movements as known."""
+    statements = reading.read(data)
+    hold_regie(regie.id)
+    for account in sorted({squeezed_account(s.account) for s in statements}):
+        db.serialise(f"bank-account:{account}")
+    planned = plan(regie, data, statements)
     result = Imported([], planned)
     by_statement: dict[int, BankStatement] = {}
     for read in planned.statements:
