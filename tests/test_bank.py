@@ -20,6 +20,8 @@ from webapp.counter.closings import close_day
 from webapp.counter.models import Payment, PaymentMode
 from webapp.errors import DomainError
 from webapp.formatting import money
+from webapp.jobs.models import Job, JobStatus
+from webapp.jobs.services import perform
 from webapp.families.services import add_child
 from tests.counter_world import attend, bill, count
 
@@ -283,3 +285,24 @@ def test_dismiss_through_the_screen(be, login, make_user, session):
     assert fresh(session, movement).status is MovementStatus.REJECTED
     assert client.post_form(url, {"reason": "Subside régional"}).status_code == 303
     assert fresh(session, movement).status is MovementStatus.NOT_FOR_REGIE
+
+
+def test_a_big_file_is_imported_by_a_job_with_its_progress(be, app, login, make_user, session, monkeypatch):
+    monkeypatch.setitem(app.config, "BANK_JOB_MOVEMENTS", 2)
+    client = login(make_user(be.org, Role.AGENT))
+    data = coda_file(be.regie, [coda_movement(1, "12.00", digits(be.invoice)),
+                                coda_movement(2, "8.00", digits(be.other_invoice))])
+    page = client.post_form(_bank_url(be.org), {"regie_id": str(be.regie.id),
+                                                "file": (io.BytesIO(data), "gros.cod")}).get_data(as_text=True)
+    assert "en arrière-plan" in page
+    content_hash = re.search(r'name="content_hash" type="hidden" value="([0-9a-f]+)"', page).group(1)
+    started = client.post_form(_bank_url(be.org, "confirmation"), {
+        "regie_id": str(be.regie.id), "content_hash": content_hash, "filename": "gros.cod"})
+    assert started.status_code == 303 and count(session, Payment) == 0
+    job = session.scalars(sa.select(Job).where(Job.kind == "bank_import")).one()
+    listing = client.get(_bank_url(be.org)).get_data(as_text=True)
+    assert "Import d&#39;un relevé bancaire" in listing, listing
+    with app.app_context():
+        done = perform(job.id)
+    assert done.status is JobStatus.DONE and done.message.startswith("2 mouvement(s) importé(s) : 2 paiement(s)")
+    assert (done.done, done.total) == (2, 2) and count(session, Payment) == 2
