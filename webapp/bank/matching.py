@@ -37,10 +37,20 @@ def squeezed(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Payable:
+    """What matching knows of an invoice: enough to decide, and to show the agent which one."""
+
+    id: int
+    family_id: int
+    number: str
+    family_label: str
+
+
+@dataclass(frozen=True)
 class Decision:
     status: MovementStatus
     reason: str = ""
-    invoice: Invoice | None = None
+    invoice: Payable | None = None
 
 
 class Matcher:
@@ -48,14 +58,19 @@ class Matcher:
     by movement, so two transfers for one invoice in a file are judged one after the other."""
 
     def __init__(self, regie: Regie):
-        invoices = db.session.scalars(sa.select(Invoice).where(Invoice.regie_id == regie.id, payable())).all()
-        self.by_reference = {re.sub(r"\D", "", i.payment_reference): i for i in invoices
-                             if ogm.is_valid(re.sub(r"\D", "", i.payment_reference))}
-        self.by_number = {squeezed(i.number): i for i in invoices if i.number}
-        self.by_number.update({squeezed(i.payment_reference): i for i in invoices if i.payment_reference})
+        rows = db.session.execute(
+            sa.select(Invoice.id, Invoice.family_id, Invoice.number, Invoice.payment_reference, Family.label,
+                      (Invoice.total - Invoice.paid - Invoice.written_off).label("left"))
+            .join(Family, Family.id == Invoice.family_id).where(Invoice.regie_id == regie.id, payable())).all()
+        invoices = [(Payable(r.id, r.family_id, r.number or "", r.label), r.payment_reference) for r in rows]
+        # A Belgian invoice's reference is its structured communication: twelve digits.
+        self.by_reference = {digits: invoice for invoice, reference in invoices
+                             if len(digits := re.sub(r"\D", "", reference)) == 12}
+        self.by_number = {squeezed(i.number): i for i, _ in invoices if i.number}
+        self.by_number.update({squeezed(reference): i for i, reference in invoices if reference})
         self.prefix = squeezed(regie.invoice_prefix)
         self.numbers = re.compile(re.escape(self.prefix) + r"(\d+)")
-        self.left = {i.id: i.outstanding for i in invoices}
+        self.left = {r.id: max(r.left, Decimal("0.00")) for r in rows}
 
     def _references(self, movement: ReadMovement) -> list[str]:
         if movement.structured_ref:
@@ -63,7 +78,7 @@ class Matcher:
         found = (re.sub(r"\D", "", match) for match in _OGM_IN_TEXT.findall(movement.communication))
         return [digits for digits in found if ogm.is_valid(digits)]
 
-    def _numbered(self, text: str) -> Invoice | None:
+    def _numbered(self, text: str) -> Payable | None:
         """The invoice whose number is in the text: the longest run of digits after the prefix that is one."""
         for match in self.numbers.finditer(squeezed(text)):
             digits = match.group(1)

@@ -9,7 +9,6 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -34,7 +33,8 @@ declare({"bank_statement": "Relevé bancaire", "bank_movement": "Mouvement banca
     "status": "état", "famille": "famille",
 }, {"status": MovementStatus, "old_balance": money, "new_balance": money})
 
-_IDENTITY_CHUNK = 500  # under every database's limit of bound parameters
+_IDENTITY_CHUNK = 5000  # under every database's limit of bound parameters
+_MOVEMENT_CHUNK = 1000  # movements written between two reports of a job's progress
 
 
 def squeezed_account(account: str) -> str:
@@ -165,21 +165,6 @@ class Imported:
     rejected: int = 0
 
 
-def _payment_data(movement: BankMovement, statement: BankStatement) -> dict[str, Any]:
-    return {"mode": PaymentMode.TRANSFER.value, "amount": movement.amount, "received_on": movement.booked_on,
-            "holder": movement.counterparty_name[:120],
-            "comment": f"Virement, {statement}" + (f", réf. bancaire {movement.bank_reference}"
-                                                    if movement.bank_reference else "")}
-
-
-def _book(regie: Regie, family: Family, movement: BankMovement, shares: dict[int, Decimal] | None,
-          **data: Any) -> Payment:
-    """The movement as a transfer payment, allocated exactly as the counter allocates."""
-    payment = counter.record_payment(regie, family, {**_payment_data(movement, movement.statement), **data}, shares)
-    movement.payment_id, movement.family_id = payment.id, family.id
-    return payment
-
-
 def import_file(regie: Regie, filename: str, data: bytes,
                 progress: Callable[[int, int], None] | None = None) -> Imported:
     """Write every statement and new movement of the file and book the accepted ones; the caller commits once,
@@ -209,38 +194,40 @@ def import_file(regie: Regie, filename: str, data: bytes,
         record_creation("bank_statement", statement, ("account", "number", "filename", "movement_count",
                                                       "known_count", "old_balance", "new_balance"),
                         organisation_id=regie.organisation_id)
-    for done, row in enumerate(planned.rows, 1):
-        if progress and done % 500 == 0:
-            progress(done, len(planned.rows))
-        if row.known:
-            continue
-        movement = _movement(regie, by_statement[id(row.statement)], row)
-        if row.decision.status is MovementStatus.ACCEPTED:
-            try:
-                with db.session.begin_nested():
-                    _book(regie, row.decision.invoice.family, movement, {row.decision.invoice.id: movement.amount})
-            except DomainError as error:
-                movement.status, movement.reason = MovementStatus.REJECTED, error.message
-            else:
-                result.booked += 1
-        result.rejected += movement.status is MovementStatus.REJECTED
-    db.session.flush()
+    new = [row for row in planned.rows if not row.known]
+    accepted = [row for row in new if row.decision.status is MovementStatus.ACCEPTED]
+    outcome = counter.record_transfers(regie, [
+        counter.Transfer(row.decision.invoice.id, row.movement.amount, row.movement.booked_on,
+                         row.movement.counterparty_name, _comment(by_statement[id(row.statement)], row.movement.bank_reference))
+        for row in accepted])
+    booked = dict(zip((id(row) for row in accepted), outcome, strict=True))
+    rows = []
+    for row in new:
+        read, decision = row.movement, row.decision
+        status, reason, payment_id = decision.status, decision.reason, booked.get(id(row))
+        if isinstance(payment_id, str):  # the counter refused it (a closed day, paid meanwhile): rejected
+            status, reason, payment_id = MovementStatus.REJECTED, payment_id, None
+        rows.append({
+            "organisation_id": regie.organisation_id, "regie_id": regie.id,
+            "statement_id": by_statement[id(row.statement)].id, "account": squeezed_account(row.statement.account),
+            "identity": read.identity, "booked_on": read.booked_on, "value_date": read.value_date,
+            "amount": read.amount, "communication": read.communication, "structured_ref": read.structured_ref,
+            "counterparty_name": read.counterparty_name[:120], "counterparty_account": read.counterparty_account[:40],
+            "bank_reference": read.bank_reference[:80], "status": status, "reason": reason,
+            "invoice_id": decision.invoice.id if decision.invoice else None,
+            "family_id": decision.invoice.family_id if decision.invoice else None, "payment_id": payment_id})
+        result.booked += payment_id is not None
+        result.rejected += status is MovementStatus.REJECTED
+    for start in range(0, len(rows), _MOVEMENT_CHUNK):
+        db.session.execute(sa.insert(BankMovement.__table__), rows[start:start + _MOVEMENT_CHUNK])
+        if progress:
+            progress(min(start + _MOVEMENT_CHUNK, len(rows)), len(rows))
     return result
 
 
-def _movement(regie: Regie, statement: BankStatement, row: Row) -> BankMovement:
-    read, decision = row.movement, row.decision
-    movement = BankMovement(
-        organisation_id=regie.organisation_id, regie_id=regie.id, statement=statement, account=statement.account,
-        identity=read.identity, booked_on=read.booked_on, value_date=read.value_date, amount=read.amount,
-        communication=read.communication, structured_ref=read.structured_ref,
-        counterparty_name=read.counterparty_name[:120], counterparty_account=read.counterparty_account[:40],
-        bank_reference=read.bank_reference[:80], status=decision.status, reason=decision.reason,
-        invoice_id=decision.invoice.id if decision.invoice else None,
-        family_id=decision.invoice.family_id if decision.invoice else None)
-    db.session.add(movement)
-    db.session.flush()
-    return movement
+def _comment(statement: BankStatement, bank_reference: str) -> str:
+    """What the payment says of where it comes from: the statement, and the bank's own reference."""
+    return f"Virement, {statement}" + (f", réf. bancaire {bank_reference}" if bank_reference else "")
 
 
 def _open(movement: BankMovement) -> None:
@@ -256,7 +243,11 @@ def correct(regie: Regie, movement: BankMovement, family: Family, shares: dict[i
     """« Corriger » : the agent names the family, and the split as at the counter; booked once."""
     hold_regie(regie.id)
     _open(movement)
-    payment = _book(regie, family, movement, shares, keep_credit=keep_credit)
+    payment = counter.record_payment(regie, family, {
+        "mode": PaymentMode.TRANSFER.value, "amount": movement.amount, "received_on": movement.booked_on,
+        "holder": movement.counterparty_name, "keep_credit": keep_credit,
+        "comment": _comment(movement.statement, movement.bank_reference)}, shares)
+    movement.payment_id, movement.family_id = payment.id, family.id
     before = movement.status
     movement.status, movement.handled_at, movement.handled_by_id = MovementStatus.CORRECTED, utcnow(), actor_id()
     record("update", "bank_movement", movement, {"status": [before.value, movement.status.value],
