@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 from regie_coda import Movement, Statement, TransactionCode, ogm, write
 
+from webapp.audit.models import AuditEntry
 from webapp.auth.models import Role
 from webapp.bank import ofx, services
 from webapp.bank.matching import NO_REFERENCE, NOTHING_MATCHES
@@ -18,6 +19,7 @@ from webapp.bank.models import BankMovement, BankStatement, MovementStatus
 from webapp.counter import ledger
 from webapp.counter.closings import close_day
 from webapp.counter.models import Payment, PaymentMode
+from webapp.counter.services import Transfer, record_transfers
 from webapp.errors import DomainError
 from webapp.formatting import money
 from webapp.jobs.models import Job, JobStatus
@@ -111,6 +113,10 @@ def test_belgian_statement_pays_by_structured_communication(be, session):
     assert [a.invoice_id for a in payment.allocations] == [be.invoice.id]
     assert "Extrait 1" in payment.comment
     assert ledger.find_account(be.regie.id, be.family.id).balance == 0
+    assert ledger.check_books() == []  # the bulk booking wrote what record_payment writes
+    audited = session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "payment")).all()
+    assert {a.entity_id for a in audited} == {rows[0].payment_id, rows[1].payment_id}
+    assert audited[0].changes["factures"] == [None, f"{be.invoice.number} : 12.00"]
 
 
 def test_a_file_imported_twice_books_nothing_twice(be, session):
@@ -306,3 +312,13 @@ def test_a_big_file_is_imported_by_a_job_with_its_progress(be, app, login, make_
         done = perform(job.id)
     assert done.status is JobStatus.DONE and done.message.startswith("2 mouvement(s) importé(s) : 2 paiement(s)")
     assert (done.done, done.total) == (2, 2) and count(session, Payment) == 2
+
+
+def test_transfers_are_refused_one_by_one_when_an_invoice_owes_less(be, session):
+    """What the counter checks again under its locks: an invoice paid meanwhile refuses its transfer only."""
+    outcome = record_transfers(be.regie, [Transfer(be.invoice.id, D("12.00"), DAY),
+                                          Transfer(be.invoice.id, D("1.00"), DAY),
+                                          Transfer(be.other_invoice.id, D("3.00"), DAY)])
+    assert isinstance(outcome[0], int) and isinstance(outcome[2], int)
+    assert outcome[1] == f"La facture {be.invoice.number} ne doit plus que {money(D(0))}."
+    assert count(session, Payment) == 2 and ledger.check_books() == []

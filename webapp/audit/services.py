@@ -11,7 +11,6 @@ from decimal import Decimal
 from enum import Enum
 from typing import Any
 
-import sqlalchemy as sa
 from flask import has_request_context
 from flask_login import current_user
 
@@ -172,8 +171,7 @@ def record_creations(entity_type: str, created: Iterable[tuple[int, str, Mapping
              "changes": {name: [None, _json_value(value)] for name, value in values.items()
                          if value not in (None, "")}}
             for entity_id, label, values in created]
-    if rows:
-        db.session.execute(sa.insert(AuditEntry.__table__), rows)
+    db.insert_rows(AuditEntry.__table__, rows)
 
 
 def record_creation(entity_type: str, obj: Any, fields: Iterable[str], *, organisation_id: int | None) -> AuditEntry:

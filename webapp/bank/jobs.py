@@ -41,7 +41,8 @@ def start(regie: Regie, filename: str, content_hash: str) -> Job:
 def _progress(job: Job) -> Callable[[int, int], None] | None:
     if not db.on_postgresql():
         return None
-    engine = db.session.get_bind()
+    bind = db.session.get_bind()
+    engine = getattr(bind, "engine", bind)  # a connection of its own, outside the import's transaction
 
     def report(done: int, total: int) -> None:
         with engine.begin() as connection:

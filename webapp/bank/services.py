@@ -219,7 +219,7 @@ def import_file(regie: Regie, filename: str, data: bytes,
         result.booked += payment_id is not None
         result.rejected += status is MovementStatus.REJECTED
     for start in range(0, len(rows), _MOVEMENT_CHUNK):
-        db.session.execute(sa.insert(BankMovement.__table__), rows[start:start + _MOVEMENT_CHUNK])
+        db.insert_rows(BankMovement.__table__, rows[start:start + _MOVEMENT_CHUNK])
         if progress:
             progress(min(start + _MOVEMENT_CHUNK, len(rows)), len(rows))
     return result

@@ -210,20 +210,20 @@ def _book_transfers(regie: Regie, accepted: list[tuple[int, Transfer]], families
     """The payments, entries, allocations, balances and audit entries of `record_transfers`, in bulk."""
     user = actor_id()
     rows = [(t, accounts[families[t.invoice_id]], school_year_of(t.received_on)) for _, t in accepted]
-    payment_ids = list(db.session.scalars(
-        sa.insert(Payment.__table__).returning(Payment.__table__.c.id, sort_by_parameter_order=True), [
-            {"organisation_id": regie.organisation_id, "regie_id": regie.id, "family_id": families[t.invoice_id],
-             "account_id": account_id, "kind": PaymentKind.PAYMENT, "mode": PaymentMode.TRANSFER, "amount": t.amount,
-             "received_on": t.received_on, "school_year": year, "holder": t.holder[:120], "comment": t.comment,
-             "bank": "", "cheque_number": "", "reason": "", "created_at": utcnow(), "created_by_id": user}
-            for t, account_id, year in rows]))
+    now = utcnow()
+    payment_ids = db.insert_rows(Payment.__table__, [
+        {"organisation_id": regie.organisation_id, "regie_id": regie.id, "family_id": families[t.invoice_id],
+         "account_id": account_id, "kind": PaymentKind.PAYMENT, "mode": PaymentMode.TRANSFER, "amount": t.amount,
+         "received_on": t.received_on, "school_year": year, "holder": t.holder[:120], "comment": t.comment,
+         "bank": "", "cheque_number": "", "reason": "", "created_at": now, "created_by_id": user}
+        for t, account_id, year in rows])
     label = f"Règlement {PaymentMode.TRANSFER.label.lower()}"
-    db.session.execute(sa.insert(AccountEntry.__table__), [
+    db.insert_rows(AccountEntry.__table__, [
         {"account_id": account_id, "kind": EntryKind.PAYMENT, "amount": -t.amount, "booked_on": t.received_on,
-         "school_year": year, "label": label, "payment_id": payment_id, "created_at": utcnow()}
+         "school_year": year, "label": label, "payment_id": payment_id, "created_at": now}
         for payment_id, (t, account_id, year) in zip(payment_ids, rows, strict=True)])
-    db.session.execute(sa.insert(Allocation.__table__), [
-        {"invoice_id": t.invoice_id, "payment_id": payment_id, "amount": t.amount, "created_at": utcnow()}
+    db.insert_rows(Allocation.__table__, [
+        {"invoice_id": t.invoice_id, "payment_id": payment_id, "amount": t.amount, "created_at": now}
         for payment_id, (t, _, _) in zip(payment_ids, rows, strict=True)])
     moved: dict[int, Decimal] = {}
     for t, account_id, _ in rows:
