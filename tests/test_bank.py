@@ -13,7 +13,7 @@ from regie_coda import Movement, Statement, TransactionCode, ogm, write
 
 from webapp.audit.models import AuditEntry
 from webapp.auth.models import Role
-from webapp.bank import ofx, services
+from webapp.bank import ofx, reading, services
 from webapp.bank.matching import NO_REFERENCE, NOTHING_MATCHES
 from webapp.bank.models import BankMovement, BankStatement, MovementStatus
 from webapp.counter import ledger
@@ -322,3 +322,24 @@ def test_transfers_are_refused_one_by_one_when_an_invoice_owes_less(be, session)
     assert isinstance(outcome[0], int) and isinstance(outcome[2], int)
     assert outcome[1] == f"La facture {be.invoice.number} ne doit plus que {money(D(0))}."
     assert count(session, Payment) == 2 and ledger.check_books() == []
+
+
+CODA_SAMPLES = Path(__file__).parent.parent / "adapters" / "coda" / "tests" / "samples"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (CODA_SAMPLES / "good").glob("*.cod")))
+def test_the_adapters_coda_samples_import_once(name, be, session):
+    data = (CODA_SAMPLES / "good" / name).read_bytes()
+    be.regie.iban = services.squeezed_account(reading.read(data)[0].account)
+    if name == "version1.cod":  # Belgian francs
+        with pytest.raises(DomainError, match="BEF"):
+            services.plan(be.regie, data)
+        return
+    first = run(be.regie, data, name)
+    assert run(be.regie, data, name).plan.new == 0 and count(session, BankMovement) == len(first.plan.rows)
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (CODA_SAMPLES / "bad").glob("*.cod")))
+def test_the_adapters_bad_coda_samples_are_refused_in_french(name, be):
+    with pytest.raises(DomainError, match="Relevé CODA illisible|ni un relevé"):
+        services.plan(be.regie, (CODA_SAMPLES / "bad" / name).read_bytes())
