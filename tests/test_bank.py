@@ -13,7 +13,8 @@ from regie_coda import Movement, Statement, TransactionCode, ogm, write
 
 from webapp.audit.models import AuditEntry
 from webapp.auth.models import Role
-from webapp.bank import ofx, reading, services
+from webapp import demo
+from webapp.bank import matching, ofx, reading, services
 from webapp.bank.matching import NO_REFERENCE, NOTHING_MATCHES
 from webapp.bank.models import BankMovement, BankStatement, MovementStatus
 from webapp.counter import ledger
@@ -22,6 +23,7 @@ from webapp.counter.models import Payment, PaymentMode
 from webapp.counter.services import Transfer, record_transfers
 from webapp.errors import DomainError
 from webapp.formatting import money
+from webapp.organisations.models import Regie
 from webapp.jobs.models import Job, JobStatus
 from webapp.jobs.services import perform
 from webapp.families.services import add_child
@@ -343,3 +345,24 @@ def test_the_adapters_coda_samples_import_once(name, be, session):
 def test_the_adapters_bad_coda_samples_are_refused_in_french(name, be):
     with pytest.raises(DomainError, match="Relevé CODA illisible|ni un relevé"):
         services.plan(be.regie, (CODA_SAMPLES / "bad" / name).read_bytes())
+
+
+EXAMPLES = Path(__file__).parent.parent / "examples"
+
+
+def test_the_example_statements_fit_the_demo(session):
+    """examples/ holds a CODA file for Lasne's October invoices and an OFX file for Froges' canteen: some
+    transfers match, some wait for « Corriger », a debit is listed apart."""
+    assert demo.seed() is True
+    lasne = session.scalar(sa.select(Regie).where(Regie.name == "Accueil extrascolaire"))
+    plan = services.plan(lasne, (EXAMPLES / "lasne-extraits-novembre.cod").read_bytes())
+    assert [r.decision.status for r in plan.rows] == [
+        MovementStatus.ACCEPTED, MovementStatus.ACCEPTED, MovementStatus.REJECTED, MovementStatus.REJECTED,
+        MovementStatus.REJECTED, MovementStatus.DEBIT]
+    froges = session.scalar(sa.select(Regie).where(Regie.name == "Restauration scolaire"))
+    plan = services.plan(froges, (EXAMPLES / "froges-releve-novembre.ofx").read_bytes())
+    assert [r.decision.status for r in plan.rows] == [
+        MovementStatus.ACCEPTED, MovementStatus.ACCEPTED, MovementStatus.REJECTED, MovementStatus.REJECTED,
+        MovementStatus.DEBIT]
+    assert "prélèvement revenu impayé" in plan.rows[-1].decision.reason
+    assert matching.suggestions(froges, plan.rows[3].movement.amount, plan.rows[3].movement.counterparty_name)
