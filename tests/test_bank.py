@@ -366,3 +366,11 @@ def test_the_example_statements_fit_the_demo(session):
         MovementStatus.DEBIT]
     assert "prélèvement revenu impayé" in plan.rows[-1].decision.reason
     assert matching.suggestions(froges, plan.rows[3].movement.amount, plan.rows[3].movement.counterparty_name)
+
+
+def test_a_raw_ampersand_is_kept_as_the_bank_wrote_it():
+    """ofxparse's HTML parser reads `&copy` or `&eacute` without their semicolon as © and é."""
+    data = (SAMPLES / "charset_none.ofx").read_bytes().replace(b"<MEMO>FACTURE CANT-2026-000001",
+                                                               b"<MEMO>ref &copy=1 &eacute x &amp; y")
+    (statement,) = ofx.read(data)
+    assert statement.transactions[0].text == "VIR MME DUPRÉ ref &copy=1 &eacute x & y"
