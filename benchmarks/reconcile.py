@@ -37,7 +37,7 @@ from regie_coda import Movement, Statement, TransactionCode, ogm, write  # noqa:
 
 from tests.stack import postgresql_database  # noqa: E402
 from webapp import create_app, db, migrations, numbering  # noqa: E402
-from webapp.bank import reading, services  # noqa: E402
+from webapp.bank import matching, reading, services  # noqa: E402
 from webapp.bank.models import MovementStatus  # noqa: E402
 from webapp.counter.ledger import book_invoices, check_books  # noqa: E402
 from webapp.counter.models import Payment  # noqa: E402
@@ -121,7 +121,7 @@ def for_file(path: Path, kind: str) -> tuple[Regie, bytes]:
     """A fresh régie whose account is the file's."""
     data = path.read_bytes()
     statements = reading.read(data)
-    account = services.squeezed_account(statements[0].account)
+    account = matching.squeezed(statements[0].account)
     if kind == "ofx" and not account[:2].isalpha():
         account = f"FR76{account}"  # a French bank writes bank, branch and account number: the IBAN holds them
     regie = regie_for(Country.BE if kind == "coda" else Country.FR, account[:34])

@@ -5,7 +5,6 @@ each one (`matching`), show it all (`preview`), then write and book it in the ca
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -15,7 +14,7 @@ import sqlalchemy as sa
 from webapp import db
 from webapp.audit.services import actor_id, declare, record, record_creation
 from webapp.bank import reading
-from webapp.bank.matching import Decision, Matcher
+from webapp.bank.matching import Decision, Matcher, squeezed
 from webapp.bank.models import BankMovement, BankStatement, MovementStatus
 from webapp.counter import services as counter
 from webapp.counter.closings import hold_regie
@@ -37,14 +36,10 @@ _IDENTITY_CHUNK = 5000  # under every database's limit of bound parameters
 _MOVEMENT_CHUNK = 1000  # movements written between two reports of a job's progress
 
 
-def squeezed_account(account: str) -> str:
-    return re.sub(r"[^0-9A-Z]", "", (account or "").upper())
-
-
 def is_regie_account(regie: Regie, account: str) -> bool:
     """The file's account is the régie's: its IBAN, or what a bank writes of it (a Belgian BBAN, a French
     bank + branch + account number without the key)."""
-    iban, theirs = squeezed_account(regie.iban), squeezed_account(account)
+    iban, theirs = squeezed(regie.iban), squeezed(account)
     return bool(theirs) and (theirs == iban or (len(theirs) >= 12 and iban[4:].startswith(theirs)))
 
 
@@ -114,7 +109,7 @@ def _balance_notices(regie: Regie, statements: list[reading.ReadStatement]) -> l
     notices = []
     last: dict[str, tuple[str, Decimal | None]] = {}
     for statement in statements:
-        account = squeezed_account(statement.account)
+        account = squeezed(statement.account)
         if account not in last:
             previous = _previous(regie, account)
             last[account] = (previous.number, previous.new_balance) if previous else ("", None)
@@ -139,11 +134,11 @@ def plan(regie: Regie, data: bytes, statements: list[reading.ReadStatement] | No
     result = Plan(hashlib.sha256(data).hexdigest(), statements, notices=_balance_notices(regie, statements))
     wanted: dict[str, list[str]] = {}
     for statement in statements:
-        wanted.setdefault(squeezed_account(statement.account), []).extend(m.identity for m in statement.movements)
+        wanted.setdefault(squeezed(statement.account), []).extend(m.identity for m in statement.movements)
     known = _known_identities(wanted)
     matcher = Matcher(regie)
     for statement in statements:
-        account = squeezed_account(statement.account)
+        account = squeezed(statement.account)
         for movement in statement.movements:
             key = (account, movement.identity)
             seen = key in known
@@ -173,15 +168,17 @@ def import_file(regie: Regie, filename: str, data: bytes,
     order of every booking): the second sees the first's movements as known."""
     statements = reading.read(data)
     hold_regie(regie.id)
-    for account in sorted({squeezed_account(s.account) for s in statements}):
+    for account in sorted({squeezed(s.account) for s in statements}):
         db.serialise(f"bank-account:{account}")
     planned = plan(regie, data, statements)
     result = Imported([], planned)
     by_statement: dict[int, BankStatement] = {}
     for read in planned.statements:
+        if read.movements and all(r.known for r in planned.rows if r.statement is read):
+            continue  # imported before: a second copy would only break the chain of balances
         statement = BankStatement(
             organisation_id=regie.organisation_id, regie_id=regie.id, format=read.format,
-            account=squeezed_account(read.account), number=read.number, filename=filename[-200:],
+            account=squeezed(read.account), number=read.number, filename=filename[-200:],
             content_hash=planned.content_hash, old_balance=read.old_balance, old_balance_date=read.old_balance_date,
             new_balance=read.new_balance, new_balance_date=read.new_balance_date,
             movement_count=len(read.movements),
@@ -209,7 +206,7 @@ def import_file(regie: Regie, filename: str, data: bytes,
             status, reason, payment_id = MovementStatus.REJECTED, payment_id, None
         rows.append({
             "organisation_id": regie.organisation_id, "regie_id": regie.id,
-            "statement_id": by_statement[id(row.statement)].id, "account": squeezed_account(row.statement.account),
+            "statement_id": by_statement[id(row.statement)].id, "account": squeezed(row.statement.account),
             "identity": read.identity, "booked_on": read.booked_on, "value_date": read.value_date,
             "amount": read.amount, "communication": read.communication, "structured_ref": read.structured_ref,
             "counterparty_name": read.counterparty_name[:120], "counterparty_account": read.counterparty_account[:40],

@@ -110,6 +110,8 @@ def confirm() -> Any:
         return redirect_to(url_for("bank.index"))
     flash(jobs.summary(imported), "success")
     db.after_commit(lambda: path.unlink(missing_ok=True))
+    if not imported.statements:  # another agent imported the same file meanwhile
+        return redirect_to(url_for("bank.index"))
     return redirect_to(url_for("bank.statement", statement_id=imported.statements[0].id))
 
 
