@@ -19,6 +19,7 @@ from webapp.bank.matching import NO_REFERENCE, NOTHING_MATCHES
 from webapp.bank.models import BankMovement, BankStatement, MovementStatus
 from webapp.counter import ledger
 from webapp.counter.closings import close_day
+from webapp.counter.journal import day_journal
 from webapp.counter.models import Payment, PaymentMode
 from webapp.counter.services import Transfer, record_transfers
 from webapp.errors import DomainError
@@ -116,6 +117,7 @@ def test_belgian_statement_pays_by_structured_communication(be, session):
     assert "Extrait 1" in payment.comment
     assert ledger.find_account(be.regie.id, be.family.id).balance == 0
     assert ledger.check_books() == []  # the bulk booking wrote what record_payment writes
+    assert {m.payment for m in day_journal(be.regie, DAY).movements} == {rows[0].payment, rows[1].payment}
     audited = session.scalars(sa.select(AuditEntry).where(AuditEntry.entity_type == "payment")).all()
     assert {a.entity_id for a in audited} == {rows[0].payment_id, rows[1].payment_id}
     assert audited[0].changes["factures"] == [None, f"{be.invoice.number} : 12.00"]

@@ -164,6 +164,8 @@ def record_transfers(regie: Regie, transfers: list[Transfer]) -> list[int | str]
     but in bulk, so that a bank statement of ten thousand movements books in seconds. Locks the régie, then the
     accounts, then the invoices, each in id order. Returns, per transfer, its payment's id or why it was refused
     (the others are booked all the same)."""
+    if not transfers:
+        return []
     refused: dict[int, str] = {}
     for day in sorted({t.received_on for t in transfers}):
         try:
