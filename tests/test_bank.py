@@ -26,6 +26,7 @@ from webapp.counter.models import Payment, PaymentMode
 from webapp.counter.services import Transfer, record_transfers
 from webapp.errors import DomainError
 from webapp.formatting import money
+from webapp.imports.services import preview_folder, stored_path
 from webapp.organisations.models import Regie
 from webapp.jobs.models import Job, JobStatus
 from webapp.jobs.services import perform
@@ -384,3 +385,15 @@ def test_a_raw_ampersand_is_kept_as_the_bank_wrote_it():
                                                                b"<MEMO>ref &copy=1 &eacute x &amp; y")
     (statement,) = ofx.read(data)
     assert statement.transactions[0].text == "VIR MME DUPRÉ ref &copy=1 &eacute x & y"
+
+
+def test_a_confirmation_naming_a_file_that_is_no_bank_statement_is_refused(be, app, login, make_user, session):
+    """The preview folder is shared with the canteen imports: a hash of one of their files is refused in French."""
+    client = login(make_user(be.org, Role.AGENT))
+    with app.app_context():
+        digest = "ab" * 32
+        stored_path(preview_folder(), digest).write_bytes(b"P1\t20260302\t20260306\t2\t\r\n")
+    response = client.post_form(_bank_url(be.org, "confirmation"), {
+        "regie_id": str(be.regie.id), "content_hash": digest, "filename": "x.txt"}, follow_redirects=True)
+    assert response.status_code == 200 and "ni un relevé CODA ni un relevé OFX" in response.get_data(as_text=True)
+    assert count(session, BankStatement) == 0

@@ -99,11 +99,11 @@ def confirm() -> Any:
         refuse("Le fichier déposé n'est plus là : déposez-le à nouveau.")
         return redirect_to(url_for("bank.index"))
     data = path.read_bytes()
-    if services.movement_count(data) >= current_app.config["BANK_JOB_MOVEMENTS"]:
-        job = jobs.start(regie, form.filename.data, form.content_hash.data)
-        flash("Le relevé est long : il s'importe en arrière-plan, suivez sa progression ci-dessous.", "info")
-        return redirect_to(url_for("bank.index", _anchor=f"job-{job.id}"))
     try:
+        if services.movement_count(data) >= current_app.config["BANK_JOB_MOVEMENTS"]:
+            job = jobs.start(regie, form.filename.data, form.content_hash.data)
+            flash("Le relevé est long : il s'importe en arrière-plan, suivez sa progression ci-dessous.", "info")
+            return redirect_to(url_for("bank.index", _anchor=f"job-{job.id}"))
         imported = services.import_file(regie, form.filename.data, data)
     except DomainError as error:
         refuse(error.message)
