@@ -32,6 +32,8 @@ os.environ.setdefault("REGIE_JOBS_SQLITE", os.path.join(tempfile.mkdtemp(prefix=
 from webapp import create_app, db, mail, make_engine, migrations, submissions  # noqa: E402
 from webapp.auth.models import Invitation, Role, User
 from webapp.auth.services import create_user, grant
+from webapp.bank.models import BankMovement
+from webapp.bank.services import import_file as bank_import
 from webapp.families.models import Family
 from webapp.db import utcnow
 from webapp.families.services import create_family
@@ -333,6 +335,13 @@ def _invitation(org: Organisation) -> Invitation:
     return invitation
 
 
+# A one-movement OFX statement of the French test régie's account (VALID_REGIE): a transfer nothing matches.
+OFX_WORLD = (b"OFXHEADER:100\nDATA:OFXSGML\nVERSION:102\nENCODING:USASCII\nCHARSET:1252\n\n<OFX><BANKMSGSRSV1>"
+             b"<STMTTRNRS><STMTRS><CURDEF>EUR<BANKACCTFROM><BANKID>30006<BRANCHID>00001<ACCTID>12345678901"
+             b"</BANKACCTFROM><BANKTRANLIST><STMTTRN><TRNTYPE>CREDIT<DTPOSTED>20261110<TRNAMT>5,00<FITID>W1"
+             b"<NAME>VIR DUPONT</STMTTRN></BANKTRANLIST></STMTRS></STMTTRNRS></BANKMSGSRSV1></OFX>")
+
+
 @pytest.fixture
 def make_world(make_org, make_regie, make_user, make_family, make_activity, make_tariff) -> Any:
     """An organisation with one object of every kind a URL names, each in use (a numbered invoice partly paid,
@@ -355,7 +364,9 @@ def make_world(make_org, make_regie, make_user, make_family, make_activity, make
         payment = record_payment(regie, family, {"mode": "especes", "amount": Decimal("1.00"),
                                                  "received_on": today()})
         slip = create_slip(regie, PaymentMode.CASH)
-        return {"payment_id": payment.id, "slip_id": slip.id, "day": today().isoformat(), "org_id": org.id,
+        statement = bank_import(regie, "releve.ofx", OFX_WORLD.replace(b"W1", f"W{org.id}".encode())).statements[0]
+        movement = db.session.scalar(sa.select(BankMovement).where(BankMovement.statement_id == statement.id))
+        return {"statement_id": statement.id, "movement_id": movement.id,"payment_id": payment.id, "slip_id": slip.id, "day": today().isoformat(), "org_id": org.id,
                 "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id, "child_id": child.id,
                 "membership_id": member.membership_in(org.id).id, "organisation_id": org.id,
                 "activity_id": activity.id, "tariff_id": tariff.id, "batch_id": period.batches[0].id,

@@ -59,6 +59,8 @@ class Defaults:
     PAYFIP_PAYMENT_URL = "https://www.payfip.gouv.fr/tpa/paiementws.web"
     # How long the payment link of an invoice stays valid.
     ONLINE_LINK_DAYS = 120
+    # A bank file with at least this many movements is imported by the job runner.
+    BANK_JOB_MOVEMENTS = 2000
     # Beyond this many attendances to read, a batch is computed by the job runner, not in the request.
     COMPUTE_INLINE_LIMIT = 20_000
 

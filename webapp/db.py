@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import json
 from contextlib import contextmanager
 from contextvars import ContextVar
 from collections.abc import Callable, Iterator, Sequence
@@ -162,6 +163,29 @@ def among(column: sa.ColumnElement[int], ids: Sequence[int]) -> list[sa.ColumnEl
     if on_postgresql():
         return [column == sa.any_(sa.bindparam("ids", list(ids), type_=postgresql.ARRAY(sa.Integer), unique=True))]
     return [column.in_(part) for part in chunks(ids)]
+
+
+def insert_rows(table: sa.Table, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert many rows and return their ids in order. On PostgreSQL one INSERT from the values as arrays (an
+    executemany is one INSERT a row there, and a multi-row VALUES of thousands is slow to send); elsewhere
+    SQLAlchemy's batched multi-row INSERTs."""
+    if not rows:
+        return []
+    if not on_postgresql():
+        return list(session.scalars(sa.insert(table).returning(table.c.id, sort_by_parameter_order=True), rows))
+    names = list(rows[0])
+    if any(row.keys() != rows[0].keys() for row in rows):
+        raise ValueError("insert_rows: every row names the same columns")
+    dialect = session.get_bind().dialect
+    quote = dialect.identifier_preparer.quote
+    columns = ", ".join(quote(name) for name in names)
+    arrays = ", ".join(f"CAST(:c{n} AS {table.c[name].type.compile(dialect)}[])" for n, name in enumerate(names))
+    values = {f"c{n}": [json.dumps(row[name]) if isinstance(table.c[name].type, sa.JSON) else row[name]
+                        for row in rows] for n, name in enumerate(names)}
+    # Rows go in in the arrays' order (ORDER BY), so the sequence numbers them in that order.
+    return sorted(session.scalars(sa.text(
+        f"INSERT INTO {quote(table.name)} ({columns}) SELECT {columns} FROM unnest({arrays}) WITH ORDINALITY "
+        f"AS v({columns}, row_number) ORDER BY row_number RETURNING id"), values))
 
 
 def update_rows(table: sa.Table, rows: list[dict[str, Any]], **same: Any) -> None:

@@ -254,7 +254,7 @@ def seed() -> bool:
         _counter(canteen, rng)
 
         lasne = create_organisation({"name": "Commune de Lasne", "kind": "commune", "country": "BE"})
-        create_regie(lasne, {
+        aes = create_regie(lasne, {
             "name": "Accueil extrascolaire", "address_line": "Place communale 1", "postcode": "1380", "city": "Lasne",
             "phone": "+32 2 634 05 00",
             "iban": schwifty.IBAN.generate("BE", bank_code="091", account_code="0122345").compact,
@@ -265,4 +265,24 @@ def seed() -> bool:
         admin_be = create_user({"email": LOGINS[5][0], "full_name": "Benoît Bourgmestre", "password": PASSWORD})
         grant(admin_be, lasne, Role.ADMIN)
         _families(lasne, rng, 5, [("1380", "Lasne"), ("1380", "Ohain")], "BE")
+        _lasne_billing(lasne, aes, rng)
     return True
+
+
+def _lasne_billing(lasne: Organisation, regie: Regie, rng: random.Random) -> None:
+    """October's after-school care billed in Lasne: invoices carrying structured communications, which
+    examples/lasne-extraits-novembre.cod pays (some exactly, some not)."""
+    care = create_activity(regie, {"name": "Accueil du soir", "unit": "jour", "accounting_code": "7066"})
+    create_tariff(care, {"label": "Soirée", "valid_from": date(2026, 9, 1), "mode": "unitaire",
+                         "price": Decimal("3.50")})
+    children = db.session.scalars(sa.select(Child).join(Family).where(Family.organisation_id == lasne.id)
+                                  .order_by(Child.id)).all()
+    for child in children:
+        for day in _school_days(2026, 10):
+            if rng.random() < 0.5:
+                set_attendance(child, care, day, Presence.PRESENT)
+    october = create_period(lasne, {"label": "Octobre 2026", "start_date": date(2026, 10, 1),
+                                    "end_date": date(2026, 10, 31), "invoice_date": date(2026, 11, 4),
+                                    "due_date": date(2026, 11, 30)}, [regie], [])
+    compute_batch(october.batches[0])
+    number_batch(october.batches[0])

@@ -3,6 +3,7 @@
 from webapp.attendance.models import Attendance
 from webapp.audit.models import AuditEntry
 from webapp.auth.models import Invitation, LoginAttempt, Membership, User
+from webapp.bank.models import BankMovement, BankStatement
 from webapp.counter.models import (
     Account, AccountEntry, Allocation, Cancellation, CashClosing, CashReopening, DepositSlip, Payment,
     SchoolYearClosure, SlipItem, WriteOff,
@@ -22,7 +23,7 @@ metadata = Base.metadata
 
 __all__ = [
     "Activity", "Attendance", "Batch", "BillingPeriod", "Invoice", "NumberSequence", "InvoiceLine", "Tariff",
-    "AuditEntry", "InvoiceNotice", "Job", "ConsumptionImport", "ImportedConsumption", "ChildDiscount", "Discount", "FamilyFee", "Child", "Family", "Guardian", "Invitation", "LoginAttempt", "Membership",
+    "AuditEntry", "BankMovement", "BankStatement", "InvoiceNotice", "Job", "ConsumptionImport", "ImportedConsumption", "ChildDiscount", "Discount", "FamilyFee", "Child", "Family", "Guardian", "Invitation", "LoginAttempt", "Membership",
     "Organisation", "Regie", "User", "metadata", "Account", "AccountEntry", "Allocation", "Cancellation",
     "CashClosing", "CashReopening", "DepositSlip", "Payment", "SchoolYearClosure", "SlipItem", "Submission", "WriteOff",
     "OnlinePayment",

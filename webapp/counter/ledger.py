@@ -38,6 +38,7 @@ from webapp.invoicing.models import (
     InvoiceKind,
     InvoiceStatus,
 )
+from webapp.organisations.models import Regie
 from webapp.signals import invoices_numbered
 
 
@@ -57,6 +58,45 @@ def open_account(organisation_id: int, regie_id: int, family_id: int) -> Account
         sa.select(Account).where(Account.regie_id == regie_id, Account.family_id == family_id)
         .with_for_update().execution_options(populate_existing=True)
     ).one()
+
+
+def lock_accounts(regie: Regie, family_ids: set[int]) -> dict[int, int]:
+    """`open_account` for many families at once: their accounts at the régie (created on first use), locked in id
+    order after the régie's row; family id → account id."""
+    hold_regie(regie.id)
+    accounts = Account.__table__.c
+
+    def locked(ids: set[int]) -> dict[int, int]:
+        return {row.family_id: row.id for among in db.among(accounts.family_id, sorted(ids))
+                for row in db.session.execute(sa.select(accounts.id, accounts.family_id).where(
+                    accounts.regie_id == regie.id, among).order_by(accounts.id).with_for_update())}
+
+    found = locked(family_ids)
+    if missing := family_ids - found.keys():  # most families have one since their first invoice
+        _ensure_accounts(regie.organisation_id, [(regie.id, family_id) for family_id in missing])
+        found.update(locked(missing))
+    return found
+
+
+def move_balances(deltas: dict[int, Decimal]) -> None:
+    """Move many accounts' balances (account id → amount) in one statement, in account order as a school year's
+    closing locks them (two bulk lockers never deadlock); the session's copies reload when next read."""
+    ids = sorted(deltas)
+    if db.on_postgresql():  # one statement: an executemany is one UPDATE a row there
+        db.session.execute(sa.text(
+            "UPDATE accounts SET balance = accounts.balance + v.delta FROM unnest(CAST(:ids AS integer[]), "
+            "CAST(:deltas AS numeric[])) AS v(id, delta) WHERE accounts.id = v.id"),
+            {"ids": ids, "deltas": [deltas[account_id] for account_id in ids]})
+    else:
+        db.session.execute(
+            sa.update(Account.__table__).where(Account.__table__.c.id == sa.bindparam("account_id"))
+            .values(balance=Account.__table__.c.balance + sa.bindparam("delta")),
+            [{"account_id": account_id, "delta": deltas[account_id]} for account_id in ids],
+            execution_options={"synchronize_session": False},
+        )
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, Account) and obj.id in deltas:
+            db.session.expire(obj, ["balance"])
 
 
 def find_account(regie_id: int, family_id: int) -> Account | None:
@@ -108,17 +148,7 @@ def book_invoices(organisation_id: int, invoices: list[Invoice]) -> None:
         })
         deltas[account_id] = deltas.get(account_id, ZERO) + invoice.total
     db.session.execute(sa.insert(AccountEntry), entries)
-    # In account order, as a school year's closing locks them: two bulk lockers never deadlock.
-    db.session.execute(
-        sa.update(Account.__table__).where(Account.__table__.c.id == sa.bindparam("account_id"))
-        .values(balance=Account.__table__.c.balance + sa.bindparam("delta")),
-        [{"account_id": account_id, "delta": deltas[account_id]} for account_id in sorted(deltas)],
-        execution_options={"synchronize_session": False},
-    )
-    # A plain UPDATE leaves the session's copies of these accounts behind: reload them when next read.
-    for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Account) and obj.id in deltas:
-            db.session.expire(obj, ["balance"])
+    move_balances(deltas)
     due = due_by_account(Invoice.family_id.in_({f for _, f in pairs}))
     holding_credit = db.session.scalars(
         sa.select(Account).join(due, on_account(due))

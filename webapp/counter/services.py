@@ -7,6 +7,7 @@ once.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -14,11 +15,13 @@ from typing import Any
 import sqlalchemy as sa
 
 from webapp import db, numbering
-from webapp.audit.services import actor_id, declare, record, record_creation
+from webapp.audit.services import actor_id, declare, record, record_creation, record_creations
 from webapp.counter import closings, ledger, settlement
 from webapp.counter.amounts import ZERO, checked_amount, refuse_cash_above_ceiling
 from webapp.counter.models import (
     Account,
+    AccountEntry,
+    Allocation,
     Cancellation,
     EntryKind,
     Payment,
@@ -31,6 +34,7 @@ from webapp.counter.models import (
 from webapp.counter.school_years import school_year_of
 from webapp.errors import DomainError
 from webapp.families.models import Family
+from webapp.db import utcnow
 from webapp.formatting import money, today
 from webapp.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
 from webapp.numbering import NumberKind
@@ -141,6 +145,99 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
     audit = record_creation("payment", payment, PAYMENT_FIELDS, organisation_id=regie.organisation_id)
     audit.changes = {**audit.changes, "factures": [None, ", ".join(f"{i.number} : {share}" for i, share in plan)]}
     return payment
+
+
+@dataclass(frozen=True)
+class Transfer:
+    """A transfer read on a bank statement that pays one invoice."""
+
+    invoice_id: int
+    amount: Decimal
+    received_on: date
+    holder: str = ""
+    comment: str = ""
+
+
+def record_transfers(regie: Regie, transfers: list[Transfer]) -> list[int | str]:
+    """Transfers that each pay one invoice, booked as `record_payment` books them one by one (an open day and
+    school year, at most what the invoice still owes, the payment, its entry, its allocation, its audit entry)
+    but in bulk, so that a bank statement of ten thousand movements books in seconds. Locks the régie, then the
+    accounts, then the invoices, each in id order. Returns, per transfer, its payment's id or why it was refused
+    (the others are booked all the same)."""
+    if not transfers:
+        return []
+    refused: dict[int, str] = {}
+    for day in sorted({t.received_on for t in transfers}):
+        try:
+            closings.refuse_closed_day(regie.id, day, "received_on")
+            closings.refuse_closed_year(regie.id, school_year_of(day))
+        except DomainError as error:
+            refused.update({n: error.message for n, t in enumerate(transfers) if t.received_on == day})
+    wanted = sorted({t.invoice_id for n, t in enumerate(transfers) if n not in refused})
+    invoices = Invoice.__table__.c
+    families = {row.id: row.family_id for among in db.among(invoices.id, wanted) for row in db.session.execute(
+        sa.select(invoices.id, invoices.family_id).where(among, invoices.regie_id == regie.id,
+                                                         settlement.payable()))}
+    accounts = ledger.lock_accounts(regie, set(families.values()))
+    owed = {row.id: row for among in db.among(invoices.id, sorted(families)) for row in db.session.execute(
+        sa.select(invoices.id, invoices.number, invoices.paid, (invoices.total - invoices.paid - invoices.written_off)
+                  .label("left")).where(among).order_by(invoices.id).with_for_update())}
+    left = {invoice_id: row.left for invoice_id, row in owed.items()}
+    accepted: list[tuple[int, Transfer]] = []
+    for n, transfer in enumerate(transfers):
+        if n in refused:
+            continue
+        if transfer.invoice_id not in owed:
+            refused[n] = "Cette facture n'est plus à payer."
+        elif not 0 < transfer.amount <= left[transfer.invoice_id]:
+            refused[n] = (f"La facture {owed[transfer.invoice_id].number} ne doit plus que "
+                          f"{money(max(left[transfer.invoice_id], ZERO))}.")
+        else:
+            left[transfer.invoice_id] -= transfer.amount  # the next transfer to this invoice sees what is left
+            accepted.append((n, transfer))
+    if accepted:
+        payment_ids = _book_transfers(regie, accepted, families, accounts,
+                                      {invoice_id: row.number for invoice_id, row in owed.items()})
+        db.update_rows(Invoice.__table__, [{"id": invoice_id, "paid": row.paid + row.left - left[invoice_id]}
+                                           for invoice_id, row in owed.items() if left[invoice_id] != row.left])
+        for obj in list(db.session.identity_map.values()):  # the session's copies of those invoices are behind
+            if isinstance(obj, Invoice) and obj.id in owed:
+                db.session.expire(obj, ["paid"])
+        refused.update(zip((n for n, _ in accepted), payment_ids, strict=True))
+    return [refused[n] for n in range(len(transfers))]
+
+
+def _book_transfers(regie: Regie, accepted: list[tuple[int, Transfer]], families: dict[int, int],
+                    accounts: dict[int, int], numbers: dict[int, str]) -> list[int]:
+    """The payments, entries, allocations, balances and audit entries of `record_transfers`, in bulk."""
+    user = actor_id()
+    rows = [(t, accounts[families[t.invoice_id]], school_year_of(t.received_on)) for _, t in accepted]
+    now = utcnow()
+    payment_ids = db.insert_rows(Payment.__table__, [
+        {"organisation_id": regie.organisation_id, "regie_id": regie.id, "family_id": families[t.invoice_id],
+         "account_id": account_id, "kind": PaymentKind.PAYMENT, "mode": PaymentMode.TRANSFER, "amount": t.amount,
+         "received_on": t.received_on, "school_year": year, "holder": t.holder[:120], "comment": t.comment,
+         "bank": "", "cheque_number": "", "reason": "", "created_at": now, "created_by_id": user}
+        for t, account_id, year in rows])
+    label = f"Règlement {PaymentMode.TRANSFER.label.lower()}"
+    db.insert_rows(AccountEntry.__table__, [
+        {"account_id": account_id, "kind": EntryKind.PAYMENT, "amount": -t.amount, "booked_on": t.received_on,
+         "school_year": year, "label": label, "payment_id": payment_id, "created_at": now}
+        for payment_id, (t, account_id, year) in zip(payment_ids, rows, strict=True)])
+    db.insert_rows(Allocation.__table__, [
+        {"invoice_id": t.invoice_id, "payment_id": payment_id, "amount": t.amount, "created_at": now}
+        for payment_id, (t, _, _) in zip(payment_ids, rows, strict=True)])
+    moved: dict[int, Decimal] = {}
+    for t, account_id, _ in rows:
+        moved[account_id] = moved.get(account_id, ZERO) + t.amount
+    ledger.move_balances({account_id: -amount for account_id, amount in moved.items()})
+    record_creations("payment", [
+        (payment_id, f"Règlement n° {payment_id} du {t.received_on:%d/%m/%Y}",
+         {"mode": PaymentMode.TRANSFER, "amount": t.amount, "received_on": t.received_on, "school_year": year,
+          "holder": t.holder, "comment": t.comment,
+          "factures": f"{numbers[t.invoice_id]} : {t.amount}"})
+        for payment_id, (t, _, year) in zip(payment_ids, rows, strict=True)], organisation_id=regie.organisation_id)
+    return payment_ids
 
 
 def refund(regie: Regie, family: Family, data: dict[str, Any]) -> Payment:

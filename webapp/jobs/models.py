@@ -47,6 +47,8 @@ class Job(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # The file a job produced (a batch's PDF or ZIP), under the export folder.
     result: Mapped[str] = mapped_column(sa.String(200), default="")
+    # The file a job works on, when it is not a lot (a bank statement waiting to be imported).
+    source: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
 
     created_by: Mapped[User | None] = relationship()
 

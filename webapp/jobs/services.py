@@ -80,12 +80,13 @@ def beat(job: Job) -> None:
         raise JobInterrupted("le travail a été marqué interrompu pendant qu'il tournait ; sa relance continue.")
 
 
-def start_job(kind: str, *, organisation_id: int, regie_id: int, batch_id: int) -> Job:
-    """Queue a job of the kind on a lot; the runner gets it once this transaction has committed."""
+def start_job(kind: str, *, organisation_id: int, regie_id: int, batch_id: int | None = None, source: str = "") -> Job:
+    """Queue a job of the kind on a lot (or on a `source` file); the runner gets it once this transaction has
+    committed."""
     if kind not in KINDS:
         raise DomainError(f"Travail inconnu : {kind}.")
     fail_stale(batch_id)
-    job = Job(organisation_id=organisation_id, regie_id=regie_id, kind=kind, batch_id=batch_id,
+    job = Job(organisation_id=organisation_id, regie_id=regie_id, kind=kind, batch_id=batch_id, source=source,
               created_at=utcnow(), created_by_id=actor_id())
     try:
         with db.session.begin_nested():  # one of a kind at a time on a lot (a unique index says so)
@@ -98,7 +99,8 @@ def start_job(kind: str, *, organisation_id: int, regie_id: int, batch_id: int) 
 
 
 def restart(job: Job) -> Job:
-    return start_job(job.kind, organisation_id=job.organisation_id, regie_id=job.regie_id, batch_id=job.batch_id)
+    return start_job(job.kind, organisation_id=job.organisation_id, regie_id=job.regie_id, batch_id=job.batch_id,
+                     source=job.source)
 
 
 def perform(job_id: int) -> Job | None:
