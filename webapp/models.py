@@ -8,6 +8,7 @@ from webapp.counter.models import (
     SchoolYearClosure, SlipItem, WriteOff,
 )
 from webapp.db import Base
+from webapp.debits.models import BankReject, DebitFile, DebitRun, DebitRunItem, DebtorAccount, Mandate
 from webapp.families.models import Child, Family, Guardian
 from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.jobs.models import Job
@@ -24,4 +25,5 @@ __all__ = [
     "AuditEntry", "InvoiceNotice", "Job", "ConsumptionImport", "ImportedConsumption", "ChildDiscount", "Discount", "FamilyFee", "Child", "Family", "Guardian", "Invitation", "LoginAttempt", "Membership",
     "Organisation", "Regie", "User", "metadata", "Account", "AccountEntry", "Allocation", "Cancellation",
     "CashClosing", "CashReopening", "DepositSlip", "Payment", "SchoolYearClosure", "SlipItem", "Submission", "WriteOff",
+    "BankReject", "DebitFile", "DebitRun", "DebitRunItem", "DebtorAccount", "Mandate",
 ]

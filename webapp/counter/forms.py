@@ -20,7 +20,7 @@ from wtforms.widgets import HiddenInput
 
 from webapp.counter.amounts import ZERO, checked_amount
 from webapp.counter.school_years import school_year_label, school_year_of
-from webapp.counter.models import SLIP_MODES, PaymentMode, WriteOffKind
+from webapp.counter.models import COUNTER_MODES, SLIP_MODES, PaymentMode, WriteOffKind
 from webapp.counter.settlement import following
 from webapp.errors import DomainError
 from webapp.formatting import decimal_input, today
@@ -54,7 +54,7 @@ def school_year_choices() -> list[SelectChoice]:
 
 
 class PaymentForm(Form):
-    mode = SelectField("Mode de règlement", choices=PaymentMode.choices(), default=PaymentMode.CASH.value)
+    mode = SelectField("Mode de règlement", choices=PaymentMode.choices(COUNTER_MODES), default=PaymentMode.CASH.value)
     amount = _amount()
     received_on = DateField("Date", [InputRequired("Saisissez la date.")], default=today)
     school_year = SelectField("Année scolaire", coerce=_year, choices=school_year_choices)

@@ -84,6 +84,11 @@ class PaymentMode(Labelled):
     TRANSFER = "virement", "Virement"
     CARD = "carte", "Carte bancaire"
     VOUCHER = "bon", "Bon, chèque-vacances ou CESU"
+    DIRECT_DEBIT = "prelevement", "Prélèvement"
+
+
+# Taken at the counter; a direct debit is booked by its validated run (webapp/debits), never by hand.
+COUNTER_MODES = tuple(mode for mode in PaymentMode if mode is not PaymentMode.DIRECT_DEBIT)
 
 
 # What is carried to the bank (or to the voucher centre) on a deposit slip.

@@ -1,5 +1,5 @@
-from wtforms import BooleanField, EmailField, SelectField, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from webapp.forms import Form
 from webapp.organisations.models import Country, OrganisationKind
@@ -19,6 +19,15 @@ class RegieForm(Form):
         "Préfixe des factures", [InputRequired(), Length(max=10)],
         description="Début du numéro des factures de cette régie, par exemple CANT.",
     )
+    debit_lead_first = IntegerField("Délai des premiers prélèvements (jours ouvrés TARGET2)", [InputRequired(),
+                                    NumberRange(1, 15)], default=2, description="Par défaut 2, comme la plupart des banques.")
+    debit_lead_recurrent = IntegerField("Délai des prélèvements récurrents (jours ouvrés TARGET2)",
+                                        [InputRequired(), NumberRange(1, 15)], default=2)
+    debit_single_file = BooleanField("Un seul fichier de prélèvements (FIRST et RCUR ensemble)")
+    sepa_version = SelectField("Version du pain.008", choices=[("02", "pain.008.001.02"), ("08", "pain.008.001.08")],
+                               default="02")
+    dft_iban = StringField("IBAN du compte DFT (Trésor public)", [Optional(), Length(max=42)],
+                           description="Seulement si la régie prélève par son compte de dépôt de fonds au Trésor.")
 
 
 class OrganisationForm(Form):

@@ -16,11 +16,14 @@ REGIE_FIELDS = (
     "name", "address_line", "postcode", "city", "phone",
     "iban", "bic", "creditor_id", "company_number", "invoice_prefix",
 )
+DEBIT_FIELDS = ("debit_lead_first", "debit_lead_recurrent", "debit_single_file", "sepa_version", "dft_iban")
 
 declare({"regie": "Régie", "organisation": "Collectivité"}, {
     "name": "nom", "kind": "type", "country": "pays", "active": "actif", "address_line": "adresse",
     "postcode": "code postal", "city": "commune", "phone": "téléphone", "iban": "IBAN", "bic": "BIC",
     "creditor_id": "ICS", "company_number": "SIRET / BCE", "invoice_prefix": "préfixe des factures",
+    "debit_lead_first": "délai FIRST", "debit_lead_recurrent": "délai RCUR", "debit_single_file": "un seul fichier",
+    "sepa_version": "version pain.008", "dft_iban": "IBAN DFT",
 }, {"kind": OrganisationKind, "country": Country})
 
 
@@ -65,6 +68,7 @@ def _clean_regie(org: Organisation, data: dict[str, Any], current: Regie | None 
     clean["creditor_id"] = identifiers.creditor_id(clean["creditor_id"])
     clean["company_number"] = identifiers.company_number(clean["company_number"], org.country)
     clean["invoice_prefix"] = clean["invoice_prefix"].upper()
+    clean.update(_debit_settings(data))
     for field, label in (("name", "nom"), ("invoice_prefix", "préfixe de facture")):
         if not clean[field]:
             raise DomainError(f"Le {label} est obligatoire.", field)
@@ -75,10 +79,28 @@ def _clean_regie(org: Organisation, data: dict[str, Any], current: Regie | None 
     return clean
 
 
+def _debit_settings(data: dict[str, Any]) -> dict[str, Any]:
+    """The direct-debit settings, the bank's defaults where the form gave none."""
+    clean: dict[str, Any] = {}
+    for field in ("debit_lead_first", "debit_lead_recurrent"):
+        value = data.get(field)
+        value = 2 if value in (None, "") else value
+        if not isinstance(value, int) or not 1 <= value <= 15:
+            raise DomainError("Le délai se compte en jours ouvrés, de 1 à 15.", field)
+        clean[field] = value
+    clean["debit_single_file"] = bool(data.get("debit_single_file"))
+    clean["sepa_version"] = data.get("sepa_version") or "02"
+    if clean["sepa_version"] not in ("02", "08"):
+        raise DomainError("Choisissez la version 02 ou 08 du pain.008.", "sepa_version")
+    dft = (data.get("dft_iban") or "").strip()
+    clean["dft_iban"] = identifiers.iban(dft, "dft_iban") if dft else ""
+    return clean
+
+
 def create_regie(org: Organisation, data: dict[str, Any]) -> Regie:
     regie = Regie(organisation_id=org.id, **_clean_regie(org, data))
     db.session.add(regie)
-    record_creation("regie", regie, REGIE_FIELDS, organisation_id=org.id)
+    record_creation("regie", regie, REGIE_FIELDS + DEBIT_FIELDS, organisation_id=org.id)
     return regie
 
 
