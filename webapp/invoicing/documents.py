@@ -26,10 +26,12 @@ from webapp.pdf import file_name, html_to_pdf
 
 
 def debited_automatically(invoice: Invoice) -> bool:
-    """Whether the invoice will be collected by direct debit, as its documents tell the family. Only an active SEPA
-    mandate of the family at the invoice's régie allows one; mandates do not exist yet, so no invoice is debited,
-    whatever the family's wish (`Family.direct_debit`): the direct-debit feature answers here."""
-    return False
+    """Whether the invoice will be collected by direct debit, as its documents tell the family: only an active
+    SEPA mandate of the family at the invoice's régie allows one, whatever the family's wish
+    (`Family.direct_debit`)."""
+    from webapp.debits.queries import has_active_mandate  # debits builds on invoicing, not the reverse
+
+    return invoice.kind is InvoiceKind.INVOICE and has_active_mandate(invoice.regie_id, invoice.family_id)
 
 
 def _by_child(invoice: Invoice) -> dict[Any, list[InvoiceLine]]:
