@@ -12,6 +12,7 @@ from typing import IO
 import sqlalchemy as sa
 from regie_sepa import Sequence, SepaError, read, read_status_report, rules
 from regie_sepa.rejects import REASONS
+from wtforms import SelectChoice
 
 from webapp import db
 from webapp.audit.services import actor_id, declare, record, record_creation
@@ -29,8 +30,8 @@ ENDS_MANDATE = {"MD01", "AC04", "MD07", "AC01"}
 declare({"bank_reject": "Rejet de prélèvement"}, {"code": "code", "label": "motif", "report_id": "compte rendu"})
 
 
-def reason_choices() -> list[tuple[str, str]]:
-    return [(code, f"{code} · {label}") for code, label in sorted(REASONS.items())]
+def reason_choices() -> list[SelectChoice]:
+    return [SelectChoice(code, f"{code} · {label}") for code, label in sorted(REASONS.items())]
 
 
 @dataclass

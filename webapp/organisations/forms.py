@@ -1,4 +1,4 @@
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, EmailField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from webapp.forms import Form
@@ -24,7 +24,8 @@ class RegieForm(Form):
     debit_lead_recurrent = IntegerField("Délai des prélèvements récurrents (jours ouvrés TARGET2)",
                                         [InputRequired(), NumberRange(1, 15)], default=2)
     debit_single_file = BooleanField("Un seul fichier de prélèvements (FIRST et RCUR ensemble)")
-    sepa_version = SelectField("Version du pain.008", choices=[("02", "pain.008.001.02"), ("08", "pain.008.001.08")],
+    sepa_version = SelectField("Version du pain.008", choices=[SelectChoice("02", "pain.008.001.02"),
+                                                                   SelectChoice("08", "pain.008.001.08")],
                                default="02")
     dft_iban = StringField("IBAN du compte DFT (Trésor public)", [Optional(), Length(max=42)],
                            description="Seulement si la régie prélève par son compte de dépôt de fonds au Trésor.")
