@@ -37,8 +37,8 @@ class RevokeForm(Form):
 
 
 class PrepareForm(Form):
-    first_date = DateField("Date des premiers prélèvements (FIRST)", [InputRequired("Saisissez la date.")])
-    recurrent_date = DateField("Date des prélèvements récurrents (RCUR)", [InputRequired("Saisissez la date.")])
+    first_date = DateField("Date des premiers prélèvements (FIRST)", [Optional()], description="Vide : la date proposée.")
+    recurrent_date = DateField("Date des prélèvements récurrents (RCUR)", [Optional()], description="Vide : la date proposée.")
     reason = StringField("Motif (libellé sur le relevé de la famille)", [Optional(), Length(max=100)])
 
 

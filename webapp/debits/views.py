@@ -36,6 +36,15 @@ bp.add_app_template_global(mandates.status, "mandate_status")
 bp.add_app_template_global(mandates.expiry, "mandate_expiry")
 
 
+@bp.app_template_global()
+def family_mandates(family: Family) -> tuple[list[Mandate], list[Regie]]:
+    """The family's page lists its mandates at the régies the user sees, and where a new one may be signed."""
+    regies = _regies()
+    found = db.session.scalars(sa.select(Mandate).where(
+        Mandate.family_id == family.id, Mandate.regie_id.in_([r.id for r in regies])).order_by(Mandate.id.desc())).all()
+    return list(found), regies
+
+
 def _regies() -> list[Regie]:
     visible = visible_regie_ids()
     return [r for r in g.org.regies if r.id in visible]

@@ -1,0 +1,73 @@
+"""The direct-debit pages: a mandate typed on the family's page, the run of a numbered lot prepared, built,
+transmitted and validated once, a pain.002 read, and the invoice due again."""
+
+import io
+from datetime import date
+
+import sqlalchemy as sa
+
+from tests.counter_world import attend, bill, count
+from tests.test_debits import IBAN, _pain002
+from webapp.auth.models import Role
+from webapp.counter.models import Payment
+from webapp.debits.models import DebitRun, Mandate, RunStatus
+from webapp.invoicing.models import Invoice, Settlement
+
+
+def test_whole_path_through_the_pages(world, login, make_user, session):
+    client = login(make_user(world.org, Role.REGISSEUR))
+    base = f"/o/{world.org.id}/prelevements"
+    page = client.get(f"/o/{world.org.id}/familles/{world.family.id}").get_data(as_text=True)
+    assert "Nouveau mandat" in page
+    response = client.post_form(f"{base}/familles/{world.family.id}/regies/{world.regie.id}/mandat", {
+        "holder": "Mme Bernard", "iban": IBAN, "signed_on": "2026-09-01", "signed_at": "Marville",
+        "town": "Marville", "country": "FR"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    mandate = session.scalar(sa.select(Mandate))
+    assert mandate.reference == "RUM-000000001"
+    attend(world.child, world.canteen, 10, 1, 2)
+    invoice = bill(world, 10)[world.family.id]
+    batch_page = client.get(f"/o/{world.org.id}/facturation/lots/{invoice.batch_id}").get_data(as_text=True)
+    assert "préparer les prélèvements" in batch_page
+    form = client.get(f"{base}/lots/{invoice.batch_id}/preparer").get_data(as_text=True)
+    assert "FIRST" in form
+    response = client.post_form(f"{base}/lots/{invoice.batch_id}/preparer", {"reason": "Cantine octobre"})
+    assert response.status_code == 303, response.get_data(as_text=True)
+    run = session.scalar(sa.select(DebitRun))
+    url = f"{base}/{run.id}"
+    assert client.post_form(f"{url}/fichiers").status_code == 303
+    page = client.get(url).get_data(as_text=True)
+    assert "PRELEV_FIRST.XML" in page and "1 prélèvement(s)" in page
+    run = session.get(DebitRun, run.id)
+    file_id, message_id = run.files[0].id, run.files[0].message_id
+    assert client.get(f"{base}/fichiers/{file_id}").data.startswith(b"<?xml")
+    assert client.post_form(f"{url}/transmis").status_code == 303
+    once = client.once()
+    assert client.post_form(f"{url}/valider", {"once": once}).status_code == 303
+    assert client.post_form(f"{url}/valider", {"once": once}).status_code == 303  # the same form twice
+    run, invoice = session.get(DebitRun, run.id), session.get(Invoice, invoice.id)
+    assert run.status is RunStatus.VALIDATED and count(session, Payment) == 1
+    assert invoice.settlement is Settlement.PAID
+    report = _pain002(message_id, invoice.number, "AM04")
+    response = client.post(f"{url}/rejets", data={"csrf_token": client.csrf_token, "once": client.once(),
+                                                  "file": (io.BytesIO(report), "pain002.xml")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 303
+    session.expire_all()
+    assert session.get(Invoice, invoice.id).settlement is Settlement.UNPAID
+    assert "Provision insuffisante" in client.get(url).get_data(as_text=True)
+
+
+def test_an_agent_sees_but_does_not_run(world, login, make_user):
+    client = login(make_user(world.org, Role.AGENT))
+    attend(world.child, world.canteen, 10, 1)
+    invoice = bill(world, 10)[world.family.id]
+    assert client.get(f"/o/{world.org.id}/prelevements/").status_code == 200
+    assert client.get(f"/o/{world.org.id}/prelevements/lots/{invoice.batch_id}/preparer").status_code == 403
+
+
+def test_mandate_form_errors_name_the_field(world, login, make_user, session):
+    client = login(make_user(world.org, Role.REGISSEUR))
+    response = client.post_form(f"/o/{world.org.id}/prelevements/familles/{world.family.id}/regies/{world.regie.id}"
+                                "/mandat", {"holder": "X", "iban": "FR76 0000", "signed_on": date.today().isoformat()})
+    assert response.status_code == 422 and "IBAN invalide" in response.get_data(as_text=True)
