@@ -71,3 +71,23 @@ def test_mandate_form_errors_name_the_field(world, login, make_user, session):
     response = client.post_form(f"/o/{world.org.id}/prelevements/familles/{world.family.id}/regies/{world.regie.id}"
                                 "/mandat", {"holder": "X", "iban": "FR76 0000", "signed_on": date.today().isoformat()})
     assert response.status_code == 422 and "IBAN invalide" in response.get_data(as_text=True)
+
+
+def test_documents_are_pdfs(world, login, make_user, session):
+    from tests.test_debits import ready, sign
+    from pypdf import PdfReader
+
+    client = login(make_user(world.org, Role.REGISSEUR))
+    mandate = sign(world)
+    attend(world.child, world.canteen, 10, 1, 2)
+    run = ready(bill(world, 10)[world.family.id].batch, session)
+    base = f"/o/{world.org.id}/prelevements"
+    texts = {}
+    for name, url in (("mandate", f"{base}/mandats/{mandate.id}/pdf"), ("list", f"{base}/{run.id}/liste.pdf"),
+                      ("slip", f"{base}/fichiers/{run.files[0].id}/bordereau.pdf")):
+        response = client.get(url)
+        assert response.mimetype == "application/pdf", name
+        texts[name] = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.data)).pages)
+    assert "RUM-000000001" in texts["mandate"] and "8 semaines" in texts["mandate"]
+    assert "FR72ZZZ123456" in texts["mandate"] or "ICS" in texts["mandate"]
+    assert "8,00" in texts["list"] and "8,00" in texts["slip"] and run.files[0].sha256 in "".join(texts["slip"].split())

@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
-from webapp.debits import mandates, rejects, rollback, runs
+from webapp.debits import documents, mandates, rejects, rollback, runs
 from webapp.debits.forms import (
     ActionForm,
     AccountForm,
@@ -29,6 +29,7 @@ from webapp.forms import attempt, form_status, refuse, submit
 from webapp.htmx import redirect_to, render
 from webapp.invoicing.models import Batch, BatchStatus, BillingPeriod
 from webapp.organisations.models import Regie
+from webapp.pdf import pdf_response
 from webapp.submissions import books_once
 
 bp = tenant_blueprint("debits", __name__, "/prelevements")
@@ -66,6 +67,11 @@ def _run(run_id: int) -> DebitRun:
     return db.first_or_404(sa.select(DebitRun).where(
         DebitRun.id == run_id, DebitRun.organisation_id == g.org.id, DebitRun.regie_id.in_(visible_regie_ids()))
         .options(selectinload(DebitRun.items).selectinload(DebitRunItem.invoice)))
+
+
+def _file(file_id: int) -> DebitFile:
+    return db.first_or_404(sa.select(DebitFile).join(DebitRun).where(
+        DebitFile.id == file_id, DebitRun.organisation_id == g.org.id, DebitRun.regie_id.in_(visible_regie_ids())))
 
 
 def _lot(batch_id: int) -> Batch:
@@ -247,10 +253,29 @@ def cancel(run_id: int) -> Any:
 @bp.get("/fichiers/<int:file_id>")
 @requires("debits.view")
 def download(file_id: int) -> Any:
-    file = db.first_or_404(sa.select(DebitFile).join(DebitRun).where(
-        DebitFile.id == file_id, DebitRun.organisation_id == g.org.id, DebitRun.regie_id.in_(visible_regie_ids())))
+    file = _file(file_id)
     return Response(file.content, mimetype="application/xml",
                     headers={"Content-Disposition": f"attachment; filename={file.name}"})
+
+
+@bp.get("/mandats/<int:mandate_id>/pdf")
+@requires("debits.view")
+def mandate_pdf(mandate_id: int) -> Any:
+    found = _mandate(mandate_id)
+    return pdf_response(documents.mandate(found), f"mandat-{found.reference}.pdf")
+
+
+@bp.get("/<int:run_id>/liste.pdf")
+@requires("debits.view")
+def run_pdf(run_id: int) -> Any:
+    return pdf_response(documents.run_list(_run(run_id)), f"prelevements-{run_id}.pdf")
+
+
+@bp.get("/fichiers/<int:file_id>/bordereau.pdf")
+@requires("debits.view")
+def covering_slip(file_id: int) -> Any:
+    file = _file(file_id)
+    return pdf_response(documents.covering_slip(file), f"bordereau-{file.message_id}.pdf")
 
 
 @bp.route("/<int:run_id>/annulation", methods=["GET", "POST"])
