@@ -16,7 +16,7 @@ from webapp.counter import services as counter
 from webapp.counter.closings import hold_regie
 from webapp.counter.models import SlipStatus
 from webapp.db import utcnow
-from webapp.debits import records
+from webapp.debits import records, runs
 from webapp.debits.models import DebitRun, DebitRunItem, RunStatus
 from webapp.errors import DomainError
 from webapp.formatting import today
@@ -66,6 +66,7 @@ def roll_back(run: DebitRun, reason: str) -> Preview:
         raise DomainError("Indiquez pourquoi ces prélèvements sont annulés (fichier rejeté, jamais pris…).", "reason")
     hold_regie(run.regie_id, exclusive=True)
     db.session.refresh(run, with_for_update=True)
+    runs.load_items(run)
     plan = preview(run)
     if plan.refusals:
         raise DomainError(" ".join(plan.refusals))

@@ -21,7 +21,7 @@ from webapp.audit.services import actor_id, declare, record, record_creation
 from webapp.counter import services as counter, slips
 from webapp.counter.amounts import ZERO
 from webapp.counter.closings import hold_regie
-from webapp.counter.models import PaymentMode
+from webapp.counter.models import Payment, PaymentMode
 from webapp.db import utcnow
 from webapp.debits import records
 from webapp.debits.models import DebitFile, DebitRun, DebitRunItem, Mandate, MandateState, RunStatus
@@ -179,10 +179,22 @@ def _refuse_status(run: DebitRun, *allowed: RunStatus) -> None:
         raise DomainError(f"{run} est « {run.status.label} » : ce n'est plus possible.")
 
 
+def load_items(run: DebitRun) -> None:
+    """The run's items with what each one needs (family, invoice, mandate and account, payment), in a few
+    queries instead of some per item."""
+    db.session.scalars(sa.select(DebitRunItem).where(DebitRunItem.run_id == run.id).options(
+        selectinload(DebitRunItem.family), selectinload(DebitRunItem.invoice),
+        selectinload(DebitRunItem.mandate).selectinload(Mandate.account),
+        selectinload(DebitRunItem.payment).selectinload(Payment.cancellation),
+        selectinload(DebitRunItem.payment).selectinload(Payment.slip_item),
+    ).execution_options(populate_existing=True)).all()
+
+
 def build(run: DebitRun) -> list[DebitFile]:
     """The files, built and checked by the adapter (dates, lead time, caducity, schema), then read back: what is
     stored is what will be sent, with its SHA-256. Building again replaces files never transmitted."""
     _refuse_status(run, RunStatus.PREPARED, RunStatus.BUILT)
+    load_items(run)
     regie = run.regie
     batch = sepa_batch(run)
     try:
@@ -224,6 +236,7 @@ def validate(run: DebitRun) -> DebitRun:
     The régie's row is held exclusively, then the run's: a second validation waits and finds it validated."""
     hold_regie(run.regie_id, exclusive=True)
     _refuse_status(run, RunStatus.TRANSMITTED)
+    load_items(run)
     regie, day = run.regie, today()
     payments = []
     for item in run.collected:
