@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 import regie_sepa
+import sqlalchemy as sa
 
 from tests.counter_world import attend, bill, count
 from webapp.counter import slips
@@ -194,3 +195,20 @@ def test_unknown_report_is_refused(world, lot):
 
 def test_direct_debit_is_not_a_counter_mode():
     assert "prelevement" not in [choice.value for choice in PaymentForm.mode.kwargs["choices"]]
+
+
+def test_demo_families_have_mandates_one_lapsing_one_lapsed(session):
+    from webapp import demo
+    from webapp.debits.models import Mandate
+    from webapp.invoicing.models import Batch, BatchStatus
+
+    demo.seed()
+    found = session.scalars(sa.select(Mandate)).all()
+    assert found and all(m.state is MandateState.ACTIVE for m in found)
+    states = {mandates.status(m) for m in found}
+    assert "actif" in states and any(s.startswith("caduc") for s in states)
+    regie_ids = list({m.regie_id for m in found})
+    assert any(mandates.expiry(m) >= date.today() for m in mandates.lapsing(regie_ids))
+    october = session.scalars(sa.select(Batch).where(Batch.status == BatchStatus.NUMBERED)).first()
+    run = runs.prepare_run(october, {})
+    assert run.collected and any("caduc" in i.excluded for i in run.excluded)

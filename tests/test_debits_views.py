@@ -2,9 +2,10 @@
 transmitted and validated once, a pain.002 read, and the invoice due again."""
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
+from regie_sepa.rules import add_months
 
 from tests.counter_world import attend, bill, count
 from tests.test_debits import IBAN, _pain002
@@ -91,3 +92,11 @@ def test_documents_are_pdfs(world, login, make_user, session):
     assert "RUM-000000001" in texts["mandate"] and "8 semaines" in texts["mandate"]
     assert "FR72ZZZ123456" in texts["mandate"] or "ICS" in texts["mandate"]
     assert "8,00" in texts["list"] and "8,00" in texts["slip"] and run.files[0].sha256 in "".join(texts["slip"].split())
+
+
+def test_home_counts_lapsing_mandates(world, login, make_user):
+    from tests.test_debits import sign
+
+    sign(world, signed_on=add_months(date.today(), -36) + timedelta(days=20))  # never used: lapses in 20 days
+    page = login(make_user(world.org, Role.AGENT)).get(f"/o/{world.org.id}/").get_data(as_text=True)
+    assert "Mandats de prélèvement caducs" in page
