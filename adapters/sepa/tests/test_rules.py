@@ -93,7 +93,7 @@ class TestCaducity:
     def test_never_used_first_lapses_from_its_signature_without_a_last_date(self):
         """A FIRST says the mandate was never used: caducity counts from the signature even when the
         caller gave no last collection date (fail closed)."""
-        old = replace(make_tx(4, day=date(2026, 12, 8)), mandate=MandateInfo("R", date(2023, 12, 7)))
+        old = make_tx(4, day=date(2026, 12, 8), sequence=Sequence.FIRST, mandate=MandateInfo("R", date(2023, 12, 7)))
         with pytest.raises(MandateError, match="caduc") as caught:
             rules.check_batch_mandates([old], {})
         assert caught.value.transaction == "F26-11-0000004"
