@@ -19,10 +19,10 @@ class RegieForm(Form):
         "Préfixe des factures", [InputRequired(), Length(max=10)],
         description="Début du numéro des factures de cette régie, par exemple CANT.",
     )
-    debit_lead_first = IntegerField("Délai des premiers prélèvements (jours ouvrés TARGET2)", [InputRequired(),
-                                    NumberRange(1, 15)], default=2, description="Par défaut 2, comme la plupart des banques.")
+    debit_lead_first = IntegerField("Délai des premiers prélèvements (jours ouvrés TARGET2)", [Optional(), NumberRange(1, 15)],
+                                    default=2, description="Vide : 2, comme la plupart des banques.")
     debit_lead_recurrent = IntegerField("Délai des prélèvements récurrents (jours ouvrés TARGET2)",
-                                        [InputRequired(), NumberRange(1, 15)], default=2)
+                                        [Optional(), NumberRange(1, 15)], default=2)
     debit_single_file = BooleanField("Un seul fichier de prélèvements (FIRST et RCUR ensemble)")
     sepa_version = SelectField("Version du pain.008", choices=[SelectChoice("02", "pain.008.001.02"),
                                                                    SelectChoice("08", "pain.008.001.08")],
