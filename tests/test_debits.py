@@ -212,3 +212,9 @@ def test_demo_families_have_mandates_one_lapsing_one_lapsed(session):
     october = session.scalars(sa.select(Batch).where(Batch.status == BatchStatus.NUMBERED)).first()
     run = runs.prepare_run(october, {})
     assert run.collected and any("caduc" in i.excluded for i in run.excluded)
+
+
+def test_a_lapsed_mandate_does_not_say_debited(world, lot):
+    invoices = {i.family_id: i for i in lot.invoices}
+    assert debited_automatically(invoices[world.family.id])
+    assert not debited_automatically(invoices[world.other.id])  # signed in 2022, never used: lapsed

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 import sqlalchemy as sa
+from regie_sepa import rules
 
 from webapp import db
 from webapp.counter.models import Cancellation
+from webapp.debits import records
 from webapp.debits.models import DebitRun, DebitRunItem, Mandate, MandateState, RunStatus
 
 
@@ -27,6 +30,8 @@ def invoices_on_runs(invoice_ids: Iterable[int]) -> dict[int, str]:
     return {invoice_id: f"Prélèvements n° {run_id} ({status.label.lower()})" for invoice_id, run_id, status in rows}
 
 
-def has_active_mandate(regie_id: int, family_id: int) -> bool:
-    return db.session.scalar(sa.select(sa.exists().where(
-        Mandate.regie_id == regie_id, Mandate.family_id == family_id, Mandate.state == MandateState.ACTIVE)))
+def collectable_on(regie_id: int, family_id: int, day: date) -> bool:
+    """The family has a mandate at the régie that may be debited that day (active, not lapsed by then)."""
+    mandate = db.session.scalar(sa.select(Mandate).where(
+        Mandate.regie_id == regie_id, Mandate.family_id == family_id, Mandate.state == MandateState.ACTIVE))
+    return mandate is not None and rules.status_on(records.mandate(mandate), day) == "active"
