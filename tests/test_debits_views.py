@@ -100,3 +100,24 @@ def test_home_counts_lapsing_mandates(world, login, make_user):
     sign(world, signed_on=add_months(date.today(), -36) + timedelta(days=20))  # never used: lapses in 20 days
     page = login(make_user(world.org, Role.AGENT)).get(f"/o/{world.org.id}/").get_data(as_text=True)
     assert "Mandats de prélèvement caducs" in page
+
+
+def test_rollback_is_previewed_then_confirmed_with_its_reason(world, login, make_user, session):
+    from tests.test_debits import ready, sign
+
+    client = login(make_user(world.org, Role.REGISSEUR))
+    sign(world)
+    attend(world.child, world.canteen, 10, 1, 2)
+    invoice = bill(world, 10)[world.family.id]
+    run = ready(invoice.batch, session)
+    url = f"/o/{world.org.id}/prelevements/{run.id}/annulation"
+    assert "seuls des prélèvements validés" in client.get(url).get_data(as_text=True)
+    assert client.post_form(f"/o/{world.org.id}/prelevements/{run.id}/valider").status_code == 303
+    preview = client.get(url).get_data(as_text=True)
+    assert "RUM-000000001" in preview and invoice.number in preview
+    response = client.post_form(url, {"reason": ""})
+    assert response.status_code == 422 and "Indiquez la raison" in response.get_data(as_text=True)
+    assert client.post_form(url, {"reason": "Fichier jamais pris par la banque"}).status_code == 303
+    assert session.get(Invoice, invoice.id).settlement is Settlement.UNPAID
+    assert session.get(DebitRun, run.id).status is RunStatus.ROLLED_BACK
+    assert session.get(Mandate, session.get(DebitRun, run.id).collected[0].mandate_id).last_collection_date is None
