@@ -181,13 +181,14 @@ def _refuse_status(run: DebitRun, *allowed: RunStatus) -> None:
 
 def load_items(run: DebitRun) -> None:
     """The run's items with what each one needs (family, invoice, mandate and account, payment), in a few
-    queries instead of some per item."""
-    db.session.scalars(sa.select(DebitRunItem).where(DebitRunItem.run_id == run.id).options(
-        selectinload(DebitRunItem.family), selectinload(DebitRunItem.invoice),
-        selectinload(DebitRunItem.mandate).selectinload(Mandate.account),
-        selectinload(DebitRunItem.payment).selectinload(Payment.cancellation),
-        selectinload(DebitRunItem.payment).selectinload(Payment.slip_item),
-    ).execution_options(populate_existing=True)).all()
+    queries instead of some per item; loaded onto `run.items`, which keeps them in the session."""
+    items = selectinload(DebitRun.items)
+    payment = items.selectinload(DebitRunItem.payment)
+    db.session.scalars(sa.select(DebitRun).where(DebitRun.id == run.id).options(
+        items.selectinload(DebitRunItem.family), items.selectinload(DebitRunItem.invoice),
+        items.selectinload(DebitRunItem.mandate).selectinload(Mandate.account),
+        payment.selectinload(Payment.cancellation), payment.selectinload(Payment.slip_item),
+    ).execution_options(populate_existing=True)).one()
 
 
 def build(run: DebitRun) -> list[DebitFile]:
