@@ -246,7 +246,7 @@ def validate(run: DebitRun) -> DebitRun:
                 "keep_credit": True, "holder": item.mandate.account.holder[:120],
                 "comment": f"{run} · {item.sequence} · mandat {item.mandate.reference}"}
         payment = counter.record_payment(regie, item.family, data, {item.invoice_id: share} if share > 0 else None)
-        item.payment_id = payment.id
+        item.payment = payment
         payments.append(payment)
     advanced = rules.mark_transmitted([records.mandate(i.mandate) for i in run.collected], _transactions(run))
     for item, mandate in zip(run.collected, advanced, strict=True):
