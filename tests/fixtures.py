@@ -45,6 +45,8 @@ from webapp.attendance.services import set_attendance
 from webapp.counter.models import PaymentMode
 from webapp.counter.services import record_payment
 from webapp.counter.slips import create_slip
+from webapp.debits.mandates import create_mandate
+from webapp.debits.runs import build as build_debits, prepare_run
 from webapp.families.services import add_child
 from webapp.formatting import today
 from webapp.imports.services import import_file
@@ -366,12 +368,18 @@ def make_world(make_org, make_regie, make_user, make_family, make_activity, make
         slip = create_slip(regie, PaymentMode.CASH)
         statement = bank_import(regie, "releve.ofx", OFX_WORLD.replace(b"W1", f"W{org.id}".encode())).statements[0]
         movement = db.session.scalar(sa.select(BankMovement).where(BankMovement.statement_id == statement.id))
-        return {"statement_id": statement.id, "movement_id": movement.id,"payment_id": payment.id, "slip_id": slip.id, "day": today().isoformat(), "org_id": org.id,
+        mandate = create_mandate(regie, family, {"holder": "Mme Dupont", "iban": "FR7630004000010001234567830",
+                                                 "signed_on": date(2026, 9, 1), "town": "Marville"})
+        run = prepare_run(period.batches[0], {})
+        (debit_file,) = build_debits(run)
+        return {"statement_id": statement.id, "movement_id": movement.id, "payment_id": payment.id,
+                "slip_id": slip.id, "day": today().isoformat(), "org_id": org.id,
                 "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id, "child_id": child.id,
                 "membership_id": member.membership_in(org.id).id, "organisation_id": org.id,
                 "activity_id": activity.id, "tariff_id": tariff.id, "batch_id": period.batches[0].id,
                 "invoice_id": invoice.id, "import_id": imported.id,
                 "job_id": start_job("notify", period.batches[0]).id, "kind": "pdf",
-                "invitation_id": _invitation(org).id}
+                "invitation_id": _invitation(org).id, "mandate_id": mandate.id, "run_id": run.id,
+                "file_id": debit_file.id, "item_id": run.collected[0].id}
 
     return world

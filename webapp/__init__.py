@@ -130,11 +130,13 @@ def configure_blueprints(app: Flask) -> None:
     from webapp.jobs.views import bp as jobs_bp
     from webapp.counter.views import bp as counter_bp
     from webapp.bank.views import bp as bank_bp
+    from webapp.debits.views import bp as debits_bp
     from webapp.home import bp as home_bp
     from webapp.online.views import bp as online_bp
 
     for bp in (auth_bp, users_bp, families_bp, regies_bp, operator_bp, audit_bp, tariffs_bp,
-               attendance_bp, invoicing_bp, imports_bp, jobs_bp, counter_bp, bank_bp, home_bp, online_bp):
+               attendance_bp, invoicing_bp, imports_bp, jobs_bp, counter_bp, bank_bp, debits_bp, home_bp,
+               online_bp):
         app.register_blueprint(bp)
 
     @app.get("/")

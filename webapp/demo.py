@@ -23,6 +23,7 @@ from webapp.auth.services import create_user, grant
 from webapp.counter import services as counter
 from webapp.counter import slips
 from webapp.counter.models import PaymentMode
+from webapp.debits import mandates
 from webapp.families.models import Child, Family
 from webapp.families.services import add_child, add_guardian, create_family
 from webapp.invoicing.models import Invoice
@@ -213,6 +214,23 @@ def _counter(regie: Regie, rng: random.Random) -> None:
                                "reason": "Reliquat inférieur au seuil de poursuite", "written_on": date(2026, 11, 27)})
 
 
+def _mandates(sivu: Organisation, regies: list[Regie]) -> None:
+    """The direct-debit families sign a mandate at each régie: most in September, one whose mandate lapses
+    within 60 days (signed three years ago, never used), one whose mandate has lapsed (listed apart by the run)."""
+    families = db.session.scalars(sa.select(Family).where(Family.organisation_id == sivu.id, Family.direct_debit)
+                                  .order_by(Family.id)).all()
+    for index, family in enumerate(families):
+        payer = family.payer
+        signed_on = {0: date(2023, 12, 20), 1: date(2023, 6, 1)}.get(index, date(2026, 9, 1))
+        iban = schwifty.IBAN.generate("FR", bank_code="30004" if index % 2 else "20041",
+                                      branch_code="00001", account_code=f"{family.id:011d}").compact
+        for regie in regies:
+            mandates.create_mandate(regie, family, {
+                "holder": f"{payer.civility} {payer.first_name} {payer.last_name}", "iban": iban,
+                "signed_on": signed_on, "signed_at": payer.city, "street": payer.address_line1,
+                "postcode": payer.postcode, "town": payer.city, "country": payer.country})
+
+
 def _days_of_month(year: int, month: int) -> list[date]:
     return [date(year, month, d) for d in range(1, 32) if _valid(year, month, d)]
 
@@ -250,6 +268,7 @@ def seed() -> bool:
             grant(user, sivu, role, [canteen] if role is Role.AGENT else [])
         activities = _activities(canteen, care)
         _families(sivu, rng, 40, TOWNS, "FR")
+        _mandates(sivu, [canteen, care])
         _billing(sivu, canteen, care, activities, rng)
         _counter(canteen, rng)
 

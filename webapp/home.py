@@ -18,6 +18,7 @@ from webapp.auth.access import can, requires, tenant_blueprint, visible_regie_id
 from webapp.counter.closings import live
 from webapp.counter.models import CashClosing, DepositSlip, Payment, SlipStatus
 from webapp.counter.slips import waiting_counts
+from webapp.debits.mandates import lapsing as lapsing_mandates
 from webapp.formatting import short_date, today
 from webapp.htmx import render
 from webapp.invoicing.models import Batch, BatchStatus
@@ -40,7 +41,8 @@ class Waiting:
 @requires("families.view")
 def index() -> Any:
     regie_ids = sorted(visible_regie_ids())
-    return render("home/index.html", waiting=[*_billing(regie_ids), *_counter(regie_ids)], jobs=_jobs(regie_ids))
+    return render("home/index.html", waiting=[*_billing(regie_ids), *_counter(regie_ids), *_debits(regie_ids)],
+                  jobs=_jobs(regie_ids))
 
 
 def _billing(regie_ids: list[int]) -> list[Waiting]:
@@ -58,6 +60,13 @@ def _billing(regie_ids: list[int]) -> list[Waiting]:
             url = url_for("invoicing.batch", batch_id=first) if count == 1 else url_for("invoicing.index")
             waiting.append(Waiting(label, count, url))
     return waiting
+
+
+def _debits(regie_ids: list[int]) -> list[Waiting]:
+    if not can("debits.mandates") or not (lapsing := lapsing_mandates(regie_ids)):
+        return []
+    return [Waiting("Mandats de prélèvement caducs ou qui le deviennent dans les 60 jours", len(lapsing),
+                    url_for("debits.index"), "un nouveau mandat est à faire signer")]
 
 
 def _counter(regie_ids: list[int]) -> list[Waiting]:

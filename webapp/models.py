@@ -9,6 +9,7 @@ from webapp.counter.models import (
     SchoolYearClosure, SlipItem, WriteOff,
 )
 from webapp.db import Base
+from webapp.debits.models import BankReject, DebitFile, DebitRun, DebitRunItem, DebtorAccount, Mandate
 from webapp.families.models import Child, Family, Guardian
 from webapp.imports.models import ConsumptionImport, ImportedConsumption
 from webapp.jobs.models import Job
@@ -27,4 +28,5 @@ __all__ = [
     "Organisation", "Regie", "User", "metadata", "Account", "AccountEntry", "Allocation", "Cancellation",
     "CashClosing", "CashReopening", "DepositSlip", "Payment", "SchoolYearClosure", "SlipItem", "Submission", "WriteOff",
     "OnlinePayment",
+    "BankReject", "DebitFile", "DebitRun", "DebitRunItem", "DebtorAccount", "Mandate",
 ]

@@ -35,6 +35,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "counter.take": frozenset({Role.ADMIN, Role.REGISSEUR, Role.AGENT}),
     # Undoing money, giving it up or closing the till is the régisseur's responsibility.
     "counter.manage": frozenset({Role.ADMIN, Role.REGISSEUR}),
+    "debits.view": ALL_ROLES,
+    "debits.mandates": frozenset({Role.ADMIN, Role.REGISSEUR, Role.AGENT}),
+    # A debit run books money and sends files to the bank: the régisseur's.
+    "debits.run": frozenset({Role.ADMIN, Role.REGISSEUR}),
 }
 
 

@@ -84,6 +84,7 @@ class PaymentMode(Labelled):
     TRANSFER = "virement", "Virement"
     CARD = "carte", "Carte bancaire"
     VOUCHER = "bon", "Bon, chèque-vacances ou CESU"
+    DIRECT_DEBIT = "prelevement", "Prélèvement"
     ONLINE_CARD = "payfip_carte", "Carte bancaire en ligne (PayFiP)"
     ONLINE_DEBIT = "payfip_prelevement", "Prélèvement en ligne (PayFiP)"
 

@@ -60,6 +60,16 @@ def create_slip(regie: Regie, mode: PaymentMode) -> DepositSlip:
     payments = db.session.scalars(waiting_payments(regie.id, mode)).all()
     if not payments:
         raise DomainError(f"Aucun règlement « {mode.label} » n'attend de bordereau.", "mode")
+    return _new_slip(regie, mode, payments)
+
+
+def direct_debit_slip(regie: Regie, payments: list[Payment]) -> DepositSlip:
+    """The payments a validated debit run booked, on a provisional slip of mode prélèvement of their own (the
+    caller holds the régie exclusively, as `create_slip` does)."""
+    return _new_slip(regie, PaymentMode.DIRECT_DEBIT, payments)
+
+
+def _new_slip(regie: Regie, mode: PaymentMode, payments: list[Payment]) -> DepositSlip:
     slip = DepositSlip(organisation_id=regie.organisation_id, regie_id=regie.id, mode=mode, created_by_id=actor_id())
     db.session.add(slip)
     db.session.flush()

@@ -26,10 +26,13 @@ from webapp.pdf import file_name, html_to_pdf
 
 
 def debited_automatically(invoice: Invoice) -> bool:
-    """Whether the invoice will be collected by direct debit, as its documents tell the family. Only an active SEPA
-    mandate of the family at the invoice's régie allows one; mandates do not exist yet, so no invoice is debited,
-    whatever the family's wish (`Family.direct_debit`): the direct-debit feature answers here."""
-    return False
+    """Whether the invoice will be collected by direct debit, as its documents tell the family: only an active
+    SEPA mandate of the family at the invoice's régie, not lapsed on the debit day, allows one, whatever the
+    family's wish (`Family.direct_debit`)."""
+    from webapp.debits.queries import collectable_on  # debits builds on invoicing, not the reverse
+
+    day = invoice.batch.period.debit_date or invoice.due_on
+    return invoice.kind is InvoiceKind.INVOICE and collectable_on(invoice.regie_id, invoice.family_id, day)
 
 
 def _by_child(invoice: Invoice) -> dict[Any, list[InvoiceLine]]:

@@ -1,5 +1,5 @@
-from wtforms import BooleanField, EmailField, SelectField, StringField, TextAreaField
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms import BooleanField, EmailField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from webapp.forms import Form
 from webapp.organisations.models import Country, OrganisationKind, PayfipMode
@@ -32,6 +32,16 @@ class RegieForm(Form):
     payfip_enabled = BooleanField("Paiement en ligne PayFiP")
     payfip_client = StringField("Numéro client PayFiP", [Optional(), Length(max=6)])
     payfip_mode = SelectField("Mode PayFiP", choices=PayfipMode.choices(), default=PayfipMode.TEST.value)
+    debit_lead_first = IntegerField("Délai des premiers prélèvements (jours ouvrés TARGET2)", [Optional(), NumberRange(1, 15)],
+                                    default=2, description="Vide : 2, comme la plupart des banques.")
+    debit_lead_recurrent = IntegerField("Délai des prélèvements récurrents (jours ouvrés TARGET2)",
+                                        [Optional(), NumberRange(1, 15)], default=2)
+    debit_single_file = BooleanField("Un seul fichier de prélèvements (FIRST et RCUR ensemble)")
+    sepa_version = SelectField("Version du pain.008", choices=[SelectChoice("02", "pain.008.001.02"),
+                                                                   SelectChoice("08", "pain.008.001.08")],
+                               default="02")
+    dft_iban = StringField("IBAN du compte DFT (Trésor public)", [Optional(), Length(max=42)],
+                           description="Seulement si la régie prélève par son compte de dépôt de fonds au Trésor.")
 
 
 class OrganisationForm(Form):

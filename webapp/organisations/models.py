@@ -81,6 +81,13 @@ class Regie(Timestamped, Base):
     payfip_enabled: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     payfip_client: Mapped[str] = mapped_column(sa.String(6), default="", server_default="")
     payfip_mode: Mapped[PayfipMode] = enum_column(PayfipMode, default=PayfipMode.TEST, server_default="T")
+    # Direct debits: lead times in TARGET2 business days (the bank's defaults: 2), one file or one per
+    # sequence, the pain.008 version, and the DFT account when the régie collects through the Trésor public.
+    debit_lead_first: Mapped[int] = mapped_column(default=2, server_default="2")
+    debit_lead_recurrent: Mapped[int] = mapped_column(default=2, server_default="2")
+    debit_single_file: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    sepa_version: Mapped[str] = mapped_column(sa.String(2), default="02", server_default="02")
+    dft_iban: Mapped[str] = mapped_column(sa.String(34), default="", server_default="")
 
     organisation: Mapped[Organisation] = relationship(back_populates="regies")
 

@@ -128,6 +128,7 @@ def set_tx(key, value, index=0):
     (set_tx("debtor", {"name": "X", "iban": "FR7630004000010001234567831"}), "champ debtor.iban : IBAN invalide"),
     (set_tx("mandate", {"reference": "RUM-000000009", "signed_on": "2020-01-02", "last_collection_date": "2023-01-02"}),
      "caduc"),
+    (set_tx("mandate", {"reference": "RUM-000000009", "signed_on": "2020-01-02"}), "caduc"),
     (lambda d: d["creditor"].update(creditor_id="FR00ZZZ123456"), "champ creditor.creditor_id"),
     (lambda d: d["creditor"].update(bic="XX"), "champ creditor.bic"),
     (lambda d: d.pop("creditor"), "champ creditor : objet JSON attendu"),

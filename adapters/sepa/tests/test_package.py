@@ -11,7 +11,7 @@ README = Path(__file__).parent.parent / "README.md"
 
 
 def test_version_comes_from_the_distribution():
-    assert regie_sepa.__version__ == "0.3.0"
+    assert regie_sepa.__version__ == "0.3.1"
 
 
 def test_readme_example_runs(monkeypatch):

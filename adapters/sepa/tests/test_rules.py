@@ -90,6 +90,19 @@ class TestCaducity:
         with pytest.raises(MandateError):  # never used, signed 2026-09-01: fine; signed long ago: lapsed
             rules.check_batch_mandates([replace(tx, mandate=MandateInfo("R", date(2023, 1, 2)))], {"R": None})
 
+    def test_never_used_first_lapses_from_its_signature_without_a_last_date(self):
+        """A FIRST says the mandate was never used: caducity counts from the signature even when the
+        caller gave no last collection date (fail closed)."""
+        old = make_tx(4, day=date(2026, 12, 8), sequence=Sequence.FIRST, mandate=MandateInfo("R", date(2023, 12, 7)))
+        with pytest.raises(MandateError, match="caduc") as caught:
+            rules.check_batch_mandates([old], {})
+        assert caught.value.transaction == "F26-11-0000004"
+        rules.check_batch_mandates([replace(old, mandate=MandateInfo("R", date(2023, 12, 8)))], {})
+        # a FIRST after a change of bank was used before: without its last date it is not judged
+        smnda = replace(old, mandate=MandateInfo("R", date(2023, 12, 7), Amendment(new_bank=True)))
+        rules.check_batch_mandates([smnda], {})
+        rules.check_batch_mandates([replace(old, sequence=Sequence.RCUR)], {})
+
 
 class TestChangeAccount:
     def test_another_bank_means_smnda(self):

@@ -256,12 +256,16 @@ def check_batch_mandates(transactions: Iterable[Transaction], last_collections: 
     """Refuse a transaction whose mandate has lapsed on its collection date.
 
     ``last_collections`` maps a mandate reference to its last collection date
-    (``None`` if never collected); mandates not in it are not checked.
+    (``None`` if never collected). A mandate not in it is checked only when the
+    transaction says it was never used, a FIRST without a change of bank: its
+    caducity then counts from the signature (fail closed); other mandates not
+    in it are not checked.
     """
     for tx in transactions:
         key = tx.mandate.reference
-        if key in last_collections:
-            mandate = Mandate(key, tx.mandate.signed_on, tx.debtor, last_collection_date=last_collections[key])
+        never_used = tx.sequence is Sequence.FIRST and not (tx.mandate.amendment and tx.mandate.amendment.new_bank)
+        if key in last_collections or never_used:
+            mandate = Mandate(key, tx.mandate.signed_on, tx.debtor, last_collection_date=last_collections.get(key))
             try:
                 check_collectable(mandate, tx.collection_date)
             except MandateError as e:
