@@ -21,14 +21,14 @@ from webapp.counter.amounts import HALF_CENT, ZERO, checked_amount
 from webapp.counter.models import Account, Allocation
 from webapp.errors import DomainError
 from webapp.formatting import money
-from webapp.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
+from webapp.invoicing.models import Invoice, InvoiceKind, InvoiceStatus, not_cancelled
 
 Plan = list[tuple[Invoice, Decimal]]
 
 
 def payable() -> sa.ColumnElement[bool]:
-    """An invoice the counter settles: numbered, and not a credit note."""
-    return sa.and_(Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE)
+    """An invoice the counter settles: numbered, not a credit note, and not cancelled by one."""
+    return sa.and_(Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE, not_cancelled())
 
 
 def owing() -> sa.ColumnElement[bool]:
