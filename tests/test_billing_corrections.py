@@ -178,3 +178,36 @@ def test_an_exported_lot_and_a_draft_are_not_cancelled(world, session):
     batch = period(world, 4).batches[0]
     (draft,) = compute_batch(batch)
     assert "pas numérotée" in cancellation.blockers([draft])[draft.id]
+
+
+def test_the_pages_edit_a_period_cancel_an_invoice_and_add_a_line(login, make_user, world, session):
+    from webapp.auth.models import Role
+
+    attend(world.child, world.canteen, 3, 2, 3)
+    p = period(world, 3)
+    batch_id = p.batches[0].id
+    client = login(make_user(world.org, Role.REGISSEUR))
+    base = f"/o/{world.org.id}/facturation"
+    assert "Modifier</a>" in client.get(f"{base}/").get_data(as_text=True)
+    form = {"label": "Mars 2026", "start_date": "2026-03-01", "end_date": "2026-03-28", "invoice_date": "2026-04-03",
+            "due_date": "2026-02-01"}
+    refused = client.post_form(f"{base}/periodes/{p.id}/modifier", form)
+    assert refused.status_code == 422 and "L&#39;échéance précède la date de facture" in refused.get_data(as_text=True)
+    assert client.post_form(f"{base}/periodes/{p.id}/modifier", {**form, "due_date": "2026-04-30"}).status_code == 303
+    session.expire_all()
+    assert session.get(Batch, batch_id).period.due_date == date(2026, 4, 30)
+    compute_batch(session.get(Batch, batch_id))
+    line = client.post_form(f"{base}/lots/{batch_id}/ligne", {
+        "family_id": world.other.id, "activity_id": world.canteen.id, "label": "Badge perdu", "quantity": "1",
+        "unit_price": "5,00"})
+    assert line.status_code == 303
+    number_batch(session.get(Batch, batch_id))
+    wrong = session.scalar(sa.select(Invoice).where(Invoice.family_id == world.family.id))
+    page = client.get(f"{base}/factures/{wrong.id}").get_data(as_text=True)
+    assert "Annuler la facture par un avoir</button>" in page
+    assert client.post_form(f"{base}/factures/{wrong.id}/annulation", {"reason": ""}).status_code == 303
+    assert count(session, Invoice, Invoice.kind == InvoiceKind.CREDIT_NOTE) == 0
+    done = client.post_form(f"{base}/factures/{wrong.id}/annulation", {"reason": "Mauvaise échéance"},
+                            follow_redirects=True).get_data(as_text=True)
+    assert "1 avoir(s) émis : AV-CANT-2026-000001" in done and "Facture annulée par l'avoir" in done
+    assert ledger.check_books() == []
