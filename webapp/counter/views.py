@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db
 from webapp.auth.access import can, requires, tenant_blueprint, visible_regie_ids
-from webapp.counter import closings, documents, journal, ledger, queries, reports, services, slips
+from webapp.counter import closings, documents, journal, ledger, payment_search, queries, reports, services, slips
 from webapp.counter.school_years import school_year_label, school_year_of
 from webapp.counter.forms import (
     CancelForm,
@@ -36,6 +36,7 @@ from webapp.counter.models import (
     SlipItem,
 )
 from webapp.errors import DomainError
+from webapp.exports import export_response
 from webapp.families.models import Family
 from webapp.formatting import today
 from webapp.forms import attempt, form_status, french_decimal, plausible_date, refuse, submit
@@ -415,3 +416,21 @@ def close_year(regie_id: int) -> Any:
         refuse(*form.form_errors, *form.school_year.errors)
     return redirect_to(url_for("counter.state", regie=regie.id))
 
+
+
+@bp.get("/reglements/")
+@requires("counter.view")
+def payments() -> Any:
+    """« Recherche règlement »: by dates, mode, amount, cheque number, payer or slip."""
+    criteria = payment_search.parse(request.args, visible_regie_ids())
+    found = [] if criteria.empty else list(payment_search.payments(g.org.id, criteria))
+    return render("counter/payments.html", "results", criteria=criteria, found=found, modes=PaymentMode,
+                  shown=payment_search.SHOWN)
+
+
+@bp.get("/reglements/export.<any(csv, xlsx):fmt>")
+@requires("counter.view")
+def export_payments(fmt: str) -> Any:
+    criteria = payment_search.parse(request.args, visible_regie_ids())
+    return export_response(fmt, "reglements", payment_search.COLUMNS,
+                           payment_search.payments(g.org.id, criteria, limit=None))

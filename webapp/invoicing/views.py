@@ -18,7 +18,8 @@ from webapp.submissions import books_once
 from webapp.families.models import Family
 from webapp.imports.services import undone_since
 from webapp.invoicing import compute as computing
-from webapp.invoicing import cancellation, corrections, documents, jobs, services
+from webapp.exports import export_response
+from webapp.invoicing import cancellation, corrections, documents, jobs, listing, services
 from webapp.invoicing.forms import ManualLineForm, PeriodEditForm, PeriodForm, ReasonForm, ThresholdForm
 from webapp.invoicing.models import (
     Batch, BillingPeriod, Invoice, InvoiceKind, InvoiceLine, InvoiceNotice, InvoiceStatus, not_cancelled,
@@ -29,7 +30,8 @@ from webapp.tariffs.models import Activity
 
 bp = tenant_blueprint("invoicing", __name__, "/facturation")
 bp.add_app_template_global(documents.debited_automatically)  # the invoice's PDF and e-mail, also made by jobs
-bp.add_app_template_global(cancellation.blockers, "cancel_blockers")  # the invoice's page says why it cannot be
+bp.add_app_template_global(cancellation.blockers, "cancel_blockers")
+bp.add_app_template_global(listing.status_of)  # the invoice's page says why it cannot be
 
 
 def _batch(batch_id: int) -> Batch:
@@ -306,3 +308,23 @@ def manual_line(batch_id: int) -> Any:
         flash(f"Ligne ajoutée à la facture de {invoice.family.label} : elle sera numérotée avec le lot.", "success")
         return redirect_to(url_for("invoicing.invoice", invoice_id=invoice.id))
     return render("invoicing/manual_line.html", "form", form_status(form), form=form, batch=batch)
+
+
+@bp.get("/factures/")
+@requires("billing.view")
+def invoices() -> Any:
+    """« Qui doit quoi »: the numbered invoices of the régies the agent sees, filtered, with their totals."""
+    filters = listing.parse_filters(request.args, visible_regie_ids())
+    periods = db.session.scalars(sa.select(BillingPeriod).where(
+        BillingPeriod.organisation_id == g.org.id, BillingPeriod.corrects_id.is_(None))
+        .order_by(BillingPeriod.start_date.desc())).all()
+    return render("invoicing/invoices.html", "results", filters=filters, periods=periods,
+                  statuses=listing.Status, totals=listing.totals(g.org.id, filters),
+                  invoices=list(listing.invoices(g.org.id, filters)), shown=listing.SHOWN)
+
+
+@bp.get("/factures/export.<any(csv, xlsx):fmt>")
+@requires("billing.view")
+def export_invoices(fmt: str) -> Any:
+    filters = listing.parse_filters(request.args, visible_regie_ids())
+    return export_response(fmt, "factures", listing.COLUMNS, listing.rows_for_export(g.org.id, filters))

@@ -1,0 +1,67 @@
+"""The invoice list (filters, totals), the payment search and their CSV and XLSX exports."""
+
+import csv
+import io
+from datetime import date
+
+import openpyxl
+
+from webapp.auth.models import Role
+from webapp.invoicing import cancellation
+
+from tests.counter_world import D, PAY_DAY, attend, bill, cheque, world  # noqa: F401
+
+
+def _billed(world):
+    attend(world.child, world.canteen, 3, 2, 3)  # 8.00
+    attend(world.other_child, world.canteen, 3, 2, 3, 4)  # 12.00
+    invoices = bill(world, 3)
+    cheque(world, "12.00", "0001234", family=world.other)
+    return invoices, invoices[world.family.id].number, invoices[world.other.id].number
+
+
+def test_the_invoice_list_filters_by_status_and_amount_and_totals_what_it_shows(login, make_user, world, session):
+    invoices, mine, theirs = _billed(world)
+    cancellation.cancel_invoices([invoices[world.family.id]], "Erreur")
+    client = login(make_user(world.org, Role.REGISSEUR))
+    url = f"/o/{world.org.id}/facturation/factures/"
+    page = client.get(url).get_data(as_text=True)
+    assert "Annulée" in page and "Payée" in page and "AV-CANT-2026-000001" in page
+    paid = client.get(url, query_string={"statut": "payee"}).get_data(as_text=True)
+    assert theirs in paid and mine not in paid
+    cancelled = client.get(url, query_string={"statut": "annulee", "min": "5", "max": "9,00"}).get_data(as_text=True)
+    assert mine in cancelled and "<dd>1</dd>" in cancelled
+    search = client.get(url, query_string={"q": "arnaud", "statut": "NaN", "min": "1e999", "periode": "١٢"})
+    assert search.status_code == 200 and mine not in search.get_data(as_text=True)
+
+
+def test_the_exports_give_french_headers_numbers_and_dates(login, make_user, world, session):
+    invoices, mine, theirs = _billed(world)
+    client = login(make_user(world.org, Role.REGISSEUR))
+    response = client.get(f"/o/{world.org.id}/facturation/factures/export.csv")
+    assert response.headers["Content-Disposition"] == 'attachment; filename="factures.csv"'
+    rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
+    assert rows[0][:8] == ["Numéro", "Type", "Famille", "N° famille", "Date", "Échéance", "Exercice", "Montant"]
+    by_number = {row[0]: row for row in rows[1:]}
+    assert by_number[mine][4:8] == ["03/04/2026", "28/04/2026", "2026", "8,00"]
+    xlsx = client.get(f"/o/{world.org.id}/facturation/factures/export.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.get_data())).active
+    header, *lines = list(sheet.values)
+    assert header[7] == "Montant"
+    first = {line[0]: line for line in lines}[theirs]
+    assert first[7] == 12 and first[4].date() == date(2026, 4, 3) and first[11] == "Payée"
+
+
+def test_payment_search_finds_a_cheque_by_number_payer_or_amount_and_exports_it(login, make_user, world, session):
+    _billed(world)
+    client = login(make_user(world.org, Role.REGISSEUR))
+    url = f"/o/{world.org.id}/caisse/reglements/"
+    assert "Choisissez au moins un critère" in client.get(url).get_data(as_text=True)
+    for criteria in ({"cheque": "1234"}, {"payeur": "arnaud"}, {"montant": "12,00", "mode": "cheque"},
+                     {"du": PAY_DAY.isoformat(), "au": PAY_DAY.isoformat()}):
+        page = client.get(url, query_string=criteria).get_data(as_text=True)
+        assert "ARNAUD Hélène" in page, criteria
+    assert "Aucun règlement" in client.get(url, query_string={"montant": "13"}).get_data(as_text=True)
+    assert client.get(url, query_string={"du": "2026-02-30", "montant": "NaN", "mode": "x"}).status_code == 200
+    exported = client.get(f"/o/{world.org.id}/caisse/reglements/export.csv", query_string={"cheque": "1234"})
+    assert "0001234" in exported.get_data(as_text=True) and ";12,00;" in exported.get_data(as_text=True)
