@@ -18,7 +18,7 @@ from webapp.invoicing.models import (
 )
 from webapp.invoicing.services import compute_batch, create_period, export_batch, number_batch
 
-from tests.counter_world import D, account, attend, bill, count, pay, period, world  # noqa: F401
+from tests.counter_world import D, account, attend, bill, count, pay, period
 
 
 def _data(p, **kw):
