@@ -9,7 +9,7 @@ import openpyxl
 from webapp.auth.models import Role
 from webapp.invoicing import cancellation
 
-from tests.counter_world import D, PAY_DAY, attend, bill, cheque
+from tests.counter_world import PAY_DAY, attend, bill, cheque
 
 
 def _billed(world):
