@@ -211,3 +211,24 @@ def test_the_pages_edit_a_period_cancel_an_invoice_and_add_a_line(login, make_us
                             follow_redirects=True).get_data(as_text=True)
     assert "1 avoir(s) émis : AV-CANT-2026-000001" in done and "Facture annulée par l'avoir" in done
     assert ledger.check_books() == []
+
+
+def test_lot_totals_count_the_cancellations_and_the_summary_prints_by_accounting_code(login, make_user, world,
+                                                                                     session):
+    from webapp.auth.models import Role
+    from webapp.invoicing import summary
+
+    attend(world.child, world.canteen, 3, 2, 3)
+    attend(world.other_child, world.care, 3, 2)
+    invoices = bill(world, 3)
+    batch_id = invoices[world.family.id].batch_id
+    pay(world, "1.50", family=world.other)
+    cancellation.cancel_invoices([invoices[world.family.id]], "Erreur")
+    totals = summary.lot_totals(session.get(Batch, batch_id))
+    assert (totals.count, totals.invoiced, totals.credit_notes, totals.cancelled) == (2, D("9.50"), D("-8.00"), 1)
+    assert (totals.received, totals.due, totals.held) == (D("1.50"), D("0.00"), 0)
+    assert [(line.accounting_code, line.amount) for line in summary.summary_lines(session.get(Batch, batch_id))] == [
+        ("7066", D("1.50")), ("7067", D("8.00"))]
+    client = login(make_user(world.org, Role.REGISSEUR))
+    response = client.get(f"/o/{world.org.id}/facturation/lots/{batch_id}/recapitulatif.pdf")
+    assert response.status_code == 200 and response.get_data().startswith(b"%PDF")

@@ -38,13 +38,13 @@ def test_the_invoice_list_filters_by_status_and_amount_and_totals_what_it_shows(
 def test_the_exports_give_french_headers_numbers_and_dates(login, make_user, world, session):
     invoices, mine, theirs = _billed(world)
     client = login(make_user(world.org, Role.REGISSEUR))
-    response = client.get(f"/o/{world.org.id}/facturation/factures/export.csv")
+    response = client.get(f"/o/{world.org.id}/facturation/factures/export")
     assert response.headers["Content-Disposition"] == 'attachment; filename="factures.csv"'
     rows = list(csv.reader(io.StringIO(response.get_data(as_text=True).lstrip("\ufeff")), delimiter=";"))
     assert rows[0][:8] == ["Numéro", "Type", "Famille", "N° famille", "Date", "Échéance", "Exercice", "Montant"]
     by_number = {row[0]: row for row in rows[1:]}
     assert by_number[mine][4:8] == ["03/04/2026", "28/04/2026", "2026", "8,00"]
-    xlsx = client.get(f"/o/{world.org.id}/facturation/factures/export.xlsx")
+    xlsx = client.get(f"/o/{world.org.id}/facturation/factures/export", query_string={"format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.get_data())).active
     header, *lines = list(sheet.values)
     assert header[7] == "Montant"
@@ -63,5 +63,5 @@ def test_payment_search_finds_a_cheque_by_number_payer_or_amount_and_exports_it(
         assert "ARNAUD Hélène" in page, criteria
     assert "Aucun règlement" in client.get(url, query_string={"montant": "13"}).get_data(as_text=True)
     assert client.get(url, query_string={"du": "2026-02-30", "montant": "NaN", "mode": "x"}).status_code == 200
-    exported = client.get(f"/o/{world.org.id}/caisse/reglements/export.csv", query_string={"cheque": "1234"})
+    exported = client.get(f"/o/{world.org.id}/caisse/reglements/export", query_string={"cheque": "1234"})
     assert "0001234" in exported.get_data(as_text=True) and ";12,00;" in exported.get_data(as_text=True)

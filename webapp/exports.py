@@ -20,7 +20,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from flask import Response, stream_with_context
+from flask import Response, request, stream_with_context
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
@@ -112,6 +112,11 @@ def _file_chunks(output: Any) -> Iterator[bytes]:
     with output:
         while chunk := output.read(CHUNK):
             yield chunk
+
+
+def export_args(fmt: str) -> dict[str, str]:
+    """A list page's own query string with the export's format: its export links export what it shows."""
+    return {**request.args.to_dict(), "format": fmt}
 
 
 def export_response(fmt: str, filename: str, columns: list[Column], rows: Iterable[Any]) -> Response:

@@ -428,9 +428,9 @@ def payments() -> Any:
                   shown=payment_search.SHOWN)
 
 
-@bp.get("/reglements/export.<any(csv, xlsx):fmt>")
+@bp.get("/reglements/export")
 @requires("counter.view")
-def export_payments(fmt: str) -> Any:
+def export_payments() -> Any:
     criteria = payment_search.parse(request.args, visible_regie_ids())
-    return export_response(fmt, "reglements", payment_search.COLUMNS,
+    return export_response(request.args.get("format", "csv"), "reglements", payment_search.COLUMNS,
                            payment_search.payments(g.org.id, criteria, limit=None))

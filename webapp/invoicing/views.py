@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,13 +18,13 @@ from webapp.families.models import Family
 from webapp.imports.services import undone_since
 from webapp.invoicing import compute as computing
 from webapp.exports import export_response
-from webapp.invoicing import cancellation, corrections, documents, jobs, listing, services
+from webapp.invoicing import cancellation, corrections, documents, jobs, listing, services, summary
 from webapp.invoicing.forms import ManualLineForm, PeriodEditForm, PeriodForm, ReasonForm, ThresholdForm
 from webapp.invoicing.models import (
     Batch, BillingPeriod, Invoice, InvoiceKind, InvoiceLine, InvoiceNotice, InvoiceStatus, not_cancelled,
 )
 from webapp.jobs.models import Job
-from webapp.pdf import pdf_response
+from webapp.pdf import file_name, pdf_response
 from webapp.tariffs.models import Activity
 
 bp = tenant_blueprint("invoicing", __name__, "/facturation")
@@ -86,16 +85,6 @@ def _held(batch: Batch) -> list[Invoice]:
         .options(selectinload(Invoice.family)).order_by(*documents.FAMILY_ORDER)))
 
 
-def _totals(invoices: list[Invoice]) -> dict[str, Any]:
-    billed = [i for i in invoices if i.status is not InvoiceStatus.HELD]
-    return {
-        "count": len(billed),
-        "held": len(invoices) - len(billed),
-        "invoiced": sum((i.total for i in billed if i.total >= 0), Decimal("0.00")),
-        "credits": sum((i.total for i in billed if i.total < 0), Decimal("0.00")),
-    }
-
-
 @bp.get("/lots/<int:batch_id>")
 @requires("billing.view")
 def batch(batch_id: int) -> Any:
@@ -109,7 +98,7 @@ def batch(batch_id: int) -> Any:
     notices = {n.invoice_id: n for n in db.session.scalars(
         sa.select(InvoiceNotice).where(InvoiceNotice.invoice_id.in_([i.id for i in invoices])))}
     held = [i for i in invoices if i.status is InvoiceStatus.HELD]
-    return render("invoicing/batch.html", batch=batch, invoices=invoices, totals=_totals(invoices), held=held,
+    return render("invoicing/batch.html", batch=batch, invoices=invoices, totals=summary.lot_totals(batch), held=held,
                   held_note=_held_note(held), undone_imports=undone_since(batch),
                   jobs=jobs, notices=notices,
                   notifying=any(j.kind == "notify" and j.active for j in jobs))
@@ -323,8 +312,15 @@ def invoices() -> Any:
                   invoices=list(listing.invoices(g.org.id, filters)), shown=listing.SHOWN)
 
 
-@bp.get("/factures/export.<any(csv, xlsx):fmt>")
+@bp.get("/factures/export")
 @requires("billing.view")
-def export_invoices(fmt: str) -> Any:
+def export_invoices() -> Any:
     filters = listing.parse_filters(request.args, visible_regie_ids())
-    return export_response(fmt, "factures", listing.COLUMNS, listing.rows_for_export(g.org.id, filters))
+    return export_response(request.args.get("format", "csv"), "factures", listing.COLUMNS, listing.rows_for_export(g.org.id, filters))
+
+
+@bp.get("/lots/<int:batch_id>/recapitulatif.pdf")
+@requires("billing.view")
+def summary_pdf(batch_id: int) -> Any:
+    batch = _batch(batch_id)
+    return pdf_response(summary.summary_pdf(batch), file_name("recapitulatif", batch.period.label, batch.regie.name))
