@@ -65,3 +65,16 @@ def test_payment_search_finds_a_cheque_by_number_payer_or_amount_and_exports_it(
     assert client.get(url, query_string={"du": "2026-02-30", "montant": "NaN", "mode": "x"}).status_code == 200
     exported = client.get(f"/o/{world.org.id}/caisse/reglements/export", query_string={"cheque": "1234"})
     assert "0001234" in exported.get_data(as_text=True) and ";12,00;" in exported.get_data(as_text=True)
+
+
+def test_the_unbilled_list_shows_what_no_invoice_bills_yet_and_a_cancellation_brings_it_back(login, make_user, world,
+                                                                                           session):
+    invoices, mine, _ = _billed(world)
+    attend(world.child, world.canteen, 3, 9)  # after the lot
+    client = login(make_user(world.org, Role.REGISSEUR))
+    url = f"/o/{world.org.id}/pointage/non-factures"
+    page = client.get(url, query_string={"du": "2026-03-01", "au": "2026-03-31"}).get_data(as_text=True)
+    assert "BERNARD Léo" in page and "ARNAUD Zoé" not in page and "09/03/2026" in page
+    cancellation.cancel_invoices([invoices[world.family.id]], "Erreur")
+    rows = client.get(f"{url}/export", query_string={"du": "2026-03-01", "au": "2026-03-31"}).get_data(as_text=True)
+    assert ";BERNARD Léo;BERNARD Hélène;3;3,00;02/03/2026;09/03/2026" in rows

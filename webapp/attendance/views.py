@@ -14,12 +14,14 @@ from htmx_flask import request as htmx_request
 from wtforms import SelectChoice
 
 from webapp import db
-from webapp.attendance import calendar, checks, enrolments
+from webapp.attendance import calendar, checks, enrolments, unbilled
 from webapp.attendance.forms import ClassEnrolmentForm, ClosureForm, EnrolmentForm, ScheduleForm
 from webapp.attendance.models import Attendance, Closure, Presence
 from webapp.attendance.services import set_attendance
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.errors import DomainError
+from webapp.exports import export_response
+from webapp.invoicing.models import BillingPeriod
 from webapp.families.models import Child, Family
 from webapp.forms import attempt, form_status, parse_time, plausible_integer, submit
 from webapp.guards import query_date, query_int, row_ids
@@ -281,3 +283,31 @@ def unverified_days(regie_id: int, first: date, last: date, chosen: list[Activit
     activities = [a for a in chosen if a.regie_id == regie_id] or list(db.session.scalars(
         sa.select(Activity).where(Activity.regie_id == regie_id, Activity.active.is_(True)).order_by(Activity.name)))
     return checks.unverified(activities, first, last)
+
+
+def _unbilled_selection() -> tuple[date, date, int | None, str, list[BillingPeriod]]:
+    """The list's dates (a period's, or typed), activity and school, from the query string."""
+    periods = list(db.session.scalars(sa.select(BillingPeriod).where(
+        BillingPeriod.organisation_id == g.org.id, BillingPeriod.corrects_id.is_(None))
+        .order_by(BillingPeriod.start_date.desc()).limit(24)))
+    chosen = {p.id: p for p in periods}.get(query_int("periode") or 0)
+    first = chosen.start_date if chosen else query_date("du", today().replace(day=1))
+    last = chosen.end_date if chosen else query_date("au", today())
+    return first, last, query_int("activity_id"), request.args.get("school", "")[:120], periods
+
+
+@bp.get("/non-factures")
+@requires("billing.view")
+def unbilled_list() -> Any:
+    first, last, activity_id, school, periods = _unbilled_selection()
+    rows = unbilled.unbilled(g.org.id, visible_regie_ids(), first, last, activity_id, school)
+    return render("attendance/unbilled.html", rows=rows, first=first, last=last, activity_id=activity_id,
+                  school=school, periods=periods, activities=_activities())
+
+
+@bp.get("/non-factures/export")
+@requires("billing.view")
+def export_unbilled() -> Any:
+    first, last, activity_id, school, _ = _unbilled_selection()
+    return export_response(request.args.get("format", "csv"), "pointages-non-factures", unbilled.COLUMNS,
+                           unbilled.unbilled(g.org.id, visible_regie_ids(), first, last, activity_id, school))
