@@ -70,7 +70,7 @@ def test_cancel_one_familys_invoice_correct_it_and_bill_it_again(live_server, br
     for name, value in (("label", "Novembre 2026 complément"), ("start_date", "2026-11-01"),
                         ("end_date", "2026-11-30"), ("invoice_date", "2026-12-10"), ("due_date", "2026-12-31")):
         form.locator(f"[name={name}]").fill(value)
-    page.get_by_label("Restauration scolaire").check()
+    page.get_by_role("checkbox", name="Restauration scolaire", exact=True).check()
     page.get_by_role("button", name="Créer la période et ses lots").click()
     expect(page.get_by_text("Période « Novembre 2026 complément » créée")).to_be_visible()
     page.get_by_role("row").filter(has_text="Novembre 2026 complément").get_by_role(
