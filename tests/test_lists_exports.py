@@ -78,3 +78,14 @@ def test_the_unbilled_list_shows_what_no_invoice_bills_yet_and_a_cancellation_br
     cancellation.cancel_invoices([invoices[world.family.id]], "Erreur")
     rows = client.get(f"{url}/export", query_string={"du": "2026-03-01", "au": "2026-03-31"}).get_data(as_text=True)
     assert ";BERNARD Léo;BERNARD Hélène;3;3,00;02/03/2026;09/03/2026" in rows
+
+
+def test_the_families_and_a_lots_lines_export_as_the_lists_show_them(login, make_user, world, session):
+    invoices, mine, _ = _billed(world)
+    batch_id = invoices[world.family.id].batch_id
+    client = login(make_user(world.org, Role.REGISSEUR))
+    families = client.get(f"/o/{world.org.id}/familles/export", query_string={"q": "bernard", "format": "xlsx"})
+    header, *rows = list(openpyxl.load_workbook(io.BytesIO(families.get_data())).active.values)
+    assert header[:2] == ("N° famille", "Famille") and [row[1] for row in rows] == ["BERNARD Hélène"]
+    lines = client.get(f"/o/{world.org.id}/facturation/lots/{batch_id}/lignes/export").get_data(as_text=True)
+    assert f"{mine};BERNARD Hélène;BERNARD Léo;Cantine;Repas;7067;4,00;2,00;8,00;" in lines

@@ -7,7 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import abort, current_app, flash, g, request, url_for
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
 from webapp import db
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
@@ -17,7 +17,7 @@ from webapp.submissions import books_once
 from webapp.families.models import Family
 from webapp.imports.services import undone_since
 from webapp.invoicing import compute as computing
-from webapp.exports import export_response
+from webapp.exports import Column, Kind, export_response
 from webapp.invoicing import cancellation, corrections, documents, jobs, listing, services, summary
 from webapp.invoicing.forms import ManualLineForm, PeriodEditForm, PeriodForm, ReasonForm, ThresholdForm
 from webapp.invoicing.models import (
@@ -324,3 +324,29 @@ def export_invoices() -> Any:
 def summary_pdf(batch_id: int) -> Any:
     batch = _batch(batch_id)
     return pdf_response(summary.summary_pdf(batch), file_name("recapitulatif", batch.period.label, batch.regie.name))
+
+
+LINE_COLUMNS = [
+    Column("Facture", lambda line: line.invoice.number or "brouillon"),
+    Column("Famille", lambda line: line.invoice.family.label),
+    Column("Enfant", lambda line: f"{line.child.last_name.upper()} {line.child.first_name}" if line.child else ""),
+    Column("Activité", lambda line: line.activity.name if line.activity else ""),
+    Column("Libellé", lambda line: line.label), Column("Imputation", lambda line: line.accounting_code),
+    Column("Prix unitaire", lambda line: line.unit_price, Kind.MONEY),
+    Column("Quantité", lambda line: line.quantity, Kind.NUMBER), Column("Montant", lambda line: line.amount, Kind.MONEY),
+    Column("Ajoutée à la main", lambda line: "oui" if line.manual else ""),
+]
+
+
+@bp.get("/lots/<int:batch_id>/lignes/export")
+@requires("billing.view")
+def export_lines(batch_id: int) -> Any:
+    """Every line of the lot's invoices (held drafts aside), for the finance officer's own checks."""
+    batch = _batch(batch_id)
+    lines = db.session.scalars(
+        sa.select(InvoiceLine).join(InvoiceLine.invoice).join(Invoice.family)
+        .where(Invoice.batch_id == batch.id, Invoice.status != InvoiceStatus.HELD)
+        .options(contains_eager(InvoiceLine.invoice).contains_eager(Invoice.family),
+                 selectinload(InvoiceLine.child), selectinload(InvoiceLine.activity))
+        .order_by(*documents.FAMILY_ORDER, InvoiceLine.id).execution_options(yield_per=1000))
+    return export_response(request.args.get("format", "csv"), f"lignes-lot-{batch.id}", LINE_COLUMNS, lines)
