@@ -72,6 +72,22 @@ def test_a_period_is_deleted_with_its_drafts_and_imports_and_the_month_can_be_bi
     assert bill(world, 3)[world.family.id].total == D("4.00")  # the month is no longer blocked
 
 
+def test_a_period_whose_lot_is_being_worked_on_is_not_deleted(world, session):
+    from webapp.invoicing import jobs
+    from webapp.jobs.models import JobStatus
+
+    attend(world.child, world.canteen, 3, 2)
+    p = period(world, 3)
+    compute_batch(p.batches[0])
+    job = jobs.start("pdf", p.batches[0])
+    with pytest.raises(DomainError, match="Un travail est en cours"):
+        corrections.delete_period(p)
+    job.status = JobStatus.DONE
+    corrections.delete_period(p)
+    session.refresh(job)
+    assert job.batch_id is None and count(session, BillingPeriod) == 0
+
+
 def test_discarding_a_lots_drafts_leaves_the_attendance_to_bill(world, session):
     attend(world.child, world.canteen, 3, 2)
     batch = period(world, 3).batches[0]

@@ -22,12 +22,13 @@ from webapp.invoicing.models import (
     Batch, BatchAction, BillingPeriod, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus, LineKind,
 )
 from webapp.invoicing.services import clean_period, refuse_overlap
+from webapp.jobs.models import Job, JobStatus
 from webapp.tariffs.models import Activity
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
 # What the lot's drafts were computed from: changing one of these makes them wrong.
-COMPUTED_FROM = ("start_date", "end_date", "regularisation_from", "activités")
+COMPUTED_FROM = ("start_date", "end_date", "regularisation_from", "fiscal_year", "activités")
 
 declare({"invoice_line": "Ligne de facture"}, {
     "activités": "activités", "seuil": "seuil", "imports": "imports", "ligne": "ligne", "montant": "montant",
@@ -70,6 +71,15 @@ def delete_period(period: BillingPeriod) -> None:
     """Gone with its lots and drafts while nothing of it is numbered; the canteen files imported into it are
     deleted too, so the same files can be imported into the right period."""
     _refuse_numbered(period, "supprime")
+    batch_ids = [batch.id for batch in period.batches]
+    running = db.session.scalar(sa.select(Job).where(Job.batch_id.in_(batch_ids), Job.status.in_(
+        [JobStatus.QUEUED, JobStatus.RUNNING])))
+    if running is not None:
+        raise DomainError("Un travail est en cours sur un lot de cette période (calcul, documents ou envoi) : "
+                          "attendez qu'il finisse pour la supprimer.")
+    # The finished work stays in the log of jobs, without its lot.
+    db.session.execute(sa.update(Job).where(Job.batch_id.in_(batch_ids)).values(batch_id=None)
+                       .execution_options(synchronize_session=False))
     for batch in period.batches:
         computing.delete_drafts(batch)
         db.session.delete(batch)
