@@ -248,3 +248,19 @@ def test_lot_totals_count_the_cancellations_and_the_summary_prints_by_accounting
     client = login(make_user(world.org, Role.REGISSEUR))
     response = client.get(f"/o/{world.org.id}/facturation/lots/{batch_id}/recapitulatif.pdf")
     assert response.status_code == 200 and response.get_data().startswith(b"%PDF")
+
+
+def test_a_paid_invoice_is_cancelled_keeping_its_payment_as_credit_that_settles_the_next_invoice(world, session):
+    attend(world.child, world.canteen, 3, 2, 3)  # March: 8.00
+    march = bill(world, 3)[world.family.id]
+    pay(world, "8.00")
+    attend(world.child, world.canteen, 4, 1)  # April: 4.00, unpaid
+    april = bill(world, 4)[world.family.id]
+    assert cancellation.blockers([march], keep_payments_as_credit=True) == {}
+    cancellation.cancel_invoices([march], "Mars facturé deux fois", keep_payments_as_credit=True)
+    session.refresh(march)
+    session.refresh(april)
+    assert march.paid == D("0.00") and march.settlement is Settlement.CANCELLED
+    assert april.settlement is Settlement.PAID  # the kept 8.00 paid April's 4.00…
+    assert account(world).balance == D("-4.00")  # …and 4.00 stay as credit
+    assert ledger.check_books() == []

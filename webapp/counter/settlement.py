@@ -184,6 +184,12 @@ def reverse_payment(payment_id: int) -> None:
     _reverse(_live_allocations(sa.select(Allocation).where(Allocation.payment_id == payment_id)))
 
 
+def release(invoice: Invoice) -> None:
+    """Take back whatever settles the invoice (payments, credit), each allocation by a negative one: the money
+    stays on the family's account as credit. For an invoice about to be cancelled."""
+    _reverse(_live_allocations(sa.select(Allocation).where(Allocation.invoice_id == invoice.id)))
+
+
 def take_back_spent_credit(account: Account) -> None:
     """Credit the family no longer has (the payment that made it was cancelled) cannot keep settling
     invoices: the latest credit allocations are reversed until what is settled is covered again."""

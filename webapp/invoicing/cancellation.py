@@ -20,6 +20,7 @@ from webapp import db
 from webapp.attendance.models import Attendance
 from webapp.audit.services import actor_id, declare, record, record_creation
 from webapp.counter.ledger import open_account
+from webapp.counter.settlement import release
 from webapp.db import utcnow
 from webapp.errors import DomainError
 from webapp.formatting import money
@@ -30,10 +31,10 @@ from webapp.invoicing.models import (
 from webapp.invoicing.services import PERIOD_FIELDS, give_numbers
 from webapp.signals import invoices_numbered
 
-declare({"invoice": "Facture"}, {"avoir": "avoir", "motif": "motif"})
+declare({"invoice": "Facture"}, {"avoir": "avoir", "motif": "motif", "gardé en avoir": "gardé en avoir"})
 
 
-def _refusal(invoice: Invoice) -> str | None:
+def _refusal(invoice: Invoice, keep_payments_as_credit: bool) -> str | None:
     if invoice.kind is not InvoiceKind.INVOICE:
         return "c'est un avoir"
     if invoice.status is not InvoiceStatus.NUMBERED:
@@ -46,16 +47,16 @@ def _refusal(invoice: Invoice) -> str | None:
         return "son montant est nul : il n'y a rien à annuler"
     if invoice.written_off > 0:
         return f"{money(invoice.written_off)} ont été passés en non-valeur"
-    if invoice.paid > 0:
-        return (f"elle est réglée de {money(invoice.paid)} : annulez le règlement (son montant peut rester en avoir "
-                "sur le compte de la famille) ou affectez-le ailleurs d'abord")
+    if invoice.paid > 0 and not keep_payments_as_credit:
+        return (f"elle est réglée de {money(invoice.paid)} : gardez ce règlement en avoir sur le compte de la "
+                "famille, ou annulez-le d'abord")
     return None
 
 
-def blockers(invoices: Iterable[Invoice]) -> dict[int, str]:
+def blockers(invoices: Iterable[Invoice], *, keep_payments_as_credit: bool = False) -> dict[int, str]:
     """Why each invoice that cannot be cancelled cannot (invoice id → French reason); the only place that says
     so. Direct debits add their refusal here: `found |= invoices_on_runs([i.id for i in invoices])`."""
-    return {invoice.id: reason for invoice in invoices if (reason := _refusal(invoice))}
+    return {invoice.id: reason for invoice in invoices if (reason := _refusal(invoice, keep_payments_as_credit))}
 
 
 def correction_batch(batch: Batch) -> Batch:
@@ -81,10 +82,12 @@ def correction_batch(batch: Batch) -> Batch:
     return found
 
 
-def cancel_invoices(invoices: list[Invoice], reason: str) -> list[Invoice]:
+def cancel_invoices(invoices: list[Invoice], reason: str, *, keep_payments_as_credit: bool = False) -> list[Invoice]:
     """Cancel numbered invoices, all or none: each by a numbered credit note naming it and the reason, booked on
     the family's account (which then nets to what it was before the invoice); their attendances and imported rows
-    become billable again. Refused, naming each invoice and why, as soon as one cannot be."""
+    become billable again. What paid them stays on the account as credit when `keep_payments_as_credit` says so
+    (it then settles the family's other invoices, oldest first). Refused, naming each invoice and why, as soon
+    as one cannot be."""
     reason = (reason or "").strip()
     if not reason:
         raise DomainError("Le motif de l'annulation est obligatoire.", "reason")
@@ -99,11 +102,15 @@ def cancel_invoices(invoices: list[Invoice], reason: str) -> list[Invoice]:
         .options(selectinload(Invoice.lines))).all()
     for invoice in locked:
         db.session.refresh(invoice, ["cancelled_by"])
-    refused = blockers(locked)
+    refused = blockers(locked, keep_payments_as_credit=keep_payments_as_credit)
     if refused:
         by_id = {i.id: i for i in locked}
         raise DomainError("Annulation refusée : " + " ; ".join(
             f"facture {by_id[i].number} ({by_id[i].family.label}) : {why}" for i, why in refused.items()) + ".")
+    kept = {invoice.id: invoice.paid for invoice in locked if invoice.paid > 0}
+    for invoice in locked:
+        if invoice.id in kept:
+            release(invoice)
     credit_notes: dict[int, list[Invoice]] = {}
     for invoice in locked:
         credit_note = _credit_note(invoice, reason)
@@ -117,8 +124,10 @@ def cancel_invoices(invoices: list[Invoice], reason: str) -> list[Invoice]:
         invoices_numbered.send(batch, invoices=notes)  # the counter books them on the families' accounts
         made += notes
     for invoice in locked:
-        record("cancel", "invoice", invoice, {"avoir": [None, invoice.cancelled_by.number], "motif": [None, reason]},
-               organisation_id=invoice.batch.period.organisation_id)
+        changes = {"avoir": [None, invoice.cancelled_by.number], "motif": [None, reason]}
+        if invoice.id in kept:
+            changes["gardé en avoir"] = [None, str(kept[invoice.id])]
+        record("cancel", "invoice", invoice, changes, organisation_id=invoice.batch.period.organisation_id)
         _release(invoice)
     db.session.expire_all()  # the attendances and imported rows were changed in bulk
     return made

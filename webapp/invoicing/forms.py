@@ -1,4 +1,4 @@
-from wtforms import DateField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
+from wtforms import BooleanField, DateField, IntegerField, SelectChoice, SelectField, SelectMultipleField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
@@ -39,6 +39,7 @@ class PeriodEditForm(PeriodForm):
 class ReasonForm(Form):
     reason = TextAreaField("Motif", [InputRequired(), Length(max=500)],
                            description="Par exemple « repas du 12 compté à tort » : il figure sur l'avoir.")
+    keep_credit = BooleanField("Garder le règlement en avoir sur le compte de la famille")
 
 
 class ThresholdForm(Form):

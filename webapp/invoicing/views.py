@@ -253,7 +253,8 @@ def _cancel(invoices: list[Invoice], back: str) -> Any:
     if not form.validate_on_submit():
         refuse(*_errors(form))
     else:
-        attempt(lambda: cancellation.cancel_invoices(invoices, form.reason.data),
+        attempt(lambda: cancellation.cancel_invoices(invoices, form.reason.data,
+                                                     keep_payments_as_credit=form.keep_credit.data),
                 lambda made: f"{len(made)} avoir(s) émis : {', '.join(c.number for c in made)}. Les pointages "
                              "sont de nouveau à facturer.")
     return redirect_to(back)
