@@ -156,9 +156,11 @@ def _apply(w, session, operation):
         if available:
             refund(w, min(D(args[0]) / 100, available))
     elif kind == "cancel_invoice":
-        numbered = [i for i in invoices if i.number and not cancellation.blockers([i])]
+        chosen, keep = args
+        numbered = [i for i in invoices if i.number and not cancellation.blockers([i], keep_payments_as_credit=keep)]
         if numbered:
-            cancellation.cancel_invoices([numbered[args[0] % len(numbered)]], "Erreur de facturation")
+            cancellation.cancel_invoices([numbered[chosen % len(numbered)]], "Erreur de facturation",
+                                         keep_payments_as_credit=keep)
     elif kind == "write_off":
         if open_invoices:
             chosen = open_invoices[args[0] % len(open_invoices)]
@@ -176,7 +178,7 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("cancel"), st.integers(0, 9)),
     st.tuples(st.just("refund"), st.integers(1, 2500)),
     st.tuples(st.just("write_off"), st.integers(0, 3), st.integers(1, 2500)),
-    st.tuples(st.just("cancel_invoice"), st.integers(0, 3)),
+    st.tuples(st.just("cancel_invoice"), st.integers(0, 3), st.booleans()),
     st.tuples(st.just("bill")),
 )
 
