@@ -5,11 +5,14 @@ import io
 from datetime import date
 
 import openpyxl
+import pytest
+import sqlalchemy as sa
 
 from webapp.auth.models import Role
+from webapp.errors import DomainError
 from webapp.invoicing import cancellation
 
-from tests.counter_world import PAY_DAY, attend, bill, cheque
+from tests.counter_world import D, PAY_DAY, attend, bill, cheque
 
 
 def _billed(world):
@@ -89,3 +92,23 @@ def test_the_families_and_a_lots_lines_export_as_the_lists_show_them(login, make
     assert header[:2] == ("N° famille", "Famille") and [row[1] for row in rows] == ["BERNARD Hélène"]
     lines = client.get(f"/o/{world.org.id}/facturation/lots/{batch_id}/lignes/export").get_data(as_text=True)
     assert f"{mine};BERNARD Hélène;BERNARD Léo;Cantine;Repas;7067;4,00;2,00;8,00;" in lines
+
+
+def test_a_months_count_per_child_is_spread_over_the_open_days_and_billed(login, make_user, world, session):
+    from webapp.attendance.models import Attendance
+    from webapp.attendance import monthly
+
+    client = login(make_user(world.org, Role.REGISSEUR))
+    url = f"/o/{world.org.id}/pointage/mois?activity_id={world.canteen.id}&mois=2026-03"
+    assert "Quantité du mois" in client.get(url).get_data(as_text=True)
+    refused = client.post_form(url, {f"quantity-{world.child.id}": "5", f"quantity-{world.other_child.id}": "-2"})
+    assert refused.status_code == 422 and "Rien n'a été enregistré" in refused.get_data(as_text=True)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+    assert client.post_form(url, {f"quantity-{world.child.id}": "5", f"quantity-{world.other_child.id}": ""}
+                            ).status_code == 303
+    days = session.scalars(sa.select(Attendance.day).where(Attendance.child_id == world.child.id)
+                           .order_by(Attendance.day)).all()
+    assert len(days) == 5 and days[0] == date(2026, 3, 2)  # the open days in order (1 March is a Sunday)
+    assert bill(world, 3)[world.family.id].total == D("20.00")
+    with pytest.raises(DomainError, match="déjà facturé"):
+        monthly.set_month(world.child, world.canteen, date(2026, 3, 1), D(3))
