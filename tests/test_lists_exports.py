@@ -112,3 +112,15 @@ def test_a_months_count_per_child_is_spread_over_the_open_days_and_billed(login,
     assert bill(world, 3)[world.family.id].total == D("20.00")
     with pytest.raises(DomainError, match="déjà facturé"):
         monthly.set_month(world.child, world.canteen, date(2026, 3, 1), D(3))
+
+
+def test_the_days_journal_and_the_regies_state_export(login, make_user, world, session):
+    _billed(world)
+    client = login(make_user(world.org, Role.REGISSEUR))
+    journal = client.get(f"/o/{world.org.id}/caisse/journal/export",
+                         query_string={"regie": world.regie.id, "jour": PAY_DAY.isoformat()}).get_data(as_text=True)
+    assert ";ARNAUD Hélène;Règlement;Chèque;0001234;" in journal and journal.rstrip().endswith(";12,00")
+    state = client.get(f"/o/{world.org.id}/caisse/etat/export", query_string={"regie": world.regie.id,
+                                                                              "format": "xlsx"})
+    header, *years = list(openpyxl.load_workbook(io.BytesIO(state.get_data())).active.values)
+    assert header[0] == "Année scolaire" and years[0][0] == "2025-2026" and years[0][2] == 20 and years[0][4] == 12

@@ -36,7 +36,7 @@ from webapp.counter.models import (
     SlipItem,
 )
 from webapp.errors import DomainError
-from webapp.exports import export_response
+from webapp.exports import Column, Kind, export_response
 from webapp.families.models import Family
 from webapp.formatting import today
 from webapp.forms import attempt, form_status, french_decimal, plausible_date, refuse, submit
@@ -434,3 +434,37 @@ def export_payments() -> Any:
     criteria = payment_search.parse(request.args, visible_regie_ids())
     return export_response(request.args.get("format", "csv"), "reglements", payment_search.COLUMNS,
                            payment_search.payments(g.org.id, criteria, limit=None))
+
+
+JOURNAL_COLUMNS = [
+    Column("Reçu", lambda m: m.payment.receipt_number), Column("Famille", lambda m: m.payment.family.label),
+    Column("Opération", lambda m: "Annulation" if m.cancellation else
+           "Remboursement" if m.payment.kind.value == "remboursement" else "Règlement"),
+    Column("Mode", lambda m: m.payment.mode.label), Column("N° de chèque", lambda m: m.payment.cheque_number),
+    Column("Banque", lambda m: m.payment.bank), Column("Montant", lambda m: m.amount, Kind.MONEY),
+]
+STATE_COLUMNS = [
+    Column("Année scolaire", lambda y: y.label), Column("Report d'ouverture", lambda y: y.opening, Kind.MONEY),
+    Column("Facturé", lambda y: y.invoiced, Kind.MONEY), Column("Avoirs", lambda y: y.credit_notes, Kind.MONEY),
+    Column("Encaissé", lambda y: y.received, Kind.MONEY), Column("Remboursé", lambda y: y.refunded, Kind.MONEY),
+    Column("Règlements annulés", lambda y: y.cancelled, Kind.MONEY),
+    Column("Non-valeur", lambda y: y.written_off, Kind.MONEY), Column("Solde", lambda y: y.balance, Kind.MONEY),
+]
+
+
+@bp.get("/journal/export")
+@requires("counter.view")
+def export_journal() -> Any:
+    found = journal.day_journal(_chosen_regie(), _day())
+    return export_response(request.args.get("format", "csv"),
+                           f"journal-{found.regie.invoice_prefix}-{found.day.isoformat()}", JOURNAL_COLUMNS,
+                           found.movements)
+
+
+@bp.get("/etat/export")
+@requires("counter.view")
+def export_state() -> Any:
+    """The régie's state by school year, as its page shows it."""
+    regie = _chosen_regie()
+    return export_response(request.args.get("format", "csv"), f"etat-{regie.invoice_prefix}", STATE_COLUMNS,
+                           reports.year_totals(regie))
