@@ -7,7 +7,7 @@ Nothing here touches a numbered invoice: once numbered, a mistake is corrected b
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -163,7 +163,7 @@ def add_manual_line(batch: Batch, family: Family, data: dict[str, Any]) -> Invoi
     if unit_price is None or unit_price == 0:
         raise DomainError("Le prix unitaire est obligatoire (négatif pour une correction en faveur de la famille).",
                           "unit_price")
-    amount = (quantity * unit_price).quantize(CENT)
+    amount = (quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP)  # as a computed line rounds
     invoice = db.session.scalar(sa.select(Invoice).where(Invoice.batch_id == batch.id, Invoice.family_id == family.id)
                                 .with_for_update())
     if invoice is None:
