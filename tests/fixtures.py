@@ -377,7 +377,7 @@ def make_world(make_org, make_regie, make_user, make_family, make_activity, make
                 "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id, "child_id": child.id,
                 "membership_id": member.membership_in(org.id).id, "organisation_id": org.id,
                 "activity_id": activity.id, "tariff_id": tariff.id, "batch_id": period.batches[0].id,
-                "invoice_id": invoice.id, "import_id": imported.id,
+                "invoice_id": invoice.id, "import_id": imported.id, "period_id": period.id,
                 "job_id": start_job("notify", period.batches[0]).id, "kind": "pdf",
                 "invitation_id": _invitation(org).id, "mandate_id": mandate.id, "run_id": run.id,
                 "file_id": debit_file.id, "item_id": run.collected[0].id}

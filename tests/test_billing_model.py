@@ -12,8 +12,8 @@ NEW, COMPUTED, NUMBERED, EXPORTED = BatchStatus
 
 
 @pytest.mark.parametrize("status, allowed", [
-    (NEW, {BatchAction.COMPUTE}),
-    (COMPUTED, {BatchAction.COMPUTE, BatchAction.NUMBER}),
+    (NEW, {BatchAction.COMPUTE, BatchAction.DISCARD}),
+    (COMPUTED, {BatchAction.COMPUTE, BatchAction.NUMBER, BatchAction.DISCARD}),
     (NUMBERED, {BatchAction.EXPORT}),
     (EXPORTED, set()),
 ])
@@ -39,8 +39,9 @@ def test_an_action_leads_to_its_status_and_a_forbidden_one_is_a_programming_erro
         EXPORTED.after(BatchAction.COMPUTE)
 
 
-def test_every_status_but_the_first_is_reached_by_an_action():
-    assert {transition.end for transition in BATCH_TRANSITIONS.values()} == set(BatchStatus) - {NEW}
+def test_every_status_is_reached_by_an_action_the_first_only_by_discarding_the_drafts():
+    assert {transition.end for transition in BATCH_TRANSITIONS.values()} == set(BatchStatus)
+    assert [action for action, transition in BATCH_TRANSITIONS.items() if transition.end is NEW] == [BatchAction.DISCARD]
 
 
 @pytest.mark.parametrize("item, stored", [

@@ -13,6 +13,7 @@ from webapp.counter.models import (
     Payment,
 )
 from webapp.errors import DomainError
+from webapp.invoicing import cancellation
 from webapp.invoicing.models import Batch, BatchStatus, Invoice, InvoiceKind
 from webapp.invoicing.services import compute_batch, number_batch
 
@@ -154,6 +155,12 @@ def _apply(w, session, operation):
         available = settlement.credit(account)
         if available:
             refund(w, min(D(args[0]) / 100, available))
+    elif kind == "cancel_invoice":
+        chosen, keep = args
+        numbered = [i for i in invoices if i.number and not cancellation.blockers([i], keep_payments_as_credit=keep)]
+        if numbered:
+            cancellation.cancel_invoices([numbered[chosen % len(numbered)]], "Erreur de facturation",
+                                         keep_payments_as_credit=keep)
     elif kind == "write_off":
         if open_invoices:
             chosen = open_invoices[args[0] % len(open_invoices)]
@@ -171,13 +178,14 @@ OPERATIONS = st.one_of(
     st.tuples(st.just("cancel"), st.integers(0, 9)),
     st.tuples(st.just("refund"), st.integers(1, 2500)),
     st.tuples(st.just("write_off"), st.integers(0, 3), st.integers(1, 2500)),
+    st.tuples(st.just("cancel_invoice"), st.integers(0, 3), st.booleans()),
     st.tuples(st.just("bill")),
 )
 
 
 @settings(max_examples=30, deadline=None, database=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(operations=st.lists(OPERATIONS, max_size=12))
-def test_any_sequence_of_counter_operations_keeps_the_books_right(story, session, operations):
+def test_any_sequence_of_counter_operations_and_invoice_cancellations_keeps_the_books_right(story, session, operations):
     example = session.begin_nested()
     try:
         for operation in operations:

@@ -18,6 +18,7 @@ from webapp.errors import DomainError
 from webapp.families.models import Family
 from webapp.formatting import today
 from webapp.families.services import add_child, create_family
+from webapp.invoicing import cancellation
 from webapp.invoicing.models import Invoice
 from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.organisations.models import Regie
@@ -112,4 +113,37 @@ def test_adding_to_a_slip_while_one_of_its_payments_is_cancelled_waits_its_turn(
         stagger=0.25, hold=0)
     assert outcome == [None, None], outcome
     assert db.session.scalars(sa.select(SlipItem.payment_id).where(SlipItem.slip_id == slip_id)).all() == []
+    assert ledger.check_books() == []
+
+
+def test_two_agents_cancelling_the_same_invoice_issue_one_credit_note(race_engine):
+    regie_id, family_id, april_id = _family_with_two_invoices()
+    db.session.remove()
+
+    def cancel() -> None:
+        cancellation.cancel_invoices([db.session.get(Invoice, april_id)], "Erreur de pointage")
+
+    outcome = in_parallel(cancel, cancel)
+    errors = [e for e in outcome if e is not None]
+    assert len(errors) == 1 and isinstance(errors[0], DomainError), outcome
+    assert "déjà annulée par l'avoir AV-C-2026-000001" in errors[0].message
+    credit_notes = db.session.scalars(sa.select(Invoice.number).where(Invoice.cancels_id == april_id)).all()
+    assert credit_notes == ["AV-C-2026-000001"]
+    assert ledger.find_account(regie_id, family_id).balance == Decimal("0.00")
+    assert ledger.check_books() == []
+
+
+def test_a_payment_racing_a_cancellation_either_pays_or_is_refused_never_both(race_engine):
+    regie_id, family_id, april_id = _family_with_two_invoices()
+    db.session.remove()
+    outcome = in_parallel(
+        lambda: cancellation.cancel_invoices([db.session.get(Invoice, april_id)], "Erreur"),
+        lambda: services.record_payment(db.session.get(Regie, regie_id), db.session.get(Family, family_id),
+                                        {"mode": "especes", "amount": Decimal("6.20"), "received_on": date(2026, 6, 15)}),
+        stagger=0.1)
+    april = db.session.get(Invoice, april_id)
+    if outcome[0] is None:  # cancelled first: the payment found nothing due
+        assert april.cancelled_by is not None and april.paid == 0
+    else:
+        assert "réglée" in str(outcome[0]) and april.paid == Decimal("6.20") and april.cancelled_by is None
     assert ledger.check_books() == []

@@ -105,10 +105,11 @@ def configure_extensions(app: Flask) -> None:
     guards.init_app(app)
 
     from webapp.auth.access import can
+    from webapp.exports import export_args
     from webapp.submissions import once_field
 
     app.jinja_env.globals.update(
-        can=can, once_field=once_field,
+        can=can, once_field=once_field, export_args=export_args,
     )
 
     from webapp.auth.services import load_user

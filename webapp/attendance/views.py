@@ -14,14 +14,16 @@ from htmx_flask import request as htmx_request
 from wtforms import SelectChoice
 
 from webapp import db
-from webapp.attendance import calendar, checks, enrolments
+from webapp.attendance import calendar, checks, enrolments, monthly, unbilled
 from webapp.attendance.forms import ClassEnrolmentForm, ClosureForm, EnrolmentForm, ScheduleForm
 from webapp.attendance.models import Attendance, Closure, Presence
 from webapp.attendance.services import set_attendance
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.errors import DomainError
+from webapp.exports import export_response
+from webapp.invoicing.models import BillingPeriod
 from webapp.families.models import Child, Family
-from webapp.forms import attempt, form_status, parse_time, plausible_integer, submit
+from webapp.forms import attempt, form_status, french_decimal, parse_time, plausible_integer, submit
 from webapp.guards import query_date, query_int, row_ids
 from webapp.htmx import redirect_to, render
 from webapp.tariffs.models import Activity
@@ -281,3 +283,73 @@ def unverified_days(regie_id: int, first: date, last: date, chosen: list[Activit
     activities = [a for a in chosen if a.regie_id == regie_id] or list(db.session.scalars(
         sa.select(Activity).where(Activity.regie_id == regie_id, Activity.active.is_(True)).order_by(Activity.name)))
     return checks.unverified(activities, first, last)
+
+
+def _unbilled_selection() -> tuple[date, date, int | None, str, list[BillingPeriod]]:
+    """The list's dates (a period's, or typed), activity and school, from the query string."""
+    periods = list(db.session.scalars(sa.select(BillingPeriod).where(
+        BillingPeriod.organisation_id == g.org.id, BillingPeriod.corrects_id.is_(None))
+        .order_by(BillingPeriod.start_date.desc()).limit(24)))
+    chosen = {p.id: p for p in periods}.get(query_int("periode") or 0)
+    first = chosen.start_date if chosen else query_date("du", today().replace(day=1))
+    last = chosen.end_date if chosen else query_date("au", today())
+    return first, last, query_int("activity_id"), request.args.get("school", "")[:120], periods
+
+
+@bp.get("/non-factures")
+@requires("billing.view")
+def unbilled_list() -> Any:
+    first, last, activity_id, school, periods = _unbilled_selection()
+    rows = unbilled.unbilled(g.org.id, visible_regie_ids(), first, last, activity_id, school)
+    return render("attendance/unbilled.html", rows=rows, first=first, last=last, activity_id=activity_id,
+                  school=school, periods=periods, activities=_activities())
+
+
+@bp.get("/non-factures/export")
+@requires("billing.view")
+def export_unbilled() -> Any:
+    first, last, activity_id, school, _ = _unbilled_selection()
+    return export_response(request.args.get("format", "csv"), "pointages-non-factures", unbilled.COLUMNS,
+                           unbilled.unbilled(g.org.id, visible_regie_ids(), first, last, activity_id, school))
+
+
+def _month() -> date:
+    """The grid's month (?mois=2026-03); anything else is this month."""
+    raw = request.args.get("mois", "")
+    try:
+        chosen = date.fromisoformat(f"{raw}-01") if len(raw) == 7 and raw.isascii() else None
+    except ValueError:
+        chosen = None
+    return chosen if chosen and 2000 <= chosen.year <= 2100 else today().replace(day=1)
+
+
+@bp.route("/mois", methods=["GET", "POST"])
+@requires("attendance.edit")
+def month_grid() -> Any:
+    """A month's quantity per child in one grid, for communes that receive monthly counts."""
+    wanted = query_int("activity_id")
+    activities = [a for a in _activities() if a.unit.value != "creneau"]
+    activity = {a.id: a for a in activities}.get(wanted or 0)
+    if wanted and activity is None:
+        abort(404)
+    first, school, school_class = _month(), request.args.get("school", "")[:120], request.args.get("school_class", "")[:40]
+    children = _children(school, school_class) if activity else []
+    errors: dict[int, str] = {}
+    if request.method == "POST" and activity is not None:
+        for child in children:
+            raw = request.form.get(f"quantity-{child.id}")
+            if raw is None:
+                continue
+            try:
+                monthly.set_month(child, activity, first, french_decimal(raw, f"quantity-{child.id}"))
+            except DomainError as error:
+                errors[child.id] = error.message
+        if errors:
+            db.session.rollback()
+        else:
+            flash("Quantités du mois enregistrées.", "success")
+            return redirect_to(request.full_path)
+    totals = monthly.month_totals(activity, first, [c.id for c in children]) if activity else {}
+    return render("attendance/month.html", None, 422 if errors else 200, activities=activities, activity=activity,
+                  first=first, school=school, school_class=school_class, children=children, totals=totals,
+                  errors=errors, days=len(monthly.open_days(activity, first)) if activity else 0)

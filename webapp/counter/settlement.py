@@ -21,14 +21,14 @@ from webapp.counter.amounts import HALF_CENT, ZERO, checked_amount
 from webapp.counter.models import Account, Allocation
 from webapp.errors import DomainError
 from webapp.formatting import money
-from webapp.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
+from webapp.invoicing.models import Invoice, InvoiceKind, InvoiceStatus, not_cancelled
 
 Plan = list[tuple[Invoice, Decimal]]
 
 
 def payable() -> sa.ColumnElement[bool]:
-    """An invoice the counter settles: numbered, and not a credit note."""
-    return sa.and_(Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE)
+    """An invoice the counter settles: numbered, not a credit note, and not cancelled by one."""
+    return sa.and_(Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE, not_cancelled())
 
 
 def owing() -> sa.ColumnElement[bool]:
@@ -182,6 +182,12 @@ def _reverse(live: list[tuple[Allocation, Decimal]], limit: Decimal | None = Non
 def reverse_payment(payment_id: int) -> None:
     """Re-open what a cancelled payment settled: each of its allocations, by a negative one."""
     _reverse(_live_allocations(sa.select(Allocation).where(Allocation.payment_id == payment_id)))
+
+
+def release(invoice: Invoice) -> None:
+    """Take back whatever settles the invoice (payments, credit), each allocation by a negative one: the money
+    stays on the family's account as credit. For an invoice about to be cancelled."""
+    _reverse(_live_allocations(sa.select(Allocation).where(Allocation.invoice_id == invoice.id)))
 
 
 def take_back_spent_credit(account: Account) -> None:

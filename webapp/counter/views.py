@@ -14,7 +14,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db
 from webapp.auth.access import can, requires, tenant_blueprint, visible_regie_ids
-from webapp.counter import closings, documents, journal, ledger, queries, reports, services, slips
+from webapp.counter import closings, documents, journal, ledger, payment_search, queries, reports, services, slips
 from webapp.counter.school_years import school_year_label, school_year_of
 from webapp.counter.forms import (
     CancelForm,
@@ -36,6 +36,7 @@ from webapp.counter.models import (
     SlipItem,
 )
 from webapp.errors import DomainError
+from webapp.exports import Column, Kind, export_response
 from webapp.families.models import Family
 from webapp.formatting import today
 from webapp.forms import attempt, form_status, french_decimal, plausible_date, refuse, submit
@@ -415,3 +416,55 @@ def close_year(regie_id: int) -> Any:
         refuse(*form.form_errors, *form.school_year.errors)
     return redirect_to(url_for("counter.state", regie=regie.id))
 
+
+
+@bp.get("/reglements/")
+@requires("counter.view")
+def payments() -> Any:
+    """« Recherche règlement »: by dates, mode, amount, cheque number, payer or slip."""
+    criteria = payment_search.parse(request.args, visible_regie_ids())
+    found = [] if criteria.empty else list(payment_search.payments(g.org.id, criteria))
+    return render("counter/payments.html", "results", criteria=criteria, found=found, modes=PaymentMode,
+                  shown=payment_search.SHOWN)
+
+
+@bp.get("/reglements/export")
+@requires("counter.view")
+def export_payments() -> Any:
+    criteria = payment_search.parse(request.args, visible_regie_ids())
+    return export_response(request.args.get("format", "csv"), "reglements", payment_search.COLUMNS,
+                           payment_search.payments(g.org.id, criteria, limit=None))
+
+
+JOURNAL_COLUMNS = [
+    Column("Reçu", lambda m: m.payment.receipt_number), Column("Famille", lambda m: m.payment.family.label),
+    Column("Opération", lambda m: "Annulation" if m.cancellation else
+           "Remboursement" if m.payment.kind.value == "remboursement" else "Règlement"),
+    Column("Mode", lambda m: m.payment.mode.label), Column("N° de chèque", lambda m: m.payment.cheque_number),
+    Column("Banque", lambda m: m.payment.bank), Column("Montant", lambda m: m.amount, Kind.MONEY),
+]
+STATE_COLUMNS = [
+    Column("Année scolaire", lambda y: y.label), Column("Report d'ouverture", lambda y: y.opening, Kind.MONEY),
+    Column("Facturé", lambda y: y.invoiced, Kind.MONEY), Column("Avoirs", lambda y: y.credit_notes, Kind.MONEY),
+    Column("Encaissé", lambda y: y.received, Kind.MONEY), Column("Remboursé", lambda y: y.refunded, Kind.MONEY),
+    Column("Règlements annulés", lambda y: y.cancelled, Kind.MONEY),
+    Column("Non-valeur", lambda y: y.written_off, Kind.MONEY), Column("Solde", lambda y: y.balance, Kind.MONEY),
+]
+
+
+@bp.get("/journal/export")
+@requires("counter.view")
+def export_journal() -> Any:
+    found = journal.day_journal(_chosen_regie(), _day())
+    return export_response(request.args.get("format", "csv"),
+                           f"journal-{found.regie.invoice_prefix}-{found.day.isoformat()}", JOURNAL_COLUMNS,
+                           found.movements)
+
+
+@bp.get("/etat/export")
+@requires("counter.view")
+def export_state() -> Any:
+    """The régie's state by school year, as its page shows it."""
+    regie = _chosen_regie()
+    return export_response(request.args.get("format", "csv"), f"etat-{regie.invoice_prefix}", STATE_COLUMNS,
+                           reports.year_totals(regie))

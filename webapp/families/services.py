@@ -302,9 +302,13 @@ def search_families(org: Organisation, query: str, *, archived: bool = False, pa
                     per_page: int = 25) -> Page:
     """Every word of the query must appear in a name or the family number, or the query is an invoice number;
     a family number typed whole comes first."""
+    return paginate(families_found(org, query, archived=archived), page, per_page)
+
+
+def families_found(org: Organisation, query: str, *, archived: bool = False) -> sa.Select:
+    """The family search's statement, for its pages and its export."""
     stmt = sa.select(Family).where(Family.organisation_id == org.id, matching(query))
     stmt = stmt.where(Family.archived_at.is_not(None) if archived else Family.archived_at.is_(None))
     stmt = stmt.order_by(exact_number_first(query), Family.label, Family.number)
     # The list shows each payer's town and the children's names: load them in two queries, not 50.
-    stmt = stmt.options(selectinload(Family.guardians), selectinload(Family.children))
-    return paginate(stmt, page, per_page)
+    return stmt.options(selectinload(Family.guardians), selectinload(Family.children))

@@ -10,6 +10,7 @@ from flask import current_app, flash, g, request, url_for
 from wtforms import SelectChoice
 
 from webapp import db
+from webapp.exports import Column, Kind, export_response
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.families import services
 from webapp.families.forms import ChildForm, FamilyForm, GuardianForm, NewFamilyForm, SearchForm
@@ -46,6 +47,30 @@ def index() -> Any:
         page=query_int("page", 1), per_page=current_app.config["FAMILIES_PER_PAGE"],
     )
     return render("families/index.html", "results", form=form, page=page)
+
+
+EXPORTED = [
+    Column("N° famille", lambda f: f.number), Column("Famille", lambda f: f.label),
+    Column("E-mail", lambda f: f.payer.email if f.payer else ""),
+    Column("Téléphone", lambda f: f.payer.phone if f.payer else ""),
+    Column("Adresse", lambda f: f.payer.address_line1 if f.payer else ""),
+    Column("Code postal", lambda f: f.payer.postcode if f.payer else ""),
+    Column("Commune", lambda f: f.payer.city if f.payer else ""),
+    Column("Quotient familial", lambda f: f.quotient, Kind.NUMBER),
+    Column("Catégorie", lambda f: f.tariff_category), Column("Prélèvement", lambda f: "oui" if f.direct_debit else ""),
+    Column("Enfants", lambda f: ", ".join(f"{c.first_name} {c.last_name}" for c in f.children)),
+]
+
+
+@bp.get("/export")
+@requires("families.view")
+def export() -> Any:
+    """The families the search finds (all of them, not a page), with their payer and children."""
+    form = SearchForm(request.args)
+    form.validate()
+    stmt = services.families_found(g.org, "" if form.q.errors else form.q.data or "", archived=form.archived.data)
+    return export_response(request.args.get("format", "csv"), "familles", EXPORTED,
+                           db.session.scalars(stmt.execution_options(yield_per=500)))
 
 
 @bp.route("/nouvelle", methods=["GET", "POST"])

@@ -41,6 +41,7 @@ class _Line:
     quantity: Decimal = Decimal(0)
     items: list[LineItem] = field(default_factory=list)
     accounting_code: str = ""
+    manual: bool = False
 
     @property
     def amount(self) -> Decimal:
@@ -425,14 +426,18 @@ def _reduce(draft: _Draft, discounts: dict[int, list[Discount]], personal: dict[
 
 
 def _write(batch: Batch, drafts: _Drafts, unchanged: list[int]) -> list[Invoice]:
-    """Replace the batch's drafts with the new ones, and clear the flag of the billed attendances edited
-    without a change of price. Core statements, a fixed number whatever the size: the ORM would send one
-    INSERT per row here."""
-    drafted = sa.select(Invoice.id).where(Invoice.batch_id == batch.id).scalar_subquery()
-    db.session.execute(sa.delete(InvoiceLine).where(InvoiceLine.invoice_id.in_(drafted)))
-    db.session.execute(sa.delete(Invoice).where(Invoice.batch_id == batch.id))
+    """Replace the batch's drafts with the new ones, keeping the lines agents added by hand, and clear the flag
+    of the billed attendances edited without a change of price. Core statements, a fixed number whatever the
+    size: the ORM would send one INSERT per row here."""
+    for family_id, line in _manual_lines(batch):
+        drafts[family_id].lines[("manual", line.id)] = _Line(
+            line.child, line.activity, line.kind, line.label, line.unit_price, line.quantity,
+            accounting_code=line.accounting_code, manual=True)
+    delete_drafts(batch)
     _clear_changed_since_billing(unchanged)
     rows = [row for row in (_invoice_row(batch, draft) for draft in drafts.values()) if row]
+    if batch.threshold is not None:
+        rows = [(invoice, lines) for invoice, lines in rows if not under_threshold(batch, invoice, lines)]
     if rows:
         db.session.execute(sa.insert(Invoice), [invoice for invoice, _ in rows])
         ids = dict(db.session.execute(
@@ -441,6 +446,28 @@ def _write(batch: Batch, drafts: _Drafts, unchanged: list[int]) -> list[Invoice]
             {**line, "invoice_id": ids[invoice["family_id"]]} for invoice, lines in rows for line in lines])
     db.session.expire(batch, ["invoices"])
     return list(db.session.scalars(sa.select(Invoice).where(Invoice.batch_id == batch.id).order_by(Invoice.id)))
+
+
+def _manual_lines(batch: Batch) -> list[tuple[int, InvoiceLine]]:
+    return [(family_id, line) for family_id, line in db.session.execute(
+        sa.select(Invoice.family_id, InvoiceLine).join(InvoiceLine.invoice)
+        .where(Invoice.batch_id == batch.id, InvoiceLine.manual.is_(True)).order_by(InvoiceLine.id)).all()]
+
+
+def under_threshold(batch: Batch, invoice: dict[str, Any], lines: list[dict[str, Any]]) -> bool:
+    """« Suppression par seuil »: a small invoice (not a credit note, nothing held, no line added by hand) is
+    left out of the lot; what it would bill stays to bill."""
+    return (batch.threshold is not None and invoice["status"] is InvoiceStatus.DRAFT
+            and ZERO <= invoice["total"] < batch.threshold and not any(line["manual"] for line in lines))
+
+
+def delete_drafts(batch: Batch) -> int:
+    """Every invoice of a batch not yet numbered goes, its lines with it; returns how many."""
+    drafted = sa.select(Invoice.id).where(Invoice.batch_id == batch.id).scalar_subquery()
+    db.session.execute(sa.delete(InvoiceLine).where(InvoiceLine.invoice_id.in_(drafted)))
+    count = db.session.execute(sa.delete(Invoice).where(Invoice.batch_id == batch.id)).rowcount
+    db.session.expire(batch, ["invoices"])
+    return count
 
 
 def _clear_changed_since_billing(attendance_ids: list[int]) -> None:
@@ -455,7 +482,8 @@ def _invoice_row(batch: Batch, draft: _Draft) -> tuple[dict[str, Any], list[dict
         {"child_id": line.child.id if line.child else None, "activity_id": line.activity.id if line.activity else None,
          "kind": line.kind, "label": line.label,
          "accounting_code": line.accounting_code or line.activity.accounting_code, "unit_price": line.unit_price,
-         "quantity": line.quantity, "amount": line.amount, "items": [item.to_json() for item in line.items]}
+         "quantity": line.quantity, "amount": line.amount, "items": [item.to_json() for item in line.items],
+         "manual": line.manual}
         for line in draft.lines.values()
     ]
     if not draft.errors and not lines:

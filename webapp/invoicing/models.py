@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, aliased, mapped_column, relationship
 
 from webapp.auth.models import User
 from webapp.db import Base, Timestamped, enum_column
@@ -49,8 +49,11 @@ class BillingPeriod(Timestamped, Base):
     due_date: Mapped[date]
     regularisation_from: Mapped[date | None]
     fiscal_year: Mapped[int]
+    # A correction period holds the credit notes that cancel invoices of the period it corrects.
+    corrects_id: Mapped[int | None] = mapped_column(sa.ForeignKey("billing_periods.id"), index=True)
 
     organisation: Mapped[Organisation] = relationship()
+    corrects: Mapped[BillingPeriod | None] = relationship(remote_side=[id])
     # Empty: every activity of the régie.
     activities: Mapped[list[Activity]] = relationship(secondary=period_activities)
     batches: Mapped[list[Batch]] = relationship(back_populates="period")
@@ -61,6 +64,7 @@ class BillingPeriod(Timestamped, Base):
 
 class BatchAction(enum.StrEnum):
     COMPUTE = "compute"
+    DISCARD = "discard"
     NUMBER = "number"
     EXPORT = "export"
 
@@ -114,6 +118,8 @@ class Transition:
 # Every batch status change, in one place: the services, the import of canteen files and the pages ask it.
 BATCH_TRANSITIONS: dict[BatchAction, Transition] = {
     BatchAction.COMPUTE: Transition(frozenset({BatchStatus.NEW, BatchStatus.COMPUTED}), BatchStatus.COMPUTED),
+    # « Supprimer les factures »: the drafts go, the consumptions they billed stay to bill.
+    BatchAction.DISCARD: Transition(frozenset({BatchStatus.NEW, BatchStatus.COMPUTED}), BatchStatus.NEW),
     BatchAction.NUMBER: Transition(frozenset({BatchStatus.COMPUTED}), BatchStatus.NUMBERED),
     BatchAction.EXPORT: Transition(frozenset({BatchStatus.NUMBERED}), BatchStatus.EXPORTED),
 }
@@ -136,6 +142,8 @@ class Batch(Base):
     numbered_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
     exported_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     exported_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    # « Suppression par seuil »: drafts under this total are left out of the lot, at each compute.
+    threshold: Mapped[Decimal | None] = mapped_column(sa.Numeric(12, 2))
 
     period: Mapped[BillingPeriod] = relationship(back_populates="batches")
     regie: Mapped[Regie] = relationship()
@@ -167,6 +175,7 @@ class Settlement(Labelled):
     WRITTEN_OFF = "non_valeur", "Non-valeur"
     PARTLY_PAID = "partielle", "Partiellement payée"
     UNPAID = "impayee", "Impayée"
+    CANCELLED = "annulee", "Annulée"
 
     @property
     def due(self) -> bool:
@@ -179,6 +188,7 @@ class Invoice(Base):
         sa.UniqueConstraint("regie_id", "fiscal_year", "kind", "sequence",
                             name="uq_invoices_regie_id_fiscal_year_kind_sequence"),
         sa.UniqueConstraint("batch_id", "family_id", name="uq_invoices_batch_id_family_id"),
+        sa.Index("ix_invoices_cancels_id", "cancels_id", unique=True),
         sa.CheckConstraint("(status = 'numerotee') = (number IS NOT NULL AND sequence IS NOT NULL)",
                            name="numbered_has_number"),
         sa.CheckConstraint("(kind = 'avoir') = (total < 0)", name="credit_note_is_negative"),
@@ -205,8 +215,13 @@ class Invoice(Base):
     # Kept by the counter: the sums of the invoice's allocations and write-offs.
     paid: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), default=Decimal("0.00"), server_default="0")
     written_off: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2), default=Decimal("0.00"), server_default="0")
+    # A credit note that cancels an invoice names it, with the reason; the invoice itself never changes.
+    cancels_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id"))
+    reason: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     batch: Mapped[Batch] = relationship(back_populates="invoices")
+    cancels: Mapped[Invoice | None] = relationship(remote_side=[id], back_populates="cancelled_by")
+    cancelled_by: Mapped[Invoice | None] = relationship(back_populates="cancels", uselist=False)
     family: Mapped[Family] = relationship()
     regie: Mapped[Regie] = relationship()
     lines: Mapped[list[InvoiceLine]] = relationship(
@@ -222,6 +237,8 @@ class Invoice(Base):
         """Impayée, partiellement payée, payée (or written off): what the counter shows."""
         if self.kind is InvoiceKind.CREDIT_NOTE:
             return Settlement.CREDIT_NOTE
+        if self.cancelled_by is not None:
+            return Settlement.CANCELLED
         if self.status is not InvoiceStatus.NUMBERED:
             return Settlement.NOT_ISSUED
         if self.outstanding == 0:
@@ -230,6 +247,12 @@ class Invoice(Base):
 
     def __str__(self) -> str:
         return self.number or f"Brouillon n° {self.id}"
+
+
+def not_cancelled() -> sa.ColumnElement[bool]:
+    """No credit note cancels the invoice: what the counter may still settle, and the lists call due."""
+    credit_note = aliased(Invoice)
+    return ~sa.exists().where(credit_note.cancels_id == Invoice.id)
 
 
 
@@ -293,6 +316,8 @@ class InvoiceLine(Base):
     amount: Mapped[Decimal] = mapped_column(sa.Numeric(12, 2))
     # What the line bills: LineItem.to_json() of each (the templates list their "day").
     items: Mapped[list[dict[str, Any]]] = mapped_column(sa.JSON, default=list)
+    # Added by an agent (a one-off charge, a correction): kept when the lot is computed again.
+    manual: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     invoice: Mapped[Invoice] = relationship(back_populates="lines")
     child: Mapped[Child | None] = relationship()

@@ -45,7 +45,9 @@ def _who_when(user: Any, at: Any) -> str:
     return f"le {date_time(at)} par {user.full_name if user else 'le système'}"
 
 
-def create_period(org: Organisation, data: dict[str, Any], regies: list[Regie], activities: list[Activity]) -> BillingPeriod:
+def clean_period(org: Organisation, data: dict[str, Any], activities: list[Activity],
+                 regie_ids: set[int]) -> dict[str, Any]:
+    """The period's fields checked as a whole, for its creation and its later edits."""
     clean = {name: data.get(name) for name in PERIOD_FIELDS}
     clean["label"] = (clean["label"] or "").strip()
     if not clean["label"]:
@@ -57,22 +59,36 @@ def create_period(org: Organisation, data: dict[str, Any], regies: list[Regie], 
     if clean["regularisation_from"] and clean["regularisation_from"] > clean["start_date"]:
         raise DomainError("La régularisation commence avant la période, pas après.", "regularisation_from")
     clean["fiscal_year"] = clean["fiscal_year"] or clean["end_date"].year
+    if any(a.regie_id not in regie_ids for a in activities):
+        raise DomainError("Une régie ou une activité choisie n'appartient pas à ces régies.", "activities")
+    return clean
+
+
+def refuse_overlap(regie: Regie, clean: dict[str, Any], period: BillingPeriod | None = None) -> None:
+    """A régie bills a stretch of days once; a complementary period may overlap lots that are all numbered
+    (it bills only what they left unbilled, or what a cancellation gave back)."""
+    overlapping = db.session.scalar(
+        sa.select(Batch).join(BillingPeriod).where(
+            Batch.regie_id == regie.id, BillingPeriod.start_date <= clean["end_date"],
+            BillingPeriod.end_date >= clean["start_date"], BillingPeriod.corrects_id.is_(None),
+            BillingPeriod.id != (period.id if period else -1),
+            Batch.status.in_([s for s in BatchStatus if not s.numbered])))
+    if overlapping is not None:
+        other = overlapping.period
+        raise DomainError(
+            f"La régie « {regie.name} » a déjà la période « {other.label} » (du {other.start_date:%d/%m/%Y} "
+            f"au {other.end_date:%d/%m/%Y}), créée {_who_when(overlapping.created_by, overlapping.created_at)}, "
+            "pas encore numérotée : corrigez-la plutôt (une période ne se facture qu'une fois).", "start_date")
+
+
+def create_period(org: Organisation, data: dict[str, Any], regies: list[Regie], activities: list[Activity]) -> BillingPeriod:
     if not regies:
         raise DomainError("Choisissez au moins une régie.", "regies")
-    if any(r.organisation_id != org.id for r in regies) or any(a.regie_id not in {r.id for r in regies}
-                                                                  for a in activities):
+    if any(r.organisation_id != org.id for r in regies):
         raise DomainError("Une régie ou une activité choisie n'appartient pas à ces régies.", "activities")
+    clean = clean_period(org, data, activities, {r.id for r in regies})
     for regie in regies:
-        overlapping = db.session.scalar(
-            sa.select(Batch).join(BillingPeriod).where(
-                Batch.regie_id == regie.id, BillingPeriod.start_date <= clean["end_date"],
-                BillingPeriod.end_date >= clean["start_date"]))
-        if overlapping is not None:
-            other = overlapping.period
-            raise DomainError(
-                f"La régie « {regie.name} » a déjà la période « {other.label} » (du {other.start_date:%d/%m/%Y} "
-                f"au {other.end_date:%d/%m/%Y}), créée {_who_when(overlapping.created_by, overlapping.created_at)} : "
-                "une période ne se facture qu'une fois.", "start_date")
+        refuse_overlap(regie, clean)
     period = BillingPeriod(organisation_id=org.id, activities=activities, **clean)
     db.session.add(period)
     db.session.flush()
@@ -120,7 +136,7 @@ def number_batch(batch: Batch) -> list[Invoice]:
     ).all()
     attendances, consumptions = _billed_rows(drafts)
     _refuse_if_attendance_changed(batch, [row["id"] for row in attendances], [row["id"] for row in consumptions])
-    _give_numbers(batch, drafts)
+    give_numbers(batch, drafts)
     now = utcnow()
     db.update_rows(Attendance.__table__, attendances, billed_at=now, changed_since_billing=False)
     db.update_rows(ImportedConsumption.__table__, consumptions)
@@ -136,7 +152,7 @@ def number_batch(batch: Batch) -> list[Invoice]:
     return drafts
 
 
-def _give_numbers(batch: Batch, drafts: list[Invoice]) -> None:
+def give_numbers(batch: Batch, drafts: list[Invoice]) -> None:
     """Invoices and credit notes each from their own gapless sequence, in the drafts' order."""
     country = batch.period.organisation.country
     for kind in InvoiceKind:
