@@ -218,3 +218,17 @@ def test_a_lapsed_mandate_does_not_say_debited(world, lot):
     invoices = {i.family_id: i for i in lot.invoices}
     assert debited_automatically(invoices[world.family.id])
     assert not debited_automatically(invoices[world.other.id])  # signed in 2022, never used: lapsed
+
+
+def test_an_invoice_on_a_run_is_not_cancelled_and_a_cancelled_one_is_not_collected(world, lot, session):
+    from webapp.invoicing.cancellation import blockers, cancel_invoices
+    invoice = next(i for i in lot.invoices if i.family_id == world.family.id)
+    other = next(i for i in lot.invoices if i.family_id == world.other.id)
+    cancel_invoices([other], "Erreur de tarif")
+    run = runs.prepare_run(lot, {})
+    assert "Prélèvements n°" in blockers([invoice])[invoice.id]
+    with pytest.raises(DomainError, match="annulez-les, ou attendez le rejet"):
+        cancel_invoices([invoice], "Erreur de tarif")
+    assert [item.excluded for item in run.excluded] == [f"Facture annulée par l'avoir {other.cancelled_by.number}"]
+    runs.cancel(run)
+    assert blockers([invoice]) == {}

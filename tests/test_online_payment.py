@@ -215,3 +215,15 @@ def test_an_online_payment_is_in_the_days_journal_and_goes_on_a_slip_of_its_mode
     assert journal.day_journal(regie, today()).by_mode == {PaymentMode.ONLINE_CARD: D("8.00")}
     slip = slips.create_slip(regie, PaymentMode.ONLINE_CARD)
     assert [item.payment_id for item in slip.items] == [_fresh(operation).payment_id]
+
+
+def test_a_cancelled_invoice_is_not_paid_online_and_has_no_qr_code(client, online, payfip):
+    from webapp.invoicing.cancellation import cancel_invoices
+    from webapp.online.qr import shows_qr
+    online.regie.transfer_qr = True
+    assert shows_qr(online.invoice)
+    cancel_invoices([online.invoice], "Erreur de tarif")
+    assert not shows_qr(online.invoice)
+    db.session.commit()
+    page = client.get(online.url)
+    assert "a été annulée" in page.text and "Payer en ligne" not in page.text

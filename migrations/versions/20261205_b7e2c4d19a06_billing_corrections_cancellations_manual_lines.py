@@ -1,7 +1,7 @@
 """billing corrections: credit notes that cancel an invoice, correction periods, manual lines, lot thresholds
 
 Revision ID: b7e2c4d19a06
-Revises: 3c1f0e7a9d52
+Revises: 7d3e5b1a9c24
 Create Date: 2026-12-05 08:00:00
 
 Columns only, added in place (references inline): on SQLite a rebuild of `invoices` would cascade to its lines
@@ -15,7 +15,7 @@ from alembic import op
 
 
 revision = 'b7e2c4d19a06'
-down_revision = '3c1f0e7a9d52'
+down_revision = '7d3e5b1a9c24'
 branch_labels = None
 depends_on = None
 

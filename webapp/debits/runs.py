@@ -124,6 +124,8 @@ def _excluded(invoice: Invoice, mandate: Any, day: date) -> str:
         return f"Facture en attente{' : ' + invoice.hold_reason if invoice.hold_reason else ''}"
     if invoice.status is not InvoiceStatus.NUMBERED:
         return "Facture non émise"
+    if invoice.cancelled_by is not None:
+        return f"Facture annulée par l'avoir {invoice.cancelled_by.number}"
     if invoice.outstanding <= 0:
         return "Rien à prélever : facture à zéro ou déjà réglée"
     status = rules.status_on(mandate, day)

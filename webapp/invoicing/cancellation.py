@@ -22,6 +22,7 @@ from webapp.audit.services import actor_id, declare, record, record_creation
 from webapp.counter.ledger import open_account
 from webapp.counter.settlement import release
 from webapp.db import utcnow
+from webapp.debits.queries import invoices_on_runs
 from webapp.errors import DomainError
 from webapp.formatting import money
 from webapp.imports.models import ImportedConsumption
@@ -55,8 +56,12 @@ def _refusal(invoice: Invoice, keep_payments_as_credit: bool) -> str | None:
 
 def blockers(invoices: Iterable[Invoice], *, keep_payments_as_credit: bool = False) -> dict[int, str]:
     """Why each invoice that cannot be cancelled cannot (invoice id → French reason); the only place that says
-    so. Direct debits add their refusal here: `found |= invoices_on_runs([i.id for i in invoices])`."""
-    return {invoice.id: reason for invoice in invoices if (reason := _refusal(invoice, keep_payments_as_credit))}
+    so."""
+    invoices = list(invoices)
+    found = {invoice.id: reason for invoice in invoices if (reason := _refusal(invoice, keep_payments_as_credit))}
+    on_runs = invoices_on_runs(invoice.id for invoice in invoices if invoice.id not in found)
+    return found | {invoice_id: f"elle est sur les {label} : annulez-les, ou attendez le rejet du prélèvement"
+                    for invoice_id, label in on_runs.items()}
 
 
 def correction_batch(batch: Batch) -> Batch:

@@ -9,16 +9,15 @@ import re
 
 import segno.helpers
 
-from webapp.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
+from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Country
 
 
 def shows_qr(invoice: Invoice) -> bool:
     """Belgian régies always (transfers are how families pay there), French ones when they enable it; only on a
-    numbered invoice that still owes something."""
+    numbered invoice, not cancelled, that still owes something."""
     regie = invoice.regie
-    return (invoice.kind is InvoiceKind.INVOICE and invoice.status is InvoiceStatus.NUMBERED
-            and invoice.outstanding > 0 and bool(regie.iban)
+    return (invoice.settlement.due and bool(regie.iban)
             and (regie.organisation.country is Country.BE or regie.transfer_qr))
 
 

@@ -42,6 +42,8 @@ def why_not_payable(invoice: Invoice) -> str | None:
     """Why the family cannot pay this invoice online now, in words for the family; None when it can."""
     if invoice.kind is not InvoiceKind.INVOICE or invoice.status is not InvoiceStatus.NUMBERED:
         return "Ce document n'est pas une facture à payer."
+    if invoice.cancelled_by is not None:
+        return "Cette facture a été annulée : elle n'est plus à payer."
     if invoice.written_off > 0:
         return "Cette facture n'est plus payable en ligne : adressez-vous à la régie."
     if invoice.outstanding <= 0:
