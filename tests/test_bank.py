@@ -23,7 +23,7 @@ from webapp.counter import ledger
 from webapp.counter.closings import close_day
 from webapp.counter.journal import day_journal
 from webapp.counter.models import Payment, PaymentMode
-from webapp.counter.services import Transfer, record_transfers
+from webapp.counter.services import InvoicePayment, record_invoice_payments
 from webapp.errors import DomainError
 from webapp.formatting import money
 from webapp.imports.services import preview_folder, stored_path
@@ -325,9 +325,9 @@ def test_a_big_file_is_imported_by_a_job_with_its_progress(be, app, login, make_
 
 def test_transfers_are_refused_one_by_one_when_an_invoice_owes_less(be, session):
     """What the counter checks again under its locks: an invoice paid meanwhile refuses its transfer only."""
-    outcome = record_transfers(be.regie, [Transfer(be.invoice.id, D("12.00"), DAY),
-                                          Transfer(be.invoice.id, D("1.00"), DAY),
-                                          Transfer(be.other_invoice.id, D("3.00"), DAY)])
+    outcome = record_invoice_payments(be.regie, PaymentMode.TRANSFER, [
+        InvoicePayment(be.invoice.id, D("12.00"), DAY), InvoicePayment(be.invoice.id, D("1.00"), DAY),
+        InvoicePayment(be.other_invoice.id, D("3.00"), DAY)])
     assert isinstance(outcome[0], int) and isinstance(outcome[2], int)
     assert outcome[1] == f"La facture {be.invoice.number} ne doit plus que {money(D(0))}."
     assert count(session, Payment) == 2 and ledger.check_books() == []

@@ -232,3 +232,16 @@ def test_an_invoice_on_a_run_is_not_cancelled_and_a_cancelled_one_is_not_collect
     assert [item.excluded for item in run.excluded] == [f"Facture annulée par l'avoir {other.cancelled_by.number}"]
     runs.cancel(run)
     assert blockers([invoice]) == {}
+
+
+def test_a_debit_of_an_invoice_paid_meanwhile_settles_the_next_one_or_stays_as_credit(world, lot, session):
+    from tests.counter_world import pay
+    from webapp.counter import ledger
+    run = ready(lot, session)
+    invoice = run.collected[0].invoice
+    pay(world, "5.00", received_on=runs.today())  # at the counter, while the bank holds the file
+    runs.validate(run)
+    payment = run.collected[0].payment
+    assert payment.mode is PaymentMode.DIRECT_DEBIT and payment.amount == D("12.00")  # what the bank took
+    assert invoice.outstanding == 0 and ledger.find_account(world.regie.id, world.family.id).balance == D("-5.00")
+    assert ledger.check_books() == []

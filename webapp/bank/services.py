@@ -193,8 +193,8 @@ def import_file(regie: Regie, filename: str, data: bytes,
                         organisation_id=regie.organisation_id)
     new = [row for row in planned.rows if not row.known]
     accepted = [row for row in new if row.decision.status is MovementStatus.ACCEPTED]
-    outcome = counter.record_transfers(regie, [
-        counter.Transfer(row.decision.invoice.id, row.movement.amount, row.movement.booked_on,
+    outcome = counter.record_invoice_payments(regie, PaymentMode.TRANSFER, [
+        counter.InvoicePayment(row.decision.invoice.id, row.movement.amount, row.movement.booked_on,
                          row.movement.counterparty_name, _comment(by_statement[id(row.statement)], row.movement.bank_reference))
         for row in accepted])
     booked = dict(zip((id(row) for row in accepted), outcome, strict=True))

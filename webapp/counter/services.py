@@ -148,8 +148,8 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
 
 
 @dataclass(frozen=True)
-class Transfer:
-    """A transfer read on a bank statement that pays one invoice."""
+class InvoicePayment:
+    """Money that pays one invoice, booked in bulk: a transfer read on a bank statement, a direct debit."""
 
     invoice_id: int
     amount: Decimal
@@ -158,10 +158,10 @@ class Transfer:
     comment: str = ""
 
 
-def record_transfers(regie: Regie, transfers: list[Transfer]) -> list[int | str]:
-    """Transfers that each pay one invoice, booked as `record_payment` books them one by one (an open day and
-    school year, at most what the invoice still owes, the payment, its entry, its allocation, its audit entry)
-    but in bulk, so that a bank statement of ten thousand movements books in seconds. Locks the régie, then the
+def record_invoice_payments(regie: Regie, mode: PaymentMode, transfers: list[InvoicePayment]) -> list[int | str]:
+    """Payments of `mode` that each pay one invoice, booked as `record_payment` books them one by one (an open day
+    and school year, at most what the invoice still owes, the payment, its entry, its allocation, its audit entry)
+    but in bulk, so that a bank statement of ten thousand movements, or a debit run, books in seconds. Locks the régie, then the
     accounts, then the invoices, each in id order. Returns, per transfer, its payment's id or why it was refused
     (the others are booked all the same)."""
     if not transfers:
@@ -183,7 +183,7 @@ def record_transfers(regie: Regie, transfers: list[Transfer]) -> list[int | str]
         sa.select(invoices.id, invoices.number, invoices.paid, (invoices.total - invoices.paid - invoices.written_off)
                   .label("left")).where(among).order_by(invoices.id).with_for_update())}
     left = {invoice_id: row.left for invoice_id, row in owed.items()}
-    accepted: list[tuple[int, Transfer]] = []
+    accepted: list[tuple[int, InvoicePayment]] = []
     for n, transfer in enumerate(transfers):
         if n in refused:
             continue
@@ -196,7 +196,7 @@ def record_transfers(regie: Regie, transfers: list[Transfer]) -> list[int | str]
             left[transfer.invoice_id] -= transfer.amount  # the next transfer to this invoice sees what is left
             accepted.append((n, transfer))
     if accepted:
-        payment_ids = _book_transfers(regie, accepted, families, accounts,
+        payment_ids = _book_invoice_payments(regie, mode, accepted, families, accounts,
                                       {invoice_id: row.number for invoice_id, row in owed.items()})
         db.update_rows(Invoice.__table__, [{"id": invoice_id, "paid": row.paid + row.left - left[invoice_id]}
                                            for invoice_id, row in owed.items() if left[invoice_id] != row.left])
@@ -207,19 +207,19 @@ def record_transfers(regie: Regie, transfers: list[Transfer]) -> list[int | str]
     return [refused[n] for n in range(len(transfers))]
 
 
-def _book_transfers(regie: Regie, accepted: list[tuple[int, Transfer]], families: dict[int, int],
-                    accounts: dict[int, int], numbers: dict[int, str]) -> list[int]:
-    """The payments, entries, allocations, balances and audit entries of `record_transfers`, in bulk."""
+def _book_invoice_payments(regie: Regie, mode: PaymentMode, accepted: list[tuple[int, InvoicePayment]],
+                           families: dict[int, int], accounts: dict[int, int], numbers: dict[int, str]) -> list[int]:
+    """The payments, entries, allocations, balances and audit entries of `record_invoice_payments`, in bulk."""
     user = actor_id()
     rows = [(t, accounts[families[t.invoice_id]], school_year_of(t.received_on)) for _, t in accepted]
     now = utcnow()
     payment_ids = db.insert_rows(Payment.__table__, [
         {"organisation_id": regie.organisation_id, "regie_id": regie.id, "family_id": families[t.invoice_id],
-         "account_id": account_id, "kind": PaymentKind.PAYMENT, "mode": PaymentMode.TRANSFER, "amount": t.amount,
+         "account_id": account_id, "kind": PaymentKind.PAYMENT, "mode": mode, "amount": t.amount,
          "received_on": t.received_on, "school_year": year, "holder": t.holder[:120], "comment": t.comment,
          "bank": "", "cheque_number": "", "reason": "", "created_at": now, "created_by_id": user}
         for t, account_id, year in rows])
-    label = f"Règlement {PaymentMode.TRANSFER.label.lower()}"
+    label = f"Règlement {mode.label.lower()}"
     db.insert_rows(AccountEntry.__table__, [
         {"account_id": account_id, "kind": EntryKind.PAYMENT, "amount": -t.amount, "booked_on": t.received_on,
          "school_year": year, "label": label, "payment_id": payment_id, "created_at": now}
@@ -233,7 +233,7 @@ def _book_transfers(regie: Regie, accepted: list[tuple[int, Transfer]], families
     ledger.move_balances({account_id: -amount for account_id, amount in moved.items()})
     record_creations("payment", [
         (payment_id, f"Règlement n° {payment_id} du {t.received_on:%d/%m/%Y}",
-         {"mode": PaymentMode.TRANSFER, "amount": t.amount, "received_on": t.received_on, "school_year": year,
+         {"mode": mode, "amount": t.amount, "received_on": t.received_on, "school_year": year,
           "holder": t.holder, "comment": t.comment,
           "factures": f"{numbers[t.invoice_id]} : {t.amount}"})
         for payment_id, (t, _, year) in zip(payment_ids, rows, strict=True)], organisation_id=regie.organisation_id)

@@ -241,15 +241,27 @@ def validate(run: DebitRun) -> DebitRun:
     _refuse_status(run, RunStatus.TRANSMITTED)
     load_items(run)
     regie, day = run.regie, today()
-    payments = []
-    for item in run.collected:
+    collected = run.collected
+    # In bulk, each debit paying its invoice; one the invoice no longer owes in full (paid meanwhile) is booked
+    # alone, its surplus settling the family's other invoices or kept as credit.
+    booked = counter.record_invoice_payments(regie, PaymentMode.DIRECT_DEBIT, [
+        counter.InvoicePayment(item.invoice_id, item.amount, day, item.mandate.account.holder, _comment(run, item))
+        for item in collected])
+    for item, outcome in zip(collected, booked, strict=True):
+        if isinstance(outcome, int):
+            item.payment_id = outcome
+            continue
         share = min(item.amount, item.invoice.outstanding)
         data = {"mode": PaymentMode.DIRECT_DEBIT.value, "amount": item.amount, "received_on": day,
-                "keep_credit": True, "holder": item.mandate.account.holder[:120],
-                "comment": f"{run} · {item.sequence} · mandat {item.mandate.reference}"}
-        payment = counter.record_payment(regie, item.family, data, {item.invoice_id: share} if share > 0 else None)
-        item.payment = payment
-        payments.append(payment)
+                "keep_credit": True, "holder": item.mandate.account.holder[:120], "comment": _comment(run, item)}
+        item.payment = counter.record_payment(regie, item.family, data,
+                                              {item.invoice_id: share} if share > 0 else None)
+    db.session.flush()
+    found = {payment.id: payment for payment in db.session.scalars(
+        sa.select(Payment).where(Payment.id.in_([item.payment_id or item.payment.id for item in collected])))}
+    for item in collected:
+        item.payment = found[item.payment_id or item.payment.id]
+    payments = [item.payment for item in collected]
     advanced = rules.mark_transmitted([records.mandate(i.mandate) for i in run.collected], _transactions(run))
     for item, mandate in zip(run.collected, advanced, strict=True):
         changes = records.store(item.mandate, mandate)
@@ -260,6 +272,10 @@ def validate(run: DebitRun) -> DebitRun:
                                           "règlements": [None, f"{len(payments)} ({money(sum((p.amount for p in payments), ZERO))})"]},
            organisation_id=run.organisation_id)
     return run
+
+
+def _comment(run: DebitRun, item: DebitRunItem) -> str:
+    return f"{run} · {item.sequence} · mandat {item.mandate.reference}"
 
 
 def cancel(run: DebitRun) -> None:
