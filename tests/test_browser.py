@@ -36,15 +36,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def live_payfip() -> Iterator[FakePayfip]:
-    """The fake PayFiP the live server talks to, as `make run`'s demo does."""
-    fake = FakePayfip().start()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory, live_payfip: FakePayfip) -> Iterator[tuple[str, str]]:
+def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]]:
+    live_payfip = FakePayfip().start()  # the fake PayFiP the server talks to, as `make run`'s demo does
     folder = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{folder / 'regie.sqlite3'}"
     port = _free_port()
@@ -74,6 +67,7 @@ def live_server(tmp_path_factory: pytest.TempPathFactory, live_payfip: FakePayfi
     yield f"http://127.0.0.1:{port}", label
     server.terminate()
     server.wait(timeout=10)
+    live_payfip.stop()
 
 
 @pytest.fixture(scope="module")

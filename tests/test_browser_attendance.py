@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.test_browser import _log_in, browser, live_payfip, live_server  # noqa: F401
+from tests.test_browser import _log_in, browser, live_server  # noqa: F401
 
 pytestmark = pytest.mark.browser
 DAY = "2026-12-07"  # a Monday of school after the demo's two months

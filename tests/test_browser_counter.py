@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 from playwright.sync_api import expect
 
-from tests.test_browser import _log_in, _money, browser, live_payfip, live_server  # noqa: F401
+from tests.test_browser import _log_in, _money, browser, live_server  # noqa: F401
 from tests.test_browser_attendance import _live_database
 
 pytestmark = pytest.mark.browser

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.test_browser import _log_in, browser, live_payfip, live_server  # noqa: F401  (the module's server and browser)
+from tests.test_browser import _log_in, browser, live_server  # noqa: F401  (the module's server and browser)
 
 pytestmark = pytest.mark.browser
 
