@@ -130,9 +130,11 @@ def configure_blueprints(app: Flask) -> None:
     from webapp.jobs.views import bp as jobs_bp
     from webapp.counter.views import bp as counter_bp
     from webapp.home import bp as home_bp
+    from webapp.treasury.views import bp as treasury_bp
 
     for bp in (auth_bp, users_bp, families_bp, regies_bp, operator_bp, audit_bp, tariffs_bp,
-               attendance_bp, invoicing_bp, imports_bp, jobs_bp, counter_bp, home_bp):
+               attendance_bp, invoicing_bp, imports_bp, jobs_bp, counter_bp, home_bp,
+               treasury_bp):
         app.register_blueprint(bp)
 
     @app.get("/")

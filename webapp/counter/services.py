@@ -116,6 +116,7 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
         refuse_cash_above_ceiling(regie.organisation.country, amount, _cash_received(account, received_on))
     first = data.get("first")
     if first is not None and first not in {invoice.id for invoice in invoices}:
+        settlement.refuse_titled(Invoice.id == first)
         raise DomainError("La facture choisie n'est plus à payer : rechargez le formulaire.")
     plan = settlement.plan(invoices, amount, shares, first)
     due = sum((i.outstanding for i in invoices), ZERO)
@@ -124,6 +125,7 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
     uninvoiced = max(account.balance - due, ZERO)
     beyond = amount - sum((share for _, share in plan), ZERO) - uninvoiced
     if beyond > 0 and not data.get("keep_credit"):
+        settlement.refuse_titled(Invoice.regie_id == regie.id, Invoice.family_id == family.id, field="amount")
         raise DomainError(
             f"Le montant dépasse de {money(beyond)} ce qui est dû ({money(due + uninvoiced)}) : corrigez-le, ou "
             "cochez « garder le trop-perçu en avoir ».", "amount")

@@ -63,6 +63,13 @@ class Regie(Timestamped, Base):
     creditor_id: Mapped[str] = mapped_column(sa.String(35))
     company_number: Mapped[str] = mapped_column(sa.String(14))
     invoice_prefix: Mapped[str] = mapped_column(sa.String(10))
+    # Treasury (mise en titre, ORMC): the codes Hélios knows the budget by, and when a debt goes to it.
+    treasury_office: Mapped[str] = mapped_column(sa.String(7), default="", server_default="")
+    treasury_collectivity: Mapped[str] = mapped_column(sa.String(3), default="", server_default="")
+    treasury_budget: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
+    treasury_product: Mapped[str] = mapped_column(sa.String(4), default="", server_default="")
+    titles_after_days: Mapped[int] = mapped_column(default=60, server_default="60")
+    title_mentions: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     organisation: Mapped[Organisation] = relationship(back_populates="regies")
 

@@ -158,7 +158,7 @@ def test_python_dash_m(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
-        env={"REGIE_INDIGO_TITRE_SCHEMAS": str(SCHEMAS), "PATH": ""},
+        env={"REGIE_PES_SCHEMAS": str(SCHEMAS), "PATH": ""},
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr
