@@ -1,5 +1,5 @@
-from wtforms import BooleanField, EmailField, SelectField, StringField
-from wtforms.validators import Email, InputRequired, Length, Optional
+from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from webapp.forms import Form
 from webapp.organisations.models import Country, OrganisationKind
@@ -19,6 +19,19 @@ class RegieForm(Form):
         "Préfixe des factures", [InputRequired(), Length(max=10)],
         description="Début du numéro des factures de cette régie, par exemple CANT.",
     )
+    # Treasury (mise en titre)
+    treasury_office = StringField("Poste comptable (codique)", [Optional(), Length(max=7)],
+                                  description="Codique Hélios du centre des finances publiques, 6 ou 7 chiffres.")
+    treasury_collectivity = StringField("Code collectivité", [Optional(), Length(max=3)])
+    treasury_budget = StringField("Code budget", [Optional(), Length(max=2)])
+    treasury_product = StringField("Code produit local", [Optional(), Length(max=4)],
+                                   description="Le CodProdLoc connu d'Hélios pour ces recettes.")
+    titles_after_days = IntegerField("Mise en titre après (jours)", [Optional(), NumberRange(0, 3650)], default=60,
+                                     description="Jours après l'échéance avant qu'une facture impayée puisse partir au Trésor.")
+    title_signatory = StringField("Ordonnateur (nom, prénom, qualité)", [Optional(), Length(max=120)],
+                                  description="Imprimé sur les titres (CGCT, art. L1617-5).")
+    title_mentions = TextAreaField("Mentions des titres", [Optional(), Length(max=2000)],
+                                   description="Voies et délais de recours ; vide : le texte réglementaire par défaut.")
 
 
 class OrganisationForm(Form):

@@ -69,6 +69,7 @@ class Regie(Timestamped, Base):
     treasury_budget: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
     treasury_product: Mapped[str] = mapped_column(sa.String(4), default="", server_default="")
     titles_after_days: Mapped[int] = mapped_column(default=60, server_default="60")
+    title_signatory: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     title_mentions: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
 
     organisation: Mapped[Organisation] = relationship(back_populates="regies")

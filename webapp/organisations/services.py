@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,11 +17,22 @@ REGIE_FIELDS = (
     "name", "address_line", "postcode", "city", "phone",
     "iban", "bic", "creditor_id", "company_number", "invoice_prefix",
 )
+# Treasury settings (mise en titre): the codes Hélios knows the budget by; checked only when filled in.
+TREASURY_CODES = {
+    "treasury_office": (r"02[AB][0-9]{3,4}|[0-9]{6,7}", "Le codique du poste comptable a 6 ou 7 chiffres."),
+    "treasury_collectivity": (r"[0-9]{3}", "Le code collectivité a 3 chiffres."),
+    "treasury_budget": (r"[0-9A-Z][0-9]", "Le code budget a 2 caractères (chiffre ou lettre, puis chiffre)."),
+    "treasury_product": (r"[0-9A-Z]{1,4}", "Le code produit a 1 à 4 lettres ou chiffres."),
+}
+TREASURY_FIELDS = (*TREASURY_CODES, "titles_after_days", "title_signatory", "title_mentions")
 
 declare({"regie": "Régie", "organisation": "Collectivité"}, {
     "name": "nom", "kind": "type", "country": "pays", "active": "actif", "address_line": "adresse",
     "postcode": "code postal", "city": "commune", "phone": "téléphone", "iban": "IBAN", "bic": "BIC",
     "creditor_id": "ICS", "company_number": "SIRET / BCE", "invoice_prefix": "préfixe des factures",
+    "treasury_office": "poste comptable", "treasury_collectivity": "code collectivité", "treasury_budget": "code budget",
+    "treasury_product": "code produit", "titles_after_days": "délai avant mise en titre",
+    "title_signatory": "ordonnateur", "title_mentions": "mentions du titre",
 }, {"kind": OrganisationKind, "country": Country})
 
 
@@ -72,13 +84,32 @@ def _clean_regie(org: Organisation, data: dict[str, Any], current: Regie | None 
         if current is not None:
             others = others.where(Regie.id != current.id)
         _unique(others, f"Une autre régie de la collectivité a déjà ce {label}.", field)
+    return clean | _clean_treasury(data, current)
+
+
+def _clean_treasury(data: dict[str, Any], current: Regie | None) -> dict[str, Any]:
+    """The treasury settings a form sends; those it does not send keep their value."""
+    clean: dict[str, Any] = {}
+    for name, (pattern, message) in TREASURY_CODES.items():
+        if name in data:
+            clean[name] = (data[name] or "").strip().upper()
+            if clean[name] and not re.fullmatch(pattern, clean[name]):
+                raise DomainError(message, name)
+    for name, limit in (("title_signatory", 120), ("title_mentions", 2000)):
+        if name in data:
+            clean[name] = (data[name] or "").strip()[:limit]
+    if data.get("titles_after_days") is not None:
+        days = data["titles_after_days"]
+        if not isinstance(days, int) or not 0 <= days <= 3650:
+            raise DomainError("Le délai est un nombre de jours de 0 à 3650.", "titles_after_days")
+        clean["titles_after_days"] = days
     return clean
 
 
 def create_regie(org: Organisation, data: dict[str, Any]) -> Regie:
     regie = Regie(organisation_id=org.id, **_clean_regie(org, data))
     db.session.add(regie)
-    record_creation("regie", regie, REGIE_FIELDS, organisation_id=org.id)
+    record_creation("regie", regie, REGIE_FIELDS + TREASURY_FIELDS, organisation_id=org.id)
     return regie
 
 

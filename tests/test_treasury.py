@@ -1,0 +1,175 @@
+"""Handing unpaid debts to the treasury: the selection from the books, the titles file written and read back by
+`regie-indigo-titre`, the control, the irreversible settlement by title, and the counter refusing a titled
+invoice."""
+
+from datetime import date
+from types import SimpleNamespace
+
+import pytest
+import regie_indigo_titre as titre
+import sqlalchemy as sa
+
+from webapp.audit.models import AuditEntry
+from webapp.counter import ledger, queries
+from webapp.counter.models import AccountEntry, EntryKind, Payment
+from webapp.errors import DomainError
+from webapp.treasury import runs, selection, settle, titles_file
+from webapp.treasury.models import RunStatus, TitledInvoice, TreasuryTitle
+
+from tests.counter_world import D, account, attend, bill, pay, write_off
+
+ADDRESS = {"address_line1": "12 rue des Écoles", "postcode": "61000", "city": "Alençon"}
+
+
+def treasury_settings(regie):
+    regie.treasury_office, regie.treasury_collectivity, regie.treasury_budget = "061090", "020", "00"
+    regie.treasury_product = "CANT"
+
+
+@pytest.fixture
+def unpaid(world, session):
+    """Bernard owes 7.00 of March (12.00, 5.00 paid) and 11.00 of April; Arnaud owes 4.00, under the floor."""
+    treasury_settings(world.regie)
+    for family in (world.family, world.other):
+        for name, value in ADDRESS.items():
+            setattr(family.payer, name, value)
+    attend(world.child, world.canteen, 3, 2, 3, 5)
+    attend(world.other_child, world.canteen, 3, 2)
+    march = bill(world, 3)
+    attend(world.child, world.canteen, 4, 1, 2)
+    attend(world.child, world.care, 4, 1, 2)
+    april = bill(world, 4)[world.family.id]
+    pay(world, "5.00")
+    return SimpleNamespace(march=march[world.family.id], other_march=march[world.other.id], april=april)
+
+
+def new_run(world, **data):
+    return runs.open_run(world.regie, {"reference_date": date(2026, 6, 30), "fiscal_year": 2026,
+                                       "bordereau_number": 31, "first_title_number": 412, **data})
+
+
+def controlled(world):
+    run = new_run(world)
+    titles_file.write_file(run)
+    assert titles_file.control(run) == []
+    return run
+
+
+def test_selection_groups_a_familys_debts_and_keeps_those_under_the_floor(world, unpaid):
+    found = selection.select(new_run(world))
+    (bernard,) = found.titles
+    assert (bernard.family, bernard.invoices, bernard.total, bernard.title_number) == (
+        world.family, [unpaid.march, unpaid.april], D("18.00"), 412)
+    (arnaud,) = found.kept
+    assert arnaud.family == world.other and "Sous le seuil de 15,00" in arnaud.reason
+    assert (found.count, found.total) == (1, D("18.00"))
+    lowered = selection.select(new_run(world, minimum_amount=D("1.00"), bordereau_number=32))
+    assert [(d.family, d.title_number) for d in lowered.titles] == [(world.other, 412), (world.family, 413)]
+
+
+def test_imputation_splits_what_is_owed_across_the_accounting_codes(world, unpaid):
+    # April: 8.00 of canteen (7067) and 3.00 of care (7066).
+    assert selection.imputation(unpaid.april, D("11.00")) == {"7066": D("3.00"), "7067": D("8.00")}
+    assert selection.imputation(unpaid.april, D("8.00")) == {"7066": D("2.18"), "7067": D("5.82")}
+
+
+def test_the_file_is_written_by_the_adapter_and_read_back_by_the_control(world, unpaid):
+    run = new_run(world, minimum_amount=D("0.00"))
+    titles_file.write_file(run)
+    assert run.status is RunStatus.FILE and run.file_count == 2 and run.file_total == D("22.00")
+    read = titre.read(run.file_data)
+    assert [(t.number, t.total, t.debtor.last_name) for t in read.bordereau.titles] == [
+        (412, D("4.00"), "Arnaud"), (413, D("18.00"), "Bernard")]
+    assert titles_file.control(run) == [] and run.status is RunStatus.CONTROLLED
+
+
+def test_a_payment_after_the_file_blocks_the_control_and_the_settlement(world, unpaid):
+    run = controlled(world)
+    pay(world, "2.00")
+    assert run.status is RunStatus.CONTROLLED
+    with pytest.raises(DomainError, match="ont changé depuis le contrôle"):
+        settle.settle(run, {"count": 1, "total": D("18.00")})
+    problems = titles_file.control(run)
+    assert problems and "total différent" in problems[0] and run.status is RunStatus.FILE
+    with pytest.raises(DomainError, match="contrôlé avant"):
+        settle.settle(run, {"count": 1, "total": D("18.00")})
+
+
+def test_the_settlement_closes_each_invoice_by_title_and_the_books_hold(world, unpaid, session):
+    run = controlled(world)
+    with pytest.raises(DomainError) as wrong:
+        settle.settle(run, {"count": 1, "total": D("7.00")})
+    assert wrong.value.field == "total"
+    (title,) = settle.settle(run, {"count": 1, "total": D("18.00")})
+    assert (title.number, title.fiscal_year, title.amount) == (412, 2026, D("18.00"))
+    march, april = unpaid.march, unpaid.april
+    assert (march.titled, march.paid, march.written_off, march.outstanding) == (D("7.00"), D("5.00"), D("0"), D("0"))
+    assert (april.titled, april.outstanding, april.settlement) == (D("11.00"), D("0"), "titre")
+    assert account(world).balance == D("0.00")
+    entries = session.scalars(sa.select(AccountEntry).where(AccountEntry.kind == EntryKind.TITLE)
+                              .order_by(AccountEntry.id)).all()
+    assert [(e.invoice_id, e.amount) for e in entries] == [(march.id, D("-7.00")), (april.id, D("-11.00"))]
+    assert "titre n° 412/2026" in entries[0].label
+    assert session.scalar(sa.select(sa.func.count(Payment.id))) == 1  # never a payment of money
+    assert ledger.check_books() == []
+    assert run.status is RunStatus.SETTLED
+    assert session.scalar(sa.select(AuditEntry).where(AuditEntry.entity_type == "title_run",
+                                                      AuditEntry.action == "settle")) is not None
+    with pytest.raises(DomainError, match="a été réglée"):
+        settle.settle(run, {"count": 1, "total": D("18.00")})
+    with pytest.raises(DomainError, match="a été réglée"):
+        runs.choose_families(run, {world.family.id})
+
+
+def test_the_counter_refuses_a_titled_invoice_and_points_to_the_treasury(world, unpaid):
+    settle.settle(controlled(world), {"count": 1, "total": D("18.00")})
+    with pytest.raises(DomainError, match="Trésor public") as chosen:
+        pay(world, "8.00", first=unpaid.april.id)
+    assert "titre de recettes n° 412/2026" in chosen.value.message
+    with pytest.raises(DomainError, match="Trésor public"):
+        pay(world, "8.00", shares={unpaid.april.id: D("8.00")})
+    with pytest.raises(DomainError, match="Trésor public"):
+        pay(world, "8.00")
+    with pytest.raises(DomainError):
+        write_off(unpaid.april, "1.00")
+    view = queries.account_view(world.regie.id, world.family.id)
+    assert unpaid.april not in view.invoices and view.due == D("0.00")
+
+
+def test_a_titled_invoice_cannot_be_settled_beyond_its_total(world, unpaid, session):
+    settle.settle(controlled(world), {"count": 1, "total": D("18.00")})
+    unpaid.april.titled += D("1.00")
+    with pytest.raises(sa.exc.DatabaseError):
+        session.flush()
+    session.rollback()
+
+
+def test_titles_are_never_edited(world, unpaid, session):
+    settle.settle(controlled(world), {"count": 1, "total": D("18.00")})
+    for statement in (sa.update(TitledInvoice).values(amount=D("1.00")), sa.delete(TitledInvoice),
+                      sa.update(TreasuryTitle).values(number=1), sa.delete(TreasuryTitle)):
+        with pytest.raises(sa.exc.DatabaseError), session.begin_nested():
+            session.execute(statement)
+
+
+def test_unticked_families_stay_and_the_file_goes(world, unpaid):
+    run = controlled(world)
+    runs.choose_families(run, {world.family.id})
+    assert run.status is RunStatus.DRAFT and run.file_data is None
+    found = selection.select(run)
+    assert found.titles == [] and found.kept[-1].reason.startswith("Décochée")
+    with pytest.raises(DomainError, match="Aucune famille"):
+        titles_file.write_file(run)
+
+
+def test_the_file_needs_the_regie_treasury_codes(world, unpaid):
+    world.regie.treasury_office = ""
+    with pytest.raises(DomainError, match="poste comptable"):
+        titles_file.write_file(new_run(world))
+
+
+def test_a_bordereau_number_is_taken_once_per_year(world, unpaid):
+    new_run(world)
+    with pytest.raises(DomainError) as taken:
+        new_run(world)
+    assert taken.value.field == "bordereau_number"
