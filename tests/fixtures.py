@@ -48,6 +48,7 @@ from webapp.formatting import today
 from webapp.imports.services import import_file
 from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.invoicing.jobs import start as start_job
+from webapp.treasury.runs import open_run
 
 PASSWORD = "mot-de-passe-de-test"
 VALID_REGIE = {
@@ -355,7 +356,8 @@ def make_world(make_org, make_regie, make_user, make_family, make_activity, make
         payment = record_payment(regie, family, {"mode": "especes", "amount": Decimal("1.00"),
                                                  "received_on": today()})
         slip = create_slip(regie, PaymentMode.CASH)
-        return {"payment_id": payment.id, "slip_id": slip.id, "day": today().isoformat(), "org_id": org.id,
+        run = open_run(regie, {"reference_date": date(2026, 3, 31), "bordereau_number": 1, "first_title_number": 1})
+        return {"run_id": run.id, "payment_id": payment.id, "slip_id": slip.id, "day": today().isoformat(), "org_id": org.id,
                 "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id, "child_id": child.id,
                 "membership_id": member.membership_in(org.id).id, "organisation_id": org.id,
                 "activity_id": activity.id, "tariff_id": tariff.id, "batch_id": period.batches[0].id,

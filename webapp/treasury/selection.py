@@ -8,6 +8,7 @@ Until reminders exist, « past their last reminder » is « past due by `Regie.t
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -20,7 +21,7 @@ from webapp.counter.amounts import CENT, ZERO
 from webapp.counter.settlement import owing
 from webapp.families.models import Family
 from webapp.formatting import money, today
-from webapp.invoicing.models import Batch, BillingPeriod, Invoice
+from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceLine
 from webapp.treasury.models import TitleRun
 
 
@@ -99,17 +100,18 @@ def select(run: TitleRun, *, lock: bool = False) -> Selection:
     return Selection(run, families)
 
 
-def imputation(invoice: Invoice, amount: Decimal) -> dict[str, Decimal]:
-    """What of `amount` (what the invoice still owes) falls on each accounting code: its lines' share, to the cent,
-    the rounding on the largest. Lines that reduce the invoice (regularisations) reduce their code."""
-    codes: dict[str, Decimal] = defaultdict(lambda: ZERO)
+def imputation(invoice: Invoice, amount: Decimal, key: Callable[[InvoiceLine], str] | None = None) -> dict[str, Decimal]:
+    """What of `amount` (what the invoice still owes) falls on each accounting code (or each `key` of its lines): the
+    lines' share, to the cent, the rounding on the largest. Lines that reduce the invoice reduce their own key."""
+    key = key or (lambda line: line.accounting_code or "?")
+    parts: dict[str, Decimal] = defaultdict(lambda: ZERO)
     for line in invoice.lines:
-        codes[line.accounting_code or "?"] += line.amount
-    positive = {code: value for code, value in codes.items() if value > 0}
+        parts[key(line)] += line.amount
+    positive = {name: value for name, value in parts.items() if value > 0}
     base = sum(positive.values(), ZERO)
     if not base:
         return {"?": amount}
-    shares = {code: (amount * value / base).quantize(CENT) for code, value in positive.items()}
-    largest = max(shares, key=lambda code: (shares[code], code))
+    shares = {name: (amount * value / base).quantize(CENT) for name, value in positive.items()}
+    largest = max(shares, key=lambda name: (shares[name], name))
     shares[largest] += amount - sum(shares.values(), ZERO)
-    return {code: share for code, share in sorted(shares.items()) if share > 0}
+    return {name: share for name, share in sorted(shares.items()) if share > 0}

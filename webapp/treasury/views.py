@@ -1,5 +1,167 @@
-"""The treasury: mise en titre of unpaid debts."""
+"""The treasury: « mise en titre » of unpaid debts, from the selection to the irreversible settlement."""
 
-from webapp.auth.access import tenant_blueprint
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, g, request, url_for
+
+from webapp import db
+from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
+from webapp.errors import DomainError
+from webapp.forms import attempt, form_status, submit
+from webapp.htmx import redirect_to, render
+from webapp.organisations.models import Regie
+from webapp.pdf import pdf_response
+from webapp.submissions import books_once
+from webapp.treasury import documents, runs, selection, settle, titles_file
+from webapp.treasury.forms import ActionForm, RunForm, SettleForm
+from webapp.treasury.models import RunStatus, TitleRun
 
 bp = tenant_blueprint("treasury", __name__, "/tresor")
+
+
+def _regies() -> list[Regie]:
+    visible = visible_regie_ids()
+    return [r for r in g.org.regies if r.id in visible]
+
+
+def _chosen_regie() -> Regie:
+    regies = _regies()
+    if not regies:
+        abort(404)
+    wanted = request.args.get("regie", type=int)
+    return next((r for r in regies if r.id == wanted), regies[0])
+
+
+def _run(run_id: int) -> TitleRun:
+    return db.first_or_404(sa.select(TitleRun).where(
+        TitleRun.id == run_id, TitleRun.organisation_id == g.org.id, TitleRun.regie_id.in_(visible_regie_ids())))
+
+
+def _back(run: TitleRun) -> Response:
+    return redirect_to(url_for("treasury.run", run_id=run.id))
+
+
+@bp.get("/")
+@requires("counter.view")
+def index() -> Any:
+    regie = _chosen_regie()
+    return _index(regie, RunForm())
+
+
+def _index(regie: Regie, form: RunForm) -> Any:
+    listed = db.session.scalars(sa.select(TitleRun).where(TitleRun.regie_id == regie.id)
+                                .order_by(TitleRun.created_at.desc(), TitleRun.id.desc())).all()
+    return render("treasury/index.html", "form", form_status(form), form=form, regie=regie, regies=_regies(),
+                  runs=listed)
+
+
+@bp.post("/nouvelle")
+@requires("counter.manage")
+def create() -> Any:
+    regie = _chosen_regie()
+    form = RunForm()
+    if found := submit(form, lambda data: runs.open_run(regie, data)):
+        flash("Mise en titre ouverte : vérifiez la sélection.", "success")
+        return _back(found)
+    return _index(regie, form)
+
+
+@bp.get("/<int:run_id>")
+@requires("counter.view")
+def run(run_id: int) -> Any:
+    found = _run(run_id)
+    chosen = None if found.status is RunStatus.SETTLED else selection.select(found)
+    return render("treasury/run.html", run=found, found=chosen, form=ActionForm(), settle_form=SettleForm())
+
+
+@bp.post("/<int:run_id>/familles")
+@requires("counter.manage")
+def families(run_id: int) -> Any:
+    found = _run(run_id)
+    form = ActionForm()
+    if form.validate_on_submit():
+        shown = {int(v) for v in request.form.getlist("shown") if v.isdigit() and len(v) < 12}
+        kept = {int(v) for v in request.form.getlist("family") if v.isdigit() and len(v) < 12}
+        excluded = (set(found.excluded or ()) - shown) | (shown - kept)
+        attempt(lambda: runs.choose_families(found, excluded), "Sélection enregistrée.")
+    return _back(found)
+
+
+@bp.post("/<int:run_id>/fichier")
+@requires("counter.manage")
+def write_file(run_id: int) -> Any:
+    found = _run(run_id)
+    if ActionForm().validate_on_submit():
+        attempt(lambda: titles_file.write_file(found),
+                lambda r: f"Fichier {r.file_name} produit : {r.file_count} titre(s). Contrôlez-le avant le règlement.")
+    return _back(found)
+
+
+@bp.get("/<int:run_id>/fichier")
+@requires("counter.view")
+def download(run_id: int) -> Any:
+    found = _run(run_id)
+    if found.file_data is None:
+        abort(404)
+    return Response(found.file_data, mimetype="application/xml",
+                    headers={"Content-Disposition": f'attachment; filename="{found.file_name}"'})
+
+
+@bp.post("/<int:run_id>/controle")
+@requires("counter.manage")
+def control(run_id: int) -> Any:
+    found = _run(run_id)
+    if ActionForm().validate_on_submit():
+        try:
+            problems = titles_file.control(found)
+        except DomainError as error:
+            flash(error.message, "error")
+            db.session.rollback()
+            return _back(found)
+        if problems:
+            for problem in problems:
+                flash(problem, "error")
+            flash("Contrôle du fichier : différences trouvées, le règlement reste bloqué.", "error")
+        else:
+            flash(f"Contrôle du fichier réussi : {found.file_count} titre(s), même total que la liste.", "success")
+    return _back(found)
+
+
+@bp.post("/<int:run_id>/reglement")
+@requires("counter.manage")
+@books_once
+def settlement(run_id: int) -> Any:
+    found = _run(run_id)
+    form = SettleForm()
+    if submit(form, lambda data: settle.settle(found, data)):
+        flash(f"Mise en titre réglée : {found.file_count} titre(s). Les factures se paient désormais au Trésor public.",
+              "success")
+        return _back(found)
+    return render("treasury/run.html", "settle", form_status(form), run=found, form=ActionForm(), settle_form=form,
+                  found=selection.select(found) if found.status is not RunStatus.SETTLED else None)
+
+
+@bp.get("/<int:run_id>/liste-imputation")
+@requires("counter.view")
+def by_account(run_id: int) -> Any:
+    found = _run(run_id)
+    return render("treasury/list.html", run=found, title="Liste imputation", heading="Compte",
+                  groups=documents.split(documents.sheets(found)))
+
+
+@bp.get("/<int:run_id>/liste-detail")
+@requires("counter.view")
+def by_activity(run_id: int) -> Any:
+    found = _run(run_id)
+    return render("treasury/list.html", run=found, title="Liste détail", heading="Activité",
+                  groups=documents.split(documents.sheets(found), by_activity=True))
+
+
+@bp.get("/<int:run_id>/titres.pdf")
+@requires("counter.view")
+def titles_pdf(run_id: int) -> Any:
+    found = _run(run_id)
+    return pdf_response(documents.titles_pdf(found), f"titres-{found.fiscal_year}-{found.bordereau_number}.pdf")
