@@ -173,3 +173,37 @@ def test_a_bordereau_number_is_taken_once_per_year(world, unpaid):
     with pytest.raises(DomainError) as taken:
         new_run(world)
     assert taken.value.field == "bordereau_number"
+
+
+# Through the pages
+
+
+def test_the_pages_take_a_run_from_selection_to_settlement(world, unpaid, make_user, login, session):
+    client = login(make_user(world.org))
+    base = f"/o/{world.org.id}/tresor"
+    response = client.post_form(f"{base}/nouvelle?regie={world.regie.id}", {
+        "reference_date": "2026-06-30", "bordereau_number": "31", "first_title_number": "412",
+        "minimum_amount": "", "object": ""})
+    assert response.status_code in (302, 303), response.get_data(as_text=True)
+    url = response.headers["Location"]
+    page = client.get(url).get_data(as_text=True)
+    assert "BERNARD" in page and "Sous le seuil de 15,00" in page and "18,00" in page
+    assert client.post_form(f"{url}/fichier").status_code in (302, 303)
+    assert client.get(f"{url}/fichier").data.startswith(b'<?xml version="1.0" encoding="UTF-8"?>')
+    assert client.post_form(f"{url}/controle").status_code in (302, 303)
+    assert "Contrôle du fichier réussi" in client.get(url).get_data(as_text=True)
+    wrong = client.post_form(f"{url}/reglement", {"count": "2", "total": "18,00"})
+    assert wrong.status_code == 422 and "compte 1 titre" in wrong.get_data(as_text=True)
+    assert client.post_form(f"{url}/reglement", {"count": "1", "total": "18,00"}).status_code in (302, 303)
+    page = client.get(url).get_data(as_text=True)
+    assert "Titres émis le" in page and "n° 412" in page and "Réglée par titre" in page
+    imputation = client.get(f"{url}/liste-imputation").get_data(as_text=True)
+    assert "Compte 7066" in imputation and "Compte 7067" in imputation and "18,00" in imputation
+    assert "Activité Cantine" in client.get(f"{url}/liste-detail").get_data(as_text=True)
+    pdf = client.get(f"{url}/titres.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    refused = client.post_form(f"/o/{world.org.id}/caisse/familles/{world.family.id}/regies/{world.regie.id}/reglement",
+                               {"mode": "especes", "amount": "5,00", "received_on": "2026-11-30"})
+    assert refused.status_code == 422 and "Trésor public" in refused.get_data(as_text=True)
+    statement = client.get(f"/o/{world.org.id}/caisse/familles/{world.family.id}/regies/{world.regie.id}/compte")
+    assert "titre n° 412/2026" in statement.get_data(as_text=True)
