@@ -153,7 +153,7 @@ def test_json_errors(capsys, tmp_path):
     assert code == 1 and "UTF-8" in err
     bad.write_text('{"format": "rolmre"}', encoding="utf-8")
     code, _, err = run(capsys, "build", bad, "--out", tmp_path / "o")
-    assert code == 1 and "articles" in err
+    assert code == 1 and "header" in err
 
 
 def test_utf8_output(capsys, tmp_path):

@@ -33,7 +33,7 @@ def _build(args: argparse.Namespace) -> int:
     if chosen not in ("pes", "rolmre"):
         raise OrmcError("format pes ou rolmre attendu", field="format", value=chosen)
     if chosen == "rolmre":
-        records = jsonio.articles_from_json(data)
+        records = jsonio.articles_from_json(data) if "articles" in data else jsonio.rolmre_from_json(data)
         output = rolmre.write(records, encoding=args.encoding)
         summary: dict[str, Any] = {"format": "rolmre", "pieces": len(records)}
     else:
