@@ -7,13 +7,14 @@ from types import SimpleNamespace
 
 import pytest
 import regie_indigo_titre as titre
+import regie_ormc as ormc
 import sqlalchemy as sa
 
 from webapp.audit.models import AuditEntry
 from webapp.counter import ledger, queries
 from webapp.counter.models import AccountEntry, EntryKind, Payment
 from webapp.errors import DomainError
-from webapp.treasury import runs, selection, settle, titles_file
+from webapp.treasury import rolls, runs, selection, settle, titles_file
 from webapp.treasury.models import RunStatus, TitledInvoice, TreasuryTitle
 
 from tests.counter_world import D, account, attend, bill, pay, write_off
@@ -207,3 +208,50 @@ def test_the_pages_take_a_run_from_selection_to_settlement(world, unpaid, make_u
     assert refused.status_code == 422 and "Trésor public" in refused.get_data(as_text=True)
     statement = client.get(f"/o/{world.org.id}/caisse/familles/{world.family.id}/regies/{world.regie.id}/compte")
     assert "titre n° 412/2026" in statement.get_data(as_text=True)
+
+
+# Rolls of a numbered lot
+
+
+def roll_settings(regie, roll_format="pes"):
+    treasury_settings(regie)
+    regie.roll_format, regie.roll_collectivity, regie.roll_nature, regie.roll_revenue = roll_format, "20", "12", "CA"
+
+
+def test_a_numbered_lot_goes_out_as_an_ormc_roll_until_the_treasury_acknowledges_it(world, unpaid, session):
+    roll_settings(world.regie)
+    batch = unpaid.march.batch
+    export = rolls.export_roll(batch)
+    assert (export.roll_format, export.number, export.count, export.total) == ("pes", 1, 2, D("11.00"))
+    read = ormc.read(export.file_data)
+    assert [(p.invoice_number, p.total) for p in read.pieces] == [(unpaid.other_march.number, D("4.00")),
+                                                                   (unpaid.march.number, D("7.00"))]
+    assert export.file_name == "ORMC_2026_000001.xml" and len(export.file_hash) == 64
+    with pytest.raises(DomainError, match="déjà parti en rôle"):
+        rolls.export_roll(batch)
+    with pytest.raises(DomainError) as no_reason:
+        rolls.delete(export, " ")
+    assert no_reason.value.field == "reason"
+    rolls.delete(export, "Mauvais code produit")
+    again = rolls.export_roll(batch)
+    assert again.number == 1 and export.status == "supprime"
+    rolls.acknowledge(again)
+    with pytest.raises(DomainError, match="pris ce rôle en charge"):
+        rolls.delete(again, "Trop tard")
+    changes = session.scalars(sa.select(AuditEntry.action).where(AuditEntry.entity_type == "roll_export")).all()
+    assert sorted(changes) == ["create", "create", "update", "update"]
+
+
+def test_the_same_lot_as_rolmre(world, unpaid):
+    roll_settings(world.regie, "rolmre")
+    export = rolls.export_roll(unpaid.march.batch)
+    articles = ormc.rolmre.read(export.file_data)
+    assert [(a.collectivity_code, a.nature_code, a.revenue_code, a.amount) for a in articles] == [
+        ("20", "12", "CA", D("4.00")), ("20", "12", "CA", D("7.00"))]
+    assert export.file_name.endswith(".txt")
+
+
+def test_a_roll_needs_the_regie_to_choose_its_format(world, unpaid):
+    treasury_settings(world.regie)
+    with pytest.raises(DomainError, match="n'exporte pas ses lots"):
+        rolls.export_roll(unpaid.march.batch)

@@ -16,7 +16,7 @@ from webapp.numbering import NumberSequence
 from webapp.organisations.models import Organisation, Regie
 from webapp.submissions import Submission
 from webapp.tariffs.models import Activity, ChildDiscount, Discount, FamilyFee, Tariff
-from webapp.treasury.models import TitledInvoice, TitleRun, TreasuryTitle
+from webapp.treasury.models import RollExport, TitledInvoice, TitleRun, TreasuryTitle
 
 metadata = Base.metadata
 
@@ -25,5 +25,5 @@ __all__ = [
     "AuditEntry", "InvoiceNotice", "Job", "ConsumptionImport", "ImportedConsumption", "ChildDiscount", "Discount", "FamilyFee", "Child", "Family", "Guardian", "Invitation", "LoginAttempt", "Membership",
     "Organisation", "Regie", "User", "metadata", "Account", "AccountEntry", "Allocation", "Cancellation",
     "CashClosing", "CashReopening", "DepositSlip", "Payment", "SchoolYearClosure", "SlipItem", "Submission", "WriteOff",
-    "TitleRun", "TitledInvoice", "TreasuryTitle",
+    "RollExport", "TitleRun", "TitledInvoice", "TreasuryTitle",
 ]

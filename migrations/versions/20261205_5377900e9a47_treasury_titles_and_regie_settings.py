@@ -1,4 +1,4 @@
-"""treasury titles and the regie treasury settings
+"""treasury titles, roll exports of a lot and the regie treasury settings
 
 Revision ID: 5377900e9a47
 Revises: 3c1f0e7a9d52
@@ -159,6 +159,44 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('title_signatory', sa.String(length=120), server_default='', nullable=False))
         batch_op.add_column(sa.Column('title_mentions', sa.Text(), server_default='', nullable=False))
 
+    op.create_table('roll_exports',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('organisation_id', sa.Integer(), nullable=False),
+    sa.Column('regie_id', sa.Integer(), nullable=False),
+    sa.Column('batch_id', sa.Integer(), nullable=False),
+    sa.Column('roll_format', sa.String(length=6), nullable=False),
+    sa.Column('fiscal_year', sa.Integer(), nullable=False),
+    sa.Column('number', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('exporte', 'acquitte', 'supprime', name='rollstatus', native_enum=False, create_constraint=True), nullable=False),
+    sa.Column('file_name', sa.String(length=100), nullable=False),
+    sa.Column('file_data', sa.LargeBinary(), nullable=False),
+    sa.Column('file_hash', sa.String(length=64), nullable=False),
+    sa.Column('count', sa.Integer(), nullable=False),
+    sa.Column('total', sa.Numeric(precision=12, scale=2), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('changed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('changed_by_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.CheckConstraint("roll_format IN ('pes', 'rolmre')", name=op.f('ck_roll_exports_roll_format_known')),
+    sa.ForeignKeyConstraint(['batch_id'], ['batches.id'], name=op.f('fk_roll_exports_batch_id_batches')),
+    sa.ForeignKeyConstraint(['changed_by_id'], ['users.id'], name=op.f('fk_roll_exports_changed_by_id_users')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_roll_exports_created_by_id_users')),
+    sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_roll_exports_organisation_id_organisations')),
+    sa.ForeignKeyConstraint(['regie_id'], ['regies.id'], name=op.f('fk_roll_exports_regie_id_regies')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_roll_exports'))
+    )
+    with op.batch_alter_table('roll_exports', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_roll_exports_batch_id'), ['batch_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_roll_exports_organisation_id'), ['organisation_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_roll_exports_regie_id'), ['regie_id'], unique=False)
+
+    with op.batch_alter_table('regies', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('roll_format', sa.String(length=6), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('roll_collectivity', sa.String(length=2), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('roll_nature', sa.String(length=2), server_default='', nullable=False))
+        batch_op.add_column(sa.Column('roll_revenue', sa.String(length=2), server_default='', nullable=False))
+
     for rule in FROZEN:
         _trigger(*rule)
     # ### end Alembic commands ###
@@ -171,6 +209,18 @@ def downgrade() -> None:
         op.execute(f"DROP TRIGGER {name} ON {table}" if postgresql else f"DROP TRIGGER {name}")
         if postgresql:
             op.execute(f"DROP FUNCTION {name}()")
+    with op.batch_alter_table('regies', schema=None) as batch_op:
+        batch_op.drop_column('roll_revenue')
+        batch_op.drop_column('roll_nature')
+        batch_op.drop_column('roll_collectivity')
+        batch_op.drop_column('roll_format')
+
+    with op.batch_alter_table('roll_exports', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_roll_exports_regie_id'))
+        batch_op.drop_index(batch_op.f('ix_roll_exports_organisation_id'))
+        batch_op.drop_index(batch_op.f('ix_roll_exports_batch_id'))
+
+    op.drop_table('roll_exports')
     with op.batch_alter_table('regies', schema=None) as batch_op:
         batch_op.drop_column('title_mentions')
         batch_op.drop_column('title_signatory')

@@ -1,4 +1,4 @@
-from wtforms import BooleanField, EmailField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, EmailField, IntegerField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import Email, InputRequired, Length, NumberRange, Optional
 
 from webapp.forms import Form
@@ -32,6 +32,12 @@ class RegieForm(Form):
                                   description="Imprimé sur les titres (CGCT, art. L1617-5).")
     title_mentions = TextAreaField("Mentions des titres", [Optional(), Length(max=2000)],
                                    description="Voies et délais de recours ; vide : le texte réglementaire par défaut.")
+    roll_format = SelectField("Rôle d'un lot numéroté", choices=[SelectChoice("", "Aucun"), SelectChoice("pes", "ORMC (PES V2)"),
+                                                                  SelectChoice("rolmre", "ROLMRE (ancien format)")], description="Si le Trésor recouvre tout le lot.")
+    roll_collectivity = StringField("Code collectivité du rôle", [Optional(), Length(max=2)],
+                                    description="2 chiffres (ROLCOL, clé 1 de l'ORMC), convenus avec la trésorerie.")
+    roll_nature = StringField("Code nature du rôle", [Optional(), Length(max=2)])
+    roll_revenue = StringField("Code recette (ROLMRE)", [Optional(), Length(max=2)])
 
 
 class OrganisationForm(Form):

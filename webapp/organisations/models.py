@@ -71,6 +71,12 @@ class Regie(Timestamped, Base):
     titles_after_days: Mapped[int] = mapped_column(default=60, server_default="60")
     title_signatory: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     title_mentions: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Rolls (communes whose treasury collects the whole lot): "" none, "pes" ORMC, "rolmre" legacy; ROLCOL/ROLNAT
+    # (the ORMC Cle1 inputs) and ROLREC, as agreed with the trésorerie.
+    roll_format: Mapped[str] = mapped_column(sa.String(6), default="", server_default="")
+    roll_collectivity: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
+    roll_nature: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
+    roll_revenue: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
 
     organisation: Mapped[Organisation] = relationship(back_populates="regies")
 

@@ -23,6 +23,10 @@ TREASURY_CODES = {
     "treasury_collectivity": (r"[0-9]{3}", "Le code collectivité a 3 chiffres."),
     "treasury_budget": (r"[0-9A-Z][0-9]", "Le code budget a 2 caractères (chiffre ou lettre, puis chiffre)."),
     "treasury_product": (r"[0-9A-Z]{1,4}", "Le code produit a 1 à 4 lettres ou chiffres."),
+    "roll_format": (r"PES|ROLMRE", "Choisissez ORMC (PES V2) ou ROLMRE."),
+    "roll_collectivity": (r"[0-9]{2}", "Le code collectivité du rôle a 2 chiffres."),
+    "roll_nature": (r"[0-9]{2}", "Le code nature du rôle a 2 chiffres."),
+    "roll_revenue": (r"(?!FF)[A-Z]{2}", "Le code recette a 2 lettres (sauf FF)."),
 }
 TREASURY_FIELDS = (*TREASURY_CODES, "titles_after_days", "title_signatory", "title_mentions")
 
@@ -32,7 +36,8 @@ declare({"regie": "Régie", "organisation": "Collectivité"}, {
     "creditor_id": "ICS", "company_number": "SIRET / BCE", "invoice_prefix": "préfixe des factures",
     "treasury_office": "poste comptable", "treasury_collectivity": "code collectivité", "treasury_budget": "code budget",
     "treasury_product": "code produit", "titles_after_days": "délai avant mise en titre",
-    "title_signatory": "ordonnateur", "title_mentions": "mentions du titre",
+    "title_signatory": "ordonnateur", "title_mentions": "mentions du titre", "roll_format": "rôle du lot",
+    "roll_collectivity": "code collectivité du rôle", "roll_nature": "code nature du rôle", "roll_revenue": "code recette",
 }, {"kind": OrganisationKind, "country": Country})
 
 
@@ -95,6 +100,8 @@ def _clean_treasury(data: dict[str, Any], current: Regie | None) -> dict[str, An
             clean[name] = (data[name] or "").strip().upper()
             if clean[name] and not re.fullmatch(pattern, clean[name]):
                 raise DomainError(message, name)
+    if "roll_format" in clean:
+        clean["roll_format"] = clean["roll_format"].lower()
     for name, limit in (("title_signatory", 120), ("title_mentions", 2000)):
         if name in data:
             clean[name] = (data[name] or "").strip()[:limit]

@@ -1,5 +1,6 @@
 """Handing unpaid debts to the treasury: a « mise en titre » (one bordereau of titles for one régie), the titles
-it issued, one per family, and the invoices each title closed.
+it issued, one per family, and the invoices each title closed; and the rolls (ORMC, ROLMRE) a numbered lot is
+exported as, when the treasury collects the whole lot.
 
 A run stays a draft whose selection is recomputed from the books at every step; its file, once written, is kept
 with its hash, and the settlement freezes the titles. Titles and titled invoices are never updated nor deleted.
@@ -112,3 +113,42 @@ class TitledInvoice(Base):
 
     title: Mapped[TreasuryTitle] = relationship(back_populates="invoices")
     invoice: Mapped[Invoice] = relationship()
+
+
+class RollStatus(Labelled):
+    EXPORTED = "exporte", "Exporté"
+    ACKNOWLEDGED = "acquitte", "Pris en charge par le Trésor"
+    DELETED = "supprime", "Supprimé"
+
+
+class RollExport(Base):
+    """A numbered lot written as a treasury roll: the file kept with its hash. « Suppression » is allowed until the
+    treasury acknowledged it; a deleted roll stays listed, with who deleted it and why."""
+
+    __tablename__ = "roll_exports"
+    __table_args__ = (sa.CheckConstraint("roll_format IN ('pes', 'rolmre')", name="roll_format_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"), index=True)
+    batch_id: Mapped[int] = mapped_column(sa.ForeignKey("batches.id"), index=True)
+    roll_format: Mapped[str] = mapped_column(sa.String(6))
+    fiscal_year: Mapped[int]
+    number: Mapped[int]
+    status: Mapped[RollStatus] = enum_column(RollStatus, default=RollStatus.EXPORTED)
+    file_name: Mapped[str] = mapped_column(sa.String(100))
+    file_data: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    file_hash: Mapped[str] = mapped_column(sa.String(64))
+    count: Mapped[int]
+    total: Mapped[Decimal] = mapped_column(MONEY)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    changed_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    changed_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(sa.Text, default="")
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    changed_by: Mapped[User | None] = relationship(foreign_keys=[changed_by_id])
+
+    def __str__(self) -> str:
+        return f"Rôle {self.number}/{self.fiscal_year} ({self.file_name})"

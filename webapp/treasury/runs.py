@@ -21,10 +21,12 @@ from webapp.treasury.models import RunStatus, TitleRun
 FLOOR = Decimal("15.00")
 RUN_FIELDS = ("reference_date", "fiscal_year", "bordereau_number", "first_title_number", "minimum_amount", "object")
 
-declare({"title_run": "Mise en titre"}, {
+declare({"title_run": "Mise en titre", "roll_export": "Rôle"}, {
     "reference_date": "date de référence", "fiscal_year": "exercice", "bordereau_number": "n° de bordereau",
     "first_title_number": "premier n° de titre", "minimum_amount": "seuil", "object": "objet",
     "status": "état", "excluded": "familles décochées", "titles": "titres", "total": "total", "file": "fichier",
+    "roll_format": "format", "number": "numéro", "file_name": "fichier", "file_hash": "empreinte",
+    "count": "articles", "reason": "motif",
 }, {"minimum_amount": money, "total": money, "status": RunStatus})
 
 

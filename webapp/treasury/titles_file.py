@@ -16,6 +16,7 @@ from webapp.errors import DomainError
 from webapp.formatting import today
 from webapp.organisations.models import Regie
 from webapp.treasury import selection as chosen
+from webapp.treasury.debtors import debtor_fields
 from webapp.treasury.models import RunStatus, TitleRun
 from webapp.treasury.runs import drop_file, refuse_settled
 
@@ -32,14 +33,8 @@ def refuse_missing_settings(regie: Regie) -> None:
 
 
 def _debtor(debts: chosen.FamilyDebts) -> titre.Debtor:
-    family = debts.family
-    payer = family.payer or (family.guardians[0] if family.guardians else None)
-    if payer is None:
-        raise DomainError(f"La famille {family.label} n'a pas de responsable : le titre ne peut pas la nommer.")
-    address = titre.Address(street=payer.address_line1.strip(), extra=payer.address_line2.strip() or None,
-                            postcode=payer.postcode.strip(), town=payer.city.strip())
-    return titre.Debtor(last_name=payer.last_name, first_name=payer.first_name, civility=payer.civility.value.upper()
-                        .rstrip("."), reference=family.number, address=address)
+    debtor, address = debtor_fields(debts.family)
+    return titre.Debtor(**debtor, address=titre.Address(**address))
 
 
 def title_lines(debts: chosen.FamilyDebts, regie: Regie) -> tuple[titre.Line, ...]:

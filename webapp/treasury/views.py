@@ -12,12 +12,13 @@ from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.errors import DomainError
 from webapp.forms import attempt, form_status, submit
 from webapp.htmx import redirect_to, render
+from webapp.invoicing.models import Batch, BillingPeriod
 from webapp.organisations.models import Regie
 from webapp.pdf import pdf_response
 from webapp.submissions import books_once
-from webapp.treasury import documents, runs, selection, settle, titles_file
+from webapp.treasury import documents, rolls, runs, selection, settle, titles_file
 from webapp.treasury.forms import ActionForm, RunForm, SettleForm
-from webapp.treasury.models import RunStatus, TitleRun
+from webapp.treasury.models import RollExport, RunStatus, TitleRun
 
 bp = tenant_blueprint("treasury", __name__, "/tresor")
 
@@ -165,3 +166,65 @@ def by_activity(run_id: int) -> Any:
 def titles_pdf(run_id: int) -> Any:
     found = _run(run_id)
     return pdf_response(documents.titles_pdf(found), f"titres-{found.fiscal_year}-{found.bordereau_number}.pdf")
+
+
+# Rolls of a numbered lot ----------------------------------------------------------------------------------
+
+
+def _batch(batch_id: int) -> Batch:
+    return db.first_or_404(sa.select(Batch).join(BillingPeriod).where(
+        Batch.id == batch_id, BillingPeriod.organisation_id == g.org.id, Batch.regie_id.in_(visible_regie_ids())))
+
+
+def _export(export_id: int) -> RollExport:
+    return db.first_or_404(sa.select(RollExport).where(
+        RollExport.id == export_id, RollExport.organisation_id == g.org.id,
+        RollExport.regie_id.in_(visible_regie_ids())))
+
+
+def _to_rolls(batch_id: int) -> Response:
+    return redirect_to(url_for("treasury.lot_rolls", batch_id=batch_id))
+
+
+@bp.get("/lots/<int:batch_id>")
+@requires("counter.view")
+def lot_rolls(batch_id: int) -> Any:
+    batch = _batch(batch_id)
+    exports = db.session.scalars(sa.select(RollExport).where(RollExport.batch_id == batch.id)
+                                 .order_by(RollExport.id.desc())).all()
+    return render("treasury/rolls.html", batch=batch, exports=exports, form=ActionForm(), formats=rolls.FORMATS)
+
+
+@bp.post("/lots/<int:batch_id>/role")
+@requires("counter.manage")
+def export_roll(batch_id: int) -> Any:
+    batch = _batch(batch_id)
+    if ActionForm().validate_on_submit():
+        attempt(lambda: rolls.export_roll(batch), lambda e: f"{e} écrit et relu : {e.count} article(s).")
+    return _to_rolls(batch.id)
+
+
+@bp.get("/roles/<int:export_id>/fichier")
+@requires("counter.view")
+def roll_file(export_id: int) -> Any:
+    export = _export(export_id)
+    return Response(export.file_data, mimetype="application/xml" if export.roll_format == "pes" else "text/plain",
+                    headers={"Content-Disposition": f'attachment; filename="{export.file_name}"'})
+
+
+@bp.post("/roles/<int:export_id>/acquittement")
+@requires("counter.manage")
+def acknowledge_roll(export_id: int) -> Any:
+    export = _export(export_id)
+    if ActionForm().validate_on_submit():
+        attempt(lambda: rolls.acknowledge(export), "Rôle marqué pris en charge par le Trésor.")
+    return _to_rolls(export.batch_id)
+
+
+@bp.post("/roles/<int:export_id>/suppression")
+@requires("counter.manage")
+def delete_roll(export_id: int) -> Any:
+    export = _export(export_id)
+    if ActionForm().validate_on_submit():
+        attempt(lambda: rolls.delete(export, request.form.get("reason", "")[:2000]), "Rôle supprimé.")
+    return _to_rolls(export.batch_id)

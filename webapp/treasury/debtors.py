@@ -1,0 +1,20 @@
+"""The debtor a treasury file names for a family: its payer, as both PES adapters spell a debtor."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from webapp.errors import DomainError
+from webapp.families.models import Family
+
+
+def debtor_fields(family: Family) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The debtor's fields and its address's, named as `regie_indigo_titre` and `regie_ormc` both name them."""
+    payer = family.payer or (family.guardians[0] if family.guardians else None)
+    if payer is None:
+        raise DomainError(f"La famille {family.label} n'a pas de responsable : le Trésor ne saurait qui poursuivre.")
+    debtor = {"last_name": payer.last_name, "first_name": payer.first_name,
+              "civility": payer.civility.value.upper().rstrip("."), "reference": family.number}
+    address = {"street": payer.address_line1.strip(), "extra": payer.address_line2.strip() or None,
+               "postcode": payer.postcode.strip(), "town": payer.city.strip()}
+    return debtor, address
