@@ -14,7 +14,9 @@ def debtor_fields(family: Family) -> tuple[dict[str, Any], dict[str, Any]]:
     if payer is None:
         raise DomainError(f"La famille {family.label} n'a pas de responsable : le Trésor ne saurait qui poursuivre.")
     debtor = {"last_name": payer.last_name, "first_name": payer.first_name,
-              "civility": payer.civility.value.upper().rstrip("."), "reference": family.number}
+              "civility": payer.civility.value.upper().rstrip("."),
+              # PES refuses a reference of zeros only: the family is then named without it
+              "reference": family.number if family.number.strip("0") else None}
     address = {"street": payer.address_line1.strip(), "extra": payer.address_line2.strip() or None,
                "postcode": payer.postcode.strip(), "town": payer.city.strip()}
     return debtor, address
