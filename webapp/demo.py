@@ -231,6 +231,10 @@ def seed() -> bool:
             "iban": schwifty.IBAN.generate("FR", bank_code="30001", branch_code="00064", account_code="C6450000000").compact,
             "bic": "BDFEFRPPCCT", "creditor_id": _ics("ZZZ482913"), "company_number": _siret("21380123", "0001"),
             "invoice_prefix": "CANT",
+            # The treasury's codes, and October's unpaid invoices past due long enough to go out as titles.
+            "treasury_office": "038090", "treasury_collectivity": "123", "treasury_budget": "00",
+            "treasury_product": "CANT", "titles_after_days": 3, "title_signatory": "Jean Martin, président du SIVU",
+            "roll_format": "pes", "roll_collectivity": "23", "roll_nature": "12",
         })
         care = create_regie(sivu, {
             "name": "Périscolaire et centre de loisirs", "address_line": "12 place de la Mairie", "postcode": "38190",
