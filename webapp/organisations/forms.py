@@ -32,8 +32,10 @@ class RegieForm(Form):
                                   description="Imprimé sur les titres (CGCT, art. L1617-5).")
     title_mentions = TextAreaField("Mentions des titres", [Optional(), Length(max=2000)],
                                    description="Voies et délais de recours ; vide : le texte réglementaire par défaut.")
-    roll_format = SelectField("Rôle d'un lot numéroté", choices=[SelectChoice("", "Aucun"), SelectChoice("pes", "ORMC (PES V2)"),
-                                                                  SelectChoice("rolmre", "ROLMRE (ancien format)")], description="Si le Trésor recouvre tout le lot.")
+    # validate_choice off: a régie form without this field (Belgium) sends nothing; the service says what it takes.
+    roll_format = SelectField("Rôle d'un lot numéroté", choices=[
+        SelectChoice("", "Aucun"), SelectChoice("pes", "ORMC (PES V2)"), SelectChoice("rolmre", "ROLMRE (ancien format)"),
+    ], validate_choice=False, description="Si le Trésor recouvre tout le lot.")
     roll_collectivity = StringField("Code collectivité du rôle", [Optional(), Length(max=2)],
                                     description="2 chiffres (ROLCOL, clé 1 de l'ORMC), convenus avec la trésorerie.")
     roll_nature = StringField("Code nature du rôle", [Optional(), Length(max=2)])
