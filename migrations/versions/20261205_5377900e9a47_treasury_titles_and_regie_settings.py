@@ -33,8 +33,9 @@ REBUILT = [
 # changing that CHECK would rebuild `invoices` on SQLite, which the rows naming the invoices forbid.
 FROZEN = [
     ("invoices", "regie_settled_within_total", "UPDATE",
+     "(NEW.titled <> OLD.titled OR NEW.paid <> OLD.paid OR NEW.written_off <> OLD.written_off) AND ("
      "NEW.titled < 0 OR (NEW.kind = 'avoir' AND NEW.titled <> 0)"
-     " OR (NEW.kind <> 'avoir' AND NEW.paid + NEW.written_off + NEW.titled >= NEW.total + 0.005)",
+     " OR (NEW.kind <> 'avoir' AND NEW.paid + NEW.written_off + NEW.titled >= NEW.total + 0.005))",
      "Une facture ne se règle pas au-delà de son total."),
     ("treasury_titles", "regie_frozen_treasury_titles_update", "UPDATE", None, "Un titre de recettes émis est définitif."),
     ("treasury_titles", "regie_frozen_treasury_titles_delete", "DELETE", None, "Un titre de recettes émis est définitif."),
