@@ -10,7 +10,7 @@ from flask import Response, abort, flash, g, request, url_for
 from webapp import db
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
 from webapp.errors import DomainError
-from webapp.forms import attempt, form_status, submit
+from webapp.forms import attempt, form_status, refuse, submit
 from webapp.htmx import redirect_to, render
 from webapp.invoicing.models import Batch, BillingPeriod
 from webapp.organisations.models import Regie
@@ -119,8 +119,7 @@ def control(run_id: int) -> Any:
         try:
             problems = titles_file.control(found)
         except DomainError as error:
-            flash(error.message, "error")
-            db.session.rollback()
+            refuse(error.message)
             return _back(found)
         if problems:
             for problem in problems:
