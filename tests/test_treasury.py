@@ -206,6 +206,8 @@ def test_the_pages_take_a_run_from_selection_to_settlement(world, unpaid, make_u
     refused = client.post_form(f"/o/{world.org.id}/caisse/familles/{world.family.id}/regies/{world.regie.id}/reglement",
                                {"mode": "especes", "amount": "5,00", "received_on": "2026-11-30"})
     assert refused.status_code == 422 and "Trésor public" in refused.get_data(as_text=True)
+    invoice_page = client.get(f"/o/{world.org.id}/facturation/factures/{unpaid.april.id}").get_data(as_text=True)
+    assert "Titre n° 412/2026, à payer au Trésor public" in invoice_page
     statement = client.get(f"/o/{world.org.id}/caisse/familles/{world.family.id}/regies/{world.regie.id}/compte")
     assert "titre n° 412/2026" in statement.get_data(as_text=True)
 

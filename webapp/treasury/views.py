@@ -18,9 +18,15 @@ from webapp.pdf import pdf_response
 from webapp.submissions import books_once
 from webapp.treasury import documents, rolls, runs, selection, settle, titles_file
 from webapp.treasury.forms import ActionForm, RunForm, SettleForm
-from webapp.treasury.models import RollExport, RunStatus, TitleRun
+from webapp.treasury.models import RollExport, RunStatus, TitledInvoice, TitleRun, TreasuryTitle
 
 bp = tenant_blueprint("treasury", __name__, "/tresor")
+
+
+@bp.app_template_global()
+def invoice_title(invoice_id: int) -> TreasuryTitle | None:
+    """The invoice's page names the title that took it over."""
+    return db.session.scalar(sa.select(TreasuryTitle).join(TitledInvoice).where(TitledInvoice.invoice_id == invoice_id))
 
 
 def _regies() -> list[Regie]:
