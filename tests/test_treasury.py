@@ -14,6 +14,7 @@ from webapp.audit.models import AuditEntry
 from webapp.counter import ledger, queries
 from webapp.counter.models import AccountEntry, EntryKind, Payment
 from webapp.errors import DomainError
+from webapp.organisations.services import update_regie
 from webapp.treasury import rolls, runs, selection, settle, titles_file
 from webapp.treasury.models import RunStatus, TitledInvoice, TreasuryTitle
 
@@ -257,3 +258,20 @@ def test_a_roll_needs_the_regie_to_choose_its_format(world, unpaid):
     treasury_settings(world.regie)
     with pytest.raises(DomainError, match="n'exporte pas ses lots"):
         rolls.export_roll(unpaid.march.batch)
+
+
+def test_the_regie_treasury_settings_are_checked_and_reach_the_files(world, unpaid):
+    base = {"name": world.regie.name, "invoice_prefix": world.regie.invoice_prefix, "iban": world.regie.iban,
+            "bic": world.regie.bic, "creditor_id": world.regie.creditor_id,
+            "company_number": world.regie.company_number}
+    for field, value in (("treasury_office", "12"), ("treasury_product", "CANTINE"), ("roll_revenue", "FF"),
+                         ("debtor_category", "x1"), ("titles_after_days", -1)):
+        with pytest.raises(DomainError) as refused:
+            update_regie(world.regie, {**base, field: value})
+        assert refused.value.field == field
+    update_regie(world.regie, {**base, "debtor_legal_nature": "06", "debtor_category": ""})
+    assert (world.regie.debtor_legal_nature, world.regie.debtor_category) == ("06", "01")
+    run = new_run(world)
+    titles_file.write_file(run)
+    (title,) = titre.read(run.file_data).bordereau.titles
+    assert (title.debtor.category, title.debtor.legal_nature, title.debtor.reference) == ("01", "06", world.family.number)

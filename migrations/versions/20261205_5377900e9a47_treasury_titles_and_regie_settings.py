@@ -157,6 +157,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('treasury_budget', sa.String(length=2), server_default='', nullable=False))
         batch_op.add_column(sa.Column('treasury_product', sa.String(length=4), server_default='', nullable=False))
         batch_op.add_column(sa.Column('titles_after_days', sa.Integer(), server_default='60', nullable=False))
+        batch_op.add_column(sa.Column('debtor_category', sa.String(length=2), server_default='01', nullable=False))
+        batch_op.add_column(sa.Column('debtor_legal_nature', sa.String(length=2), server_default='01', nullable=False))
         batch_op.add_column(sa.Column('title_signatory', sa.String(length=120), server_default='', nullable=False))
         batch_op.add_column(sa.Column('title_mentions', sa.Text(), server_default='', nullable=False))
 
@@ -225,6 +227,8 @@ def downgrade() -> None:
     with op.batch_alter_table('regies', schema=None) as batch_op:
         batch_op.drop_column('title_mentions')
         batch_op.drop_column('title_signatory')
+        batch_op.drop_column('debtor_legal_nature')
+        batch_op.drop_column('debtor_category')
         batch_op.drop_column('titles_after_days')
         batch_op.drop_column('treasury_product')
         batch_op.drop_column('treasury_budget')

@@ -28,6 +28,10 @@ class RegieForm(Form):
                                    description="Le CodProdLoc connu d'Hélios pour ces recettes.")
     titles_after_days = IntegerField("Mise en titre après (jours)", [Optional(), NumberRange(0, 3650)], default=60,
                                      description="Jours après l'échéance avant qu'une facture impayée puisse partir au Trésor.")
+    debtor_category = StringField("Catégorie du débiteur (CatTiers)", [Optional(), Length(max=2)], default="01",
+                                  description="01 : personne physique.")
+    debtor_legal_nature = StringField("Nature juridique (NatJur)", [Optional(), Length(max=2)], default="01",
+                                      description="01 : particulier.")
     title_signatory = StringField("Ordonnateur (nom, prénom, qualité)", [Optional(), Length(max=120)],
                                   description="Imprimé sur les titres (CGCT, art. L1617-5).")
     title_mentions = TextAreaField("Mentions des titres", [Optional(), Length(max=2000)],

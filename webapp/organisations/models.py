@@ -69,6 +69,8 @@ class Regie(Timestamped, Base):
     treasury_budget: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
     treasury_product: Mapped[str] = mapped_column(sa.String(4), default="", server_default="")
     titles_after_days: Mapped[int] = mapped_column(default=60, server_default="60")
+    debtor_category: Mapped[str] = mapped_column(sa.String(2), default="01", server_default="01")  # CatTiers
+    debtor_legal_nature: Mapped[str] = mapped_column(sa.String(2), default="01", server_default="01")  # NatJur
     title_signatory: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
     title_mentions: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     # Rolls (communes whose treasury collects the whole lot): "" none, "pes" ORMC, "rolmre" legacy; ROLCOL/ROLNAT

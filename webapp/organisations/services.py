@@ -24,6 +24,8 @@ TREASURY_CODES = {
     "treasury_budget": (r"[0-9A-Z][0-9]", "Le code budget a 2 caractères (chiffre ou lettre, puis chiffre)."),
     "treasury_product": (r"[0-9A-Z]{1,4}", "Le code produit a 1 à 4 lettres ou chiffres."),
     "roll_format": (r"PES|ROLMRE", "Choisissez ORMC (PES V2) ou ROLMRE."),
+    "debtor_category": (r"[0-9]{2}", "La catégorie du débiteur a 2 chiffres (01 : personne physique)."),
+    "debtor_legal_nature": (r"[0-9]{2}", "La nature juridique a 2 chiffres (01 : particulier)."),
     "roll_collectivity": (r"[0-9]{2}", "Le code collectivité du rôle a 2 chiffres."),
     "roll_nature": (r"[0-9]{2}", "Le code nature du rôle a 2 chiffres."),
     "roll_revenue": (r"(?!FF)[A-Z]{2}", "Le code recette a 2 lettres (sauf FF)."),
@@ -37,6 +39,7 @@ declare({"regie": "Régie", "organisation": "Collectivité"}, {
     "treasury_office": "poste comptable", "treasury_collectivity": "code collectivité", "treasury_budget": "code budget",
     "treasury_product": "code produit", "titles_after_days": "délai avant mise en titre",
     "title_signatory": "ordonnateur", "title_mentions": "mentions du titre", "roll_format": "rôle du lot",
+    "debtor_category": "catégorie du débiteur", "debtor_legal_nature": "nature juridique du débiteur",
     "roll_collectivity": "code collectivité du rôle", "roll_nature": "code nature du rôle", "roll_revenue": "code recette",
 }, {"kind": OrganisationKind, "country": Country})
 
@@ -102,6 +105,9 @@ def _clean_treasury(data: dict[str, Any], current: Regie | None) -> dict[str, An
                 raise DomainError(message, name)
     if "roll_format" in clean:
         clean["roll_format"] = clean["roll_format"].lower()
+    for name in ("debtor_category", "debtor_legal_nature"):  # never blank: the files need one
+        if name in clean and not clean[name]:
+            clean[name] = "01"
     for name, limit in (("title_signatory", 120), ("title_mentions", 2000)):
         if name in data:
             clean[name] = (data[name] or "").strip()[:limit]

@@ -41,7 +41,7 @@ def debt_number(regie: Regie, invoice: Invoice) -> int:
 
 
 def _piece(number: int, regie: Regie, invoice: Invoice, basis: ormc.Cle1Basis) -> ormc.Piece:
-    debtor, address = debtor_fields(invoice.family)
+    debtor, address = debtor_fields(invoice.family, regie)
     debt = debt_number(regie, invoice)
     line = ormc.Line(number=1, product_code=regie.treasury_product, amount=invoice.outstanding,
                      object=f"Facture {invoice.number}")

@@ -32,8 +32,8 @@ def refuse_missing_settings(regie: Regie) -> None:
         raise DomainError(f"Complétez les coordonnées de la régie pour le Trésor : {', '.join(missing)}.")
 
 
-def _debtor(debts: chosen.FamilyDebts) -> titre.Debtor:
-    debtor, address = debtor_fields(debts.family)
+def _debtor(debts: chosen.FamilyDebts, regie: Regie) -> titre.Debtor:
+    debtor, address = debtor_fields(debts.family, regie)
     return titre.Debtor(**debtor, address=titre.Address(**address))
 
 
@@ -54,7 +54,7 @@ def records(run: TitleRun, found: chosen.Selection) -> titre.TitlesFile:
                           siret=regie.company_number, collectivity_code=regie.treasury_collectivity,
                           budget_code=regie.treasury_budget, sender="REGIE", application="Regie")
     titles = tuple(
-        titre.Title(number=debts.title_number, object=run.object, debtor=_debtor(debts),
+        titre.Title(number=debts.title_number, object=run.object, debtor=_debtor(debts, regie),
                     lines=title_lines(debts, regie),
                     invoice_number=debts.invoices[0].number if len(debts.invoices) == 1 else None)
         for debts in found.titles)
