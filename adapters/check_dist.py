@@ -34,7 +34,7 @@ from packaging.requirements import Requirement
 
 ADAPTERS = Path(__file__).resolve().parent
 PES_SCHEMAS = ADAPTERS.parent.parent / "shared" / "schemas" / "pes_v2"
-SCHEMA_VARIABLES = ("REGIE_ORMC_SCHEMAS", "REGIE_INDIGO_TITRE_SCHEMAS")
+SCHEMA_VARIABLES = ("REGIE_PES_SCHEMAS",)
 
 
 class Refused(Exception):

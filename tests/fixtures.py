@@ -52,8 +52,13 @@ from webapp.formatting import today
 from webapp.imports.services import import_file
 from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.invoicing.jobs import start as start_job
+from webapp.treasury.rolls import export_roll
+from webapp.treasury.runs import open_run
 
 PASSWORD = "mot-de-passe-de-test"
+# A régie's treasury codes, as the accounting service gives them (mise en titre, ORMC roll of a lot).
+TREASURY = {"treasury_office": "061090", "treasury_collectivity": "020", "treasury_budget": "00",
+            "treasury_product": "CANT", "roll_format": "pes", "roll_collectivity": "20", "roll_nature": "12"}
 VALID_REGIE = {
     "FR": {"iban": "FR7630006000011234567890189", "bic": "BDFEFRPPCCT", "creditor_id": "FR72ZZZ123456",
            "company_number": "21380123600018"},
@@ -372,8 +377,15 @@ def make_world(make_org, make_regie, make_user, make_family, make_activity, make
                                                  "signed_on": date(2026, 9, 1), "town": "Marville"})
         run = prepare_run(period.batches[0], {})
         (debit_file,) = build_debits(run)
+        treasury_run = open_run(regie, {"reference_date": date(2026, 3, 31), "bordereau_number": 1,
+                                        "first_title_number": 1})
+        for name, value in TREASURY.items():
+            setattr(regie, name, value)
+        family.payer.address_line1, family.payer.postcode, family.payer.city = "1 place de la Mairie", "61000", "Alençon"
+        roll = export_roll(period.batches[0])
         return {"statement_id": statement.id, "movement_id": movement.id, "payment_id": payment.id,
                 "slip_id": slip.id, "day": today().isoformat(), "org_id": org.id,
+                "title_run_id": treasury_run.id, "export_id": roll.id,
                 "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id, "child_id": child.id,
                 "membership_id": member.membership_in(org.id).id, "organisation_id": org.id,
                 "activity_id": activity.id, "tariff_id": tariff.id, "batch_id": period.batches[0].id,

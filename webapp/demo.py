@@ -253,6 +253,10 @@ def seed() -> bool:
             "invoice_prefix": "CANT", "regisseur": "Rémi Régisseur", "transfer_qr": True,
             # PayFiP in test mode, against the local fake service `make run` starts.
             "payfip_enabled": True, "payfip_client": "123456", "payfip_mode": "T",
+            # The treasury's codes, and October's unpaid invoices past due long enough to go out as titles.
+            "treasury_office": "038090", "treasury_collectivity": "123", "treasury_budget": "00",
+            "treasury_product": "CANT", "titles_after_days": 3, "title_signatory": "Jean Martin, président du SIVU",
+            "roll_format": "pes", "roll_collectivity": "23", "roll_nature": "12",
         })
         care = create_regie(sivu, {
             "name": "Périscolaire et centre de loisirs", "address_line": "12 place de la Mairie", "postcode": "38190",

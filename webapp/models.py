@@ -19,6 +19,7 @@ from webapp.online.models import OnlinePayment
 from webapp.organisations.models import Organisation, Regie
 from webapp.submissions import Submission
 from webapp.tariffs.models import Activity, ChildDiscount, Discount, FamilyFee, Tariff
+from webapp.treasury.models import RollExport, TitledInvoice, TitleRun, TreasuryTitle
 
 metadata = Base.metadata
 
@@ -29,4 +30,5 @@ __all__ = [
     "CashClosing", "CashReopening", "DepositSlip", "Payment", "SchoolYearClosure", "SlipItem", "Submission", "WriteOff",
     "OnlinePayment",
     "BankReject", "DebitFile", "DebitRun", "DebitRunItem", "DebtorAccount", "Mandate",
+    "RollExport", "TitleRun", "TitledInvoice", "TreasuryTitle",
 ]

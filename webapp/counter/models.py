@@ -51,6 +51,7 @@ class EntryKind(Labelled):
     CANCELLATION = "annulation", "Annulation"
     WRITE_OFF = "non_valeur", "Non-valeur"
     CARRY_FORWARD = "report", "Report à nouveau"
+    TITLE = "titre", "Mise en titre"
 
 
 class AccountEntry(Base):

@@ -35,6 +35,7 @@ class YearTotals:
     refunded: Decimal = ZERO
     cancelled: Decimal = ZERO
     written_off: Decimal = ZERO
+    titled: Decimal = ZERO
     carried: Decimal = ZERO
     closed: bool = False
 
@@ -46,7 +47,7 @@ class YearTotals:
     def balance(self) -> Decimal:
         """What the year leaves owed (before it is carried forward)."""
         return (self.opening + self.invoiced + self.credit_notes - self.received + self.refunded + self.cancelled
-                - self.written_off)
+                - self.written_off - self.titled)
 
 
 @dataclass
@@ -55,10 +56,11 @@ class ActivityTotals:
     invoiced: Decimal = ZERO
     paid: Decimal = ZERO
     written_off: Decimal = ZERO
+    titled: Decimal = ZERO
 
     @property
     def outstanding(self) -> Decimal:
-        return self.invoiced - self.paid - self.written_off
+        return self.invoiced - self.paid - self.written_off - self.titled
 
 
 @dataclass
@@ -101,6 +103,8 @@ def year_totals(regie: Regie) -> list[YearTotals]:
             totals.cancelled += total
         elif kind is EntryKind.WRITE_OFF:
             totals.written_off -= total
+        elif kind is EntryKind.TITLE:
+            totals.titled -= total
     return sorted(years.values(), key=lambda t: t.school_year, reverse=True)
 
 
@@ -109,21 +113,21 @@ def activity_totals(regie: Regie, school_year: int) -> list[ActivityTotals]:
     is spread over its activities in proportion to their amounts."""
     start, end = school_year_bounds(school_year)
     rows = db.session.execute(
-        sa.select(Invoice.id, Invoice.total, Invoice.paid, Invoice.written_off, Activity.name,
+        sa.select(Invoice.id, Invoice.total, Invoice.paid, Invoice.written_off, Invoice.titled, Activity.name,
                   sa.func.sum(InvoiceLine.amount))
         .join(InvoiceLine, InvoiceLine.invoice_id == Invoice.id).outerjoin(Activity, Activity.id == InvoiceLine.activity_id)
         .join(Batch, Batch.id == Invoice.batch_id).join(BillingPeriod)
         .where(Invoice.regie_id == regie.id, payable(), BillingPeriod.start_date >= start, BillingPeriod.start_date < end)
-        .group_by(Invoice.id, Invoice.total, Invoice.paid, Invoice.written_off, Activity.name))
-    raw: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO])
-    for _id, total, paid, written_off, name, amount in rows:
+        .group_by(Invoice.id, Invoice.total, Invoice.paid, Invoice.written_off, Invoice.titled, Activity.name))
+    raw: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO, ZERO, ZERO])
+    for _id, total, paid, written_off, titled, name, amount in rows:
         share = Decimal(amount) / total if total else ZERO
         sums = raw[name or "Frais et divers"]
         sums[0] += Decimal(amount)
         sums[1] += paid * share
         sums[2] += written_off * share
-    return [ActivityTotals(name, invoiced.quantize(CENT), paid.quantize(CENT), written.quantize(CENT))
-            for name, (invoiced, paid, written) in sorted(raw.items())]
+        sums[3] += titled * share
+    return [ActivityTotals(name, *(amount.quantize(CENT) for amount in sums)) for name, sums in sorted(raw.items())]
 
 
 def regie_state(regie: Regie, school_year: int) -> RegieState:

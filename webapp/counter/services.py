@@ -120,6 +120,7 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
         refuse_cash_above_ceiling(regie.organisation.country, amount, _cash_received(account, received_on))
     first = data.get("first")
     if first is not None and first not in {invoice.id for invoice in invoices}:
+        settlement.refuse_titled(Invoice.id == first)
         raise DomainError("La facture choisie n'est plus à payer : rechargez le formulaire.")
     plan = settlement.plan(invoices, amount, shares, first)
     due = sum((i.outstanding for i in invoices), ZERO)
@@ -128,6 +129,7 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
     uninvoiced = max(account.balance - due, ZERO)
     beyond = amount - sum((share for _, share in plan), ZERO) - uninvoiced
     if beyond > 0 and not data.get("keep_credit"):
+        settlement.refuse_titled(Invoice.regie_id == regie.id, Invoice.family_id == family.id, field="amount")
         raise DomainError(
             f"Le montant dépasse de {money(beyond)} ce qui est dû ({money(due + uninvoiced)}) : corrigez-le, ou "
             "cochez « garder le trop-perçu en avoir ».", "amount")
@@ -180,8 +182,9 @@ def record_invoice_payments(regie: Regie, mode: PaymentMode, transfers: list[Inv
                                                          settlement.payable()))}
     accounts = ledger.lock_accounts(regie, set(families.values()))
     owed = {row.id: row for among in db.among(invoices.id, sorted(families)) for row in db.session.execute(
-        sa.select(invoices.id, invoices.number, invoices.paid, (invoices.total - invoices.paid - invoices.written_off)
-                  .label("left")).where(among).order_by(invoices.id).with_for_update())}
+        sa.select(invoices.id, invoices.number, invoices.paid, invoices.titled,
+                  (invoices.total - invoices.paid - invoices.written_off - invoices.titled).label("left"))
+        .where(among).order_by(invoices.id).with_for_update())}
     left = {invoice_id: row.left for invoice_id, row in owed.items()}
     accepted: list[tuple[int, InvoicePayment]] = []
     for n, transfer in enumerate(transfers):
@@ -189,6 +192,9 @@ def record_invoice_payments(regie: Regie, mode: PaymentMode, transfers: list[Inv
             continue
         if transfer.invoice_id not in owed:
             refused[n] = "Cette facture n'est plus à payer."
+        elif owed[transfer.invoice_id].titled > 0:
+            refused[n] = (f"La facture {owed[transfer.invoice_id].number} est mise en titre : elle se paie au Trésor "
+                          "public.")
         elif not 0 < transfer.amount <= left[transfer.invoice_id]:
             refused[n] = (f"La facture {owed[transfer.invoice_id].number} ne doit plus que "
                           f"{money(max(left[transfer.invoice_id], ZERO))}.")

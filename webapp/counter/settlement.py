@@ -33,13 +33,13 @@ def payable() -> sa.ColumnElement[bool]:
 
 def owing() -> sa.ColumnElement[bool]:
     """A payable invoice with at least a cent left to pay."""
-    return sa.and_(payable(), Invoice.total - Invoice.paid - Invoice.written_off > HALF_CENT)
+    return sa.and_(payable(), Invoice.total - Invoice.paid - Invoice.written_off - Invoice.titled > HALF_CENT)
 
 
 def due_by_account(*where: sa.ColumnElement[bool]) -> sa.Subquery:
     """What is left to pay on each family's invoices at each régie (regie_id, family_id, due)."""
     return (sa.select(Invoice.regie_id, Invoice.family_id,
-                      sa.func.sum(Invoice.total - Invoice.paid - Invoice.written_off).label("due"))
+                      sa.func.sum(Invoice.total - Invoice.paid - Invoice.written_off - Invoice.titled).label("due"))
             .where(payable(), *where).group_by(Invoice.regie_id, Invoice.family_id).subquery())
 
 
@@ -55,6 +55,21 @@ def open_invoices(account: Account, *, lock: bool = True) -> list[Invoice]:
     if lock:
         stmt = stmt.with_for_update().execution_options(populate_existing=True)
     return list(db.session.scalars(stmt))
+
+
+def refuse_titled(*where: sa.ColumnElement[bool], field: str | None = None) -> None:
+    """An invoice the treasury took over is paid to the Trésor public, never at the régie: say so, naming its title."""
+    from webapp.treasury.models import TitledInvoice, TreasuryTitle  # the treasury builds on the counter
+
+    found = db.session.execute(
+        sa.select(Invoice.number, TreasuryTitle.number, TreasuryTitle.fiscal_year)
+        .join(TitledInvoice, TitledInvoice.invoice_id == Invoice.id).join(TreasuryTitle)
+        .where(*where).order_by(Invoice.issued_on, Invoice.id).limit(1)).first()
+    if found is not None:
+        invoice, title, year = found
+        raise DomainError(
+            f"La facture {invoice} a été mise en titre (titre de recettes n° {title}/{year}) : elle ne se paie plus "
+            "à la régie mais au Trésor public, auprès du centre des finances publiques indiqué sur le titre.", field)
 
 
 class MovedSince(DomainError):
@@ -125,6 +140,7 @@ def plan(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | 
         invoice = by_id.get(invoice_id)
         field = f"share-{invoice_id}"
         if invoice is None:
+            refuse_titled(Invoice.id == invoice_id, field=field)
             raise DomainError("Cette facture n'est plus à payer : rechargez la page.", field)
         share = checked_amount(value, field)
         if share > invoice.outstanding:

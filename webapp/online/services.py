@@ -44,6 +44,8 @@ def why_not_payable(invoice: Invoice) -> str | None:
         return "Ce document n'est pas une facture à payer."
     if invoice.cancelled_by is not None:
         return "Cette facture a été annulée : elle n'est plus à payer."
+    if invoice.titled > 0:
+        return "Cette facture a été transmise au Trésor public : payez-la auprès de lui, comme l'indique son titre."
     if invoice.written_off > 0:
         return "Cette facture n'est plus payable en ligne : adressez-vous à la régie."
     if invoice.outstanding <= 0:

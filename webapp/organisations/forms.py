@@ -42,6 +42,31 @@ class RegieForm(Form):
                                default="02")
     dft_iban = StringField("IBAN du compte DFT (Trésor public)", [Optional(), Length(max=42)],
                            description="Seulement si la régie prélève par son compte de dépôt de fonds au Trésor.")
+    # Treasury (mise en titre)
+    treasury_office = StringField("Poste comptable (codique)", [Optional(), Length(max=7)],
+                                  description="Codique Hélios du centre des finances publiques, 6 ou 7 chiffres.")
+    treasury_collectivity = StringField("Code collectivité", [Optional(), Length(max=3)])
+    treasury_budget = StringField("Code budget", [Optional(), Length(max=2)])
+    treasury_product = StringField("Code produit local", [Optional(), Length(max=4)],
+                                   description="Le CodProdLoc connu d'Hélios pour ces recettes.")
+    titles_after_days = IntegerField("Mise en titre après (jours)", [Optional(), NumberRange(0, 3650)], default=60,
+                                     description="Jours après l'échéance avant qu'une facture impayée puisse partir au Trésor.")
+    debtor_category = StringField("Catégorie du débiteur (CatTiers)", [Optional(), Length(max=2)], default="01",
+                                  description="01 : personne physique.")
+    debtor_legal_nature = StringField("Nature juridique (NatJur)", [Optional(), Length(max=2)], default="01",
+                                      description="01 : particulier.")
+    title_signatory = StringField("Ordonnateur (nom, prénom, qualité)", [Optional(), Length(max=120)],
+                                  description="Imprimé sur les titres (CGCT, art. L1617-5).")
+    title_mentions = TextAreaField("Mentions des titres", [Optional(), Length(max=2000)],
+                                   description="Voies et délais de recours ; vide : le texte réglementaire par défaut.")
+    # validate_choice off: a régie form without this field (Belgium) sends nothing; the service says what it takes.
+    roll_format = SelectField("Rôle d'un lot numéroté", choices=[
+        SelectChoice("", "Aucun"), SelectChoice("pes", "ORMC (PES V2)"), SelectChoice("rolmre", "ROLMRE (ancien format)"),
+    ], validate_choice=False, description="Si le Trésor recouvre tout le lot.")
+    roll_collectivity = StringField("Code collectivité du rôle", [Optional(), Length(max=2)],
+                                    description="2 chiffres (ROLCOL, clé 1 de l'ORMC), convenus avec la trésorerie.")
+    roll_nature = StringField("Code nature du rôle", [Optional(), Length(max=2)])
+    roll_revenue = StringField("Code recette (ROLMRE)", [Optional(), Length(max=2)])
 
 
 class OrganisationForm(Form):

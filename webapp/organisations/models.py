@@ -88,6 +88,22 @@ class Regie(Timestamped, Base):
     debit_single_file: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     sepa_version: Mapped[str] = mapped_column(sa.String(2), default="02", server_default="02")
     dft_iban: Mapped[str] = mapped_column(sa.String(34), default="", server_default="")
+    # Treasury (mise en titre, ORMC): the codes Hélios knows the budget by, and when a debt goes to it.
+    treasury_office: Mapped[str] = mapped_column(sa.String(7), default="", server_default="")
+    treasury_collectivity: Mapped[str] = mapped_column(sa.String(3), default="", server_default="")
+    treasury_budget: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
+    treasury_product: Mapped[str] = mapped_column(sa.String(4), default="", server_default="")
+    titles_after_days: Mapped[int] = mapped_column(default=60, server_default="60")
+    debtor_category: Mapped[str] = mapped_column(sa.String(2), default="01", server_default="01")  # CatTiers
+    debtor_legal_nature: Mapped[str] = mapped_column(sa.String(2), default="01", server_default="01")  # NatJur
+    title_signatory: Mapped[str] = mapped_column(sa.String(120), default="", server_default="")
+    title_mentions: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
+    # Rolls (communes whose treasury collects the whole lot): "" none, "pes" ORMC, "rolmre" legacy; ROLCOL/ROLNAT
+    # (the ORMC Cle1 inputs) and ROLREC, as agreed with the trésorerie.
+    roll_format: Mapped[str] = mapped_column(sa.String(6), default="", server_default="")
+    roll_collectivity: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
+    roll_nature: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
+    roll_revenue: Mapped[str] = mapped_column(sa.String(2), default="", server_default="")
 
     organisation: Mapped[Organisation] = relationship(back_populates="regies")
 

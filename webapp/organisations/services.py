@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import sqlalchemy as sa
@@ -19,6 +20,20 @@ REGIE_TEXTS = (
 )
 REGIE_FIELDS = (*REGIE_TEXTS, "transfer_qr", "payfip_enabled", "payfip_mode")
 DEBIT_FIELDS = ("debit_lead_first", "debit_lead_recurrent", "debit_single_file", "sepa_version", "dft_iban")
+# Treasury settings (mise en titre): the codes Hélios knows the budget by; checked only when filled in.
+TREASURY_CODES = {
+    "treasury_office": (r"02[AB][0-9]{3,4}|[0-9]{6,7}", "Le codique du poste comptable a 6 ou 7 chiffres."),
+    "treasury_collectivity": (r"[0-9]{3}", "Le code collectivité a 3 chiffres."),
+    "treasury_budget": (r"[0-9A-Z][0-9]", "Le code budget a 2 caractères (chiffre ou lettre, puis chiffre)."),
+    "treasury_product": (r"[0-9A-Z]{1,4}", "Le code produit a 1 à 4 lettres ou chiffres."),
+    "roll_format": (r"PES|ROLMRE", "Choisissez ORMC (PES V2) ou ROLMRE."),
+    "debtor_category": (r"[0-9]{2}", "La catégorie du débiteur a 2 chiffres (01 : personne physique)."),
+    "debtor_legal_nature": (r"[0-9]{2}", "La nature juridique a 2 chiffres (01 : particulier)."),
+    "roll_collectivity": (r"[0-9]{2}", "Le code collectivité du rôle a 2 chiffres."),
+    "roll_nature": (r"[0-9]{2}", "Le code nature du rôle a 2 chiffres."),
+    "roll_revenue": (r"(?!FF)[A-Z]{2}", "Le code recette a 2 lettres (sauf FF)."),
+}
+TREASURY_FIELDS = (*TREASURY_CODES, "titles_after_days", "title_signatory", "title_mentions")
 
 declare({"regie": "Régie", "organisation": "Collectivité"}, {
     "name": "nom", "kind": "type", "country": "pays", "active": "actif", "address_line": "adresse",
@@ -29,6 +44,11 @@ declare({"regie": "Régie", "organisation": "Collectivité"}, {
     "payfip_client": "numéro client PayFiP", "payfip_mode": "mode PayFiP",
     "debit_lead_first": "délai FIRST", "debit_lead_recurrent": "délai RCUR", "debit_single_file": "un seul fichier",
     "sepa_version": "version pain.008", "dft_iban": "IBAN DFT",
+    "treasury_office": "poste comptable", "treasury_collectivity": "code collectivité", "treasury_budget": "code budget",
+    "treasury_product": "code produit", "titles_after_days": "délai avant mise en titre",
+    "title_signatory": "ordonnateur", "title_mentions": "mentions du titre", "roll_format": "rôle du lot",
+    "debtor_category": "catégorie du débiteur", "debtor_legal_nature": "nature juridique du débiteur",
+    "roll_collectivity": "code collectivité du rôle", "roll_nature": "code nature du rôle", "roll_revenue": "code recette",
 }, {"kind": OrganisationKind, "country": Country, "payfip_mode": PayfipMode})
 
 
@@ -82,6 +102,30 @@ def _clean_regie(org: Organisation, data: dict[str, Any], current: Regie | None 
         if current is not None:
             others = others.where(Regie.id != current.id)
         _unique(others, f"Une autre régie de la collectivité a déjà ce {label}.", field)
+    return clean | _clean_treasury(data, current)
+
+
+def _clean_treasury(data: dict[str, Any], current: Regie | None) -> dict[str, Any]:
+    """The treasury settings a form sends; those it does not send keep their value."""
+    clean: dict[str, Any] = {}
+    for name, (pattern, message) in TREASURY_CODES.items():
+        if name in data:
+            clean[name] = (data[name] or "").strip().upper()
+            if clean[name] and not re.fullmatch(pattern, clean[name]):
+                raise DomainError(message, name)
+    if "roll_format" in clean:
+        clean["roll_format"] = clean["roll_format"].lower()
+    for name in ("debtor_category", "debtor_legal_nature"):  # never blank: the files need one
+        if name in clean and not clean[name]:
+            clean[name] = "01"
+    for name, limit in (("title_signatory", 120), ("title_mentions", 2000)):
+        if name in data:
+            clean[name] = (data[name] or "").strip()[:limit]
+    if data.get("titles_after_days") is not None:
+        days = data["titles_after_days"]
+        if not isinstance(days, int) or not 0 <= days <= 3650:
+            raise DomainError("Le délai est un nombre de jours de 0 à 3650.", "titles_after_days")
+        clean["titles_after_days"] = days
     return clean
 
 
@@ -123,7 +167,7 @@ def _debit_settings(data: dict[str, Any]) -> dict[str, Any]:
 def create_regie(org: Organisation, data: dict[str, Any]) -> Regie:
     regie = Regie(organisation_id=org.id, **_clean_regie(org, data))
     db.session.add(regie)
-    record_creation("regie", regie, REGIE_FIELDS + DEBIT_FIELDS, organisation_id=org.id)
+    record_creation("regie", regie, REGIE_FIELDS + DEBIT_FIELDS + TREASURY_FIELDS, organisation_id=org.id)
     return regie
 
 

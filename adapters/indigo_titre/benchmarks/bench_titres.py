@@ -1,6 +1,6 @@
 """Time building, reading and checking a bordereau of many titles; prints figures, asserts nothing.
 
-REGIE_INDIGO_TITRE_SCHEMAS=../shared/schemas/pes_v2 python benchmarks/bench_titres.py [N]
+python benchmarks/bench_titres.py [N]   (REGIE_PES_SCHEMAS=DIR for other schemas than the shipped ones)
 """
 
 from __future__ import annotations

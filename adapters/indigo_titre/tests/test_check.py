@@ -60,8 +60,10 @@ def test_unreadable_file_raises() -> None:
         check(_sample("bad_truncated.xml"))
 
 
-def test_check_needs_the_schema(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_uses_the_shipped_schema_or_the_one_named(monkeypatch: pytest.MonkeyPatch, tmp_path) -> None:
     monkeypatch.delenv(schema.ENV_VAR)
+    assert check(_sample("good_titres_cantine.xml")).ok
+    monkeypatch.setenv(schema.ENV_VAR, str(tmp_path))
     with pytest.raises(SchemaMissingError):
         check(_sample("good_titres_cantine.xml"))
 

@@ -49,8 +49,9 @@ def test_build_with_explicit_schema_directory(tmp_path: Path, capsys, monkeypatc
     monkeypatch.delenv(schema.ENV_VAR)
     out = tmp_path / "titres.xml"
     assert run(capsys, "build", str(EXAMPLE), "--out", str(out), "--schemas", str(SCHEMAS))[0] == 0
-    status, _, err = run(capsys, "check", str(out))
-    assert status == 1 and "--schemas" in err
+    assert run(capsys, "check", str(out))[0] == 0  # the schemas shipped inside
+    status, _, err = run(capsys, "check", str(out), "--schemas", str(tmp_path))
+    assert status == 1 and "introuvable" in err
 
 
 def test_build_cut_on_request(tmp_path: Path, capsys) -> None:
@@ -158,7 +159,7 @@ def test_python_dash_m(tmp_path: Path) -> None:
         capture_output=True,
         text=True,
         check=False,
-        env={"REGIE_INDIGO_TITRE_SCHEMAS": str(SCHEMAS), "PATH": ""},
+        env={"REGIE_PES_SCHEMAS": str(SCHEMAS), "PATH": ""},
         cwd=tmp_path,
     )
     assert result.returncode == 0, result.stderr

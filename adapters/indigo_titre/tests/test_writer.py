@@ -161,10 +161,10 @@ def test_amount_with_trailing_zero_decimals_is_accepted() -> None:
     assert b'<MtHT V="96.00"/>' in write(titles)
 
 
-def test_schema_directory_is_required(example: TitlesFile, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_shipped_schemas_serve_without_a_setting(example: TitlesFile, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv(schema.ENV_VAR)
-    with pytest.raises(SchemaMissingError, match="--schemas"):
-        write(example)
+    assert read(write(example)) == example
+    assert schema.entry_point() == (schema.SHIPPED / schema.ENTRY).resolve()
 
 
 def test_schema_directory_without_schema(example: TitlesFile, tmp_path) -> None:

@@ -1,6 +1,6 @@
 """Time an ORMC of 5,000 pieces (each with a SEPA debit): build + rules + schema, then read and check.
 
-    REGIE_ORMC_SCHEMAS=../shared/schemas/pes_v2 python adapters/ormc/benchmarks/bench_ormc.py [PIECES]
+    python adapters/ormc/benchmarks/bench_ormc.py [PIECES]   (REGIE_PES_SCHEMAS=DIR for other schemas than the shipped ones)
 
 Prints figures; asserts nothing about time.
 """

@@ -5,7 +5,7 @@ import regie_ormc
 
 
 def test_version_comes_from_the_distribution():
-    assert regie_ormc.__version__ == "0.3.0"
+    assert regie_ormc.__version__ == "0.4.0"
 
 
 def test_python_dash_m_runs_the_cli():

@@ -15,7 +15,7 @@ from regie_ormc.errors import FieldError, FileFormatError
 from regie_ormc.records import RibAccount
 
 GOOD = (SAMPLES / "rolmre_good.txt").read_bytes()
-ARTICLES = jsonio.articles_from_json(example_json("rolmre_roll.json"))
+ARTICLES = jsonio.rolmre_from_json(example_json("rolmre_roll.json"))
 FIRST = ARTICLES[0]
 
 

@@ -42,8 +42,7 @@ def test_constants_and_totals(roll):
 def test_schema_directory_is_a_parameter(roll, monkeypatch):
     monkeypatch.delenv(schema.ENV_VAR)
     assert writer.write(roll, schema_dir=SCHEMAS) == (SAMPLES / "ormc_good.xml").read_bytes()
-    with pytest.raises(SchemaMissingError):
-        writer.write(roll)
+    assert writer.write(roll) == (SAMPLES / "ormc_good.xml").read_bytes()  # the schemas shipped inside
     with pytest.raises(SchemaMissingError, match="introuvable"):
         writer.write(roll, schema_dir=SCHEMAS / "nowhere")
 

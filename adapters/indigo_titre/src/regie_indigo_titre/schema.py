@@ -1,9 +1,10 @@
 """The DGFiP PES V2 schema, loaded from a directory the caller gives.
 
-The schemas are not shipped with the package: the DGFiP publishes them
-(collectivites-locales.gouv.fr, « dématérialisation comptable et budgétaire »)
-and updates them; the directory is a setting, given as an argument or through
-``$REGIE_INDIGO_TITRE_SCHEMAS``. Without it, writing and checking fail closed.
+The DGFiP PES V2 schemas (version 5.17) ship inside the package (``schemas/``),
+so that an installed package validates with no setting. The DGFiP updates them
+(collectivites-locales.gouv.fr, « dématérialisation comptable et budgétaire »):
+a newer set is chosen by an argument or through ``$REGIE_PES_SCHEMAS``, the one
+name ``regie-ormc`` reads too. A directory without the entry point fails closed.
 """
 
 from __future__ import annotations
@@ -18,8 +19,10 @@ from lxml import etree
 
 from .errors import SchemaError, SchemaMissingError, cut
 
-#: Environment variable naming the schema directory when no argument is given.
-ENV_VAR = "REGIE_INDIGO_TITRE_SCHEMAS"
+#: Environment variable naming another schema directory when no argument is given (same name in regie-ormc).
+ENV_VAR = "REGIE_PES_SCHEMAS"
+#: The schemas shipped with the package: DGFiP PES V2, version 5.17.
+SHIPPED = Path(__file__).parent / "schemas"
 #: Entry point of outgoing flows, relative to the schema directory.
 ENTRY = Path("PES_V2") / "Rev0" / "PES_Aller.xsd"
 
@@ -29,10 +32,8 @@ _QUOTED = re.compile(r"'([^']{81,})(?:'|\Z)")
 
 
 def entry_point(schema_dir: str | os.PathLike[str] | None = None) -> Path:
-    """``PES_Aller.xsd`` inside ``schema_dir`` (or ``$REGIE_INDIGO_TITRE_SCHEMAS``)."""
-    chosen = schema_dir if schema_dir is not None else os.environ.get(ENV_VAR)
-    if not chosen:
-        raise SchemaMissingError(f"indiquez le dossier des schémas PES V2 (option --schemas ou variable {ENV_VAR})")
+    """``PES_Aller.xsd`` inside ``schema_dir``, else ``$REGIE_PES_SCHEMAS``, else the shipped schemas."""
+    chosen = schema_dir if schema_dir is not None else (os.environ.get(ENV_VAR) or SHIPPED)
     path = Path(chosen) / ENTRY
     if not path.is_file():
         raise SchemaMissingError("schéma PES V2 introuvable dans ce dossier", field="schemas", value=str(path))

@@ -33,7 +33,7 @@ def _build(args: argparse.Namespace) -> int:
     if chosen not in ("pes", "rolmre"):
         raise OrmcError("format pes ou rolmre attendu", field="format", value=chosen)
     if chosen == "rolmre":
-        records = jsonio.articles_from_json(data)
+        records = jsonio.articles_from_json(data) if "articles" in data else jsonio.rolmre_from_json(data)
         output = rolmre.write(records, encoding=args.encoding)
         summary: dict[str, Any] = {"format": "rolmre", "pieces": len(records)}
     else:
@@ -114,7 +114,7 @@ def parser() -> argparse.ArgumentParser:
         p.add_argument("--format", choices=("pes", "rolmre"), help="pes (défaut à l'écriture) ou rolmre")
         p.add_argument("--encoding", choices=writer.ENCODINGS, default="ISO-8859-1")
         if pes:
-            p.add_argument("--schemas", help="dossier des schémas PES V2 (sinon $REGIE_ORMC_SCHEMAS)")
+            p.add_argument("--schemas", help="dossier des schémas PES V2 (sinon $REGIE_PES_SCHEMAS, sinon ceux du paquet)")
 
     def expectations(p: argparse.ArgumentParser) -> None:
         p.add_argument("--expect-count", type=int, help="ROLMRE : nombre d'articles de la liste imprimée")

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any, TypeVar
 
-from . import keys
+from . import keys, rolmre
 from .errors import FieldError
 from .records import Roll, RolmreArticle
 
@@ -153,7 +153,7 @@ def roll_from_json(data: Any) -> Roll:
     """
     if not isinstance(data, dict):
         raise _fail("racine", "objet JSON attendu", data)
-    data = {k: v for k, v in data.items() if k != "format"}
+    data = {k: v for k, v in data.items() if k not in ("format", "rolmre")}
     return from_json(Roll, _with_keys(data))
 
 
@@ -163,8 +163,24 @@ def cle1_basis_from_json(data: Any) -> keys.Cle1Basis | None:
     return None if raw is None else from_json(keys.Cle1Basis, raw, "cle1_basis")
 
 
+def rolmre_from_json(data: Any) -> list[RolmreArticle]:
+    """ROLMRE articles from the same roll JSON as PES (``header``, ``bordereau``, ``pieces``, ``cle1_basis``),
+    with ``rolmre.revenue_code`` (``ROLREC``), the one code PES has no place for."""
+    roll = roll_from_json(data)
+    basis = cle1_basis_from_json(data)
+    if basis is None:
+        raise _fail("cle1_basis", "cle1_basis attendu : ROLCOL et ROLNAT sont le code collectivité et le code nature",
+                    None)
+    extra = data.get("rolmre")
+    revenue = extra.get("revenue_code") if isinstance(extra, dict) else None
+    if not isinstance(revenue, str):
+        raise _fail("rolmre.revenue_code", "code recette ROLREC (2 lettres) attendu dans « rolmre »", revenue)
+    return rolmre.from_roll(roll, basis, revenue)
+
+
 def articles_from_json(data: Any) -> list[RolmreArticle]:
-    """ROLMRE articles from ``{"articles": [...]}``."""
+    """ROLMRE articles from ``{"articles": [...]}``: what ``regie-ormc read`` prints of a ROLMRE file, rebuilt byte
+    for byte (a file read back has lost the roll it was written from)."""
     articles = data.get("articles") if isinstance(data, dict) else None
     if not isinstance(articles, list):
         raise _fail("articles", "liste « articles » attendue", None)

@@ -25,7 +25,7 @@ from schwifty.exceptions import SchwiftyException
 
 from . import keys, shapes
 from .errors import FieldError, FileFormatError
-from .records import RibAccount, RolmreArticle
+from .records import Piece, RibAccount, Roll, RolmreArticle
 
 RECORD_LENGTH = 500
 UTF8_BOM = b"\xef\xbb\xbf"  # what a text editor saving in UTF-8 may put first
@@ -135,6 +135,53 @@ def _account_zones(account: RibAccount | None, line: int) -> dict[str, str]:
         "ROLRCL": account.key,
         "ROLTIT": account.holder,
     }
+
+
+def from_roll(roll: Roll, basis: keys.Cle1Basis, revenue_code: str) -> list[RolmreArticle]:
+    """The ROLMRE articles of the same roll a PES ORMC file is written from: one model, two writers.
+
+    ROLMRE's ``ROLCOL`` and ``ROLNAT`` are exactly the inputs of the ORMC ``Cle1``
+    (``basis``); ``ROLREC`` (``revenue_code``, 2 letters) is the one code PES has no
+    place for. Each piece becomes one article: its total, its debtor's name and
+    address (cut to the zones' widths), its object over ``ROLORU``/``ROLOVI``, and
+    the RIB of a French IBAN when one of its lines is collected by direct debit.
+    """
+    bordereau = roll.bordereau
+    return [_article(piece, n, bordereau.fiscal_year, bordereau.date, bordereau.number, basis, revenue_code)
+            for n, piece in enumerate(roll.pieces, start=1)]
+
+
+def _article(piece: Piece, line: int, fiscal_year: int, issued: date, roll_number: int, basis: keys.Cle1Basis,
+             revenue_code: str) -> RolmreArticle:
+    debtor, address = piece.debtor, piece.debtor.address
+    debit = any(item.debit is not None for item in piece.lines)
+    account = None
+    if debit:
+        bank = debtor.bank_account
+        iban = (bank.iban if bank else "").replace(" ", "").upper()
+        if not iban.startswith("FR") or len(iban) != 27:
+            raise FieldError("ROLMRE ne porte qu'un RIB français : IBAN FR de 27 caractères attendu", line=line,
+                             field="ROLRCO", value=iban)
+        account = RibAccount(bank_code=iban[4:9], branch_code=iban[9:14], account_number=iban[14:25],
+                             key=iban[25:27], holder=_fit(bank.holder, "ROLTIT"))
+    name = " ".join(part for part in (debtor.last_name, debtor.first_name) if part)
+    text = piece.object or ""
+    return RolmreArticle(
+        collectivity_code=basis.collectivity_code, nature_code=basis.nature_code, fiscal_year=fiscal_year,
+        period=piece.period, debt_number=piece.debt_number, revenue_code=revenue_code, issue_date=issued,
+        roll_number=roll_number, amount=piece.total, name=_fit(name, "ROLNOM"),
+        distribution=_fit(address.extra or "", "ROLDIS"), street=_fit(address.street, "ROLADR"),
+        locality=_fit(address.locality or "", "ROLCVI"), postcode=address.postcode, town=_fit(address.town, "ROLLOC"),
+        object1=_fit(text, "ROLORU"), object2=_fit(text[_width("ROLORU"):].strip(), "ROLOVI"),
+        direct_debit=debit, account=account, client_number=_fit(debtor.reference or "", "ROLCLI"))
+
+
+def _width(zone: str) -> int:
+    return next(z.length for z in LAYOUT if z.name == zone)
+
+
+def _fit(text: str, zone: str) -> str:
+    return text[:_width(zone)].rstrip()
 
 
 def zones(article: RolmreArticle, line: int = 1) -> dict[str, str]:

@@ -1,4 +1,9 @@
-"""PES V2 schema validation with lxml; the schema directory is a setting, compiled once per process."""
+"""PES V2 schema validation with lxml, compiled once per process.
+
+The DGFiP PES V2 schemas (version 5.17) ship inside the package (``schemas/``);
+another directory is chosen by an argument or through ``$REGIE_PES_SCHEMAS``,
+the one name ``regie-indigo-titre`` reads too.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +17,10 @@ from lxml import etree
 
 from .errors import SchemaMissingError, SchemaError, cut
 
-#: Environment variable naming the schema directory when no argument is given.
-ENV_VAR = "REGIE_ORMC_SCHEMAS"
+#: Environment variable naming another schema directory when no argument is given (same name in regie-indigo-titre).
+ENV_VAR = "REGIE_PES_SCHEMAS"
+#: The schemas shipped with the package: DGFiP PES V2, version 5.17.
+SHIPPED = Path(__file__).parent / "schemas"
 #: Entry point inside the DGFiP schema set.
 ENTRY = Path("PES_V2") / "Rev0" / "PES_Aller.xsd"
 
@@ -23,12 +30,8 @@ _QUOTED = re.compile(r"'([^']{81,})(?:'|\Z)")
 
 
 def locate(schema_dir: str | os.PathLike[str] | None = None) -> Path:
-    """The ``PES_Aller.xsd`` inside ``schema_dir`` or ``$REGIE_ORMC_SCHEMAS``; fail closed if absent."""
-    chosen = schema_dir if schema_dir is not None else os.environ.get(ENV_VAR)
-    if not chosen:
-        raise SchemaMissingError(
-            f"dossier des schémas PES V2 non indiqué (paramètre schema_dir ou variable {ENV_VAR})"
-        )
+    """The ``PES_Aller.xsd`` inside ``schema_dir``, else ``$REGIE_PES_SCHEMAS``, else the shipped schemas."""
+    chosen = schema_dir if schema_dir is not None else (os.environ.get(ENV_VAR) or SHIPPED)
     entry = Path(chosen).resolve() / ENTRY
     if not entry.is_file():
         raise SchemaMissingError(f"schéma PES V2 introuvable : {entry}", value=str(chosen))

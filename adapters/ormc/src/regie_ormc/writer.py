@@ -212,7 +212,7 @@ def write(
     """The ORMC file of ``roll``, checked by the rules and validated against the PES V2 schema.
 
     ``schema_dir`` is the DGFiP schema directory (the one holding ``PES_V2/``),
-    else ``$REGIE_ORMC_SCHEMAS``; without it nothing is written. ``Cle2`` is
+    else ``$REGIE_PES_SCHEMAS``, else the shipped ones. ``Cle2`` is
     always verified; ``Cle1`` too when ``cle1_basis`` is given.
     """
     shapes.check_roll(roll)
