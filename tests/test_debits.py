@@ -245,3 +245,10 @@ def test_a_debit_of_an_invoice_paid_meanwhile_settles_the_next_one_or_stays_as_c
     assert payment.mode is PaymentMode.DIRECT_DEBIT and payment.amount == D("12.00")  # what the bank took
     assert invoice.outstanding == 0 and ledger.find_account(world.regie.id, world.family.id).balance == D("-5.00")
     assert ledger.check_books() == []
+
+
+def test_a_lots_totals_tell_what_was_debited(world, lot, session):
+    from webapp.invoicing.summary import lot_totals
+    runs.validate(ready(lot, session))
+    totals = lot_totals(lot)
+    assert (totals.received, totals.debited, totals.due) == (D("12.00"), D("12.00"), D("4.00"))

@@ -286,3 +286,13 @@ def test_a_titled_invoice_is_paid_neither_by_a_bank_statement_nor_online(world, 
                                          [InvoicePayment(unpaid.april.id, D("1.00"), date(2026, 6, 15))])
     assert refused == f"La facture {unpaid.april.number} est mise en titre : elle se paie au Trésor public."
     assert "Trésor public" in why_not_payable(unpaid.april)
+
+
+def test_the_invoice_list_and_the_lot_totals_show_what_went_to_the_treasury(world, unpaid):
+    from webapp.invoicing import listing
+    from webapp.invoicing.summary import lot_totals
+    settle.settle(controlled(world), {"count": 1, "total": D("18.00")})
+    filters = listing.Filters(regie_ids=[world.regie.id], status="en_titre")
+    assert {i.id for i in listing.invoices(world.org.id, filters)} == {unpaid.march.id, unpaid.april.id}
+    assert listing.totals(world.org.id, filters).due == D("0.00")
+    assert lot_totals(unpaid.april.batch).titled == D("11.00")

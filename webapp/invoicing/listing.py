@@ -30,24 +30,26 @@ SHOWN = 200
 
 
 class Status(Labelled):
-    """What the list filters on; « en titre » waits for the treasury titles."""
+    """What the list filters on."""
 
     TO_PAY = "a_payer", "À payer"
     PARTLY_PAID = "partielle", "Partiellement payée"
     PAID = "payee", "Payée"
     LATE = "en_retard", "En retard"
     WRITTEN_OFF = "non_valeur", "Non-valeur"
+    TITLED = "en_titre", "En titre"
     CANCELLED = "annulee", "Annulée"
     CREDIT_NOTE = "avoir", "Avoir"
 
     def condition(self) -> sa.ColumnElement[bool]:
-        outstanding = Invoice.total - Invoice.paid - Invoice.written_off
+        outstanding = Invoice.total - Invoice.paid - Invoice.written_off - Invoice.titled
         return {
             Status.TO_PAY: sa.and_(owing(), Invoice.paid == 0),
             Status.PARTLY_PAID: sa.and_(owing(), Invoice.paid > 0),
-            Status.PAID: sa.and_(payable(), outstanding <= HALF_CENT, Invoice.paid > 0),
+            Status.PAID: sa.and_(payable(), outstanding <= HALF_CENT, Invoice.paid > 0, Invoice.titled == 0),
             Status.LATE: sa.and_(owing(), Invoice.due_on < today()),
             Status.WRITTEN_OFF: sa.and_(payable(), Invoice.written_off > 0),
+            Status.TITLED: sa.and_(payable(), Invoice.titled > 0),
             Status.CANCELLED: sa.and_(Invoice.kind == InvoiceKind.INVOICE, ~not_cancelled()),
             Status.CREDIT_NOTE: Invoice.kind == InvoiceKind.CREDIT_NOTE,
         }[self]
@@ -98,8 +100,8 @@ def _joined(stmt: sa.Select) -> sa.Select:
 
 
 def totals(organisation_id: int, filters: Filters) -> Totals:
-    due = sa.case((sa.and_(payable(), Invoice.total - Invoice.paid - Invoice.written_off > HALF_CENT),
-                   Invoice.total - Invoice.paid - Invoice.written_off), else_=0)
+    left = Invoice.total - Invoice.paid - Invoice.written_off - Invoice.titled
+    due = sa.case((sa.and_(payable(), left > HALF_CENT), left), else_=0)
     count, total, paid, written_off, owed = db.session.execute(_joined(sa.select(
         sa.func.count(Invoice.id), sa.func.coalesce(sa.func.sum(Invoice.total), 0),
         sa.func.coalesce(sa.func.sum(Invoice.paid), 0), sa.func.coalesce(sa.func.sum(Invoice.written_off), 0),
@@ -135,6 +137,7 @@ COLUMNS = [
     Column("Montant", lambda i: i.total, Kind.MONEY),
     Column("Payé", lambda i: i.paid, Kind.MONEY),
     Column("Non-valeur", lambda i: i.written_off, Kind.MONEY),
+    Column("Mis en titre", lambda i: i.titled, Kind.MONEY),
     Column("Reste dû", lambda i: i.outstanding if i.settlement.due else ZERO, Kind.MONEY),
     Column("Statut", status_of),
     Column("Référence de paiement", lambda i: i.payment_reference),

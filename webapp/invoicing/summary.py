@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import render_template
 
 from webapp import db
+from webapp.counter.models import Allocation, Payment, PaymentMode
 from webapp.counter.settlement import payable
 from webapp.invoicing.models import Batch, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from webapp.pdf import html_to_pdf
@@ -27,7 +28,9 @@ class LotTotals:
     held: int
     held_amount: Decimal
     received: Decimal
+    debited: Decimal  # of what was received, by direct debit
     written_off: Decimal
+    titled: Decimal
     due: Decimal
 
 
@@ -38,11 +41,13 @@ def _sum(*columns: sa.ColumnElement) -> list[sa.ColumnElement]:
 def lot_totals(batch: Batch) -> LotTotals:
     mine = Invoice.batch_id == batch.id
     billed = sa.and_(mine, Invoice.status != InvoiceStatus.HELD)
-    outstanding = Invoice.total - Invoice.paid - Invoice.written_off
-    count, invoiced, received, written_off, due = db.session.execute(sa.select(
+    outstanding = Invoice.total - Invoice.paid - Invoice.written_off - Invoice.titled
+    count, invoiced, received, written_off, titled, due = db.session.execute(sa.select(
         sa.func.count(Invoice.id), *_sum(sa.case((Invoice.kind == InvoiceKind.INVOICE, Invoice.total), else_=0),
-                                         Invoice.paid, Invoice.written_off,
+                                         Invoice.paid, Invoice.written_off, Invoice.titled,
                                          sa.case((payable(), outstanding), else_=0))).where(billed)).one()
+    debited = db.session.scalar(sa.select(*_sum(Allocation.amount)).join(Payment).join(Invoice).where(
+        mine, Payment.mode == PaymentMode.DIRECT_DEBIT))
     own_credit = db.session.scalar(sa.select(*_sum(Invoice.total)).where(billed, Invoice.kind == InvoiceKind.CREDIT_NOTE))
     cancelled_ids = sa.select(Invoice.id).where(mine)
     cancelled, cancelling = db.session.execute(sa.select(sa.func.count(Invoice.id), *_sum(Invoice.total)).where(
@@ -50,7 +55,8 @@ def lot_totals(batch: Batch) -> LotTotals:
     held, held_amount = db.session.execute(sa.select(sa.func.count(Invoice.id), *_sum(Invoice.total))
                                            .where(mine, Invoice.status == InvoiceStatus.HELD)).one()
     return LotTotals(count, Decimal(invoiced), Decimal(own_credit) + Decimal(cancelling), cancelled, held,
-                     Decimal(held_amount), Decimal(received), Decimal(written_off), Decimal(due))
+                     Decimal(held_amount), Decimal(received), Decimal(debited), Decimal(written_off), Decimal(titled),
+                     Decimal(due))
 
 
 @dataclass(frozen=True)
