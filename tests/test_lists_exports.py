@@ -90,6 +90,8 @@ def test_the_families_and_a_lots_lines_export_as_the_lists_show_them(login, make
     families = client.get(f"/o/{world.org.id}/familles/export", query_string={"q": "bernard", "format": "xlsx"})
     header, *rows = list(openpyxl.load_workbook(io.BytesIO(families.get_data())).active.values)
     assert header[:2] == ("N° famille", "Famille") and [row[1] for row in rows] == ["BERNARD Hélène"]
+    children = client.get(f"/o/{world.org.id}/familles/enfants/export", query_string={"q": "bernard"})
+    assert children.get_data(as_text=True).lstrip("\ufeff").splitlines()[1].startswith("Bernard;Léo;")
     lines = client.get(f"/o/{world.org.id}/facturation/lots/{batch_id}/lignes/export").get_data(as_text=True)
     assert f"{mine};BERNARD Hélène;BERNARD Léo;Cantine;Repas;7067;4,00;2,00;8,00;" in lines
 
