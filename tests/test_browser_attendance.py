@@ -43,7 +43,9 @@ def test_each_row_of_a_sixty_child_grid_saves_itself_alone(live_server, browser,
         row.get_by_role("combobox").select_option(label=label)
         expect(row.locator(".status")).to_have_text("Enregistré")
     row = page.locator(f"#{ids[1]}")  # changed twice: two real changes
-    row.get_by_role("combobox").select_option(label="Absence justifiée")
+    # Its status already says « Enregistré » from the first change: wait for the second save's answer itself.
+    with page.expect_response(lambda response: response.request.method == "POST" and "/pointage" in response.url):
+        row.get_by_role("combobox").select_option(label="Absence justifiée")
     expect(row.locator(".status")).to_have_text("Enregistré")
     choices[ids[1]] = "Absence justifiée"
     expect(rows).to_have_count(count)
