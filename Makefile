@@ -24,6 +24,7 @@ run: export REGIE_MAIL_SERVER := 127.0.0.1
 run: export REGIE_MAIL_PORT := 8025
 run: export REGIE_PAYFIP_WSDL_URL := http://127.0.0.1:8099/tpa/services/securite?wsdl
 run: export REGIE_PAYFIP_PAYMENT_URL := http://127.0.0.1:8099/tpa/paiementws.web
+run: export REGIE_PAYFIP_OFFER_TEST_MODE := true
 run: $(STAMP)
 	$(BIN)/flask db upgrade
 	REGIE_DEMO=1 $(BIN)/flask demo seed

@@ -177,6 +177,7 @@ def app(engine: sa.Engine, database_url: str, tmp_path_factory: pytest.TempPathF
         "SECRET_KEY": "test-secret",
         "SERVER_NAME": "regie.test",
         "BASE_URL": "https://regie.test",
+        "PAYFIP_OFFER_TEST_MODE": True,
         "IMPORT_FOLDER": str(tmp_path_factory.mktemp("imports")),
         "EXPORT_FOLDER": str(tmp_path_factory.mktemp("exports")),
     })

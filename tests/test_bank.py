@@ -3,7 +3,7 @@
 import io
 import re
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 from types import SimpleNamespace
@@ -160,12 +160,13 @@ def test_a_gap_between_statements_is_shown(be):
     assert "n° 3" in notice and "50,00" in notice and "12,00" in notice
 
 
-def test_a_closed_day_rejects_with_the_counters_reason(be, session):
+def test_a_transfer_of_a_day_closed_since_is_booked_on_the_next_open_day(be, session):
     close_day(be.regie, DAY, D("0.00"), "")
     run(be.regie, coda_file(be.regie, [coda_movement(1, "12.00", digits(be.invoice))]))
     (movement,) = movements(session)
-    assert movement.status is MovementStatus.REJECTED and "clôturée" in movement.reason
-    assert count(session, Payment) == 0
+    assert movement.status is MovementStatus.ACCEPTED and movement.booked_on == DAY
+    (payment,) = session.scalars(sa.select(Payment)).all()
+    assert payment.received_on == DAY + timedelta(days=1)
 
 
 def test_correct_then_dismiss(be, session):

@@ -43,7 +43,8 @@ def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str,
     port = _free_port()
     env = {**os.environ, "DATABASE_URL": url, "FLASK_APP": "webapp", "REGIE_SECRET_KEY": "browser-test",
            "REGIE_DEMO": "1", "REGIE_BASE_URL": f"http://127.0.0.1:{port}",
-           "REGIE_PAYFIP_WSDL_URL": live_payfip.wsdl_url, "REGIE_PAYFIP_PAYMENT_URL": live_payfip.payment_url}
+           "REGIE_PAYFIP_WSDL_URL": live_payfip.wsdl_url, "REGIE_PAYFIP_PAYMENT_URL": live_payfip.payment_url,
+           "REGIE_PAYFIP_OFFER_TEST_MODE": "true"}
     flask = [sys.executable, "-m", "flask"]
     for command in (["db", "upgrade"], ["demo", "seed"]):
         subprocess.run(flask + command, env=env, check=True, capture_output=True)

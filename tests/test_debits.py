@@ -101,12 +101,15 @@ def test_validate_books_payments_advances_mandates_and_slips(world, lot, session
         runs.cancel(run)
 
 
-def test_cancel_before_validation_leaves_nothing(world, lot, session):
-    run = ready(lot, session)
+def test_cancel_before_transmission_leaves_nothing_and_after_it_is_refused(world, lot, session):
+    run = runs.prepare_run(lot, {"reason": "Cantine octobre"})
+    runs.build(run)
     runs.cancel(run)
     session.flush()
     assert count(session, DebitRun) == 0
-    assert runs.prepare_run(lot, {}).collected
+    run = ready(lot, session)  # transmitted: what the bank received is kept
+    with pytest.raises(DomainError, match="Transmis"):
+        runs.cancel(run)
 
 
 def test_rollback_restores_mandates_and_reopens_invoices(world, lot, session):

@@ -21,6 +21,7 @@ from webapp.invoicing.models import Invoice
 from webapp.online import jobs, services
 from webapp.online.models import OnlinePayment, OnlineStatus
 from webapp.online.tokens import SALT, invoice_for
+from webapp.organisations.models import PayfipMode
 
 D = Decimal
 
@@ -227,3 +228,22 @@ def test_a_cancelled_invoice_is_not_paid_online_and_has_no_qr_code(client, onlin
     db.session.commit()
     page = client.get(online.url)
     assert "a été annulée" in page.text and "Payer en ligne" not in page.text
+
+
+def test_a_regie_in_payfips_test_mode_offers_no_link_to_real_families(app, online, monkeypatch):
+    monkeypatch.setitem(app.config, "PAYFIP_OFFER_TEST_MODE", False)
+    with app.test_request_context():
+        assert not services.offers_online_payment(online.regie)
+        online.regie.payfip_mode = PayfipMode.PRODUCTION
+        assert services.offers_online_payment(online.regie)
+
+
+def test_a_payment_for_an_invoice_cancelled_meanwhile_is_booked_as_credit(client, online, payfip):
+    from webapp.invoicing.cancellation import blockers, cancel_invoices
+    _, operation = _start(client, online)
+    invoice = _fresh(online.invoice)
+    assert "paiement en ligne est en cours" in blockers([invoice])[invoice.id]
+    payfip.pay(operation.idop, "P", notify=False)
+    client.post("/paiement/notification", data={"idOp": operation.idop})
+    cancel_invoices([_fresh(online.invoice)], "Erreur de tarif", keep_payments_as_credit=True)
+    assert _fresh(operation).status is OnlineStatus.PAID

@@ -296,3 +296,31 @@ def test_the_invoice_list_and_the_lot_totals_show_what_went_to_the_treasury(worl
     assert {i.id for i in listing.invoices(world.org.id, filters)} == {unpaid.march.id, unpaid.april.id}
     assert listing.totals(world.org.id, filters).due == D("0.00")
     assert lot_totals(unpaid.april.batch).titled == D("11.00")
+
+
+def test_a_titled_invoice_is_not_cancelled_by_a_credit_note(world, unpaid):
+    from webapp.invoicing.cancellation import cancel_invoices
+    settle.settle(controlled(world), {"count": 1, "total": D("18.00")})
+    with pytest.raises(DomainError, match="mise en titre"):
+        cancel_invoices([unpaid.april], "Erreur de tarif")
+
+
+def test_a_roll_leaves_cancelled_invoices_out_and_its_lot_is_neither_cancelled_nor_debited(world, unpaid):
+    from webapp.debits import mandates, runs as debit_runs
+    from webapp.invoicing.cancellation import cancel_invoices
+    roll_settings(world.regie)
+    cancel_invoices([unpaid.other_march], "Erreur de tarif")
+    export = rolls.export_roll(unpaid.march.batch)
+    assert [p.invoice_number for p in ormc.read(export.file_data).pieces] == [unpaid.march.number]
+    with pytest.raises(DomainError, match="parti en rôle"):
+        cancel_invoices([unpaid.march], "Erreur de tarif", keep_payments_as_credit=True)
+    mandates.create_mandate(world.regie, world.family, {"holder": "Mme Bernard", "iban": "FR7630004000010001234567830",
+                                                        "signed_on": date(2026, 1, 5), "town": "Marville"})
+    with pytest.raises(DomainError, match="parti en rôle"):
+        debit_runs.prepare_run(unpaid.march.batch, {})
+    debit_runs.prepare_run(unpaid.april.batch, {})
+    with pytest.raises(DomainError, match="prélevées"):
+        rolls.export_roll(unpaid.april.batch)
+    # Neither an invoice being debited nor one its lot's roll hands to the Trésor is titled again.
+    selected = {i.id for debts in selection.select(new_run(world)).families for i in debts.invoices}
+    assert unpaid.april.id not in selected and unpaid.march.id not in selected

@@ -57,6 +57,9 @@ class Defaults:
     # the DGFiP's server) and the page the family is sent to. Tests and `make run` point both at a local fake.
     PAYFIP_WSDL_URL = None
     PAYFIP_PAYMENT_URL = "https://www.payfip.gouv.fr/tpa/paiementws.web"
+    # PayFiP's test mode (« T ») books nothing real at the DGFiP: a régie in test mode shows no payment link, but
+    # for the demo and the tests, which set this.
+    PAYFIP_OFFER_TEST_MODE = False
     # How long the payment link of an invoice stays valid.
     ONLINE_LINK_DAYS = 120
     # A bank file with at least this many movements is imported by the job runner.

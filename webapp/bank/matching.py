@@ -60,7 +60,8 @@ class Matcher:
     def __init__(self, regie: Regie):
         rows = db.session.execute(
             sa.select(Invoice.id, Invoice.family_id, Invoice.number, Invoice.payment_reference, Family.label,
-                      (Invoice.total - Invoice.paid - Invoice.written_off).label("left"))
+                      (Invoice.total - Invoice.paid - Invoice.written_off - Invoice.titled).label("left"),
+                      Invoice.titled)
             .join(Family, Family.id == Invoice.family_id).where(Invoice.regie_id == regie.id, payable())).all()
         invoices = [(Payable(r.id, r.family_id, r.number or "", r.label), r.payment_reference) for r in rows]
         # A Belgian invoice's reference is its structured communication: twelve digits.
@@ -71,6 +72,7 @@ class Matcher:
         self.prefix = squeezed(regie.invoice_prefix)
         self.numbers = re.compile(re.escape(self.prefix) + r"(\d+)")
         self.left = {r.id: max(r.left, Decimal("0.00")) for r in rows}
+        self.titled = {r.id for r in rows if r.titled > 0}
 
     def _references(self, movement: ReadMovement) -> list[str]:
         if movement.structured_ref:
@@ -99,6 +101,9 @@ class Matcher:
         if invoice is None:
             return Decision(MovementStatus.REJECTED, NOTHING_MATCHES if references else NO_REFERENCE)
         left = self.left[invoice.id]
+        if invoice.id in self.titled:
+            return Decision(MovementStatus.REJECTED, f"La facture {invoice.number} est mise en titre : elle se paie "
+                            "au Trésor public.", invoice)
         if left <= 0:
             return Decision(MovementStatus.REJECTED, f"La facture {invoice.number} est déjà payée.", invoice)
         if movement.amount > left:
@@ -113,11 +118,10 @@ def suggestions(regie: Regie, amount: Decimal, payer: str, limit: int = 5) -> li
     the payer's; never booked without a click."""
     words = [w for w in re.split(r"[^\w]+", fold(payer)) if len(w) > 2 and w not in _NOT_NAMES]
     name_matches = sa.or_(*(Family.search_text.contains(w) for w in words)) if words else sa.false()
+    left = Invoice.total - Invoice.paid - Invoice.written_off - Invoice.titled
     rows = db.session.scalars(
         sa.select(Invoice).join(Family, Family.id == Invoice.family_id)
-        .where(Invoice.regie_id == regie.id, owing(),
-               sa.or_(Invoice.total - Invoice.paid - Invoice.written_off == amount, name_matches))
-        .order_by((Invoice.total - Invoice.paid - Invoice.written_off != amount), Invoice.issued_on)
-        .limit(limit))
+        .where(Invoice.regie_id == regie.id, owing(), sa.or_(left == amount, name_matches))
+        .order_by(left != amount, Invoice.issued_on).limit(limit))
     return list(rows)
 

@@ -17,7 +17,7 @@ from webapp.bank import reading
 from webapp.bank.matching import Decision, Matcher, squeezed
 from webapp.bank.models import BankMovement, BankStatement, MovementStatus
 from webapp.counter import services as counter
-from webapp.counter.closings import hold_regie
+from webapp.counter.closings import booking_day, hold_regie
 from webapp.counter.amounts import ZERO
 from webapp.counter.models import Payment, PaymentMode
 from webapp.db import utcnow
@@ -194,7 +194,8 @@ def import_file(regie: Regie, filename: str, data: bytes,
     new = [row for row in planned.rows if not row.known]
     accepted = [row for row in new if row.decision.status is MovementStatus.ACCEPTED]
     outcome = counter.record_invoice_payments(regie, PaymentMode.TRANSFER, [
-        counter.InvoicePayment(row.decision.invoice.id, row.movement.amount, row.movement.booked_on,
+        counter.InvoicePayment(row.decision.invoice.id, row.movement.amount,
+                               booking_day(regie.id, row.movement.booked_on),
                          row.movement.counterparty_name, _comment(by_statement[id(row.statement)], row.movement.bank_reference))
         for row in accepted])
     booked = dict(zip((id(row) for row in accepted), outcome, strict=True))
@@ -241,7 +242,8 @@ def correct(regie: Regie, movement: BankMovement, family: Family, shares: dict[i
     hold_regie(regie.id)
     _open(movement)
     payment = counter.record_payment(regie, family, {
-        "mode": PaymentMode.TRANSFER.value, "amount": movement.amount, "received_on": movement.booked_on,
+        "mode": PaymentMode.TRANSFER.value, "amount": movement.amount,
+        "received_on": booking_day(regie.id, movement.booked_on),
         "holder": movement.counterparty_name, "keep_credit": keep_credit,
         "comment": _comment(movement.statement, movement.bank_reference)}, shares)
     movement.payment_id, movement.family_id = payment.id, family.id

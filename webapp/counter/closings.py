@@ -53,6 +53,13 @@ def last_closed_day(regie_id: int) -> date | None:
     return db.session.scalar(sa.select(sa.func.max(CashClosing.day)).where(CashClosing.regie_id == regie_id, live()))
 
 
+def booking_day(regie_id: int, day: date) -> date:
+    """The day money the bank received on `day` is booked on: that day, or, when the till was closed since, the
+    first day after the closing (the bank's own date stays on the movement)."""
+    closed = last_closed_day(regie_id)
+    return day if closed is None or day > closed else closed + timedelta(days=1)
+
+
 def last_closed_year(regie_id: int) -> int | None:
     return db.session.scalar(sa.select(sa.func.max(SchoolYearClosure.school_year))
                              .where(SchoolYearClosure.regie_id == regie_id))

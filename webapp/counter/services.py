@@ -184,7 +184,7 @@ def record_invoice_payments(regie: Regie, mode: PaymentMode, transfers: list[Inv
     owed = {row.id: row for among in db.among(invoices.id, sorted(families)) for row in db.session.execute(
         sa.select(invoices.id, invoices.number, invoices.paid, invoices.titled,
                   (invoices.total - invoices.paid - invoices.written_off - invoices.titled).label("left"))
-        .where(among).order_by(invoices.id).with_for_update())}
+        .where(among, settlement.payable()).order_by(invoices.id).with_for_update())}
     left = {invoice_id: row.left for invoice_id, row in owed.items()}
     accepted: list[tuple[int, InvoicePayment]] = []
     for n, transfer in enumerate(transfers):

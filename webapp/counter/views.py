@@ -448,7 +448,8 @@ STATE_COLUMNS = [
     Column("Facturé", lambda y: y.invoiced, Kind.MONEY), Column("Avoirs", lambda y: y.credit_notes, Kind.MONEY),
     Column("Encaissé", lambda y: y.received, Kind.MONEY), Column("Remboursé", lambda y: y.refunded, Kind.MONEY),
     Column("Règlements annulés", lambda y: y.cancelled, Kind.MONEY),
-    Column("Non-valeur", lambda y: y.written_off, Kind.MONEY), Column("Solde", lambda y: y.balance, Kind.MONEY),
+    Column("Non-valeur", lambda y: y.written_off, Kind.MONEY), Column("Mis en titre", lambda y: y.titled, Kind.MONEY),
+    Column("Reporté", lambda y: y.carried, Kind.MONEY), Column("Solde", lambda y: y.balance, Kind.MONEY),
 ]
 
 

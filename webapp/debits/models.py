@@ -105,8 +105,9 @@ class RunStatus(Labelled):
 
     @property
     def cancellable(self) -> bool:
-        """Before validation a run leaves nothing behind when cancelled."""
-        return self in (RunStatus.PREPARED, RunStatus.BUILT, RunStatus.TRANSMITTED)
+        """Before its files reach the bank a run leaves nothing behind when cancelled; once transmitted, what the bank
+        received is kept, and only validation, a bank reject or the rollback follow."""
+        return self in (RunStatus.PREPARED, RunStatus.BUILT)
 
 
 class DebitRun(Base):

@@ -14,19 +14,28 @@ from webapp.debits import records
 from webapp.debits.models import DebitRun, DebitRunItem, Mandate, MandateState, RunStatus
 
 
+def _collecting() -> list[sa.ColumnElement[bool]]:
+    """An item of a run not rolled back, collected, whose payment (if booked) was neither cancelled nor rejected."""
+    return [DebitRunItem.excluded == "", DebitRun.status != RunStatus.ROLLED_BACK,
+            sa.or_(DebitRunItem.payment_id.is_(None),
+                   ~sa.exists().where(Cancellation.payment_id == DebitRunItem.payment_id))]
+
+
+def on_a_run(invoice_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
+    """The invoice is being (or was) collected by a run: neither cancelled nor titled under it."""
+    return sa.exists().where(DebitRunItem.invoice_id == invoice_id, DebitRun.id == DebitRunItem.run_id,
+                             *_collecting())
+
+
 def invoices_on_runs(invoice_ids: Iterable[int]) -> dict[int, str]:
-    """Invoice id → a French label of the run holding it, for runs not cancelled whose payment is not cancelled
-    or rejected: such an invoice is being (or was) collected and must not be cancelled under the run."""
+    """Invoice id → a French label of the run holding it (see `on_a_run`)."""
     ids = list(invoice_ids)
     if not ids:
         return {}
     rows = db.session.execute(
         sa.select(DebitRunItem.invoice_id, DebitRun.id, DebitRun.status)
         .join(DebitRun, DebitRun.id == DebitRunItem.run_id)
-        .where(DebitRunItem.invoice_id.in_(ids), DebitRunItem.excluded == "",
-               DebitRun.status != RunStatus.ROLLED_BACK,
-               sa.or_(DebitRunItem.payment_id.is_(None),
-                      ~sa.exists().where(Cancellation.payment_id == DebitRunItem.payment_id))))
+        .where(DebitRunItem.invoice_id.in_(ids), *_collecting()))
     return {invoice_id: f"Prélèvements n° {run_id} ({status.label.lower()})" for invoice_id, run_id, status in rows}
 
 

@@ -16,6 +16,7 @@ from regie_sepa import (Batch, LeadTime, SepaError, Sequence, Transaction, Versi
 from regie_sepa.dates import PRENOTIFICATION_DAYS
 from sqlalchemy.orm import selectinload
 
+from webapp.treasury.rolls import live_roll
 from webapp import db
 from webapp.audit.services import actor_id, declare, record, record_creation
 from webapp.counter import services as counter, slips
@@ -81,6 +82,8 @@ def prepare_run(lot: Lot, data: dict[str, Any]) -> DebitRun:
     hold_regie(lot.regie_id, exclusive=True)  # two agents preparing the same lot take turns
     if (existing := live_run(lot)) is not None:
         raise DomainError(f"Ce lot a déjà ses prélèvements ({existing}).")
+    if (roll := live_roll(lot.id)) is not None:
+        raise DomainError(f"Ce lot est parti en rôle ({roll}) : le Trésor public le recouvre, il n'est pas prélevé.")
     proposed = proposed_dates(lot)
     first = _chosen(data.get("first_date"), proposed[Sequence.FIRST], "first_date", "des premiers prélèvements")
     recurrent = _chosen(data.get("recurrent_date"), proposed[Sequence.RCUR], "recurrent_date",

@@ -19,10 +19,13 @@ from sqlalchemy.orm import selectinload
 from webapp import db
 from webapp.attendance.models import Attendance
 from webapp.audit.services import actor_id, declare, record, record_creation
-from webapp.counter.ledger import open_account
+from webapp.counter.ledger import lock_accounts
 from webapp.counter.settlement import release
 from webapp.db import utcnow
 from webapp.debits.queries import invoices_on_runs
+from webapp.online.services import paying_online
+from webapp.organisations.models import Regie
+from webapp.treasury.rolls import invoices_on_rolls
 from webapp.errors import DomainError
 from webapp.formatting import money
 from webapp.imports.models import ImportedConsumption
@@ -48,6 +51,8 @@ def _refusal(invoice: Invoice, keep_payments_as_credit: bool) -> str | None:
         return "son montant est nul : il n'y a rien à annuler"
     if invoice.written_off > 0:
         return f"{money(invoice.written_off)} ont été passés en non-valeur"
+    if invoice.titled > 0:
+        return "elle est mise en titre : c'est au Trésor public d'annuler ou de réduire le titre"
     if invoice.paid > 0 and not keep_payments_as_credit:
         return (f"elle est réglée de {money(invoice.paid)} : gardez ce règlement en avoir sur le compte de la "
                 "famille, ou annulez-le d'abord")
@@ -59,9 +64,15 @@ def blockers(invoices: Iterable[Invoice], *, keep_payments_as_credit: bool = Fal
     so."""
     invoices = list(invoices)
     found = {invoice.id: reason for invoice in invoices if (reason := _refusal(invoice, keep_payments_as_credit))}
-    on_runs = invoices_on_runs(invoice.id for invoice in invoices if invoice.id not in found)
-    return found | {invoice_id: f"elle est sur les {label} : annulez-les, ou attendez le rejet du prélèvement"
-                    for invoice_id, label in on_runs.items()}
+    others = [invoice.id for invoice in invoices if invoice.id not in found]
+    on_runs = invoices_on_runs(others)
+    found |= {invoice_id: f"elle est sur les {label} : annulez-les, ou attendez le rejet du prélèvement"
+              for invoice_id, label in on_runs.items()}
+    found |= {invoice_id: f"son lot est parti en rôle ({label}) : le Trésor public la recouvre"
+              for invoice_id, label in invoices_on_rolls(others).items()}
+    found |= {invoice_id: "un paiement en ligne est en cours : réessayez quand il sera terminé (quelques minutes)"
+              for invoice_id in paying_online(others)}
+    return found
 
 
 def correction_batch(batch: Batch) -> Batch:
@@ -98,9 +109,10 @@ def cancel_invoices(invoices: list[Invoice], reason: str, *, keep_payments_as_cr
         raise DomainError("Le motif de l'annulation est obligatoire.", "reason")
     if not invoices:
         raise DomainError("Aucune facture à annuler.")
-    # The one lock order: the régie (shared) and each family's account, then the invoices.
-    for regie_id, family_id in sorted({(i.regie_id, i.family_id) for i in invoices}):
-        open_account(invoices[0].batch.period.organisation_id, regie_id, family_id)
+    # The one lock order: the régie (shared) and each family's account (in id order, as bulk bookings take them),
+    # then the invoices.
+    for regie_id in sorted({i.regie_id for i in invoices}):
+        lock_accounts(db.session.get(Regie, regie_id), {i.family_id for i in invoices if i.regie_id == regie_id})
     locked = db.session.scalars(
         sa.select(Invoice).where(Invoice.id.in_([i.id for i in invoices])).order_by(Invoice.id)
         .with_for_update().execution_options(populate_existing=True)

@@ -72,6 +72,7 @@ class Totals:
     total: Decimal
     paid: Decimal
     written_off: Decimal
+    titled: Decimal
     due: Decimal
 
 
@@ -102,12 +103,12 @@ def _joined(stmt: sa.Select) -> sa.Select:
 def totals(organisation_id: int, filters: Filters) -> Totals:
     left = Invoice.total - Invoice.paid - Invoice.written_off - Invoice.titled
     due = sa.case((sa.and_(payable(), left > HALF_CENT), left), else_=0)
-    count, total, paid, written_off, owed = db.session.execute(_joined(sa.select(
-        sa.func.count(Invoice.id), sa.func.coalesce(sa.func.sum(Invoice.total), 0),
-        sa.func.coalesce(sa.func.sum(Invoice.paid), 0), sa.func.coalesce(sa.func.sum(Invoice.written_off), 0),
-        sa.func.coalesce(sa.func.sum(due), 0)).select_from(Invoice)).where(*_where(organisation_id, filters))).one()
+    count, *sums = db.session.execute(_joined(sa.select(
+        sa.func.count(Invoice.id), *(sa.func.coalesce(sa.func.sum(column), 0) for column in (
+            Invoice.total, Invoice.paid, Invoice.written_off, Invoice.titled, due))).select_from(Invoice))
+        .where(*_where(organisation_id, filters))).one()
     cent = Decimal("0.01")
-    return Totals(count, *(Decimal(value).quantize(cent) for value in (total, paid, written_off, owed)))
+    return Totals(count, *(Decimal(value).quantize(cent) for value in sums))
 
 
 def invoices(organisation_id: int, filters: Filters, limit: int | None = SHOWN) -> Iterator[Invoice]:

@@ -9,6 +9,7 @@ import secrets
 from datetime import timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from eopayment import common
 
 from webapp import db
@@ -22,7 +23,7 @@ from webapp.formatting import money, today
 from webapp.invoicing.models import Invoice, InvoiceKind, InvoiceStatus
 from webapp.online import payfip
 from webapp.online.models import OnlinePayment, OnlineStatus
-from webapp.organisations.models import Country, Regie
+from webapp.organisations.models import Country, PayfipMode, Regie
 
 FIELDS = ("invoice_id", "idop", "refdet", "amount", "mode", "status")
 declare({"online_payment": "Paiement en ligne"}, {"idop": "idOp", "refdet": "référence", "amount": "montant",
@@ -35,7 +36,10 @@ MODE_OF = {"P": PaymentMode.ONLINE_CARD, "V": PaymentMode.ONLINE_DEBIT}
 
 
 def offers_online_payment(regie: Regie) -> bool:
-    return regie.payfip_enabled and bool(regie.payfip_client) and regie.organisation.country is Country.FR
+    """PayFiP's test mode takes no money: its links are offered only where the server says so (the demo, tests),
+    never to real families."""
+    return (regie.payfip_enabled and bool(regie.payfip_client) and regie.organisation.country is Country.FR
+            and (regie.payfip_mode is not PayfipMode.TEST or current_app.config["PAYFIP_OFFER_TEST_MODE"]))
 
 
 def why_not_payable(invoice: Invoice) -> str | None:
@@ -58,6 +62,12 @@ def _refdet(invoice: Invoice) -> str:
     return re.sub(r"[^A-Za-z0-9]", "", invoice.number or "")[:18] + secrets.token_hex(6).upper()
 
 
+def paying_online(invoice_ids: list[int]) -> set[int]:
+    """The invoices a family is paying online right now."""
+    return set(db.session.scalars(sa.select(OnlinePayment.invoice_id).where(
+        OnlinePayment.invoice_id.in_(invoice_ids), OnlinePayment.status == OnlineStatus.PENDING))) if invoice_ids else set()
+
+
 def pending(invoice: Invoice) -> OnlinePayment | None:
     return db.session.scalar(sa.select(OnlinePayment).where(
         OnlinePayment.invoice_id == invoice.id, OnlinePayment.status == OnlineStatus.PENDING)
@@ -68,7 +78,7 @@ def start(invoice: Invoice, email: str, return_url: str, notify_url: str) -> tup
     """A PayFiP operation for what the invoice still owes; (the operation, where to send the family)."""
     regie = invoice.regie
     closings.hold_regie(regie.id)
-    db.session.refresh(invoice)
+    db.session.refresh(invoice, with_for_update=True)  # two tabs at once: the second waits, then sees the first
     if reason := why_not_payable(invoice):
         raise DomainError(reason)
     if (earlier := pending(invoice)) is not None and resolve(earlier).status is OnlineStatus.PENDING:
@@ -117,7 +127,7 @@ def _book(operation: OnlinePayment, mode: PaymentMode) -> None:
     invoice = operation.invoice
     data = {"mode": mode.value, "amount": operation.amount, "received_on": today(), "keep_credit": True,
             "comment": f"PayFiP, référence {operation.refdet}, idOp {operation.idop}"}
-    if invoice.outstanding > 0:  # else paid meanwhile at the counter: the money settles what is due, or is credit
+    if invoice.settlement.due:  # else paid or cancelled meanwhile: the money settles what is due, or is credit
         data["first"] = invoice.id
     operation.payment = record_payment(invoice.regie, invoice.family, data)
 

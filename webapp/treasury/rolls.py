@@ -15,13 +15,15 @@ import hashlib
 import regie_ormc as ormc
 import sqlalchemy as sa
 
+from webapp.counter.settlement import owing
+from webapp.debits.queries import invoices_on_runs
 from webapp import db
 from webapp.audit.services import actor_id, record, record_creation
 from webapp.counter.amounts import ZERO
 from webapp.db import utcnow
 from webapp.errors import DomainError
 from webapp.formatting import today
-from webapp.invoicing.models import Batch, Invoice, InvoiceKind, InvoiceStatus
+from webapp.invoicing.models import Batch, Invoice
 from webapp.organisations.models import Regie
 from webapp.treasury.debtors import debtor_fields
 from webapp.treasury.models import RollExport, RollStatus
@@ -33,6 +35,19 @@ FORMATS = {"pes": "ORMC (PES V2)", "rolmre": "ROLMRE"}
 
 def _live(stmt: sa.Select) -> sa.Select:
     return stmt.where(RollExport.status != RollStatus.DELETED)
+
+
+def invoices_on_rolls(invoice_ids: list[int]) -> dict[int, str]:
+    """Invoice id → the live roll its lot went out in: the Trésor public collects it, the régie no longer."""
+    if not invoice_ids:
+        return {}
+    return {invoice_id: str(roll) for invoice_id, roll in db.session.execute(
+        _live(sa.select(Invoice.id, RollExport).join(RollExport, RollExport.batch_id == Invoice.batch_id)
+              .where(Invoice.id.in_(invoice_ids))))}
+
+
+def live_roll(batch_id: int) -> RollExport | None:
+    return db.session.scalar(_live(sa.select(RollExport).where(RollExport.batch_id == batch_id)))
 
 
 def debt_number(regie: Regie, invoice: Invoice) -> int:
@@ -78,9 +93,11 @@ def export_roll(batch: Batch) -> RollExport:
     if live is not None:
         raise DomainError(f"Ce lot est déjà parti en rôle ({live}) : supprimez ce rôle d'abord, tant que le Trésor "
                           "ne l'a pas pris en charge.")
-    invoices = [i for i in db.session.scalars(sa.select(Invoice).where(
-        Invoice.batch_id == batch.id, Invoice.status == InvoiceStatus.NUMBERED, Invoice.kind == InvoiceKind.INVOICE)
-        .order_by(Invoice.sequence)) if i.outstanding > 0]
+    if on_runs := invoices_on_runs(db.session.scalars(sa.select(Invoice.id).where(Invoice.batch_id == batch.id))):
+        raise DomainError(f"Des factures de ce lot sont prélevées ({next(iter(on_runs.values()))}) : le lot ne part "
+                          "pas aussi en rôle.")
+    invoices = list(db.session.scalars(sa.select(Invoice).where(Invoice.batch_id == batch.id, owing())
+                                       .order_by(Invoice.sequence)))
     if not invoices:
         raise DomainError("Aucune facture de ce lot ne reste due : pas de rôle à écrire.")
     fiscal_year = invoices[0].fiscal_year

@@ -16,13 +16,14 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
+from webapp.debits.queries import on_a_run
 from webapp import db
 from webapp.counter.amounts import CENT, ZERO
 from webapp.counter.settlement import owing
 from webapp.families.models import Family
 from webapp.formatting import money, today
 from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceLine
-from webapp.treasury.models import TitleRun
+from webapp.treasury.models import RollExport, RollStatus, TitleRun
 
 
 @dataclass
@@ -70,7 +71,8 @@ class Selection:
 def due_before(run: TitleRun) -> sa.ColumnElement[bool]:
     """Invoices of periods ended by the reference date whose due date is the régie's delay behind."""
     last_due = today() - timedelta(days=run.regie.titles_after_days)
-    return sa.and_(Invoice.regie_id == run.regie_id, owing(), Invoice.due_on <= last_due,
+    return sa.and_(Invoice.regie_id == run.regie_id, owing(), Invoice.due_on <= last_due, ~on_a_run(Invoice.id),
+                   ~Invoice.batch_id.in_(sa.select(RollExport.batch_id).where(RollExport.status != RollStatus.DELETED)),
                    Invoice.batch_id.in_(sa.select(Batch.id).join(BillingPeriod)
                                         .where(BillingPeriod.end_date <= run.reference_date)))
 
