@@ -383,7 +383,13 @@ def make_world(make_org, make_regie, make_user, make_family, make_activity, make
         for name, value in TREASURY.items():
             setattr(regie, name, value)
         family.payer.address_line1, family.payer.postcode, family.payer.city = "1 place de la Mairie", "61000", "Alençon"
-        roll = export_roll(period.batches[0])
+        # April goes out as a roll: a lot is either debited (March, above) or rolled, never both.
+        set_attendance(child, activity, date(2026, 4, 1), Presence.PRESENT)
+        april = create_period(org, {"label": "Avril", "start_date": date(2026, 4, 1), "end_date": date(2026, 4, 30),
+                                    "invoice_date": date(2026, 5, 1), "due_date": date(2026, 5, 31)}, [regie], [])
+        compute_batch(april.batches[0])
+        number_batch(april.batches[0])
+        roll = export_roll(april.batches[0])
         return {"statement_id": statement.id, "movement_id": movement.id, "payment_id": payment.id,
                 "slip_id": slip.id, "day": today().isoformat(), "org_id": org.id,
                 "title_run_id": treasury_run.id, "export_id": roll.id,

@@ -11,12 +11,12 @@ from functools import wraps
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, g
+from flask import Blueprint, abort, g, request
 from flask_login import current_user, login_required
 
 from webapp import db
 from webapp.auth.models import Membership, Role
-from webapp.organisations.models import Organisation
+from webapp.organisations.models import Organisation, Regie
 
 ALL_ROLES = frozenset(Role)
 PERMISSIONS: dict[str, frozenset[Role]] = {
@@ -50,6 +50,29 @@ def can(permission: str) -> bool:
 def visible_regie_ids() -> set[int]:
     """The régies of the current organisation this user was granted (all of them when none is named)."""
     return {regie.id for regie in g.membership.visible_regies()}
+
+
+def visible_regies() -> list[Regie]:
+    """The current organisation's régies this user was granted, in the organisation's order."""
+    visible = visible_regie_ids()
+    return [regie for regie in g.org.regies if regie.id in visible]
+
+
+def visible_regie(regie_id: int | None) -> Regie:
+    """One of them; another organisation's, or one not granted, is a 404."""
+    regie = next((r for r in visible_regies() if r.id == regie_id), None)
+    if regie is None:
+        abort(404)
+    return regie
+
+
+def chosen_regie() -> Regie:
+    """The régie picked in the page's selector (?regie=), else the agent's first."""
+    regies = visible_regies()
+    if not regies:
+        abort(404)
+    wanted = request.args.get("regie", type=int)
+    return next((r for r in regies if r.id == wanted), regies[0])
 
 
 def requires(permission: str) -> Callable:

@@ -10,7 +10,7 @@ from regie_coda import ogm
 from flask import abort, current_app, flash, g, request, url_for
 
 from webapp import db
-from webapp.auth.access import can, requires, tenant_blueprint, visible_regie_ids
+from webapp.auth.access import can, requires, tenant_blueprint, visible_regie, visible_regie_ids, visible_regies
 from webapp.bank import jobs, matching, services
 from webapp.bank.forms import ConfirmForm, CorrectForm, DismissForm, UploadForm
 from webapp.bank.models import BankMovement, BankStatement, MovementStatus
@@ -22,23 +22,10 @@ from webapp.forms import attempt, form_status, refuse, submit
 from webapp.guards import query_int
 from webapp.htmx import redirect_to, render
 from webapp.imports.services import preview_folder, stored_path
-from webapp.organisations.models import Regie
 from webapp.submissions import books_once
 
 bp = tenant_blueprint("bank", __name__, "/banque")
 bp.add_app_template_filter(ogm.format, "ogm")
-
-
-def _regies() -> list[Regie]:
-    visible = visible_regie_ids()
-    return [r for r in g.org.regies if r.id in visible]
-
-
-def _regie(regie_id: int | None) -> Regie:
-    regie = next((r for r in _regies() if r.id == regie_id), None)
-    if regie is None:
-        abort(404)
-    return regie
 
 
 def _statement(statement_id: int) -> BankStatement:
@@ -57,12 +44,12 @@ def _movement(movement_id: int) -> BankMovement:
 @requires("counter.view")
 def index() -> Any:
     form = UploadForm()
-    form.set_regies(_regies())
+    form.set_regies(visible_regies())
     if form.validate_on_submit():
         if not can("counter.take"):
             abort(403)
         data = form.file.data.read()
-        regie = _regie(form.regie_id.data)
+        regie = visible_regie(form.regie_id.data)
         try:
             plan = services.plan(regie, data)
         except DomainError as error:
@@ -85,11 +72,11 @@ def index() -> Any:
 @books_once
 def confirm() -> Any:
     form = ConfirmForm()
-    form.set_regies(_regies())
+    form.set_regies(visible_regies())
     if not form.validate_on_submit():
         refuse("Le formulaire a expiré : déposez le fichier à nouveau.")
         return redirect_to(url_for("bank.index"))
-    regie = _regie(form.regie_id.data)
+    regie = visible_regie(form.regie_id.data)
     try:
         path = stored_path(preview_folder(), form.content_hash.data)
     except DomainError as error:
@@ -138,7 +125,7 @@ def rejected() -> Any:
 def correct(movement_id: int) -> Any:
     """Choose the family (`?famille=`), then the invoices and the split as at the counter."""
     movement = _movement(movement_id)
-    regie = _regie(movement.regie_id)
+    regie = visible_regie(movement.regie_id)
     chosen = query_int("famille")
     family_id = chosen or movement.family_id
     family = db.session.scalar(sa.select(Family).where(Family.id == family_id, Family.organisation_id == g.org.id))
@@ -168,7 +155,7 @@ def correct(movement_id: int) -> Any:
 @books_once
 def dismiss(movement_id: int) -> Any:
     movement = _movement(movement_id)
-    regie = _regie(movement.regie_id)
+    regie = visible_regie(movement.regie_id)
     form = DismissForm()
     if not form.validate_on_submit():
         refuse(*(e for errors in form.errors.values() for e in errors))

@@ -13,7 +13,7 @@ from flask import abort, flash, g, request, url_for
 from sqlalchemy.orm import selectinload
 
 from webapp import db
-from webapp.auth.access import can, requires, tenant_blueprint, visible_regie_ids
+from webapp.auth.access import can, chosen_regie, requires, tenant_blueprint, visible_regie, visible_regie_ids, visible_regies
 from webapp.counter import closings, documents, journal, ledger, payment_search, queries, reports, services, slips
 from webapp.counter.school_years import school_year_label, school_year_of
 from webapp.counter.forms import (
@@ -60,27 +60,6 @@ def family_accounts(family: Family) -> list[Account]:
     return queries.family_accounts(family.id, visible_regie_ids())
 
 
-def _regies() -> list[Regie]:
-    visible = visible_regie_ids()
-    return [r for r in g.org.regies if r.id in visible]
-
-
-def _regie(regie_id: int) -> Regie:
-    regie = next((r for r in _regies() if r.id == regie_id), None)
-    if regie is None:
-        abort(404)
-    return regie
-
-
-def _chosen_regie() -> Regie:
-    """The régie picked in the page's selector (?regie=), else the agent's first."""
-    regies = _regies()
-    if not regies:
-        abort(404)
-    wanted = request.args.get("regie", type=int)
-    return next((r for r in regies if r.id == wanted), regies[0])
-
-
 def _family(family_id: int) -> Family:
     return db.get_or_404(Family, family_id, organisation_id=g.org.id)
 
@@ -110,7 +89,7 @@ def _invoice(invoice_id: int) -> Invoice:
 @requires("counter.view")
 def index() -> Any:
     query = request.args.get("q", "")
-    regies = _regies()
+    regies = visible_regies()
     chosen = request.args.get("regie", type=int)
     regie_ids = [chosen] if chosen in {r.id for r in regies} else [r.id for r in regies]
     rows = queries.search_to_pay(g.org.id, regie_ids, query)
@@ -123,7 +102,7 @@ def index() -> Any:
 @books_once
 def pay(family_id: int, regie_id: int) -> Any:
     """From the search, `facture` names the clicked invoice: the form proposes to settle that one first."""
-    family, regie = _family(family_id), _regie(regie_id)
+    family, regie = _family(family_id), visible_regie(regie_id)
     view = queries.account_view(regie.id, family.id)
     form = PaymentForm()
     form.set_banks(g.org.country)
@@ -158,7 +137,7 @@ def _typed_amount() -> Decimal:
 @requires("counter.take")
 def payment_lines(family_id: int, regie_id: int) -> Any:
     """The invoice lines following the amount being typed, unless the agent split it by hand."""
-    family, regie = _family(family_id), _regie(regie_id)
+    family, regie = _family(family_id), visible_regie(regie_id)
     view = queries.account_view(regie.id, family.id)
     lines = PaymentLines(view.invoices, request.args, _typed_amount(), request.args.get("first", type=int))
     return render("counter/_payment_lines.html", family=family, regie_id=regie.id, lines=lines)
@@ -168,7 +147,7 @@ def payment_lines(family_id: int, regie_id: int) -> Any:
 @requires("counter.take")
 def preview(family_id: int, regie_id: int) -> Any:
     """The balance before and after the amount being typed."""
-    view = queries.account_view(_regie(regie_id).id, _family(family_id).id)
+    view = queries.account_view(visible_regie(regie_id).id, _family(family_id).id)
     return render("counter/_balance.html", view=view, amount=_typed_amount())
 
 
@@ -205,7 +184,7 @@ def cancel(payment_id: int) -> Any:
 @requires("counter.manage")
 @books_once
 def refund(family_id: int, regie_id: int) -> Any:
-    family, regie = _family(family_id), _regie(regie_id)
+    family, regie = _family(family_id), visible_regie(regie_id)
     view = queries.account_view(regie.id, family.id)
     form = RefundForm()
     if request.method == "GET":
@@ -222,7 +201,7 @@ def refund(family_id: int, regie_id: int) -> Any:
 @bp.get("/familles/<int:family_id>/regies/<int:regie_id>/compte")
 @requires("counter.view")
 def account(family_id: int, regie_id: int) -> Any:
-    family, regie = _family(family_id), _regie(regie_id)
+    family, regie = _family(family_id), visible_regie(regie_id)
     found = ledger.find_account(regie.id, family.id)
     statement = queries.statement(found) if found else None
     return render("counter/account.html", family=family, regie=regie, statement=statement,
@@ -232,7 +211,7 @@ def account(family_id: int, regie_id: int) -> Any:
 @bp.get("/familles/<int:family_id>/regies/<int:regie_id>/releve.pdf")
 @requires("counter.view")
 def statement_pdf(family_id: int, regie_id: int) -> Any:
-    family, regie = _family(family_id), _regie(regie_id)
+    family, regie = _family(family_id), visible_regie(regie_id)
     found = ledger.find_account(regie.id, family.id)
     if found is None:
         abort(404)
@@ -261,7 +240,7 @@ def _day() -> date:
 
 
 def _journal_page(regie: Regie, day: date, block: str | None = None, status: int = 200, **forms: Any) -> Any:
-    return render("counter/journal.html", block, status, journal=journal.day_journal(regie, day), regies=_regies(),
+    return render("counter/journal.html", block, status, journal=journal.day_journal(regie, day), regies=visible_regies(),
                   form=forms.get("form") or ClosingForm(), reopen_form=forms.get("reopen_form") or ReopenForm(),
                   last_closed=closings.last_closed_day(regie.id))
 
@@ -269,13 +248,13 @@ def _journal_page(regie: Regie, day: date, block: str | None = None, status: int
 @bp.get("/journal")
 @requires("counter.view")
 def day_journal() -> Any:
-    return _journal_page(_chosen_regie(), _day())
+    return _journal_page(chosen_regie(), _day())
 
 
 @bp.get("/journal.pdf")
 @requires("counter.view")
 def day_journal_pdf() -> Any:
-    found = journal.day_journal(_chosen_regie(), _day())
+    found = journal.day_journal(chosen_regie(), _day())
     return pdf_response(documents.day_journal(found), f"journal-{found.regie.invoice_prefix}-{found.day}.pdf")
 
 
@@ -290,7 +269,7 @@ def _journal_day(day: str) -> date:
 @requires("counter.manage")
 @books_once
 def close_day(regie_id: int, day: str) -> Any:
-    regie, when = _regie(regie_id), _journal_day(day)
+    regie, when = visible_regie(regie_id), _journal_day(day)
     form = ClosingForm()
     if submit(form, lambda data: closings.close_day(regie, when, data["counted_cash"], data["comment"] or "")):
         flash("Caisse clôturée.", "success")
@@ -302,7 +281,7 @@ def close_day(regie_id: int, day: str) -> Any:
 @requires("counter.manage")
 @books_once
 def reopen_day(regie_id: int, day: str) -> Any:
-    regie, when = _regie(regie_id), _journal_day(day)
+    regie, when = visible_regie(regie_id), _journal_day(day)
     form = ReopenForm()
     if submit(form, lambda data: closings.reopen_day(regie, when, data["reason"])):
         flash(f"Journée du {when:%d/%m/%Y} rouverte : elle accepte de nouveau des règlements ; clôturez-la à "
@@ -317,7 +296,7 @@ def reopen_day(regie_id: int, day: str) -> Any:
 @bp.get("/bordereaux")
 @requires("counter.view")
 def slip_list() -> Any:
-    regies = _regies()
+    regies = visible_regies()
     found = db.session.scalars(
         sa.select(DepositSlip).where(DepositSlip.organisation_id == g.org.id,
                                      DepositSlip.regie_id.in_([r.id for r in regies]))
@@ -331,7 +310,7 @@ def slip_list() -> Any:
 @requires("counter.take")
 @books_once
 def create_slip(regie_id: int) -> Any:
-    regie = _regie(regie_id)
+    regie = visible_regie(regie_id)
     form = SlipForm()
     if slip := submit(form, lambda data: slips.create_slip(regie, PaymentMode(data["mode"]))):
         flash("Bordereau provisoire préparé : vérifiez-le, imprimez-le, puis validez-le.", "success")
@@ -396,26 +375,25 @@ def slip_pdf(slip_id: int) -> Any:
 @bp.get("/etat")
 @requires("counter.view")
 def state() -> Any:
-    regie = _chosen_regie()
+    regie = chosen_regie()
     current_year = school_year_of(today())
     year = query_year("annee", current_year)
     form = CloseYearForm()
     return render("counter/state.html", state=reports.regie_state(regie, year), year=year, current_year=current_year,
-                  regies=_regies(), form=form, can_close=can("counter.manage"))
+                  regies=visible_regies(), form=form, can_close=can("counter.manage"))
 
 
 @bp.post("/regies/<int:regie_id>/cloture-annee")
 @requires("counter.manage")
 @books_once
 def close_year(regie_id: int) -> Any:
-    regie = _regie(regie_id)
+    regie = visible_regie(regie_id)
     form = CloseYearForm()
     if closure := submit(form, lambda data: closings.close_school_year(regie, data["school_year"])):
         flash(f"{closure} clôturée : les soldes sont reportés sur l'année suivante.", "success")
     else:
         refuse(*form.form_errors, *form.school_year.errors)
     return redirect_to(url_for("counter.state", regie=regie.id))
-
 
 
 @bp.get("/reglements/")
@@ -456,7 +434,7 @@ STATE_COLUMNS = [
 @bp.get("/journal/export")
 @requires("counter.view")
 def export_journal() -> Any:
-    found = journal.day_journal(_chosen_regie(), _day())
+    found = journal.day_journal(chosen_regie(), _day())
     return export_response(request.args.get("format", "csv"),
                            f"journal-{found.regie.invoice_prefix}-{found.day.isoformat()}", JOURNAL_COLUMNS,
                            found.movements)
@@ -466,6 +444,6 @@ def export_journal() -> Any:
 @requires("counter.view")
 def export_state() -> Any:
     """The régie's state by school year, as its page shows it."""
-    regie = _chosen_regie()
+    regie = chosen_regie()
     return export_response(request.args.get("format", "csv"), f"etat-{regie.invoice_prefix}", STATE_COLUMNS,
                            reports.year_totals(regie))

@@ -10,7 +10,7 @@ from regie_sepa import SepaError, read
 from sqlalchemy.orm import selectinload
 
 from webapp import db
-from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
+from webapp.auth.access import requires, tenant_blueprint, visible_regie, visible_regie_ids, visible_regies
 from webapp.debits import documents, mandates, rejects, rollback, runs
 from webapp.debits.forms import (
     ActionForm,
@@ -40,22 +40,10 @@ bp.add_app_template_global(mandates.expiry, "mandate_expiry")
 @bp.app_template_global()
 def family_mandates(family: Family) -> tuple[list[Mandate], list[Regie]]:
     """The family's page lists its mandates at the régies the user sees, and where a new one may be signed."""
-    regies = _regies()
+    regies = visible_regies()
     found = db.session.scalars(sa.select(Mandate).where(
         Mandate.family_id == family.id, Mandate.regie_id.in_([r.id for r in regies])).order_by(Mandate.id.desc())).all()
     return list(found), regies
-
-
-def _regies() -> list[Regie]:
-    visible = visible_regie_ids()
-    return [r for r in g.org.regies if r.id in visible]
-
-
-def _regie(regie_id: int) -> Regie:
-    regie = next((r for r in _regies() if r.id == regie_id), None)
-    if regie is None:
-        abort(404)
-    return regie
 
 
 def _mandate(mandate_id: int) -> Mandate:
@@ -82,7 +70,7 @@ def _lot(batch_id: int) -> Batch:
 @bp.get("/")
 @requires("debits.view")
 def index() -> Any:
-    regie_ids = [r.id for r in _regies()]
+    regie_ids = [r.id for r in visible_regies()]
     run_list = db.session.scalars(sa.select(DebitRun).where(
         DebitRun.organisation_id == g.org.id, DebitRun.regie_id.in_(regie_ids)).order_by(DebitRun.id.desc())).all()
     with_run = {r.batch_id for r in run_list if r.status in runs.LIVE}
@@ -102,7 +90,7 @@ def index() -> Any:
 @bp.route("/familles/<int:family_id>/regies/<int:regie_id>/mandat", methods=["GET", "POST"])
 @requires("debits.mandates")
 def new_mandate(family_id: int, regie_id: int) -> Any:
-    family, regie = db.get_or_404(Family, family_id, organisation_id=g.org.id), _regie(regie_id)
+    family, regie = db.get_or_404(Family, family_id, organisation_id=g.org.id), visible_regie(regie_id)
     form = MandateForm()
     if request.method == "GET" and (payer := family.payer) is not None:
         form.holder.data = f"{payer.civility} {payer.first_name} {payer.last_name}"[:70]

@@ -5,23 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import flash, g, request, url_for
+from flask import flash, request, url_for
 from wtforms import SelectChoice
 
 from webapp import db
-from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
+from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids, visible_regies
 from webapp.forms import form_status, submit
 from webapp.htmx import redirect_to, render
-from webapp.organisations.models import Regie
 from webapp.tariffs import services
 from webapp.tariffs.forms import ActivityForm, DiscountForm, FamilyFeeForm, RenewTariffForm, TariffForm
 from webapp.tariffs.models import Activity, Discount, FamilyFee, Tariff
 
 bp = tenant_blueprint("tariffs", __name__, "/activites")
-
-
-def _regies() -> list[Regie]:
-    return [r for r in g.org.regies if r.id in visible_regie_ids()]
 
 
 def _activity(activity_id: int) -> Activity:
@@ -40,12 +35,12 @@ def index() -> Any:
                                     .order_by(Activity.regie_id, Activity.name)).all()
     fees = db.session.scalars(sa.select(FamilyFee).where(FamilyFee.regie_id.in_(visible_regie_ids()))
                               .order_by(FamilyFee.valid_from)).all()
-    return render("tariffs/index.html", regies=_regies(), activities=activities, fees=fees)
+    return render("tariffs/index.html", regies=visible_regies(), activities=activities, fees=fees)
 
 
 def _activity_form(**kw: Any) -> ActivityForm:
     form = ActivityForm(**kw)
-    form.regie_id.choices = [SelectChoice(r.id, r.name) for r in _regies()]
+    form.regie_id.choices = [SelectChoice(r.id, r.name) for r in visible_regies()]
     return form
 
 
@@ -55,7 +50,7 @@ def create() -> Any:
     form = _activity_form()
 
     def create_activity(data: dict[str, Any]) -> Activity:
-        regie = next(r for r in _regies() if r.id == data["regie_id"])
+        regie = next(r for r in visible_regies() if r.id == data["regie_id"])
         return services.create_activity(regie, data)
 
     if activity := submit(form, create_activity):
@@ -144,10 +139,10 @@ def create_discount(activity_id: int) -> Any:
 @requires("tariffs.manage")
 def create_fee() -> Any:
     form = FamilyFeeForm()
-    form.regie_id.choices = [SelectChoice(r.id, r.name) for r in _regies()]
+    form.regie_id.choices = [SelectChoice(r.id, r.name) for r in visible_regies()]
 
     def create(data: dict[str, Any]) -> Any:
-        return services.create_family_fee(next(r for r in _regies() if r.id == data["regie_id"]), data)
+        return services.create_family_fee(next(r for r in visible_regies() if r.id == data["regie_id"]), data)
 
     if submit(form, create):
         flash("Frais par famille créés.", "success")

@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import Response, abort, flash, g, request, url_for
 
 from webapp import db
-from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
+from webapp.auth.access import chosen_regie, requires, tenant_blueprint, visible_regie_ids, visible_regies
 from webapp.errors import DomainError
 from webapp.forms import attempt, form_status, refuse, submit
 from webapp.htmx import redirect_to, render
@@ -29,19 +29,6 @@ def invoice_title(invoice_id: int) -> TreasuryTitle | None:
     return db.session.scalar(sa.select(TreasuryTitle).join(TitledInvoice).where(TitledInvoice.invoice_id == invoice_id))
 
 
-def _regies() -> list[Regie]:
-    visible = visible_regie_ids()
-    return [r for r in g.org.regies if r.id in visible]
-
-
-def _chosen_regie() -> Regie:
-    regies = _regies()
-    if not regies:
-        abort(404)
-    wanted = request.args.get("regie", type=int)
-    return next((r for r in regies if r.id == wanted), regies[0])
-
-
 def _run(title_run_id: int) -> TitleRun:
     return db.first_or_404(sa.select(TitleRun).where(
         TitleRun.id == title_run_id, TitleRun.organisation_id == g.org.id, TitleRun.regie_id.in_(visible_regie_ids())))
@@ -54,21 +41,21 @@ def _back(run: TitleRun) -> Response:
 @bp.get("/")
 @requires("counter.view")
 def index() -> Any:
-    regie = _chosen_regie()
+    regie = chosen_regie()
     return _index(regie, RunForm())
 
 
 def _index(regie: Regie, form: RunForm) -> Any:
     listed = db.session.scalars(sa.select(TitleRun).where(TitleRun.regie_id == regie.id)
                                 .order_by(TitleRun.created_at.desc(), TitleRun.id.desc())).all()
-    return render("treasury/index.html", "form", form_status(form), form=form, regie=regie, regies=_regies(),
+    return render("treasury/index.html", "form", form_status(form), form=form, regie=regie, regies=visible_regies(),
                   runs=listed)
 
 
 @bp.post("/nouvelle")
 @requires("counter.manage")
 def create() -> Any:
-    regie = _chosen_regie()
+    regie = chosen_regie()
     form = RunForm()
     if found := submit(form, lambda data: runs.open_run(regie, data)):
         flash("Mise en titre ouverte : vérifiez la sélection.", "success")
