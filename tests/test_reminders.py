@@ -19,16 +19,9 @@ from webapp.reminders import documents, levels, runs
 from webapp.reminders.models import Reminder, ReminderRun, ReminderRunStatus
 
 from tests.counter_world import attend, bill
-from tests.test_bank import DAY, be, coda_file, coda_movement, run as import_statement  # noqa: F401
+from tests.test_bank import be, coda_file, coda_movement, run as import_statement  # noqa: F401
 
 D = Decimal
-
-
-@pytest.fixture
-def configured(app):
-    """The caps and the delay to pay are read from the app's configuration (the screens have their own)."""
-    with app.app_context():
-        yield
 
 
 def chase(regie, *fees):
@@ -55,7 +48,7 @@ def open_run(world, day=date(2026, 6, 30), threshold=None):
     return runs.open_run(world.regie, {"reference_date": day, "threshold": threshold})
 
 
-def test_belgian_levels_above_the_legal_caps_are_refused_naming_the_rule(make_org, make_regie, configured):
+def test_belgian_levels_above_the_legal_caps_are_refused_naming_the_rule(make_org, make_regie):
     regie = make_regie(make_org("BE"))
     with pytest.raises(DomainError, match="premier rappel est gratuit") as refused:
         levels.add_level(regie, {"rank": 1, "delay_days": 15, "fee": D("2.00")})
@@ -73,14 +66,12 @@ def test_belgian_levels_above_the_legal_caps_are_refused_naming_the_rule(make_or
         levels.add_level(regie, {"rank": 3, "delay_days": 1})
 
 
-def test_indemnity_brackets_come_from_the_configuration(app, configured):
+def test_indemnity_brackets_come_from_the_configuration(app, monkeypatch):
     assert [levels.indemnity_cap(D(v)) for v in ("100", "150", "400", "1000", "50000")] == [
         D("20.00"), D("20.00"), D("55.00"), D("90.00"), D("2000.00")]
-    app.config["BE_INDEMNITY_MAX"] = "100.00"
-    try:
+    monkeypatch.setitem(app.config, "BE_INDEMNITY_MAX", "100.00")
+    with app.test_request_context():
         assert levels.indemnity_cap(D("50000")) == D("100.00")
-    finally:
-        app.config["BE_INDEMNITY_MAX"] = "2000.00"
 
 
 def test_french_levels_have_no_cap(make_org, make_regie):
@@ -88,7 +79,7 @@ def test_french_levels_have_no_cap(make_org, make_regie):
     assert levels.add_level(regie, {"rank": 1, "delay_days": 15, "fee": D("30.00")}).fee == D("30.00")
 
 
-def test_the_draft_follows_the_books_disputes_minimums_and_unticked_families(unpaid, session, configured):
+def test_the_draft_follows_the_books_disputes_minimums_and_unticked_families(unpaid, session):
     run = open_run(unpaid)
     draft = runs.select(run)
     bernard, arnaud = sorted(draft.families, key=lambda d: d.family.id != unpaid.family.id)
@@ -109,7 +100,7 @@ def test_the_draft_follows_the_books_disputes_minimums_and_unticked_families(unp
     assert session.get(ReminderRun, run.id) is None
 
 
-def test_validation_numbers_one_reminder_per_family_then_the_next_level_follows(unpaid, session, configured):
+def test_validation_numbers_one_reminder_per_family_then_the_next_level_follows(unpaid, session):
     run = open_run(unpaid)
     (sent,) = runs.validate(run)
     assert (sent.family_id, sent.rank, sent.amount, sent.sent_on) == (unpaid.family.id, 1, D("20.00"), today())
@@ -136,7 +127,7 @@ def test_validation_numbers_one_reminder_per_family_then_the_next_level_follows(
             session.execute(sa.update(Reminder).values(amount=D("1.00")))
 
 
-def test_belgian_reminder_is_paid_by_its_structured_communication_oldest_invoice_first(be, session, configured):
+def test_belgian_reminder_is_paid_by_its_structured_communication_oldest_invoice_first(be, session):  # noqa: F811
     attend(be.child, be.canteen, 4, 1, 2)
     april = bill(be, 4)[be.family.id]
     chase(be.regie, D("0"))
@@ -156,7 +147,7 @@ def test_belgian_reminder_is_paid_by_its_structured_communication_oldest_invoice
     assert ledger.check_books() == []
 
 
-def test_letters_state_the_amounts_the_delay_and_the_reference(unpaid, app, configured):
+def test_letters_state_the_amounts_the_delay_and_the_reference(unpaid, app):
     run = open_run(unpaid)
     runs.validate(run)
     with app.test_request_context():

@@ -9,10 +9,11 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
+from flask import current_app, has_app_context
 
 from webapp import db
 from webapp.audit.services import actor_id, apply_changes, declare, record, record_creation
+from webapp.config import Defaults
 from webapp.counter.amounts import CENT, ZERO, checked_amount
 from webapp.errors import DomainError
 from webapp.formatting import money
@@ -29,14 +30,18 @@ declare({"reminder_level": "Niveau de relance", "invoice_dispute": "Contestation
 }, {"minimum_amount": money, "fee": money})
 
 
+def setting(name: str) -> Any:
+    """A legal amount of the configuration; the defaults when no app runs (a script, the demo data)."""
+    return current_app.config[name] if has_app_context() else getattr(Defaults, name)
+
+
 def indemnity_cap(debt: Decimal) -> Decimal:
     """The flat indemnity a Belgian consumer debt of `debt` may carry (the configured brackets, then the maximum)."""
-    config = current_app.config
     below = ZERO
-    for upper, fixed, rate in config["BE_INDEMNITY_BRACKETS"]:
+    for upper, fixed, rate in setting("BE_INDEMNITY_BRACKETS"):
         if upper is None or debt <= Decimal(upper):
             cap = Decimal(fixed) + (max(debt - below, ZERO) * Decimal(rate))
-            return min(cap, Decimal(config["BE_INDEMNITY_MAX"])).quantize(CENT)
+            return min(cap, Decimal(setting("BE_INDEMNITY_MAX"))).quantize(CENT)
         below = Decimal(upper)
     raise RuntimeError("BE_INDEMNITY_BRACKETS must end with an open bracket (None).")
 
@@ -55,7 +60,7 @@ def refuse_above_caps(regie: Regie, rank: int, fee: Decimal, minimum: Decimal, l
                               "(Code de droit économique, art. XIX.4) : baissez les frais ou relevez le montant "
                               "minimum du niveau.", "fee")
         return
-    cap = Decimal(current_app.config["BE_REMINDER_FEE_MAX"])
+    cap = Decimal(setting("BE_REMINDER_FEE_MAX"))
     if fee > cap:
         raise DomainError(f"Un rappel coûte au plus {money(cap)} hors frais postaux (Code de droit économique, "
                           "art. XIX.2) : baissez les frais.", "fee")

@@ -12,7 +12,6 @@ from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
-from flask import current_app
 from sqlalchemy.orm import selectinload
 
 from webapp import db, numbering
@@ -26,7 +25,7 @@ from webapp.families.models import Family
 from webapp.formatting import money, today
 from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Country, Regie
-from webapp.reminders.levels import levels_of
+from webapp.reminders.levels import levels_of, setting
 from webapp.reminders.models import (
     InvoiceDispute, RemindedInvoice, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus,
 )
@@ -158,7 +157,7 @@ def delete_run(run: ReminderRun) -> None:
 
 def pay_by(country: Country, sent_on: date) -> date:
     """The last day to pay. Belgium: 14 days counted from the third working day after the letter is posted."""
-    days = current_app.config["BE_REMINDER_DAYS_TO_PAY"]
+    days = setting("BE_REMINDER_DAYS_TO_PAY")
     start, working = sent_on, 0
     while country is Country.BE and working < 3:
         start += timedelta(days=1)
