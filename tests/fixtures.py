@@ -385,10 +385,11 @@ def make_world(make_org, make_regie, make_user, make_family, make_activity, make
             setattr(regie, name, value)
         family.payer.address_line1, family.payer.postcode, family.payer.city = "1 place de la Mairie", "61000", "Alençon"
         roll = export_roll(period.batches[0])
-        add_level(regie, {"rank": 1, "delay_days": 0})
+        level = add_level(regie, {"rank": 1, "delay_days": 0})
         reminder_run = open_reminders(regie, {"reference_date": date(2026, 6, 30)})
         validate_reminders(reminder_run)
-        return {"reminder_run_id": reminder_run.id, "statement_id": statement.id, "movement_id": movement.id, "payment_id": payment.id,
+        return {"reminder_run_id": reminder_run.id, "level_id": level.id,
+                "statement_id": statement.id, "movement_id": movement.id, "payment_id": payment.id,
                 "slip_id": slip.id, "day": today().isoformat(), "org_id": org.id,
                 "title_run_id": treasury_run.id, "export_id": roll.id,
                 "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id, "child_id": child.id,

@@ -15,6 +15,7 @@ from webapp.counter import ledger
 from webapp.errors import DomainError
 from webapp.formatting import today
 from webapp.organisations.models import Country
+from webapp import pdf as html_to
 from webapp.reminders import documents, levels, runs
 from webapp.reminders.models import Reminder, ReminderRun, ReminderRunStatus
 
@@ -147,12 +148,18 @@ def test_belgian_reminder_is_paid_by_its_structured_communication_oldest_invoice
     assert ledger.check_books() == []
 
 
-def test_letters_state_the_amounts_the_delay_and_the_reference(unpaid, app):
-    run = open_run(unpaid)
-    runs.validate(run)
+def test_letters_state_the_amounts_the_delay_and_the_reference(be, app, monkeypatch):  # noqa: F811
+    chase(be.regie, D("0"), D("7.50"))
+    run = runs.open_run(be.regie, {"reference_date": date(2026, 6, 30)})
+    sent = runs.validate(run)
+    rendered = []
+    monkeypatch.setattr(documents, "html_to_pdf", lambda html: rendered.append(html) or html_to.html_to_pdf(html))
     with app.test_request_context():
-        pdf = documents.letters_pdf(run)
-    assert pdf.startswith(b"%PDF")
+        assert documents.letters_pdf(run).startswith(b"%PDF")
+    (html,) = rendered
+    for text in (f"n° d’entreprise {be.regie.company_number}", be.invoice.number, "12,00", "14 jours calendrier",
+                 sent[0].payment_reference, "Frais réclamés en cas de non-paiement", "7,50"):
+        assert text in html, text
 
 
 def test_the_screens_from_levels_to_letters(unpaid, login, make_user, session):
@@ -174,3 +181,20 @@ def test_the_screens_from_levels_to_letters(unpaid, login, make_user, session):
     assert client.get(f"{base}/{run.id}/lettres.pdf").data.startswith(b"%PDF")
     account = client.get(f"/o/{unpaid.org.id}/caisse/familles/{unpaid.family.id}/regies/{unpaid.regie.id}/compte")
     assert "Relances envoyées" in account.text
+    invoice_page = client.get(f"/o/{unpaid.org.id}/facturation/factures/{unpaid.march.id}")
+    assert "Relances envoyées" in invoice_page.text and "Marquer contestée" in invoice_page.text
+    client.post_form(f"{base}/factures/{unpaid.april.id}/contestation", {"reason": "Absence justifiée"})
+    assert levels.disputed(unpaid.april.id).reason == "Absence justifiée"
+    client.post_form(f"{base}/factures/{unpaid.april.id}/contestation/levee")
+    assert levels.disputed(unpaid.april.id) is None
+
+
+def test_a_level_is_edited_within_the_caps(be, login, make_user, session):  # noqa: F811
+    (level,) = chase(be.regie, D("0"))
+    client = login(make_user(be.org))
+    url = f"/o/{be.org.id}/relances/niveaux/{level.id}"
+    assert client.get(url).status_code == 200
+    refused = client.post_form(url, {"rank": "1", "delay_days": "20", "fee": "5,00"})
+    assert refused.status_code == 422 and "premier rappel est gratuit" in refused.text
+    assert client.post_form(url, {"rank": "1", "delay_days": "20", "fee": "0"}).status_code in (302, 303)
+    assert session.get(type(level), level.id, populate_existing=True).delay_days == 20

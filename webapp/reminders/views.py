@@ -17,7 +17,7 @@ from webapp.organisations.models import Regie
 from webapp.pdf import pdf_response
 from webapp.reminders import documents, levels, runs
 from webapp.reminders.forms import ActionForm, DisputeForm, LevelForm, RunForm
-from webapp.reminders.models import InvoiceDispute, Reminder, ReminderRun, ReminderRunStatus
+from webapp.reminders.models import InvoiceDispute, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus
 
 bp = tenant_blueprint("reminders", __name__, "/relances")
 
@@ -86,6 +86,19 @@ def add_level() -> Any:
         flash("Niveau de relance ajouté.", "success")
         return redirect_to(url_for("reminders.index", regie=regie.id))
     return _index(regie, RunForm(), form, "level_form")
+
+
+@bp.route("/niveaux/<int:level_id>", methods=["GET", "POST"])
+@requires("counter.manage")
+def edit_level(level_id: int) -> Any:
+    level = db.first_or_404(sa.select(ReminderLevel).where(
+        ReminderLevel.id == level_id, ReminderLevel.organisation_id == g.org.id,
+        ReminderLevel.regie_id.in_(visible_regie_ids())))
+    form = LevelForm(obj=level)
+    if submit(form, lambda data: levels.update_level(level, data)):
+        flash("Niveau de relance enregistré : il vaut pour les prochaines relances.", "success")
+        return redirect_to(url_for("reminders.index", regie=level.regie_id))
+    return render("reminders/level.html", "form", form_status(form), form=form, level=level)
 
 
 @bp.post("/nouvelle")
