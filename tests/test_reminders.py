@@ -10,7 +10,9 @@ import sqlalchemy as sa
 from regie_coda import ogm
 
 from webapp.audit.models import AuditEntry
+from webapp.bank.matching import Matcher
 from webapp.bank.models import MovementStatus
+from webapp.bank.reading import ReadMovement
 from webapp.counter import ledger
 from webapp.errors import DomainError
 from webapp.formatting import today
@@ -146,6 +148,15 @@ def test_belgian_reminder_is_paid_by_its_structured_communication_oldest_invoice
     assert "dépasse ce qui reste dû sur les factures de cette relance" in result.plan.rows[1].decision.reason
     assert result.plan.rows[0].decision.status is MovementStatus.ACCEPTED
     assert ledger.check_books() == []
+
+
+def test_a_french_reminders_number_in_a_transfers_text_pays_its_invoices(unpaid):
+    (sent,) = runs.validate(open_run(unpaid))
+    text = f"VIR SEPA famille bernard relance {sent.number.replace('-', ' ').lower()} merci"
+    movement = ReadMovement("x1", date(2026, 12, 1), None, D("14.00"), communication=text)
+    decision = Matcher(unpaid.regie).decide(movement)
+    assert decision.status is MovementStatus.ACCEPTED
+    assert decision.shares == ((unpaid.march.id, D("12.00")), (unpaid.april.id, D("2.00")))
 
 
 def test_letters_state_the_amounts_the_delay_and_the_reference(be, app, monkeypatch):  # noqa: F811

@@ -82,6 +82,8 @@ class Matcher:
                                    if len(digits := re.sub(r"\D", "", reference)) == 12}
         self.reminder_by_text = {squeezed(reference): ids for reference, ids in reminders.items()
                                  if not reference.startswith("+")}
+        # A French reminder's reference is its number, REL-<prefix>-<year>-<sequence>: found in the text by shape.
+        self.reminder_numbers = re.compile("REL" + re.escape(self.prefix) + r"\d{9}")
 
     def _references(self, movement: ReadMovement) -> list[str]:
         if movement.structured_ref:
@@ -105,8 +107,8 @@ class Matcher:
         references = self._references(movement)
         reminded = next((self.reminder_by_digits[r] for r in references if r in self.reminder_by_digits), None)
         if reminded is None and not movement.structured_ref:
-            text = squeezed(movement.communication)
-            reminded = next((ids for reference, ids in self.reminder_by_text.items() if reference in text), None)
+            found = self.reminder_numbers.findall(squeezed(movement.communication))
+            reminded = next((self.reminder_by_text[r] for r in found if r in self.reminder_by_text), None)
         if reminded is not None:
             return self._reminded(movement.amount, [i for i in reminded if i in self.by_id])
         invoice = next((self.by_reference[r] for r in references if r in self.by_reference), None)
