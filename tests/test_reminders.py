@@ -160,9 +160,10 @@ def test_a_french_reminders_number_in_a_transfers_text_pays_its_invoices(unpaid)
 
 
 def test_letters_state_the_amounts_the_delay_and_the_reference(be, app, monkeypatch):  # noqa: F811
-    chase(be.regie, D("0"), D("7.50"))
+    _, second = chase(be.regie, D("0"), D("7.50"))
     run = runs.open_run(be.regie, {"reference_date": date(2026, 6, 30)})
     sent = runs.validate(run)
+    levels.update_level(second, {"rank": 2, "delay_days": 15, "fee": D("5.00"), "last": True})  # for later runs
     rendered = []
     monkeypatch.setattr(documents, "html_to_pdf", lambda html: rendered.append(html) or html_to.html_to_pdf(html))
     with app.test_request_context():

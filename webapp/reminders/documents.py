@@ -12,7 +12,6 @@ from webapp import db
 from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Country
 from webapp.pdf import html_to_pdf
-from webapp.reminders.levels import levels_of
 from webapp.reminders.models import RemindedInvoice, Reminder, ReminderRun
 
 #: What the last level announces when its letter text says nothing of it.
@@ -27,10 +26,9 @@ NEXT_STEP = {
 def letters_pdf(run: ReminderRun) -> bytes:
     reminders = db.session.scalars(
         sa.select(Reminder).where(Reminder.run_id == run.id).order_by(Reminder.sequence)
-        .options(selectinload(Reminder.family), selectinload(Reminder.level),
+        .options(selectinload(Reminder.family),
                  selectinload(Reminder.invoices).selectinload(RemindedInvoice.invoice)
                  .selectinload(Invoice.batch))).all()
-    fees = {level.rank: level.fee for level in levels_of(run.regie_id)}
     country = run.regie.organisation.country
-    return html_to_pdf(render_template("reminders/pdf/letters.html", run=run, reminders=reminders, fees=fees,
+    return html_to_pdf(render_template("reminders/pdf/letters.html", run=run, reminders=reminders,
                                        next_step=NEXT_STEP[country], belgian=country is Country.BE))

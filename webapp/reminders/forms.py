@@ -26,7 +26,7 @@ class RunForm(Form):
 
 
 class DisputeForm(Form):
-    reason = StringField("Motif de la contestation", [InputRequired("Indiquez le motif."), Length(max=2000)])
+    reason = StringField("Raison de la contestation", [InputRequired("Indiquez le motif."), Length(max=2000)])
 
 
 class ActionForm(Form):

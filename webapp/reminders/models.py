@@ -122,6 +122,11 @@ class Reminder(Base):
     amount: Mapped[Decimal] = mapped_column(MONEY)
     sent_on: Mapped[date]
     pay_by: Mapped[date]
+    # What the letter says, as the level said it when the run was validated: a level edited later (the law
+    # changes the caps) does not rewrite the letters sent.
+    last: Mapped[bool] = mapped_column(default=False)
+    letter_text: Mapped[str] = mapped_column(sa.Text, default="")
+    next_fee: Mapped[Decimal | None] = mapped_column(MONEY)
 
     run: Mapped[ReminderRun] = relationship(back_populates="reminders")
     family: Mapped[Family] = relationship()

@@ -183,6 +183,7 @@ def validate(run: ReminderRun) -> list[Reminder]:
         raise DomainError("Aucune famille à relancer dans ce brouillon.")
     sent_on = today()
     regie = run.regie
+    fees = {level.rank: level.fee for level in levels_of(run.regie_id)}
     numbers = numbering.take(numbering.NumberKind.REMINDER, regie, sent_on.year, len(kept))
     last_day = pay_by(regie.organisation.country, sent_on)
     reminders = []
@@ -190,7 +191,8 @@ def validate(run: ReminderRun) -> list[Reminder]:
         reminder = Reminder(run=run, regie_id=run.regie_id, family_id=due.family.id, level_id=due.level.id,
                             rank=due.level.rank, year=sent_on.year, sequence=number.sequence, number=number.text,
                             payment_reference=reference(regie, number, sent_on.year), amount=due.amount,
-                            sent_on=sent_on, pay_by=last_day,
+                            sent_on=sent_on, pay_by=last_day, last=due.level.last,
+                            letter_text=due.level.letter_text, next_fee=fees.get(due.level.rank + 1),
                             invoices=[RemindedInvoice(invoice_id=i.id, amount=i.outstanding) for i in due.invoices])
         db.session.add(reminder)
         reminders.append(reminder)
