@@ -52,6 +52,8 @@ from webapp.formatting import today
 from webapp.imports.services import import_file
 from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.invoicing.jobs import start as start_job
+from webapp.reminders.levels import add_level
+from webapp.reminders.runs import open_run as open_reminders, validate as validate_reminders
 from webapp.treasury.rolls import export_roll
 from webapp.treasury.runs import open_run
 
@@ -374,6 +376,10 @@ def make_world(make_org, make_regie, make_user, make_family, make_activity, make
         slip = create_slip(regie, PaymentMode.CASH)
         statement = bank_import(regie, "releve.ofx", OFX_WORLD.replace(b"W1", f"W{org.id}".encode())).statements[0]
         movement = db.session.scalar(sa.select(BankMovement).where(BankMovement.statement_id == statement.id))
+        # Reminded before March is debited: an invoice being debited, or rolled, is not reminded.
+        level = add_level(regie, {"rank": 1, "delay_days": 0})
+        reminder_run = open_reminders(regie, {"reference_date": date(2026, 6, 30)})
+        validate_reminders(reminder_run)
         mandate = create_mandate(regie, family, {"holder": "Mme Dupont", "iban": "FR7630004000010001234567830",
                                                  "signed_on": date(2026, 9, 1), "town": "Marville"})
         run = prepare_run(period.batches[0], {})
@@ -390,7 +396,8 @@ def make_world(make_org, make_regie, make_user, make_family, make_activity, make
         compute_batch(april.batches[0])
         number_batch(april.batches[0])
         roll = export_roll(april.batches[0])
-        return {"statement_id": statement.id, "movement_id": movement.id, "payment_id": payment.id,
+        return {"reminder_run_id": reminder_run.id, "level_id": level.id,
+                "statement_id": statement.id, "movement_id": movement.id, "payment_id": payment.id,
                 "slip_id": slip.id, "day": today().isoformat(), "org_id": org.id,
                 "title_run_id": treasury_run.id, "export_id": roll.id,
                 "regie_id": regie.id, "family_id": family.id, "guardian_id": family.payer.id, "child_id": child.id,

@@ -15,7 +15,7 @@ from webapp.auth.services import grant
 # Outside any organisation: the operator's pages, and the links sent by e-mail (opened by their token).
 PUBLIC = ("operator.", "auth.", "online.")
 TENANT_BLUEPRINTS = {"families", "regies", "users", "audit", "tariffs", "invoicing", "attendance", "imports", "jobs",
-                     "counter", "bank", "debits", "home", "treasury"}
+                     "counter", "bank", "debits", "home", "treasury", "reminders"}
 
 
 @pytest.fixture

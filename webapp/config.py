@@ -53,6 +53,14 @@ class Defaults:
     NOTIFY_GROUP_PAUSE = 2.0
     # A running job silent for this long was killed (a restart, a crash): it is marked failed and can be restarted.
     JOB_STALE_MINUTES = 10
+    # Belgian consumer debts (Code de droit économique, livre XIX, loi du 4 mai 2023): the first reminder is free,
+    # later ones cost at most this much (postage apart), and the flat indemnity is capped by brackets of the debt
+    # (up to the amount: fixed part + rate of the part above the previous bracket), never above the maximum.
+    # Amounts the law changes: configuration, not code.
+    BE_REMINDER_FEE_MAX = "7.50"
+    BE_INDEMNITY_BRACKETS = [("150.00", "20.00", "0"), ("500.00", "30.00", "0.10"), (None, "65.00", "0.05")]
+    BE_INDEMNITY_MAX = "2000.00"
+    BE_REMINDER_DAYS_TO_PAY = 14
     # PayFiP (online payment of French régies): its web service's WSDL (None: the copy eopayment ships, which names
     # the DGFiP's server) and the page the family is sent to. Tests and `make run` point both at a local fake.
     PAYFIP_WSDL_URL = None

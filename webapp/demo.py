@@ -30,6 +30,7 @@ from webapp.invoicing.models import Invoice
 from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.organisations.models import Organisation, Regie
 from webapp.organisations.services import create_organisation, create_regie
+from webapp.reminders.levels import add_level
 from webapp.tariffs.models import Activity
 from webapp.tariffs.services import create_activity, create_tariff
 from webapp.text import fold
@@ -275,6 +276,7 @@ def seed() -> bool:
         _mandates(sivu, [canteen, care])
         _billing(sivu, canteen, care, activities, rng)
         _counter(canteen, rng)
+        _reminder_levels(canteen, [("0", "0"), ("5.00", "5.00"), ("15.00", "10.00")])
 
         lasne = create_organisation({"name": "Commune de Lasne", "kind": "commune", "country": "BE"})
         aes = create_regie(lasne, {
@@ -289,7 +291,16 @@ def seed() -> bool:
         grant(admin_be, lasne, Role.ADMIN)
         _families(lasne, rng, 5, [("1380", "Lasne"), ("1380", "Ohain")], "BE")
         _lasne_billing(lasne, aes, rng)
+        # Within the Belgian caps: the first reminder free, 7.50 at most, the last one's indemnity for 150.00.
+        _reminder_levels(aes, [("0", "0"), ("5.00", "7.50"), ("150.00", "20.00")])
     return True
+
+
+def _reminder_levels(regie: Regie, levels: list[tuple[str, str]]) -> None:
+    """Levels 1..n (minimum, fee): 15 days after the due date, then 15 after the previous reminder."""
+    for rank, (minimum, fee) in enumerate(levels, 1):
+        add_level(regie, {"rank": rank, "delay_days": 15, "after_previous": rank > 1,
+                          "minimum_amount": Decimal(minimum), "fee": Decimal(fee), "last": rank == len(levels)})
 
 
 def _lasne_billing(lasne: Organisation, regie: Regie, rng: random.Random) -> None:

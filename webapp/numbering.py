@@ -27,6 +27,7 @@ class NumberKind(enum.StrEnum):
     CREDIT_NOTE = "avoir"
     RECEIPT = "recu"
     SLIP = "bordereau"
+    REMINDER = "relance"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ FORMATS = {
     NumberKind.CREDIT_NOTE: Format("AV-{prefix}-{year}-{sequence:06d}", "the fiscal year of the billing period"),
     NumberKind.RECEIPT: Format("R-{prefix}-{year}-{sequence:06d}", "the calendar year the money was received"),
     NumberKind.SLIP: Format("B-{prefix}-{year}-{sequence:05d}", "the calendar year the slip is made final"),
+    NumberKind.REMINDER: Format("REL-{prefix}-{year}-{sequence:05d}", "the calendar year the reminder is sent"),
 }
 
 
@@ -81,7 +83,14 @@ def take(kind: NumberKind, regie: Regie, year: int, count: int = 1) -> list[Numb
             for sequence in range(last - count + 1, last + 1)]
 
 
-def structured_communication(regie: Regie, year: int, sequence: int) -> str:
+def structured_communication(regie: Regie, year: int, sequence: int, series: int | None = None) -> str:
     """The Belgian +++RRR/YYSS/SSSCC+++ of an invoice: the régie, the year and the invoice's sequence (modulo
-    their widths), then the check digits (`regie_coda.ogm`)."""
-    return ogm.format(ogm.generate(f"{regie.id % 1000:03d}{year % 100:02d}{sequence % 100000:05d}"))
+    their widths), then the check digits (`regie_coda.ogm`). Another document of the régie (a reminder) gives
+    its `series` digit, which takes the sequence's first place: it reads apart from the invoices while they stay
+    under 90,000 a year (`REMINDER_SERIES`)."""
+    tail = f"{sequence % 100000:05d}" if series is None else f"{series}{sequence % 10000:04d}"
+    return ogm.format(ogm.generate(f"{regie.id % 1000:03d}{year % 100:02d}{tail}"))
+
+
+#: The series digit of a reminder's structured communication.
+REMINDER_SERIES = 9

@@ -192,13 +192,16 @@ def import_file(regie: Regie, filename: str, data: bytes,
                                                       "known_count", "old_balance", "new_balance"),
                         organisation_id=regie.organisation_id)
     new = [row for row in planned.rows if not row.known]
-    accepted = [row for row in new if row.decision.status is MovementStatus.ACCEPTED]
+    accepted = [row for row in new if row.decision.status is MovementStatus.ACCEPTED and not row.decision.shares]
     outcome = counter.record_invoice_payments(regie, PaymentMode.TRANSFER, [
         counter.InvoicePayment(row.decision.invoice.id, row.movement.amount,
                                booking_day(regie.id, row.movement.booked_on),
                          row.movement.counterparty_name, _comment(by_statement[id(row.statement)], row.movement.bank_reference))
         for row in accepted])
     booked = dict(zip((id(row) for row in accepted), outcome, strict=True))
+    for row in new:
+        if row.decision.status is MovementStatus.ACCEPTED and row.decision.shares:
+            booked[id(row)] = _pay_reminder(regie, row, by_statement[id(row.statement)])
     rows = []
     for row in new:
         read, decision = row.movement, row.decision
@@ -221,6 +224,20 @@ def import_file(regie: Regie, filename: str, data: bytes,
         if progress:
             progress(min(start + _MOVEMENT_CHUNK, len(rows)), len(rows))
     return result
+
+
+def _pay_reminder(regie: Regie, row: Row, statement: BankStatement) -> int | str:
+    """A transfer to a reminder's reference: one payment split over the reminder's invoices as matching decided,
+    booked as at the counter; refused (a closed day, an invoice paid meanwhile) it leaves nothing behind."""
+    family = db.session.get(Family, row.decision.invoice.family_id)
+    try:
+        with db.session.begin_nested():
+            return counter.record_payment(regie, family, {
+                "mode": PaymentMode.TRANSFER.value, "amount": row.movement.amount,
+                "received_on": row.movement.booked_on, "holder": row.movement.counterparty_name,
+                "comment": _comment(statement, row.movement.bank_reference)}, dict(row.decision.shares)).id
+    except DomainError as error:
+        return error.message
 
 
 def _comment(statement: BankStatement, bank_reference: str) -> str:

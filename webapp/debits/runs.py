@@ -16,7 +16,7 @@ from regie_sepa import (Batch, LeadTime, SepaError, Sequence, Transaction, Versi
 from regie_sepa.dates import PRENOTIFICATION_DAYS
 from sqlalchemy.orm import selectinload
 
-from webapp.treasury.rolls import live_roll
+from webapp.treasury.queries import live_roll
 from webapp import db
 from webapp.audit.services import actor_id, declare, record, record_creation
 from webapp.counter import services as counter, slips

@@ -25,7 +25,7 @@ from webapp.db import utcnow
 from webapp.debits.queries import invoices_on_runs
 from webapp.online.services import paying_online
 from webapp.organisations.models import Regie
-from webapp.treasury.rolls import invoices_on_rolls
+from webapp.treasury.queries import invoices_on_rolls
 from webapp.errors import DomainError
 from webapp.formatting import money
 from webapp.imports.models import ImportedConsumption

@@ -15,6 +15,7 @@ import hashlib
 import regie_ormc as ormc
 import sqlalchemy as sa
 
+from webapp.treasury.queries import live, live_roll
 from webapp.counter.settlement import owing
 from webapp.debits.queries import invoices_on_runs
 from webapp import db
@@ -32,22 +33,6 @@ from webapp.treasury.titles_file import refuse_missing_settings
 PERIOD = 1  # ORMC « Per » and ROLPER: one value, in the field and in both keys
 FORMATS = {"pes": "ORMC (PES V2)", "rolmre": "ROLMRE"}
 
-
-def _live(stmt: sa.Select) -> sa.Select:
-    return stmt.where(RollExport.status != RollStatus.DELETED)
-
-
-def invoices_on_rolls(invoice_ids: list[int]) -> dict[int, str]:
-    """Invoice id → the live roll its lot went out in: the Trésor public collects it, the régie no longer."""
-    if not invoice_ids:
-        return {}
-    return {invoice_id: str(roll) for invoice_id, roll in db.session.execute(
-        _live(sa.select(Invoice.id, RollExport).join(RollExport, RollExport.batch_id == Invoice.batch_id)
-              .where(Invoice.id.in_(invoice_ids))))}
-
-
-def live_roll(batch_id: int) -> RollExport | None:
-    return db.session.scalar(_live(sa.select(RollExport).where(RollExport.batch_id == batch_id)))
 
 
 def debt_number(regie: Regie, invoice: Invoice) -> int:
@@ -89,9 +74,8 @@ def export_roll(batch: Batch) -> RollExport:
     """Write the lot's roll in the régie's format, read it back, keep it: one live roll per lot."""
     roll_format = _refuse_unready(batch)
     regie = batch.regie
-    live = db.session.scalar(_live(sa.select(RollExport).where(RollExport.batch_id == batch.id)))
-    if live is not None:
-        raise DomainError(f"Ce lot est déjà parti en rôle ({live}) : supprimez ce rôle d'abord, tant que le Trésor "
+    if (existing := live_roll(batch.id)) is not None:
+        raise DomainError(f"Ce lot est déjà parti en rôle ({existing}) : supprimez ce rôle d'abord, tant que le Trésor "
                           "ne l'a pas pris en charge.")
     if on_runs := invoices_on_runs(db.session.scalars(sa.select(Invoice.id).where(Invoice.batch_id == batch.id))):
         raise DomainError(f"Des factures de ce lot sont prélevées ({next(iter(on_runs.values()))}) : le lot ne part "
@@ -101,7 +85,7 @@ def export_roll(batch: Batch) -> RollExport:
     if not invoices:
         raise DomainError("Aucune facture de ce lot ne reste due : pas de rôle à écrire.")
     fiscal_year = invoices[0].fiscal_year
-    number = 1 + (db.session.scalar(_live(sa.select(sa.func.max(RollExport.number)).where(
+    number = 1 + (db.session.scalar(live(sa.select(sa.func.max(RollExport.number)).where(
         RollExport.regie_id == regie.id, RollExport.fiscal_year == fiscal_year))) or 0)
     basis = ormc.Cle1Basis(regie.roll_collectivity, regie.roll_nature)
     name = f"{'ORMC' if roll_format == 'pes' else 'ROLMRE'}_{fiscal_year}_{number:06d}.{'xml' if roll_format == 'pes' else 'txt'}"

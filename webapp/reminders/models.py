@@ -1,0 +1,152 @@
+"""Reminders (relances) of unpaid invoices: the levels a régie configured, the disputed invoices set apart, and
+the runs that chase what is due. A run stays a draft recomputed from the books until it is validated; the
+reminders it then sent, and the invoices each one covered, are never updated nor deleted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from webapp.auth.models import User
+from webapp.db import Base, enum_column, utcnow
+from webapp.families.models import Family
+from webapp.invoicing.models import Invoice
+from webapp.labels import Labelled
+from webapp.organisations.models import Regie
+
+MONEY = sa.Numeric(12, 2)
+
+
+class ReminderLevel(Base):
+    """Level `rank` of a régie's chase: when it is reached, from which amount, what it costs, what it says."""
+
+    __tablename__ = "reminder_levels"
+    __table_args__ = (
+        sa.UniqueConstraint("regie_id", "rank", name="uq_reminder_levels_regie_id_rank"),
+        sa.CheckConstraint("rank > 0 AND delay_days >= 0", name="rank_and_delay_positive"),
+        sa.CheckConstraint("minimum_amount >= 0 AND fee >= 0", name="amounts_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"), index=True)
+    rank: Mapped[int]
+    # Days after the due date, or after the previous level's reminder when `after_previous`.
+    delay_days: Mapped[int]
+    after_previous: Mapped[bool] = mapped_column(default=True)
+    minimum_amount: Mapped[Decimal] = mapped_column(MONEY)
+    fee: Mapped[Decimal] = mapped_column(MONEY)
+    letter_text: Mapped[str] = mapped_column(sa.Text, default="")
+    last: Mapped[bool] = mapped_column(default=False)
+
+    regie: Mapped[Regie] = relationship()
+
+    def __str__(self) -> str:
+        return f"Niveau {self.rank}"
+
+
+class InvoiceDispute(Base):
+    """An invoice the family contests: no reminder chases it while the dispute stands (lifting it deletes the row,
+    audited)."""
+
+    __tablename__ = "invoice_disputes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id"), unique=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    invoice: Mapped[Invoice] = relationship()
+
+    def __str__(self) -> str:
+        return f"Contestation de la facture {self.invoice}"
+
+
+class ReminderRunStatus(Labelled):
+    DRAFT = "brouillon", "Brouillon"
+    VALIDATED = "validee", "Validée"
+
+
+class ReminderRun(Base):
+    """One chase of a régie's unpaid invoices « par solde », at a reference date, above a threshold."""
+
+    __tablename__ = "reminder_runs"
+    __table_args__ = (sa.CheckConstraint("threshold >= 0", name="threshold_not_negative"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"), index=True)
+    status: Mapped[ReminderRunStatus] = enum_column(ReminderRunStatus, default=ReminderRunStatus.DRAFT)
+    reference_date: Mapped[date]
+    threshold: Mapped[Decimal] = mapped_column(MONEY)
+    # Families the agent unticked: the rest of the draft follows the books.
+    excluded: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+    validated_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+    validated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    regie: Mapped[Regie] = relationship()
+    validated_by: Mapped[User | None] = relationship(foreign_keys=[validated_by_id])
+    reminders: Mapped[list[Reminder]] = relationship(back_populates="run", order_by="Reminder.sequence")
+
+    def __str__(self) -> str:
+        return f"Relances au {self.reference_date:%d/%m/%Y}"
+
+
+class Reminder(Base):
+    """What one family was reminded of: its level, its amount, and its own payment reference. The level's fee is
+    not billed yet (a fee invoice needs a lot of its own): the reminder claims only what the invoices owe."""
+
+    __tablename__ = "reminders"
+    __table_args__ = (
+        sa.UniqueConstraint("regie_id", "year", "sequence", name="uq_reminders_regie_id_year_sequence"),
+        sa.CheckConstraint("amount > 0", name="amount_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(sa.ForeignKey("reminder_runs.id"), index=True)
+    regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"))
+    family_id: Mapped[int] = mapped_column(sa.ForeignKey("families.id"), index=True)
+    level_id: Mapped[int] = mapped_column(sa.ForeignKey("reminder_levels.id"))
+    rank: Mapped[int]
+    year: Mapped[int]
+    sequence: Mapped[int]
+    number: Mapped[str] = mapped_column(sa.String(40))
+    payment_reference: Mapped[str] = mapped_column(sa.String(40), index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+    sent_on: Mapped[date]
+    pay_by: Mapped[date]
+    # What the letter says, as the level said it when the run was validated: a level edited later (the law
+    # changes the caps) does not rewrite the letters sent.
+    last: Mapped[bool] = mapped_column(default=False)
+    letter_text: Mapped[str] = mapped_column(sa.Text, default="")
+    next_fee: Mapped[Decimal | None] = mapped_column(MONEY)
+
+    run: Mapped[ReminderRun] = relationship(back_populates="reminders")
+    family: Mapped[Family] = relationship()
+    level: Mapped[ReminderLevel] = relationship()
+    invoices: Mapped[list[RemindedInvoice]] = relationship(back_populates="reminder", order_by="RemindedInvoice.id")
+
+    def __str__(self) -> str:
+        return f"Relance {self.number}"
+
+
+class RemindedInvoice(Base):
+    """An invoice a reminder chased, with what it still owed then."""
+
+    __tablename__ = "reminded_invoices"
+    __table_args__ = (sa.CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reminder_id: Mapped[int] = mapped_column(sa.ForeignKey("reminders.id"), index=True)
+    invoice_id: Mapped[int] = mapped_column(sa.ForeignKey("invoices.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(MONEY)
+
+    reminder: Mapped[Reminder] = relationship(back_populates="invoices")
+    invoice: Mapped[Invoice] = relationship()

@@ -1,0 +1,182 @@
+"""Reminders: the régie's levels, the runs « par solde » from the draft to the validation, the letters, and the
+disputes that set an invoice apart."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort, flash, g, request, url_for
+
+from webapp import db
+from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
+from webapp.forms import attempt, form_status, submit
+from webapp.htmx import redirect_to, render
+from webapp.invoicing.models import BillingPeriod, Invoice
+from webapp.organisations.models import Regie
+from webapp.pdf import pdf_response
+from webapp.reminders import documents, levels, runs
+from webapp.reminders.forms import ActionForm, DisputeForm, LevelForm, RunForm
+from webapp.reminders.models import InvoiceDispute, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus
+
+bp = tenant_blueprint("reminders", __name__, "/relances")
+
+
+@bp.app_template_global()
+def reminders_of(family_id: int, regie_id: int | None = None, invoice_id: int | None = None) -> list[Reminder]:
+    """The reminders a family's account (or an invoice) page lists."""
+    if invoice_id is not None:
+        return runs.of_invoice(invoice_id)
+    return runs.of_family(family_id, [regie_id] if regie_id is not None else None)
+
+
+@bp.app_template_global()
+def invoice_dispute(invoice_id: int) -> InvoiceDispute | None:
+    return levels.disputed(invoice_id)
+
+
+def _regies() -> list[Regie]:
+    visible = visible_regie_ids()
+    return [r for r in g.org.regies if r.id in visible]
+
+
+def _chosen_regie() -> Regie:
+    regies = _regies()
+    if not regies:
+        abort(404)
+    wanted = request.args.get("regie", type=int)
+    return next((r for r in regies if r.id == wanted), regies[0])
+
+
+def _run(reminder_run_id: int) -> ReminderRun:
+    return db.first_or_404(sa.select(ReminderRun).where(
+        ReminderRun.id == reminder_run_id, ReminderRun.organisation_id == g.org.id,
+        ReminderRun.regie_id.in_(visible_regie_ids())))
+
+
+def _invoice(invoice_id: int) -> Invoice:
+    return db.first_or_404(sa.select(Invoice).join(Invoice.batch).join(BillingPeriod).where(
+        Invoice.id == invoice_id, BillingPeriod.organisation_id == g.org.id, Invoice.regie_id.in_(visible_regie_ids())))
+
+
+def _back(run: ReminderRun) -> Any:
+    return redirect_to(url_for("reminders.run", reminder_run_id=run.id))
+
+
+@bp.get("/")
+@requires("counter.view")
+def index() -> Any:
+    return _index(_chosen_regie(), RunForm(), LevelForm())
+
+
+def _index(regie: Regie, form: RunForm, level_form: LevelForm, block: str | None = None) -> Any:
+    listed = db.session.scalars(sa.select(ReminderRun).where(ReminderRun.regie_id == regie.id)
+                                .order_by(ReminderRun.created_at.desc(), ReminderRun.id.desc())).all()
+    failed = form if block == "form" else level_form
+    return render("reminders/index.html", *([block, form_status(failed)] if block else []), form=form,
+                  level_form=level_form, regie=regie, regies=_regies(), runs=listed, levels=levels.levels_of(regie.id))
+
+
+@bp.post("/niveaux")
+@requires("counter.manage")
+def add_level() -> Any:
+    regie = _chosen_regie()
+    form = LevelForm()
+    if submit(form, lambda data: levels.add_level(regie, data)):
+        flash("Niveau de relance ajouté.", "success")
+        return redirect_to(url_for("reminders.index", regie=regie.id))
+    return _index(regie, RunForm(), form, "level_form")
+
+
+@bp.route("/niveaux/<int:level_id>", methods=["GET", "POST"])
+@requires("counter.manage")
+def edit_level(level_id: int) -> Any:
+    level = db.first_or_404(sa.select(ReminderLevel).where(
+        ReminderLevel.id == level_id, ReminderLevel.organisation_id == g.org.id,
+        ReminderLevel.regie_id.in_(visible_regie_ids())))
+    form = LevelForm(obj=level)
+    if submit(form, lambda data: levels.update_level(level, data)):
+        flash("Niveau de relance enregistré : il vaut pour les prochaines relances.", "success")
+        return redirect_to(url_for("reminders.index", regie=level.regie_id))
+    return render("reminders/level.html", "form", form_status(form), form=form, level=level)
+
+
+@bp.post("/nouvelle")
+@requires("counter.manage")
+def create() -> Any:
+    regie = _chosen_regie()
+    form = RunForm()
+    if found := submit(form, lambda data: runs.open_run(regie, data)):
+        flash("Brouillon de relances créé : vérifiez les familles.", "success")
+        return _back(found)
+    return _index(regie, form, LevelForm(), "form")
+
+
+@bp.get("/<int:reminder_run_id>")
+@requires("counter.view")
+def run(reminder_run_id: int) -> Any:
+    found = _run(reminder_run_id)
+    draft = runs.select(found) if found.status is ReminderRunStatus.DRAFT else None
+    return render("reminders/run.html", run=found, draft=draft, form=ActionForm())
+
+
+@bp.post("/<int:reminder_run_id>/familles")
+@requires("counter.manage")
+def families(reminder_run_id: int) -> Any:
+    found = _run(reminder_run_id)
+    if ActionForm().validate_on_submit():
+        shown = {int(v) for v in request.form.getlist("shown") if v.isdigit() and len(v) < 12}
+        kept = {int(v) for v in request.form.getlist("family") if v.isdigit() and len(v) < 12}
+        excluded = (set(found.excluded or ()) - shown) | (shown - kept)
+        attempt(lambda: runs.choose_families(found, excluded), "Sélection enregistrée.")
+    return _back(found)
+
+
+@bp.post("/<int:reminder_run_id>/validation")
+@requires("counter.manage")
+def validate(reminder_run_id: int) -> Any:
+    found = _run(reminder_run_id)
+    if ActionForm().validate_on_submit():
+        attempt(lambda: runs.validate(found), lambda sent: f"Relances validées : {len(sent)} famille(s).")
+    return _back(found)
+
+
+@bp.post("/<int:reminder_run_id>/suppression")
+@requires("counter.manage")
+def delete(reminder_run_id: int) -> Any:
+    found = _run(reminder_run_id)
+    regie_id = found.regie_id
+    if ActionForm().validate_on_submit() and attempt(lambda: runs.delete_run(found), "Brouillon supprimé."):
+        return redirect_to(url_for("reminders.index", regie=regie_id))
+    return _back(found)
+
+
+@bp.get("/<int:reminder_run_id>/lettres.pdf")
+@requires("counter.view")
+def letters(reminder_run_id: int) -> Any:
+    found = _run(reminder_run_id)
+    if found.status is not ReminderRunStatus.VALIDATED:
+        abort(404)
+    return pdf_response(documents.letters_pdf(found), f"relances-{found.id}.pdf")
+
+
+@bp.post("/factures/<int:invoice_id>/contestation")
+@requires("counter.manage")
+def dispute(invoice_id: int) -> Any:
+    invoice = _invoice(invoice_id)
+    form = DisputeForm()
+    if form.validate_on_submit():
+        attempt(lambda: levels.dispute(invoice, form.reason.data or ""),
+                "Facture contestée : les relances la laissent de côté.")
+    else:
+        flash("Indiquez le motif de la contestation.", "error")
+    return redirect_to(url_for("invoicing.invoice", invoice_id=invoice.id))
+
+
+@bp.post("/factures/<int:invoice_id>/contestation/levee")
+@requires("counter.manage")
+def lift(invoice_id: int) -> Any:
+    invoice = _invoice(invoice_id)
+    if ActionForm().validate_on_submit():
+        attempt(lambda: levels.lift_dispute(invoice), "Contestation levée : la facture revient dans les relances.")
+    return redirect_to(url_for("invoicing.invoice", invoice_id=invoice.id))
