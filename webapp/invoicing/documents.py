@@ -103,7 +103,8 @@ def printable_invoices(batch: Batch) -> list[Invoice]:
         sa.select(Invoice).join(Invoice.family)
         .where(Invoice.batch_id == batch.id, Invoice.status != InvoiceStatus.HELD)
         .options(selectinload(Invoice.lines).selectinload(InvoiceLine.child),
-                 selectinload(Invoice.family).selectinload(Family.guardians))
+                 selectinload(Invoice.family).selectinload(Family.guardians),
+                 selectinload(Invoice.cancelled_by))  # the settlement the payment box and the QR code read
         .order_by(*FAMILY_ORDER)))
 
 
