@@ -27,6 +27,7 @@ from webapp.families.models import Family
 from webapp.formatting import money, today
 from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Country, Regie
+from webapp.reminders import fees as reminder_fees
 from webapp.reminders.levels import levels_of, setting
 from webapp.reminders.models import (
     InvoiceDispute, RemindedInvoice, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus,
@@ -36,8 +37,8 @@ RUN_FIELDS = ("reference_date", "threshold")
 
 declare({"reminder_run": "Relances"}, {
     "reference_date": "date arrêtée", "threshold": "seuil", "excluded": "familles décochées", "status": "état",
-    "reminders": "relances", "total": "total",
-}, {"threshold": money, "total": money, "status": ReminderRunStatus})
+    "reminders": "relances", "total": "total", "fees": "dont frais",
+}, {"threshold": money, "total": money, "fees": money, "status": ReminderRunStatus})
 
 
 @dataclass
@@ -49,6 +50,9 @@ class FamilyDue:
     invoices: list[Invoice]
     excluded: bool = False
     reason: str = ""
+    # What the reminder bills as its own fee invoice (`reminders.fees.price`), and why it is below the level's.
+    fee: Decimal = ZERO
+    fee_reason: str = ""
 
     @property
     def amount(self) -> Decimal:
@@ -71,6 +75,10 @@ class Draft:
     @property
     def total(self) -> Decimal:
         return sum((due.amount for due in self.kept), ZERO)
+
+    @property
+    def fees(self) -> Decimal:
+        return sum((due.fee for due in self.kept), ZERO)
 
 
 def open_run(regie: Regie, data: dict[str, Any]) -> ReminderRun:
@@ -135,7 +143,9 @@ def select(run: ReminderRun) -> Draft:
             due.reason = f"Sous le minimum de {money(floor)}"
         families.append(due)
     families.sort(key=lambda due: (due.family.label.casefold(), due.family.id))
-    return Draft(run, families)
+    draft = Draft(run, families)
+    reminder_fees.price(run.regie, draft.kept, today().year)
+    return draft
 
 
 def choose_families(run: ReminderRun, excluded: set[int]) -> ReminderRun:
@@ -189,14 +199,19 @@ def validate(run: ReminderRun) -> list[Reminder]:
     fees = {level.rank: level.fee for level in levels_of(run.regie_id)}
     numbers = numbering.take(numbering.NumberKind.REMINDER, regie, sent_on.year, len(kept))
     last_day = pay_by(regie.organisation.country, sent_on)
+    fee_invoices = reminder_fees.bill(run, list(zip(numbers, kept, strict=True)), sent_on, last_day)
     reminders = []
     for number, due in zip(numbers, kept, strict=True):
+        chased = [RemindedInvoice(invoice_id=i.id, amount=i.outstanding) for i in due.invoices]
+        fee_invoice = fee_invoices[due.family.id] if due.fee else None
+        if fee_invoice is not None:  # a payment to the reminder's reference settles it last
+            chased.append(RemindedInvoice(invoice_id=fee_invoice.id, amount=due.fee))
         reminder = Reminder(run=run, regie_id=run.regie_id, family_id=due.family.id, level_id=due.level.id,
                             rank=due.level.rank, year=sent_on.year, sequence=number.sequence, number=number.text,
-                            payment_reference=reference(regie, number, sent_on.year), amount=due.amount,
+                            payment_reference=reference(regie, number, sent_on.year), amount=due.amount + due.fee,
                             sent_on=sent_on, pay_by=last_day, last=due.level.last,
                             letter_text=due.level.letter_text, next_fee=fees.get(due.level.rank + 1),
-                            invoices=[RemindedInvoice(invoice_id=i.id, amount=i.outstanding) for i in due.invoices])
+                            fee=due.fee, fee_invoice=fee_invoice, invoices=chased)
         db.session.add(reminder)
         reminders.append(reminder)
     run.status = ReminderRunStatus.VALIDATED
@@ -205,7 +220,8 @@ def validate(run: ReminderRun) -> list[Reminder]:
     record("validate", "reminder_run", run, {
         "status": [ReminderRunStatus.DRAFT.value, ReminderRunStatus.VALIDATED.value],
         "reminders": [None, f"{reminders[0].number} … {reminders[-1].number} ({len(reminders)})"],
-        "total": [None, str(sum((r.amount for r in reminders), ZERO))]}, organisation_id=run.organisation_id)
+        "total": [None, str(sum((r.amount for r in reminders), ZERO))],
+        "fees": [None, str(sum((r.fee for r in reminders), ZERO))]}, organisation_id=run.organisation_id)
     return reminders
 
 
@@ -225,12 +241,13 @@ def of_invoice(invoice_id: int) -> list[Reminder]:
 
 
 def payable_by_reference(regie_id: int) -> dict[str, list[int]]:
-    """Each reminder's payment reference (squeezed to letters and digits) → the ids of its invoices, oldest first:
-    what a payment to that reference settles."""
+    """Each reminder's payment reference (squeezed to letters and digits) → the ids of its invoices, oldest first
+    and its fee last: what a payment to that reference settles."""
+    fee_last = sa.case((RemindedInvoice.invoice_id == Reminder.fee_invoice_id, 1), else_=0)
     rows = db.session.execute(
         sa.select(Reminder.payment_reference, RemindedInvoice.invoice_id).join(RemindedInvoice)
         .join(Invoice, Invoice.id == RemindedInvoice.invoice_id)
-        .where(Reminder.regie_id == regie_id).order_by(Reminder.id, Invoice.issued_on, Invoice.id))
+        .where(Reminder.regie_id == regie_id).order_by(Reminder.id, fee_last, Invoice.issued_on, Invoice.id))
     found: dict[str, list[int]] = defaultdict(list)
     for reference_text, invoice_id in rows:
         found[reference_text].append(invoice_id)

@@ -1,0 +1,96 @@
+"""What a reminder costs, as the draft shows it and the validation bills it: a fee invoice of its own per family
+(`invoicing.fees`), chased with the reminder's invoices.
+
+France: the level's fee. Belgium (Code de droit économique, livre XIX), for the régie's regular services: the
+first reminder is free; a family's first `BE_FREE_REMINDERS_PER_YEAR` reminders of a calendar year at the régie
+are free, the later ones cost the level's fee, at most `BE_REMINDER_FEE_MAX`; the last level's flat indemnity is
+kept under the cap of the debt it chases (`levels.indemnity_cap`), fees billed by earlier reminders left out of
+that debt. The amounts are settings: the law changes them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from webapp import db, numbering
+from webapp.counter.amounts import ZERO
+from webapp.formatting import money
+from webapp.invoicing.fees import Fee, bill_fees
+from webapp.invoicing.models import Batch, BillingPeriod, Invoice
+from webapp.organisations.models import Country, Regie
+from webapp.reminders.levels import indemnity_cap, setting
+from webapp.reminders.models import Reminder, ReminderRun
+
+if TYPE_CHECKING:
+    from webapp.reminders.runs import FamilyDue
+
+FIRST_FREE = "1er rappel gratuit"
+
+
+def _earlier(regie_id: int, family_ids: set[int], year: int) -> Counter[int]:
+    """How many reminders each family was sent at the régie in the calendar year."""
+    if not family_ids:
+        return Counter()
+    return Counter(dict(db.session.execute(
+        sa.select(Reminder.family_id, sa.func.count()).where(
+            Reminder.regie_id == regie_id, Reminder.year == year, Reminder.family_id.in_(family_ids))
+        .group_by(Reminder.family_id)).all()))
+
+
+def _fee_invoices(invoice_ids: list[int]) -> set[int]:
+    """Those of the invoices that bill fees: an indemnity is not counted on them."""
+    if not invoice_ids:
+        return set()
+    return set(db.session.scalars(sa.select(Invoice.id).join(Batch).join(BillingPeriod).where(
+        Invoice.id.in_(invoice_ids), BillingPeriod.fees_only.is_(True))))
+
+
+def price(regie: Regie, dues: list[FamilyDue], year: int) -> None:
+    """Set each reminder's fee (`due.fee`) and, when it is below its level's, why (`due.fee_reason`), in the
+    order the reminders will be numbered: a family reminded twice in a run counts both."""
+    if regie.organisation.country is not Country.BE:
+        for due in dues:
+            due.fee, due.fee_reason = due.level.fee, ""
+        return
+    free = int(setting("BE_FREE_REMINDERS_PER_YEAR"))
+    most = Decimal(setting("BE_REMINDER_FEE_MAX"))
+    earlier = _earlier(regie.id, {due.family.id for due in dues}, year)
+    fees_billed = _fee_invoices([invoice.id for due in dues for invoice in due.invoices])
+    for due in dues:
+        level = due.level
+        fee, reason = level.fee, ""
+        if level.rank == 1:
+            fee, reason = ZERO, FIRST_FREE
+        elif level.last:
+            debt = sum((i.outstanding for i in due.invoices if i.id not in fees_billed), ZERO)
+            cap = indemnity_cap(debt)
+            if fee > cap:
+                fee, reason = cap, f"Indemnité plafonnée à {money(cap)} (dette de {money(debt)})"
+        elif fee > 0 and earlier[due.family.id] < free:
+            fee, reason = ZERO, f"{free} rappels gratuits par an"
+        elif fee > most:
+            fee, reason = most, f"Frais plafonnés à {money(most)}"
+        earlier[due.family.id] += 1
+        due.fee, due.fee_reason = fee, reason
+
+
+def bill(run: ReminderRun, numbered: list[tuple[numbering.Number, FamilyDue]], sent_on: date,
+         due_on: date) -> dict[int, Invoice]:
+    """The run's fee invoices, in one fees lot, due with the reminders: each family's by family id."""
+    regie = run.regie
+    country = regie.organisation.country
+    fees = [Fee(due.family, f"{_what(country, due)} {number.text}", due.fee)
+            for number, due in numbered if due.fee > 0]
+    if not fees:
+        return {}
+    return bill_fees(regie, f"Frais de relance · {run}", fees, sent_on, due_on,
+                     setting("REMINDER_FEE_ACCOUNTING_CODE")[country.value])
+
+
+def _what(country: Country, due: FamilyDue) -> str:
+    return "Indemnité forfaitaire · rappel" if country is Country.BE and due.level.last else "Frais de la relance"
