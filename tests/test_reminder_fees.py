@@ -12,6 +12,9 @@ import sqlalchemy as sa
 from pypdf import PdfReader
 from regie_coda import ogm
 
+from webapp import db
+from webapp.attendance.models import Presence
+from webapp.attendance.services import set_attendance
 from webapp.audit.models import AuditEntry
 from webapp.bank.matching import Matcher
 from webapp.bank.models import MovementStatus
@@ -23,13 +26,18 @@ from webapp.errors import DomainError
 from webapp.formatting import today
 from webapp.invoicing import cancellation
 from webapp.invoicing.fees import Fee, bill_fees
-from webapp.invoicing.models import BatchStatus, BillingPeriod, Invoice, InvoiceKind, LineKind
+from webapp.families.services import add_child, create_family
+from webapp.invoicing.models import Batch, BatchStatus, BillingPeriod, Invoice, InvoiceKind, LineKind
+from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.numbering import NumberSequence
 from webapp import pdf as html_to
-from webapp.reminders import documents, runs
+from webapp.organisations.services import create_organisation, create_regie
+from webapp.reminders import documents, levels, runs
 from webapp.reminders.models import Reminder, ReminderRun
+from webapp.tariffs.services import create_activity, create_tariff
 from webapp.treasury import rolls
 
+from tests.fixtures import VALID_REGIE, in_parallel
 from tests.test_reminders import chase, open_run
 from tests.test_bank import be, coda_file, coda_movement, run as import_statement  # noqa: F401
 from tests.counter_world import attend, bill
@@ -218,4 +226,51 @@ def test_the_screens_show_the_fee_the_letter_the_invoice_and_the_account(owed, a
     assert sent.fee_invoice.number in text and f"Frais de la relance {sent.number}" in text and "5,00" in text
     account = client.get(f"/o/{owed.org.id}/caisse/familles/{owed.family.id}/regies/{owed.regie.id}/compte")
     assert sent.fee_invoice.number in account.text
+    invoice_page = client.get(f"/o/{owed.org.id}/facturation/factures/{sent.fee_invoice_id}")
+    assert invoice_page.status_code == 200 and sent.number in invoice_page.text  # the reminder that chases it
+    lot = client.get(f"/o/{owed.org.id}/facturation/lots/{sent.fee_invoice.batch_id}").text
+    assert sent.fee_invoice.number in lot and "préparer les prélèvements" not in lot
+    assert "Frais de relance" in client.get(f"/o/{owed.org.id}/facturation/").text
+    pay = client.get(f"/o/{owed.org.id}/caisse/familles/{owed.family.id}/regies/{owed.regie.id}/reglement"
+                     f"?facture={sent.fee_invoice_id}")
+    assert pay.status_code == 200 and sent.fee_invoice.number in pay.text
     assert session.scalars(sa.select(Reminder.id).where(Reminder.fee_invoice_id == sent.fee_invoice_id)).one() == sent.id
+
+
+def _committed_world() -> tuple[int, int]:
+    """Committed: a French régie whose level 1 costs 5.00, a family owing March, a draft run at the end of June,
+    and April's lot computed, not yet numbered."""
+    org = create_organisation({"name": "Commune des frais", "kind": "commune", "country": "FR"})
+    regie = create_regie(org, {"name": "Cantine", "invoice_prefix": "C", **VALID_REGIE["FR"]})
+    canteen = create_activity(regie, {"name": "Cantine", "unit": "repas", "accounting_code": "7067"})
+    create_tariff(canteen, {"valid_from": date(2026, 1, 1), "mode": "unitaire", "price": D("3.10")})
+    family = create_family(org, {"number": ""}, {"civility": "Mme", "last_name": "Martin", "first_name": "Anne"})
+    child = add_child(family, {"last_name": "Martin", "first_name": "Léa"})
+    for month in (3, 4):
+        for day in (2, 3):
+            set_attendance(child, canteen, date(2026, month, day), Presence.PRESENT)
+    batches = []
+    for month in (3, 4):
+        period = create_period(org, {"label": f"Mois {month}", "start_date": date(2026, month, 1),
+                                     "end_date": date(2026, month, 28), "invoice_date": date(2026, month + 1, 1),
+                                     "due_date": date(2026, month + 1, 15)}, [regie], [])
+        compute_batch(period.batches[0])
+        batches.append(period.batches[0])
+    number_batch(batches[0])
+    levels.add_level(regie, {"rank": 1, "delay_days": 15, "fee": D("5.00")})
+    run = runs.open_run(regie, {"reference_date": date(2026, 6, 30)})
+    db.session.commit()
+    return run.id, batches[1].id
+
+
+def test_numbering_a_lot_while_a_run_bills_its_fees_gives_gapless_numbers_and_no_deadlock(race_engine):
+    """Both take invoice numbers at the régie: the régie's row first for both, so one waits for the other."""
+    run_id, batch_id = _committed_world()
+    db.session.remove()
+    outcome = in_parallel(lambda: number_batch(db.session.get(Batch, batch_id)),
+                          lambda: runs.validate(db.session.get(ReminderRun, run_id)))
+    assert outcome == [None, None]
+    sequences = db.session.scalars(sa.select(Invoice.sequence).where(Invoice.kind == InvoiceKind.INVOICE)
+                                   .order_by(Invoice.sequence)).all()
+    assert sequences == [1, 2, 3]
+    assert db.session.scalar(sa.select(Reminder.fee)) == D("5.00") and ledger.check_books() == []
