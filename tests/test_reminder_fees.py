@@ -131,7 +131,8 @@ def test_belgian_reminders_are_free_the_first_and_three_a_year_and_the_indemnity
     draft = runs.select(runs.open_run(be.regie, {"reference_date": date(2026, 6, 30)}))
     bernard = next(d for d in draft.kept if d.family.id == be.family.id)
     assert (bernard.fee, bernard.fee_reason) == (D("0"), "1er rappel gratuit")
-    validated(be.regie, date(2026, 6, 30))
+    first = validated(be.regie, date(2026, 6, 30))[be.family.id]
+    assert first.next_fee == 0  # the letter announces no fee: the next reminder is the family's second this year
     run = runs.open_run(be.regie, {"reference_date": today() + LATER})
     bernard = next(d for d in runs.select(run).kept if d.family.id == be.family.id)
     assert (bernard.level.rank, bernard.fee, bernard.fee_reason) == (2, D("0"), "3 rappels gratuits par an")
@@ -142,7 +143,7 @@ def test_belgian_reminders_are_free_the_first_and_three_a_year_and_the_indemnity
         bernard = next(d for d in runs.select(run).kept if d.family.id == be.family.id)
         assert (bernard.fee, bernard.fee_reason) == (D("5.00"), "Frais plafonnés à 5,00\xa0€")
     sent = {r.family_id: r for r in runs.validate(run)}[be.family.id]
-    assert (sent.fee, sent.fee_invoice, sent.amount) == (D("0.00"), None, D("12.00"))
+    assert (sent.fee, sent.fee_invoice, sent.amount, sent.next_fee) == (D("0.00"), None, D("12.00"), D("20.00"))
     assert session.scalar(sa.select(sa.func.count()).select_from(BillingPeriod).where(BillingPeriod.fees_only)) == 0
     # The last level: the law lowered the indemnity since the level was configured (settings, not code).
     monkeypatch.setattr(Defaults, "BE_INDEMNITY_BRACKETS", [(None, "15.00", "0")])

@@ -23,8 +23,8 @@ from webapp.formatting import money
 from webapp.invoicing.fees import Fee, bill_fees
 from webapp.invoicing.models import Batch, BillingPeriod, Invoice
 from webapp.organisations.models import Country, Regie
-from webapp.reminders.levels import indemnity_cap, setting
-from webapp.reminders.models import Reminder, ReminderRun
+from webapp.reminders.levels import indemnity_cap, levels_of, setting
+from webapp.reminders.models import Reminder, ReminderLevel, ReminderRun
 
 if TYPE_CHECKING:
     from webapp.reminders.runs import FamilyDue
@@ -32,51 +32,58 @@ if TYPE_CHECKING:
 FIRST_FREE = "1er rappel gratuit"
 
 
-def _earlier(regie_id: int, family_ids: set[int], year: int) -> Counter[int]:
+def _earlier(regie_id: int, family_ids: list[int], year: int) -> Counter[int]:
     """How many reminders each family was sent at the régie in the calendar year."""
-    if not family_ids:
-        return Counter()
-    return Counter(dict(db.session.execute(
-        sa.select(Reminder.family_id, sa.func.count()).where(
-            Reminder.regie_id == regie_id, Reminder.year == year, Reminder.family_id.in_(family_ids))
-        .group_by(Reminder.family_id)).all()))
+    return Counter({family_id: count for listed in db.among(Reminder.family_id, family_ids)
+                    for family_id, count in db.session.execute(
+                        sa.select(Reminder.family_id, sa.func.count()).where(
+                            listed, Reminder.regie_id == regie_id, Reminder.year == year)
+                        .group_by(Reminder.family_id))})
 
 
 def _fee_invoices(invoice_ids: list[int]) -> set[int]:
     """Those of the invoices that bill fees: an indemnity is not counted on them."""
-    if not invoice_ids:
-        return set()
-    return set(db.session.scalars(sa.select(Invoice.id).join(Batch).join(BillingPeriod).where(
-        Invoice.id.in_(invoice_ids), BillingPeriod.fees_only.is_(True))))
+    return {invoice_id for listed in db.among(Invoice.id, invoice_ids)
+            for invoice_id in db.session.scalars(sa.select(Invoice.id).join(Batch).join(BillingPeriod).where(
+                listed, BillingPeriod.fees_only.is_(True)))}
 
 
 def price(regie: Regie, dues: list[FamilyDue], year: int) -> None:
-    """Set each reminder's fee (`due.fee`) and, when it is below its level's, why (`due.fee_reason`), in the
-    order the reminders will be numbered: a family reminded twice in a run counts both."""
+    """Set each reminder's fee (`due.fee`), why it is below its level's (`due.fee_reason`), and what the next level
+    would cost if nothing is paid (`due.next_fee`, the letter announces it), in the order the reminders will be
+    numbered: a family reminded twice in a run counts both."""
+    following = {level.rank - 1: level for level in levels_of(regie.id)}
     if regie.organisation.country is not Country.BE:
         for due in dues:
-            due.fee, due.fee_reason = due.level.fee, ""
+            after = following.get(due.level.rank)
+            due.fee, due.fee_reason, due.next_fee = due.level.fee, "", after.fee if after else None
         return
-    free = int(setting("BE_FREE_REMINDERS_PER_YEAR"))
-    most = Decimal(setting("BE_REMINDER_FEE_MAX"))
-    earlier = _earlier(regie.id, {due.family.id for due in dues}, year)
+    earlier = _earlier(regie.id, sorted({due.family.id for due in dues}), year)
     fees_billed = _fee_invoices([invoice.id for due in dues for invoice in due.invoices])
     for due in dues:
-        level = due.level
-        fee, reason = level.fee, ""
-        if level.rank == 1:
-            fee, reason = ZERO, FIRST_FREE
-        elif level.last:
-            debt = sum((i.outstanding for i in due.invoices if i.id not in fees_billed), ZERO)
-            cap = indemnity_cap(debt)
-            if fee > cap:
-                fee, reason = cap, f"Indemnité plafonnée à {money(cap)} (dette de {money(debt)})"
-        elif fee > 0 and earlier[due.family.id] < free:
-            fee, reason = ZERO, f"{free} rappels gratuits par an"
-        elif fee > most:
-            fee, reason = most, f"Frais plafonnés à {money(most)}"
+        debt = sum((i.outstanding for i in due.invoices if i.id not in fees_billed), ZERO)
+        due.fee, due.fee_reason = _belgian_fee(due.level, earlier[due.family.id], debt)
         earlier[due.family.id] += 1
-        due.fee, due.fee_reason = fee, reason
+        after = following.get(due.level.rank)
+        due.next_fee = _belgian_fee(after, earlier[due.family.id], debt)[0] if after else None
+
+
+def _belgian_fee(level: ReminderLevel, earlier: int, debt: Decimal) -> tuple[Decimal, str]:
+    """What the level may bill a family sent `earlier` reminders this year for a debt of `debt`, and why it is
+    below the level's fee."""
+    if level.rank == 1:
+        return ZERO, FIRST_FREE
+    if level.last:
+        cap = indemnity_cap(debt)
+        return (cap, f"Indemnité plafonnée à {money(cap)} (dette de {money(debt)})") if level.fee > cap else (
+            level.fee, "")
+    free = int(setting("BE_FREE_REMINDERS_PER_YEAR"))
+    if level.fee > 0 and earlier < free:
+        return ZERO, f"{free} rappels gratuits par an"
+    most = Decimal(setting("BE_REMINDER_FEE_MAX"))
+    if level.fee > most:
+        return most, f"Frais plafonnés à {money(most)}"
+    return level.fee, ""
 
 
 def bill(run: ReminderRun, numbered: list[tuple[numbering.Number, FamilyDue]], sent_on: date,

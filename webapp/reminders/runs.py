@@ -50,9 +50,11 @@ class FamilyDue:
     invoices: list[Invoice]
     excluded: bool = False
     reason: str = ""
-    # What the reminder bills as its own fee invoice (`reminders.fees.price`), and why it is below the level's.
+    # What the reminder bills as its own fee invoice, why it is below the level's, and what the next level would
+    # bill (`reminders.fees.price`).
     fee: Decimal = ZERO
     fee_reason: str = ""
+    next_fee: Decimal | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -196,7 +198,6 @@ def validate(run: ReminderRun) -> list[Reminder]:
         raise DomainError("Aucune famille à relancer dans ce brouillon.")
     sent_on = today()
     regie = run.regie
-    fees = {level.rank: level.fee for level in levels_of(run.regie_id)}
     numbers = numbering.take(numbering.NumberKind.REMINDER, regie, sent_on.year, len(kept))
     last_day = pay_by(regie.organisation.country, sent_on)
     fee_invoices = reminder_fees.bill(run, list(zip(numbers, kept, strict=True)), sent_on, last_day)
@@ -210,7 +211,7 @@ def validate(run: ReminderRun) -> list[Reminder]:
                             rank=due.level.rank, year=sent_on.year, sequence=number.sequence, number=number.text,
                             payment_reference=reference(regie, number, sent_on.year), amount=due.amount + due.fee,
                             sent_on=sent_on, pay_by=last_day, last=due.level.last,
-                            letter_text=due.level.letter_text, next_fee=fees.get(due.level.rank + 1),
+                            letter_text=due.level.letter_text, next_fee=due.next_fee,
                             fee=due.fee, fee_invoice=fee_invoice, invoices=chased)
         db.session.add(reminder)
         reminders.append(reminder)
