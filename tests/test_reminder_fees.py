@@ -178,6 +178,8 @@ def test_a_fee_invoice_is_cancelled_by_a_credit_note_and_its_lot_is_neither_debi
     assert decision.status is MovementStatus.REJECTED and "(20,00" in decision.reason
     with pytest.raises(DomainError, match="ne se prélève pas"):
         debit_runs.prepare_run(fee.batch, {})
+    with pytest.raises(DomainError, match="ne se calcule plus"):
+        compute_batch(fee.batch)
     owed.regie.roll_format = "pes"
     with pytest.raises(DomainError, match="ne part pas en rôle"):
         rolls.export_roll(fee.batch)
