@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+import sqlalchemy as sa
+
 from webapp import db
 from webapp.audit.services import actor_id, declare, record, record_creation, record_creations
 from webapp.db import utcnow
@@ -26,6 +28,9 @@ from webapp.invoicing.models import (
 from webapp.invoicing.services import PERIOD_FIELDS, give_numbers
 from webapp.organisations.models import Regie
 from webapp.signals import invoices_numbered
+
+INVOICE_COLUMNS = ("batch_id", "regie_id", "family_id", "fiscal_year", "kind", "status", "sequence", "number",
+                   "payment_reference", "issued_on", "due_on", "total")
 
 declare({"invoice": "Facture"}, {"famille": "famille", "montant": "montant", "lignes": "frais"}, {"montant": money})
 
@@ -64,27 +69,32 @@ def bill_fees(regie: Regie, label: str, fees: list[Fee], issued_on: date, due_on
     db.session.flush()
     record_creation("billing_period", period, PERIOD_FIELDS, organisation_id=regie.organisation_id)
     now = utcnow()
-    batch = Batch(period_id=period.id, regie_id=regie.id, status=BatchStatus.NUMBERED, created_at=now,
+    batch = Batch(period=period, regie=regie, status=BatchStatus.NUMBERED, created_at=now,
                   created_by_id=actor_id(), numbered_at=now, numbered_by_id=actor_id())
     db.session.add(batch)
-    drafts = [Invoice(batch=batch, regie_id=regie.id, family_id=family_id, family=billed[0].family,
-                      fiscal_year=period.fiscal_year, kind=InvoiceKind.INVOICE, status=InvoiceStatus.DRAFT,
-                      issued_on=issued_on, due_on=due_on, total=sum(fee.amount for fee in billed),
-                      lines=[InvoiceLine(child_id=fee.child.id if fee.child else None, kind=LineKind.FAMILY_FEE,
-                                         label=fee.label[:200], accounting_code=accounting_code,
-                                         unit_price=fee.amount, quantity=Decimal(1), amount=fee.amount, items=[])
-                             for fee in billed])
-              for family_id, billed in by_family.items()]
-    drafts.sort(key=lambda invoice: (invoice.family.label, invoice.family.number))  # as a lot is numbered
-    db.session.add_all(drafts)
     db.session.flush()
-    give_numbers(batch, drafts)
-    db.session.flush()
-    invoices_numbered.send(batch, invoices=drafts)  # the counter books them on the families' accounts
-    record("number", "batch", batch, {"numéros": [None, f"{drafts[0].number} … {drafts[-1].number}"],
-                                      "factures": [None, len(drafts)]}, organisation_id=regie.organisation_id)
+    families = sorted((billed[0].family for billed in by_family.values()),
+                      key=lambda family: (family.label, family.number))  # as a lot is numbered
+    # Numbered before they are written, then written by core statements, a fixed number whatever the size (the ORM
+    # would send two INSERTs an invoice here), as a computed lot's drafts are.
+    numbered = [Invoice(batch_id=batch.id, regie_id=regie.id, family_id=family.id, fiscal_year=period.fiscal_year,
+                        kind=InvoiceKind.INVOICE, status=InvoiceStatus.DRAFT, issued_on=issued_on, due_on=due_on,
+                        total=sum(fee.amount for fee in by_family[family.id])) for family in families]
+    give_numbers(batch, numbered)
+    ids = db.insert_rows(Invoice.__table__, [
+        {name: getattr(invoice, name) for name in INVOICE_COLUMNS} | {"hold_reason": ""} for invoice in numbered])
+    db.insert_rows(InvoiceLine.__table__, [
+        {"invoice_id": invoice_id, "child_id": fee.child.id if fee.child else None, "activity_id": None,
+         "kind": LineKind.FAMILY_FEE, "label": fee.label[:200], "accounting_code": accounting_code,
+         "unit_price": fee.amount, "quantity": Decimal(1), "amount": fee.amount, "items": [], "manual": False}
+        for invoice_id, invoice in zip(ids, numbered, strict=True) for fee in by_family[invoice.family_id]])
+    invoices = list(db.session.scalars(sa.select(Invoice).where(Invoice.batch_id == batch.id)
+                                       .order_by(Invoice.sequence)))
+    invoices_numbered.send(batch, invoices=invoices)  # the counter books them on the families' accounts
+    record("number", "batch", batch, {"numéros": [None, f"{invoices[0].number} … {invoices[-1].number}"],
+                                      "factures": [None, len(invoices)]}, organisation_id=regie.organisation_id)
     record_creations("invoice", [(invoice.id, invoice.number, {
         "famille": invoice.family.label, "montant": str(invoice.total),
-        "lignes": " ; ".join(line.label for line in invoice.lines)}) for invoice in drafts],
+        "lignes": " ; ".join(fee.label for fee in by_family[invoice.family_id])}) for invoice in invoices],
         organisation_id=regie.organisation_id)
-    return {invoice.family_id: invoice for invoice in drafts}
+    return {invoice.family_id: invoice for invoice in invoices}
