@@ -81,18 +81,18 @@ def beat(job: Job) -> None:
 
 
 def start_job(kind: str, *, organisation_id: int, regie_id: int, batch_id: int | None = None, source: str = "") -> Job:
-    """Queue a job of the kind on a lot (or on a `source` file); the runner gets it once this transaction has
-    committed."""
+    """Queue a job of the kind on a lot (or on a `source`: a file, a reminder run); the runner gets it once this
+    transaction has committed."""
     if kind not in KINDS:
         raise DomainError(f"Travail inconnu : {kind}.")
     fail_stale(batch_id)
     job = Job(organisation_id=organisation_id, regie_id=regie_id, kind=kind, batch_id=batch_id, source=source,
               created_at=utcnow(), created_by_id=actor_id())
     try:
-        with db.session.begin_nested():  # one of a kind at a time on a lot (a unique index says so)
+        with db.session.begin_nested():  # one of a kind at a time on a lot or a source (unique indexes say so)
             db.session.add(job)
     except sa.exc.IntegrityError:
-        raise DomainError("Ce travail est déjà en cours pour ce lot : suivez sa progression ci-dessous.") from None
+        raise DomainError("Ce travail est déjà en cours : suivez sa progression ci-dessous.") from None
     job_id = job.id
     db.after_commit(lambda: run_job(job_id))
     return job

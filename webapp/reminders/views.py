@@ -3,10 +3,11 @@ disputes that set an invoice apart."""
 
 from __future__ import annotations
 
+import tempfile
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, g, request, url_for
+from flask import abort, flash, g, request, send_file, url_for
 
 from webapp import db
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
@@ -14,10 +15,12 @@ from webapp.forms import attempt, form_status, submit
 from webapp.htmx import redirect_to, render
 from webapp.invoicing.models import BillingPeriod, Invoice
 from webapp.organisations.models import Regie
-from webapp.pdf import pdf_response
-from webapp.reminders import documents, levels, runs
+from webapp.pdf import file_name, pdf_response
+from webapp.reminders import documents, levels, runs, sending
 from webapp.reminders.forms import ActionForm, DisputeForm, LevelForm, RunForm
-from webapp.reminders.models import InvoiceDispute, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus
+from webapp.reminders.models import (
+    InvoiceDispute, Reminder, ReminderChannel, ReminderLevel, ReminderRun, ReminderRunStatus,
+)
 
 bp = tenant_blueprint("reminders", __name__, "/relances")
 
@@ -28,6 +31,9 @@ def reminders_of(family_id: int, regie_id: int | None = None, invoice_id: int | 
     if invoice_id is not None:
         return runs.of_invoice(invoice_id)
     return runs.of_family(family_id, [regie_id] if regie_id is not None else None)
+
+
+bp.add_app_template_global(sending.jobs_of, "reminder_jobs")  # the run page's progress bars
 
 
 @bp.app_template_global()
@@ -151,13 +157,46 @@ def delete(reminder_run_id: int) -> Any:
     return _back(found)
 
 
-@bp.get("/<int:reminder_run_id>/lettres.pdf")
-@requires("counter.view")
-def letters(reminder_run_id: int) -> Any:
+def _validated(reminder_run_id: int) -> ReminderRun:
     found = _run(reminder_run_id)
     if found.status is not ReminderRunStatus.VALIDATED:
         abort(404)
+    return found
+
+
+@bp.get("/<int:reminder_run_id>/lettres.pdf")
+@requires("counter.view")
+def letters(reminder_run_id: int) -> Any:
+    found = _validated(reminder_run_id)
     return pdf_response(documents.letters_pdf(found), f"relances-{found.id}.pdf")
+
+
+@bp.get("/<int:reminder_run_id>/courriers-a-poster.pdf")
+@requires("counter.view")
+def paper_letters(reminder_run_id: int) -> Any:
+    """The letters of the families without an e-mail address, to print and post."""
+    found = _validated(reminder_run_id)
+    return pdf_response(documents.letters_pdf(found, ReminderChannel.PAPER), f"relances-{found.id}-courrier.pdf")
+
+
+@bp.get("/<int:reminder_run_id>/lettres.zip")
+@requires("counter.view")
+def letters_zip(reminder_run_id: int) -> Any:
+    found = _validated(reminder_run_id)
+    output = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # a large run goes to disk, not to memory
+    documents.write_letters_zip(found, output)
+    output.seek(0)
+    return send_file(output, mimetype="application/zip", as_attachment=True,
+                     download_name=file_name("relances", str(found.id), found.regie.name, extension="zip"))
+
+
+@bp.post("/<int:reminder_run_id>/envoi")
+@requires("counter.manage")
+def send(reminder_run_id: int) -> Any:
+    found = _validated(reminder_run_id)
+    if ActionForm().validate_on_submit():
+        attempt(lambda: sending.start(found), "Envoi des e-mails lancé : la progression s'affiche ci-dessous.")
+    return _back(found)
 
 
 @bp.post("/factures/<int:invoice_id>/contestation")
