@@ -3,7 +3,7 @@ disputes that set an invoice apart."""
 
 from __future__ import annotations
 
-import tempfile
+import io
 from typing import Any
 
 import sqlalchemy as sa
@@ -183,7 +183,7 @@ def paper_letters(reminder_run_id: int) -> Any:
 @requires("counter.view")
 def letters_zip(reminder_run_id: int) -> Any:
     found = _validated(reminder_run_id)
-    output = tempfile.SpooledTemporaryFile(max_size=16 * 1024 * 1024)  # a large run goes to disk, not to memory
+    output = io.BytesIO()  # compressed PDFs, rendered one at a time
     documents.write_letters_zip(found, output)
     output.seek(0)
     return send_file(output, mimetype="application/zip", as_attachment=True,
