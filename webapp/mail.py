@@ -65,6 +65,19 @@ def deliver_later(data: bytes) -> None:
     deliver(data)
 
 
+def reason(problem: Exception) -> str:
+    """Why a message did not leave, as an agent reads it: the server's answer rather than Python's repr."""
+    def text(answer: bytes | str) -> str:
+        return answer.decode(errors="replace") if isinstance(answer, bytes) else answer
+
+    if isinstance(problem, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"adresse {to} refusée par le serveur : {code} {text(answer)}"
+                         for to, (code, answer) in problem.recipients.items())
+    if isinstance(problem, smtplib.SMTPResponseException):
+        return f"refusé par le serveur : {problem.smtp_code} {text(problem.smtp_error)}"
+    return str(problem)
+
+
 def send_in_groups(job: Job, items: Sequence[T], message: Callable[[T], EmailMessage],
                       outcome: Callable[[T, str], None]) -> tuple[int, int]:
     """A job's e-mails, one per item, in groups of NOTIFY_GROUP_SIZE over one connection, NOTIFY_GROUP_PAUSE
@@ -81,7 +94,7 @@ def send_in_groups(job: Job, items: Sequence[T], message: Callable[[T], EmailMes
                 try:
                     connection.send_message(message(item))
                 except (smtplib.SMTPException, OSError, ValueError) as problem:  # this address, not the others
-                    error = str(problem)
+                    error = reason(problem)
                 outcome(item, error)
                 sent, failed = sent + (not error), failed + bool(error)
                 job.done += 1
