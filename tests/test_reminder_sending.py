@@ -16,9 +16,9 @@ from webapp.families.models import Guardian
 from webapp.formatting import today
 from webapp.jobs.models import Job, JobStatus
 from webapp.jobs.queue import huey
-from webapp.jobs.services import perform
+from webapp.jobs.services import perform, restart
 from webapp.organisations.models import Country
-from webapp import pdf as html_to
+from webapp import mail, pdf as html_to
 from webapp.families.services import add_child
 from webapp.reminders import documents, runs, sending
 from webapp.reminders.models import ReminderChannel, ReminderEmail, ReminderEmailStatus
@@ -115,6 +115,24 @@ def test_the_job_emails_each_letter_in_groups_keeps_each_outcome_and_never_sends
     assert session.get(ReminderEmail, refused.id, populate_existing=True).status is ReminderEmailStatus.SENT
     with pytest.raises(DomainError, match="déjà parties"):
         sending.start(mixed.run)
+
+
+def test_a_sending_cut_short_goes_on_where_it_stopped(app, smtp, mixed, monkeypatch):  # noqa: F811
+    connect, calls = mail.connect, []
+
+    def down_for_the_second_group():
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError("Connexion refusée")
+        return connect()
+
+    monkeypatch.setattr(mail, "connect", down_for_the_second_group)
+    job = send(app, mixed.run)
+    assert (job.status, job.done, len(smtp.messages)) == (JobStatus.FAILED, 2, 2)  # Bernard and Claude left
+    with app.app_context():
+        again = perform(restart(job).id)
+    assert (again.status, again.total, len(smtp.messages)) == (JobStatus.DONE, 1, 2)  # Dora's only, refused
+    assert again.message == "0 relance(s) envoyée(s) par e-mail, 1 échec(s), 1 courrier(s) à poster."
 
 
 def test_one_sending_at_a_time_and_a_draft_is_not_sent(app, mixed, session):
