@@ -98,9 +98,10 @@ def _cash_received(account: Account, day: date) -> Decimal:
 
 def record_payment(regie: Regie, family: Family, data: dict[str, Any],
                    shares: dict[int, Decimal] | None = None) -> Payment:
-    """Money received: settles the family's open invoices oldest first (the `first` the agent chose before the
-    others), or as the agent split it in `shares` (invoice id → amount); what is left becomes credit only if `keep_credit` says so. A form sends the
-    account's `shown` stamp: figures that moved since it was shown refuse the payment."""
+    """Money received: settles the family's open invoices oldest first (`first`, the ids the agent chose, before
+    the others), or as the agent split it in `shares` (invoice id → amount); what is left becomes credit only if
+    `keep_credit` says so. A form sends the account's `shown` stamp: figures that moved since it was shown refuse
+    the payment."""
     mode, amount, received_on, school_year = _money_movement(regie, family, data)
     cheque_number, bank = _text(data, "cheque_number"), _text(data, "bank")
     if mode is PaymentMode.CHEQUE:
@@ -118,10 +119,11 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
             "montant, puis enregistrez.")
     if mode is PaymentMode.CASH:  # the account's lock makes the family's cash of the day final
         refuse_cash_above_ceiling(regie.organisation.country, amount, _cash_received(account, received_on))
-    first = data.get("first")
-    if first is not None and first not in {invoice.id for invoice in invoices}:
-        settlement.refuse_titled(Invoice.id == first)
-        raise DomainError("La facture choisie n'est plus à payer : rechargez le formulaire.")
+    first = data.get("first") or ()
+    if first and not set(first) & {invoice.id for invoice in invoices}:
+        settlement.refuse_titled(Invoice.id.in_(first))
+        raise DomainError("La facture choisie n'est plus à payer : rechargez le formulaire." if len(first) == 1 else
+                          "Les factures de cette référence sont déjà réglées : rechargez le formulaire.")
     plan = settlement.plan(invoices, amount, shares, first)
     due = sum((i.outstanding for i in invoices), ZERO)
     # Owed without an invoice behind it (a cheque bounced after its overpayment was refunded): paying it

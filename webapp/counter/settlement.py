@@ -11,6 +11,7 @@ both credit and an invoice left to pay.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -122,12 +123,15 @@ def oldest_first(invoices: list[Invoice], amount: Decimal) -> Plan:
     return shares
 
 
-def following(invoices: list[Invoice], amount: Decimal, first: int | None = None) -> Plan:
-    """Oldest first, the invoice the agent chose (`first`, clicked in the search) before the others."""
-    return oldest_first(sorted(invoices, key=lambda invoice: invoice.id != first), amount)
+def following(invoices: list[Invoice], amount: Decimal, first: Sequence[int] = ()) -> Plan:
+    """Oldest first, the invoices the agent chose (`first`: clicked in the search, or a reminder's) before the
+    others."""
+    rank = {invoice_id: n for n, invoice_id in enumerate(first)}
+    return oldest_first(sorted(invoices, key=lambda invoice: rank.get(invoice.id, len(rank))), amount)
 
 
-def plan(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | None, first: int | None = None) -> Plan:
+def plan(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | None,
+         first: Sequence[int] = ()) -> Plan:
     """How a payment settles the open `invoices`: `following` the amount, or as the agent split it in `shares`
     (invoice id → amount, each refused on its own line when it cannot be)."""
     if shares is None:

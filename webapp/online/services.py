@@ -128,7 +128,7 @@ def _book(operation: OnlinePayment, mode: PaymentMode) -> None:
     data = {"mode": mode.value, "amount": operation.amount, "received_on": today(), "keep_credit": True,
             "comment": f"PayFiP, référence {operation.refdet}, idOp {operation.idop}"}
     if invoice.settlement.due:  # else paid or cancelled meanwhile: the money settles what is due, or is credit
-        data["first"] = invoice.id
+        data["first"] = (invoice.id,)
     operation.payment = record_payment(invoice.regie, invoice.family, data)
 
 

@@ -15,7 +15,7 @@ from webapp.htmx import redirect_to, render
 from webapp.invoicing.models import BillingPeriod, Invoice
 from webapp.organisations.models import Regie
 from webapp.pdf import pdf_response
-from webapp.reminders import documents, levels, runs
+from webapp.reminders import documents, levels, paying, runs  # noqa: F401 (paying registers its finders)
 from webapp.reminders.forms import ActionForm, DisputeForm, LevelForm, RunForm
 from webapp.reminders.models import InvoiceDispute, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus
 
