@@ -115,11 +115,13 @@ def main() -> None:
         print(f"levels: {dict(sorted({r: sum(1 for d in draft.kept if d.level.rank == r) for r in (1, 2, 3)}.items()))}")
 
         started = time.perf_counter()
-        pdf = documents.letters_pdf(db.session.get(ReminderRun, run.id))
+        path = out / f"relances-{run.id}.pdf"
+        documents.write_letters(db.session.get(ReminderRun, run.id), path)
         print(f"letters_pdf_s: {time.perf_counter() - started:.2f}")
-        print(f"letters_pdf_mb: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f}")
-        (out / f"relances-{run.id}.pdf").write_bytes(pdf)
-        print(f"letters_pdf_file_mb: {len(pdf) / 2**20:.1f}")
+        # The largest of this process and the renderers, each its own peak (as a job runs it).
+        peak = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+        print(f"letters_pdf_mb: {peak / 1024:.0f}")
+        print(f"letters_pdf_file_mb: {path.stat().st_size / 2**20:.1f}")
         print(f"out: {out}")
 
 
