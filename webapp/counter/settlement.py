@@ -73,6 +73,18 @@ def refuse_titled(*where: sa.ColumnElement[bool], field: str | None = None) -> N
             "à la régie mais au Trésor public, auprès du centre des finances publiques indiqué sur le titre.", field)
 
 
+def rolled(invoice_ids: list[int]) -> dict[int, str]:
+    """Invoice id → the live roll its lot went out in: the Trésor public collects it, the régie no longer."""
+    from webapp.treasury.queries import invoices_on_rolls  # the treasury builds on the counter
+
+    return invoices_on_rolls(invoice_ids)
+
+
+def rolled_message(number: str | None, roll: str) -> str:
+    return (f"La facture {number} est partie au Trésor public dans un rôle ({roll}) : elle se paie auprès de lui, "
+            "plus à la régie.")
+
+
 class MovedSince(DomainError):
     """The payment form was filled in on figures of the account that have moved since it was shown."""
 

@@ -104,8 +104,21 @@ def _first(clicked: int | None, reference: str | None, regie: Regie, family: Fam
     """The invoices the amount settles first: the one clicked in the search, or those of the reference typed."""
     if clicked:
         return (clicked,)
-    grouped = references.of_family(regie.id, family.id, reference or "")
-    return grouped.invoice_ids if grouped else ()
+    if not reference:
+        return ()
+    grouped = references.of_family(regie.id, family.id, reference)
+    if grouped is None:
+        raise DomainError(f"Aucune relance de cette famille à cette régie ne porte la référence « {reference} » : "
+                          "recherchez-la de nouveau.")
+    return grouped.invoice_ids
+
+
+def _first_shown(clicked: int | None, reference: str | None, regie: Regie, family: Family) -> tuple[int, ...]:
+    """As `_first`, for a form or its lines being shown: an unknown reference is refused when booking."""
+    try:
+        return _first(clicked, reference, regie, family)
+    except DomainError:
+        return ()
 
 
 @bp.route("/familles/<int:family_id>/regies/<int:regie_id>/reglement", methods=["GET", "POST"])
@@ -123,13 +136,13 @@ def pay(family_id: int, regie_id: int) -> Any:
         form.first.data = clicked.id if clicked else None
         form.reference.data = request.args.get("reference", "")[:60]
         form.shown.data = view.stamp
-    first = _first(form.first.data, form.reference.data, regie, family)
+    first = _first_shown(form.first.data, form.reference.data, regie, family)
     if request.method == "GET":
         chosen = [i for i in view.invoices if i.id in first]
         form.amount.data = sum((i.outstanding for i in chosen), ZERO) if chosen else view.payable or None
     lines = PaymentLines(view.invoices, request.form, form.amount.data, first)
-    payment = submit(form, lambda data: services.record_payment(regie, family, {**data, "first": first},
-                                                                 lines.shares()))
+    payment = submit(form, lambda data: services.record_payment(
+        regie, family, {**data, "first": _first(data["first"], data["reference"], regie, family)}, lines.shares()))
     if payment:
         flash("Règlement enregistré.", "success")
         return redirect_to(url_for("counter.payment", payment_id=payment.id))
@@ -156,7 +169,7 @@ def payment_lines(family_id: int, regie_id: int) -> Any:
     """The invoice lines following the amount being typed, unless the agent split it by hand."""
     family, regie = _family(family_id), visible_regie(regie_id)
     view = queries.account_view(regie.id, family.id)
-    first = _first(request.args.get("first", type=int), request.args.get("reference"), regie, family)
+    first = _first_shown(request.args.get("first", type=int), request.args.get("reference"), regie, family)
     lines = PaymentLines(view.invoices, request.args, _typed_amount(), first)
     return render("counter/_payment_lines.html", family=family, regie_id=regie.id, lines=lines)
 
