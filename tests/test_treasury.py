@@ -348,6 +348,9 @@ def test_an_invoice_of_a_rolled_lot_is_paid_to_the_treasury_not_at_the_regie(wor
     with pytest.raises(DomainError, match="dépasse de 7,00"):
         pay(world, "18.00")
     pay(world, "11.00")
+    pay(world, "3.00", keep_credit=True)
+    from webapp.counter.settlement import apply_credit
+    assert apply_credit(account(world)) == []  # the credit waits: the roll's invoice is not the régie's to settle
     assert (unpaid.march.outstanding, unpaid.april.outstanding) == (D("7.00"), D("0.00"))
     (refused,) = record_invoice_payments(world.regie, PaymentMode.TRANSFER,
                                          [InvoicePayment(unpaid.march.id, D("1.00"), date(2026, 6, 15))])

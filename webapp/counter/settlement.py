@@ -178,7 +178,9 @@ def plan(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | 
 def apply_credit(account: Account) -> list[Allocation]:
     """Settle the open invoices, oldest first, with whatever credit the family has; audited."""
     invoices = open_invoices(account)
-    used = [allocate(invoice, share) for invoice, share in oldest_first(invoices, credit(account, invoices))]
+    on_rolls = rolled([invoice.id for invoice in invoices])  # the Trésor public's to collect
+    here = [invoice for invoice in invoices if invoice.id not in on_rolls]
+    used = [allocate(invoice, share) for invoice, share in oldest_first(here, credit(account, invoices))]
     if used:
         record("apply_credit", "account", account,
                {"avoir utilisé": [None, ", ".join(f"{a.invoice.number} : {money(a.amount)}" for a in used)]},
