@@ -3,7 +3,6 @@ on paper (from the third working day after posting); the e-mails sent by the job
 one's outcome kept, a second sending sending nothing twice; the letters as a ZIP or only those to post; the
 account and the invoice saying how each reminder went."""
 
-import io
 import zipfile
 from datetime import date, timedelta
 from decimal import Decimal
@@ -16,7 +15,7 @@ from webapp.families.models import Guardian
 from webapp.formatting import today
 from webapp.jobs.models import Job, JobStatus
 from webapp.jobs.queue import huey
-from webapp.jobs.services import perform, restart
+from webapp.jobs.services import export_folder, perform, restart
 from webapp.organisations.models import Country
 from webapp import mail, pdf as html_to
 from webapp.families.services import add_child
@@ -63,9 +62,9 @@ def mixed(world, make_family):
     return world
 
 
-def send(app, run):
+def send(app, run, kind=sending.KIND):
     with app.app_context():
-        return perform(sending.start(run).id)
+        return perform(sending.start(run, kind).id)
 
 
 def test_each_reminder_goes_by_email_when_the_payer_has_an_address_and_the_belgian_delay_follows(be):  # noqa: F811
@@ -114,7 +113,7 @@ def test_the_job_emails_each_letter_in_groups_keeps_each_outcome_and_never_sends
     assert sorted(m["To"] for m in smtp.messages) == ["bernard@example.org", "claude@example.org", "dora@example.org"]
     assert session.get(ReminderEmail, refused.id, populate_existing=True).status is ReminderEmailStatus.SENT
     with pytest.raises(DomainError, match="déjà parties"):
-        sending.start(mixed.run)
+        sending.start(mixed.run, sending.KIND)
 
 
 def test_a_sending_cut_short_goes_on_where_it_stopped(app, smtp, mixed, monkeypatch):  # noqa: F811
@@ -137,21 +136,22 @@ def test_a_sending_cut_short_goes_on_where_it_stopped(app, smtp, mixed, monkeypa
 
 def test_one_sending_at_a_time_and_a_draft_is_not_sent(app, mixed, session):
     with app.app_context():
-        first = sending.start(mixed.run)
+        first = sending.start(mixed.run, sending.KIND)
         with pytest.raises(DomainError, match="déjà en cours"):
-            sending.start(mixed.run)
+            sending.start(mixed.run, sending.KIND)
+        sending.start(mixed.run, sending.ZIP_KIND)  # another kind of job on the run
         draft = runs.open_run(mixed.regie, {"reference_date": date(2026, 7, 30), "threshold": None})
         with pytest.raises(DomainError, match="Validez"):
-            sending.start(draft)
+            sending.start(draft, sending.ZIP_KIND)
     assert first.source == f"reminder_run:{mixed.run.id}"
     huey.flush()
 
 
 def test_letters_as_a_zip_and_only_those_to_post(app, mixed, monkeypatch):
+    job = send(app, mixed.run, sending.ZIP_KIND)
+    assert (job.status, job.done, job.message) == (JobStatus.DONE, 4, "4 courrier(s) prêts à télécharger.")
     with app.test_request_context():
-        output = io.BytesIO()
-        documents.write_letters_zip(mixed.run, output)
-        archive = zipfile.ZipFile(output)
+        archive = zipfile.ZipFile(export_folder() / job.result)
         reminders = sorted(mixed.sent.values(), key=lambda r: r.sequence)
         assert archive.namelist() == [documents.letter_filename(r) for r in reminders]
         assert all(archive.read(name).startswith(b"%PDF") for name in archive.namelist())
@@ -185,8 +185,9 @@ def test_the_screens_send_list_the_paper_ones_and_say_how_each_went(app, smtp, m
     assert "À poster : familles sans adresse e-mail (1)" in page and "ARNAUD" in page
     assert "Envoyer 3 relance(s) par e-mail" in page and "en attente" in page
     assert client.get(f"{base}/courriers-a-poster.pdf").data.startswith(b"%PDF")
-    zipped = client.get(f"{base}/lettres.zip")
-    assert zipped.mimetype == "application/zip" and len(zipfile.ZipFile(io.BytesIO(zipped.data)).namelist()) == 4
+    before = huey.pending_count()
+    assert "ZIP des courriers lancé" in client.post_form(f"{base}/lettres.zip", follow_redirects=True).text
+    assert huey.pending_count() == before + 1
     before = huey.pending_count()
     response = client.post_form(f"{base}/envoi", follow_redirects=True)
     assert "Envoi des e-mails lancé" in response.text and huey.pending_count() == before + 1
@@ -208,16 +209,18 @@ def test_another_organisation_gets_404(mixed, login, make_user, make_org):
     client = login(make_user(stranger))
     for org_id in (stranger.id, mixed.org.id):
         base = f"/o/{org_id}/relances/{mixed.run.id}"
-        for url in (f"{base}/lettres.zip", f"{base}/courriers-a-poster.pdf"):
-            assert client.get(url).status_code == 404, url
-        assert client.post_form(f"{base}/envoi").status_code == 404
+        assert client.get(f"{base}/courriers-a-poster.pdf").status_code == 404
+        for tail in ("lettres.zip", "envoi"):
+            assert client.post_form(f"{base}/{tail}").status_code == 404, tail
 
 
 def test_a_draft_has_no_letters_yet(mixed, login, make_user):
     draft = runs.open_run(mixed.regie, {"reference_date": date(2026, 7, 30), "threshold": None})
     client = login(make_user(mixed.org))
-    for tail in ("lettres.zip", "courriers-a-poster.pdf"):
-        assert client.get(f"/o/{mixed.org.id}/relances/{draft.id}/{tail}").status_code == 404
+    base = f"/o/{mixed.org.id}/relances/{draft.id}"
+    assert client.get(f"{base}/courriers-a-poster.pdf").status_code == 404
+    for tail in ("lettres.zip", "envoi"):
+        assert client.post_form(f"{base}/{tail}").status_code == 404
 
 
 def test_a_levels_email_text_is_edited_in_its_form(mixed, login, make_user, session):

@@ -127,6 +127,27 @@ def perform(job_id: int) -> Job | None:
         return job
 
 
+def write_result(job: Job, filename: str, write: Callable[[Path, Callable[[int], None]], None]) -> None:
+    """The file a job produces, under the export folder in a folder of the job's own (two jobs may name their files
+    alike): `write` gets its path and a progress callback that shows how many items are done. A failure leaves no
+    file: half a file must not look like a result."""
+
+    def progress(done: int) -> None:
+        job.done = done
+        beat(job)
+
+    name = f"{job.id}/{filename}"
+    path = export_folder() / name
+    path.parent.mkdir(exist_ok=True)
+    try:
+        write(path, progress)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        path.parent.rmdir()
+        raise
+    job.result = name
+
+
 def export_folder() -> Path:
     """Where jobs leave the files they produce, until they are downloaded."""
     folder = Path(current_app.config["EXPORT_FOLDER"] or Path(current_app.instance_path) / "exports")

@@ -1,12 +1,12 @@
 """The letters of a validated run: what the law asks each letter to state (Belgium, livre XIX of the Code de droit
 économique: the creditor, its enterprise number and whom to contact, the service and due date of each invoice, the
 amount due, the fee the next level will claim, the delay to pay; on the last level, what comes next). All in one
-PDF, only those to post, or a ZIP of one PDF per reminder."""
+PDF, only those to post, one for an e-mail, or a ZIP of one PDF per reminder."""
 
 from __future__ import annotations
 
-import zipfile
-from typing import IO
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import render_template
@@ -16,7 +16,7 @@ from webapp import db
 from webapp.families.models import Family
 from webapp.invoicing.models import Batch, Invoice
 from webapp.organisations.models import Country
-from webapp.pdf import file_name, html_to_pdf
+from webapp.pdf import file_name, html_to_pdf, write_merged, write_zip
 from webapp.reminders.models import RemindedInvoice, Reminder, ReminderChannel, ReminderRun
 
 #: What the last level announces when its letter text says nothing of it.
@@ -38,23 +38,34 @@ def printable(run: ReminderRun, channel: ReminderChannel | None = None) -> list[
                  .selectinload(Invoice.batch).selectinload(Batch.period))))
 
 
-def render_letters(run: ReminderRun, reminders: list[Reminder]) -> bytes:
+def _html(run: ReminderRun, reminders: Sequence[Reminder]) -> str:
     country = run.regie.organisation.country
-    return html_to_pdf(render_template("reminders/pdf/letters.html", run=run, reminders=reminders,
-                                       next_step=NEXT_STEP[country], belgian=country is Country.BE))
+    return render_template("reminders/pdf/letters.html", run=run, reminders=reminders, next_step=NEXT_STEP[country],
+                           belgian=country is Country.BE)
+
+
+def render_letters(run: ReminderRun, reminders: Sequence[Reminder]) -> bytes:
+    return html_to_pdf(_html(run, reminders))
 
 
 def letters_pdf(run: ReminderRun, channel: ReminderChannel | None = None) -> bytes:
     return render_letters(run, printable(run, channel))
 
 
+def write_letters(run: ReminderRun, path: Path, progress: Callable[[int], None] = lambda done: None,
+                  chunk: int = 100) -> None:
+    """Every letter of a large run into one file, rendered in chunks by every core (`pdf.write_merged`);
+    `progress` hears how many letters are done."""
+    reminders = printable(run)
+    write_merged((_html(run, reminders[start:start + chunk]) for start in range(0, len(reminders), chunk)), path,
+                 lambda done: progress(min(done * chunk, len(reminders))))
+
+
 def letter_filename(reminder: Reminder) -> str:
-    """« relance-rel-cant-2026-00001-bernard.pdf »: its number, then the family it goes to."""
+    """« relance-rel-cant-2026-00001-bernard-helene.pdf »: its number, then the family it goes to."""
     return file_name("relance", reminder.number, reminder.family.label)
 
 
-def write_letters_zip(run: ReminderRun, output: IO[bytes]) -> None:
-    """One PDF per reminder, rendered one at a time: memory holds one letter, not the run."""
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
-        for reminder in printable(run):
-            archive.writestr(letter_filename(reminder), render_letters(run, [reminder]))
+def write_letters_zip(run: ReminderRun, path: Path, progress: Callable[[int], None] = lambda done: None) -> None:
+    """One PDF per reminder in a ZIP, rendered by every core (`pdf.write_zip`): memory holds letters, not the run."""
+    write_zip(((letter_filename(r), _html(run, [r])) for r in printable(run)), path, progress)

@@ -18,6 +18,7 @@ from webapp.families.models import Family
 from webapp.invoicing.notices import address
 from webapp.jobs import services as jobs
 from webapp.jobs.models import Job
+from webapp.pdf import file_name
 from webapp.reminders import documents, runs
 from webapp.reminders.levels import email_text
 from webapp.reminders.models import (
@@ -25,6 +26,7 @@ from webapp.reminders.models import (
 )
 
 KIND = "reminder_emails"
+ZIP_KIND = "reminder_letters_zip"
 SOURCE = "reminder_run:"
 
 
@@ -50,20 +52,25 @@ def unsent(run_id: int) -> list[ReminderEmail]:
 
 
 def jobs_of(run: ReminderRun) -> list[Job]:
-    """The run's latest sendings, newest first: its page shows their progress."""
+    """The run's latest jobs (its e-mails, its ZIPs), newest first: its page shows their progress."""
     return list(db.session.scalars(sa.select(Job).where(
-        Job.kind == KIND, Job.source == f"{SOURCE}{run.id}", Job.organisation_id == run.organisation_id)
-        .order_by(Job.id.desc()).limit(3)))
+        Job.kind.in_([KIND, ZIP_KIND]), Job.source == f"{SOURCE}{run.id}", Job.organisation_id == run.organisation_id)
+        .order_by(Job.id.desc()).limit(4)))
 
 
-def start(run: ReminderRun) -> Job:
-    """Queue the sending of the run's e-mails (one at a time per run: a unique index on the jobs says so)."""
+def start(run: ReminderRun, kind: str) -> Job:
+    """Queue the sending of the run's e-mails, or the writing of its ZIP (one of a kind at a time per run: a unique
+    index on the jobs says so)."""
     if run.status is not ReminderRunStatus.VALIDATED:
         raise DomainError("Validez les relances avant de les envoyer.")
-    if not unsent(run.id):
+    if kind == KIND and not unsent(run.id):
         raise DomainError("Toutes les relances par e-mail sont déjà parties.")
-    return jobs.start_job(KIND, organisation_id=run.organisation_id, regie_id=run.regie_id,
+    return jobs.start_job(kind, organisation_id=run.organisation_id, regie_id=run.regie_id,
                           source=f"{SOURCE}{run.id}")
+
+
+def _run_of(job: Job) -> ReminderRun:
+    return db.session.get(ReminderRun, int(job.source.removeprefix(SOURCE)))
 
 
 def _run_page(job: Job) -> str:
@@ -88,7 +95,7 @@ def _message(run: ReminderRun, row: ReminderEmail) -> EmailMessage:
 @jobs.register(KIND, "Envoi des relances par e-mail", "counter.manage", _run_page)
 def send_emails(job: Job) -> str:
     """E-mail each reminder of the run that has not left, its letter attached."""
-    run = db.session.get(ReminderRun, int(job.source.removeprefix(SOURCE)))
+    run = _run_of(job)
     waiting = unsent(run.id)
     job.total = len(waiting)
     db.session.commit()
@@ -103,3 +110,14 @@ def send_emails(job: Job) -> str:
     summary = f"{sent} relance(s) envoyée(s) par e-mail, {failed} échec(s), {paper} courrier(s) à poster."
     record("notify", "reminder_run", run, {"envoi": [None, summary]}, organisation_id=job.organisation_id)
     return summary
+
+
+@jobs.register(ZIP_KIND, "ZIP des courriers de relance", "counter.view", _run_page)
+def zip_letters(job: Job) -> str:
+    run = _run_of(job)
+    job.total = db.session.scalar(sa.select(sa.func.count()).where(Reminder.run_id == run.id))
+    db.session.commit()
+    jobs.write_result(job, file_name("relances", run.reference_date.isoformat(), run.regie.name, str(run.id),
+                                     extension="zip"),
+                      lambda path, progress: documents.write_letters_zip(run, path, progress))
+    return f"{job.total} courrier(s) prêts à télécharger."

@@ -3,11 +3,10 @@ disputes that set an invoice apart."""
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, flash, g, request, send_file, url_for
+from flask import abort, flash, g, request, url_for
 
 from webapp import db
 from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
@@ -15,8 +14,8 @@ from webapp.forms import attempt, form_status, submit
 from webapp.htmx import redirect_to, render
 from webapp.invoicing.models import BillingPeriod, Invoice
 from webapp.organisations.models import Regie
-from webapp.pdf import file_name, pdf_response
-from webapp.reminders import documents, levels, runs, sending
+from webapp.pdf import pdf_response
+from webapp.reminders import documents, levels, paying, runs, sending  # noqa: F401 (paying registers its finders)
 from webapp.reminders.forms import ActionForm, DisputeForm, LevelForm, RunForm
 from webapp.reminders.models import (
     InvoiceDispute, Reminder, ReminderChannel, ReminderLevel, ReminderRun, ReminderRunStatus,
@@ -179,15 +178,15 @@ def paper_letters(reminder_run_id: int) -> Any:
     return pdf_response(documents.letters_pdf(found, ReminderChannel.PAPER), f"relances-{found.id}-courrier.pdf")
 
 
-@bp.get("/<int:reminder_run_id>/lettres.zip")
+@bp.post("/<int:reminder_run_id>/lettres.zip")
 @requires("counter.view")
 def letters_zip(reminder_run_id: int) -> Any:
+    """One PDF per reminder, written by the job runner: the page shows its progress, then the file."""
     found = _validated(reminder_run_id)
-    output = io.BytesIO()  # compressed PDFs, rendered one at a time
-    documents.write_letters_zip(found, output)
-    output.seek(0)
-    return send_file(output, mimetype="application/zip", as_attachment=True,
-                     download_name=file_name("relances", str(found.id), found.regie.name, extension="zip"))
+    if ActionForm().validate_on_submit():
+        attempt(lambda: sending.start(found, sending.ZIP_KIND), "ZIP des courriers lancé : la progression "
+                "s'affiche ci-dessous.")
+    return _back(found)
 
 
 @bp.post("/<int:reminder_run_id>/envoi")
@@ -195,7 +194,7 @@ def letters_zip(reminder_run_id: int) -> Any:
 def send(reminder_run_id: int) -> Any:
     found = _validated(reminder_run_id)
     if ActionForm().validate_on_submit():
-        attempt(lambda: sending.start(found), "Envoi des e-mails lancé : la progression s'affiche ci-dessous.")
+        attempt(lambda: sending.start(found, sending.KIND), "Envoi des e-mails lancé : la progression s'affiche ci-dessous.")
     return _back(found)
 
 
