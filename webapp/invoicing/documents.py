@@ -15,7 +15,7 @@ from webapp import db
 from webapp.families.models import Family
 from webapp.invoicing.models import Batch, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from webapp.jobs.models import Job
-from webapp.jobs.services import beat, export_folder
+from webapp.jobs.services import write_result
 from webapp.pdf import file_name, html_to_pdf, write_merged, write_zip
 
 
@@ -95,18 +95,6 @@ def write_in_background(job: Job, writer: Callable[..., None], suffix: str, deta
     job.total = len(invoices)
     db.session.commit()
 
-    def progress(done: int) -> None:
-        job.done = done
-        beat(job)
-
-    name = f"{job.id}/{batch_filename(batch, suffix, detailed)}"  # a folder per job: two batches may share a name
-    path = export_folder() / name
-    path.parent.mkdir(exist_ok=True)
-    try:
-        writer(invoices, path, detailed=detailed, progress=progress)
-    except BaseException:
-        path.unlink(missing_ok=True)  # half a file must not look like a result
-        path.parent.rmdir()
-        raise
-    job.result = name
+    write_result(job, batch_filename(batch, suffix, detailed),
+                 lambda path, progress: writer(invoices, path, detailed=detailed, progress=progress))
     return f"{len(invoices)} facture(s) prêtes à télécharger."

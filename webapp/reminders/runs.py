@@ -27,9 +27,10 @@ from webapp.families.models import Family
 from webapp.formatting import money, today
 from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Country, Regie
+from webapp.reminders import sending
 from webapp.reminders.levels import levels_of, setting
 from webapp.reminders.models import (
-    InvoiceDispute, RemindedInvoice, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus,
+    InvoiceDispute, RemindedInvoice, Reminder, ReminderChannel, ReminderLevel, ReminderRun, ReminderRunStatus,
 )
 
 RUN_FIELDS = ("reference_date", "threshold")
@@ -158,13 +159,17 @@ def delete_run(run: ReminderRun) -> None:
     db.session.flush()
 
 
-def pay_by(country: Country, sent_on: date) -> date:
-    """The last day to pay. Belgium: 14 days counted from the third working day after the letter is posted."""
+def pay_by(country: Country, sent_on: date, channel: ReminderChannel = ReminderChannel.PAPER) -> date:
+    """The last day to pay. Belgium: 14 days counted from the third working day after the letter is posted, or
+    from the day after the e-mail."""
     days = setting("BE_REMINDER_DAYS_TO_PAY")
     start, working = sent_on, 0
-    while country is Country.BE and working < 3:
+    if country is Country.BE and channel is ReminderChannel.EMAIL:
         start += timedelta(days=1)
-        working += start.weekday() < 5
+    else:
+        while country is Country.BE and working < 3:
+            start += timedelta(days=1)
+            working += start.weekday() < 5
     return start + timedelta(days=days)
 
 
@@ -199,6 +204,7 @@ def validate(run: ReminderRun) -> list[Reminder]:
                             invoices=[RemindedInvoice(invoice_id=i.id, amount=i.outstanding) for i in due.invoices])
         db.session.add(reminder)
         reminders.append(reminder)
+    sending.route(reminders)
     run.status = ReminderRunStatus.VALIDATED
     run.validated_at, run.validated_by_id = utcnow(), actor_id()
     db.session.flush()
