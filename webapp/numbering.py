@@ -28,6 +28,7 @@ class NumberKind(enum.StrEnum):
     RECEIPT = "recu"
     SLIP = "bordereau"
     REMINDER = "relance"
+    PLAN = "echeancier"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ FORMATS = {
     NumberKind.RECEIPT: Format("R-{prefix}-{year}-{sequence:06d}", "the calendar year the money was received"),
     NumberKind.SLIP: Format("B-{prefix}-{year}-{sequence:05d}", "the calendar year the slip is made final"),
     NumberKind.REMINDER: Format("REL-{prefix}-{year}-{sequence:05d}", "the calendar year the reminder is sent"),
+    NumberKind.PLAN: Format("ECH-{prefix}-{year}-{sequence:05d}", "the calendar year the plan is agreed"),
 }
 
 
@@ -85,12 +87,14 @@ def take(kind: NumberKind, regie: Regie, year: int, count: int = 1) -> list[Numb
 
 def structured_communication(regie: Regie, year: int, sequence: int, series: int | None = None) -> str:
     """The Belgian +++RRR/YYSS/SSSCC+++ of an invoice: the régie, the year and the invoice's sequence (modulo
-    their widths), then the check digits (`regie_coda.ogm`). Another document of the régie (a reminder) gives
+    their widths), then the check digits (`regie_coda.ogm`). Another document of the régie (a reminder, a payment plan) gives
     its `series` digit, which takes the sequence's first place: it reads apart from the invoices while they stay
-    under 90,000 a year (`REMINDER_SERIES`)."""
+    under 80,000 a year (`REMINDER_SERIES`, `PLAN_SERIES`)."""
     tail = f"{sequence % 100000:05d}" if series is None else f"{series}{sequence % 10000:04d}"
     return ogm.format(ogm.generate(f"{regie.id % 1000:03d}{year % 100:02d}{tail}"))
 
 
 #: The series digit of a reminder's structured communication.
 REMINDER_SERIES = 9
+#: The series digit of a payment plan's structured communication.
+PLAN_SERIES = 8
