@@ -96,7 +96,11 @@ def schedule(total: Decimal, frequency: PlanFrequency, *, first_due_on: date | N
         amount = checked_amount(amount, "amount")
         if amount > total:
             raise DomainError(f"Le montant par échéance dépasse le total ({money(total)}).", "amount")
-        count = int((total / amount).to_integral_value(ROUND_CEILING))
+        needed = int((total / amount).to_integral_value(ROUND_CEILING))
+        if count is not None and count != needed:
+            raise DomainError(f"{money(total)} en échéances de {money(amount)} en font {needed}, pas {count} : "
+                              "indiquez le nombre d'échéances ou le montant par échéance.", "amount")
+        count = needed
     if frequency is PlanFrequency.DATES:
         dates = sorted(set(dates or ()))
         if not dates:
@@ -199,6 +203,12 @@ class Progress:
         if self.plan.status is PlanStatus.CANCELLED or self.completed:
             return []
         return [state for state in self.instalments if state.late]
+
+    @property
+    def expected(self) -> Decimal:
+        """What the instalments due by now add up to."""
+        return sum((state.instalment.amount for state in self.instalments if state.instalment.due_on < today()),
+                   ZERO)
 
     @property
     def due_now(self) -> Decimal:
