@@ -266,3 +266,14 @@ def test_another_organisations_plan_is_404(unpaid, make_org, login, make_user):
     stranger = login(make_user(make_org()))
     for url in (f"/o/{unpaid.org.id}/echeanciers/{plan.id}", f"/o/{unpaid.org.id}/echeanciers/{plan.id}/echeancier.pdf"):
         assert stranger.get(url).status_code == 404
+
+
+def test_bad_input_on_the_proposal_is_refused_in_french(unpaid, login, make_user):
+    client = login(make_user(unpaid.org))
+    url = f"/o/{unpaid.org.id}/echeanciers/familles/{unpaid.family.id}/regies/{unpaid.regie.id}/nouveau"
+    for data in ({"frequency": "hebdo"}, {"count": "١٢"}, {"amount": "NaN"}, {"first_due_on": "9999-12-31"},
+                 {"dates": "1/1/1900"}, {"invoice_ids": "abc"}):
+        refused = client.post_form(url, {"invoice_ids": [unpaid.march.id], "count": "2",
+                                         "first_due_on": today().isoformat(), **data})
+        assert refused.status_code == 422, data
+        assert "Not a valid" not in refused.text and "Invalid" not in refused.text, data
