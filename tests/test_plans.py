@@ -241,6 +241,8 @@ def test_the_screens_from_the_account_to_the_cancellation(unpaid, login, make_us
     assert first.status_code == second.status_code == 303 and first.location == second.location
     plan = session.scalars(sa.select(PaymentPlan)).one()  # sent twice, created once
     assert client.get(first.location).status_code == 200
+    assert plan.number in client.get(f"/o/{org}/facturation/factures/{unpaid.march.id}").text
+    assert plan.number in client.get(f"/o/{org}/caisse/familles/{unpaid.family.id}/regies/{unpaid.regie.id}/compte").text
     assert client.get(f"/o/{org}/echeanciers/{plan.id}/echeancier.pdf").data.startswith(b"%PDF")
     assert client.get(f"/o/{org}/echeanciers/{plan.id}/retard.pdf").status_code == 404  # nothing late yet
     index = client.get(f"/o/{org}/echeanciers/?regie={unpaid.regie.id}")

@@ -265,6 +265,11 @@ def of_family(family_id: int, regie_id: int) -> list[PaymentPlan]:
         PaymentPlan.family_id == family_id, PaymentPlan.regie_id == regie_id).order_by(PaymentPlan.id.desc())))
 
 
+def of_invoice(invoice_id: int) -> list[PaymentPlan]:
+    return list(db.session.scalars(sa.select(PaymentPlan).join(PlanInvoice)
+                                   .where(PlanInvoice.invoice_id == invoice_id).order_by(PaymentPlan.id.desc())))
+
+
 def cancel_plan(plan: PaymentPlan, reason: str) -> PaymentPlan:
     """A broken plan ends with its reason. Its invoices go back to the reminders at the level they had reached:
     the reminders' history was never touched."""

@@ -29,6 +29,12 @@ def plans_of(family_id: int, regie_id: int) -> list[PaymentPlan]:
     return services.of_family(family_id, regie_id)
 
 
+@bp.app_template_global()
+def plans_of_invoice(invoice_id: int) -> list[PaymentPlan]:
+    """The plans an invoice's page lists."""
+    return services.of_invoice(invoice_id)
+
+
 def _plan(plan_id: int) -> PaymentPlan:
     return db.first_or_404(sa.select(PaymentPlan).where(
         PaymentPlan.id == plan_id, PaymentPlan.organisation_id == g.org.id,
