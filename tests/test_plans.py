@@ -257,6 +257,8 @@ def test_the_screens_from_the_account_to_the_cancellation(unpaid, login, make_us
     (message,) = outbox
     assert message["To"] == "bernard@example.org" and plan.number in message["Subject"]
     assert [part.get_filename() for part in message.iter_attachments()] == [f"retard-{plan.number}.pdf"]
+    notified = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "notify")).one()
+    assert notified.entity_type == "payment_plan" and notified.changes["late"] == [None, "10.00"]
     assert client.post_form(f"/o/{org}/echeanciers/{plan.id}/annulation", {"reason": ""}).status_code == 422
     assert client.post_form(f"/o/{org}/echeanciers/{plan.id}/annulation",
                             {"reason": "Échéances impayées"}).status_code == 303

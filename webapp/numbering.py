@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp import db
 from webapp.db import Base
-from webapp.organisations.models import Regie
+from webapp.organisations.models import Country, Regie
 
 
 class NumberKind(enum.StrEnum):
@@ -92,6 +92,14 @@ def structured_communication(regie: Regie, year: int, sequence: int, series: int
     under 80,000 a year (`REMINDER_SERIES`, `PLAN_SERIES`)."""
     tail = f"{sequence % 100000:05d}" if series is None else f"{series}{sequence % 10000:04d}"
     return ogm.format(ogm.generate(f"{regie.id % 1000:03d}{year % 100:02d}{tail}"))
+
+
+def payment_reference(regie: Regie, number: Number, year: int, series: int) -> str:
+    """The payment reference of a document that groups invoices (a reminder, a payment plan): in Belgium a
+    structured communication of its series, in France its number, which a transfer's text carries."""
+    if regie.organisation.country is Country.BE:
+        return structured_communication(regie, year, number.sequence, series)
+    return number.text
 
 
 #: The series digit of a reminder's structured communication.

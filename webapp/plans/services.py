@@ -30,7 +30,7 @@ from webapp.families.models import Family
 from webapp.formatting import money, today
 from webapp.invoicing.models import Invoice
 from webapp.online.services import paying_online
-from webapp.organisations.models import Country, Regie
+from webapp.organisations.models import Regie
 from webapp.plans.models import PaymentPlan, PlanFrequency, PlanInstalment, PlanInvoice, PlanStatus
 from webapp.plans.queries import planned
 from webapp.reminders.levels import disputed
@@ -125,13 +125,6 @@ def schedule(total: Decimal, frequency: PlanFrequency, *, first_due_on: date | N
     return list(zip(dates, amounts, strict=True))
 
 
-def reference(regie: Regie, number: numbering.Number, year: int) -> str:
-    """Belgium: a structured communication of the plans' series; France: the plan's number."""
-    if regie.organisation.country is Country.BE:
-        return numbering.structured_communication(regie, year, number.sequence, numbering.PLAN_SERIES)
-    return number.text
-
-
 def create_plan(regie: Regie, family: Family, data: dict[str, Any]) -> PaymentPlan:
     """A numbered plan over the chosen invoices, for what they still owe now."""
     chosen = sorted(set(data.get("invoice_ids") or ()))
@@ -157,7 +150,8 @@ def create_plan(regie: Regie, family: Family, data: dict[str, Any]) -> PaymentPl
     (number,) = numbering.take(numbering.NumberKind.PLAN, regie, agreed_on.year)
     plan = PaymentPlan(
         organisation_id=regie.organisation_id, regie_id=regie.id, family_id=family.id, year=agreed_on.year,
-        sequence=number.sequence, number=number.text, payment_reference=reference(regie, number, agreed_on.year),
+        sequence=number.sequence, number=number.text, payment_reference=numbering.payment_reference(
+            regie, number, agreed_on.year, numbering.PLAN_SERIES),
         frequency=frequency, total=total, created_by_id=actor_id(),
         invoices=[PlanInvoice(invoice_id=invoice.id, amount=invoice.outstanding) for invoice in invoices],
         instalments=[PlanInstalment(rank=rank, due_on=due_on, amount=amount)

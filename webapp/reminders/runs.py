@@ -177,10 +177,7 @@ def pay_by(country: Country, sent_on: date) -> date:
 
 
 def reference(regie: Regie, number: numbering.Number, year: int) -> str:
-    """Belgium: a structured communication of the reminders' series; France: the reminder's number."""
-    if regie.organisation.country is Country.BE:
-        return numbering.structured_communication(regie, year, number.sequence, numbering.REMINDER_SERIES)
-    return number.text
+    return numbering.payment_reference(regie, number, year, numbering.REMINDER_SERIES)
 
 
 def validate(run: ReminderRun) -> list[Reminder]:

@@ -71,7 +71,8 @@ class Selection:
 
 
 def due_before(run: TitleRun) -> sa.ColumnElement[bool]:
-    """Invoices of periods ended by the reference date whose due date is the régie's delay behind."""
+    """Invoices of periods ended by the reference date whose due date is the régie's delay behind (none that a
+    payment plan in force collects)."""
     last_due = today() - timedelta(days=run.regie.titles_after_days)
     return sa.and_(Invoice.regie_id == run.regie_id, owing(), Invoice.due_on <= last_due, ~on_a_run(Invoice.id),
                    ~Invoice.batch_id.in_(rolled_lots()), ~planned(Invoice.id),
