@@ -17,6 +17,7 @@ from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceLine, 
 from webapp.numbering import NumberSequence
 from webapp.online.models import OnlinePayment
 from webapp.organisations.models import Organisation, Regie
+from webapp.plans.models import PaymentPlan, PlanInstalment, PlanInvoice
 from webapp.reminders.models import (
     InvoiceDispute, RemindedInvoice, Reminder, ReminderEmail, ReminderLevel, ReminderRun,
 )
@@ -35,4 +36,5 @@ __all__ = [
     "BankReject", "DebitFile", "DebitRun", "DebitRunItem", "DebtorAccount", "Mandate",
     "RollExport", "TitleRun", "TitledInvoice", "TreasuryTitle",
     "InvoiceDispute", "RemindedInvoice", "Reminder", "ReminderEmail", "ReminderLevel", "ReminderRun",
+    "PaymentPlan", "PlanInstalment", "PlanInvoice",
 ]
