@@ -1,7 +1,7 @@
 """payment plans and their instalments
 
 Revision ID: 2e9abc8da546
-Revises: c9a0cdcf9d86
+Revises: e4b6d2a8c017
 Create Date: 2026-12-05 10:18:39.157415
 
 A plan's invoices and instalments are what was agreed: triggers refuse to change or delete them, and a plan is
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '2e9abc8da546'
-down_revision = 'c9a0cdcf9d86'
+down_revision = 'e4b6d2a8c017'
 branch_labels = None
 depends_on = None
 
