@@ -52,6 +52,7 @@ from webapp.formatting import today
 from webapp.imports.services import import_file
 from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.invoicing.jobs import start as start_job
+from webapp.plans.services import create_plan
 from webapp.reminders.levels import add_level
 from webapp.reminders.runs import open_run as open_reminders, validate as validate_reminders
 from webapp.treasury.rolls import export_roll
@@ -380,6 +381,7 @@ def make_world(make_org, make_regie, make_user, make_family, make_activity, make
         level = add_level(regie, {"rank": 1, "delay_days": 0})
         reminder_run = open_reminders(regie, {"reference_date": date(2026, 6, 30)})
         validate_reminders(reminder_run)
+        plan = create_plan(regie, family, {"invoice_ids": [invoice.id], "count": 2, "first_due_on": today()})
         mandate = create_mandate(regie, family, {"holder": "Mme Dupont", "iban": "FR7630004000010001234567830",
                                                  "signed_on": date(2026, 9, 1), "town": "Marville"})
         run = prepare_run(period.batches[0], {})
@@ -396,7 +398,7 @@ def make_world(make_org, make_regie, make_user, make_family, make_activity, make
         compute_batch(april.batches[0])
         number_batch(april.batches[0])
         roll = export_roll(april.batches[0])
-        return {"reminder_run_id": reminder_run.id, "level_id": level.id,
+        return {"reminder_run_id": reminder_run.id, "level_id": level.id, "plan_id": plan.id,
                 "statement_id": statement.id, "movement_id": movement.id, "payment_id": payment.id,
                 "slip_id": slip.id, "day": today().isoformat(), "org_id": org.id,
                 "title_run_id": treasury_run.id, "export_id": roll.id,

@@ -31,11 +31,16 @@ class Inbox:
 
 
 @pytest.fixture
-def smtp(app):
+def inbox():
+    """What the SMTP server accepts (a test may put a pickier one in its place)."""
+    return Inbox()
+
+
+@pytest.fixture
+def smtp(app, inbox):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    inbox = Inbox()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
     saved = {k: app.config[k] for k in ("MAIL_SERVER", "MAIL_PORT", "NOTIFY_GROUP_SIZE", "NOTIFY_GROUP_PAUSE")}

@@ -20,7 +20,7 @@ from webapp.bank.matching import Matcher
 from webapp.bank.models import MovementStatus
 from webapp.bank.reading import ReadMovement
 from webapp.config import Defaults
-from webapp.counter import ledger
+from webapp.counter import ledger, references
 from webapp.debits import runs as debit_runs
 from webapp.errors import DomainError
 from webapp.formatting import today
@@ -152,6 +152,13 @@ def test_belgian_reminders_are_free_the_first_and_three_a_year_and_the_indemnity
         3, D("15.00"), "Indemnité plafonnée à 15,00\xa0€ (dette de 12,00\xa0€)")
     last = {r.family_id: r for r in runs.validate(run)}[be.family.id]
     assert (last.rank, last.fee, last.amount, last.fee_invoice.total) == (3, D("15.00"), D("27.00"), D("15.00"))
+
+
+def test_the_counter_finds_the_reminder_with_its_fee_last(app, owed):
+    chase(owed.regie, D("5.00"))
+    sent = validated(owed.regie, date(2026, 6, 30))[owed.family.id]
+    (found,) = references.find([owed.regie.id], sent.number)
+    assert (found.invoice_ids, found.due) == ((owed.march.id, owed.april.id, sent.fee_invoice_id), D("25.00"))
 
 
 def test_a_draft_deleted_bills_nothing(owed, session):

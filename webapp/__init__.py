@@ -136,10 +136,11 @@ def configure_blueprints(app: Flask) -> None:
     from webapp.online.views import bp as online_bp
     from webapp.treasury.views import bp as treasury_bp
     from webapp.reminders.views import bp as reminders_bp
+    from webapp.plans.views import bp as plans_bp
 
     for bp in (auth_bp, users_bp, families_bp, regies_bp, operator_bp, audit_bp, tariffs_bp,
                attendance_bp, invoicing_bp, imports_bp, jobs_bp, counter_bp, bank_bp, debits_bp, home_bp,
-               online_bp, treasury_bp, reminders_bp):
+               online_bp, treasury_bp, reminders_bp, plans_bp):
         app.register_blueprint(bp)
 
     @app.get("/")

@@ -42,7 +42,8 @@ class Defaults:
     IMPORT_FOLDER = None
     # Where background jobs leave the files they produce (default: instance/exports).
     EXPORT_FOLDER = None
-    # Outgoing mail for the invoice notices, sent by the job runner in throttled groups.
+    # Outgoing mail for the invoice notices and the reminders, sent by the job runner in throttled groups of
+    # NOTIFY_GROUP_SIZE messages, NOTIFY_GROUP_PAUSE seconds apart.
     MAIL_SERVER = "localhost"
     MAIL_PORT = 25
     MAIL_USE_TLS = False

@@ -4,6 +4,9 @@ transaction that decided them has committed (an invitation rolled back is never 
 from __future__ import annotations
 
 import smtplib
+import time
+from collections.abc import Callable, Sequence
+from typing import TypeVar
 from email import message_from_bytes
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -11,7 +14,11 @@ from email.policy import SMTP
 from flask import current_app, render_template
 
 from webapp import db
+from webapp.jobs.models import Job
 from webapp.jobs.queue import huey
+from webapp.jobs.services import beat
+
+T = TypeVar("T")
 
 
 def link(endpoint: str, **values: object) -> str:
@@ -56,3 +63,40 @@ def deliver(data: bytes) -> None:
 def deliver_later(data: bytes) -> None:
     """The job runner's side: one message, as queued."""
     deliver(data)
+
+
+def reason(problem: Exception) -> str:
+    """Why a message did not leave, as an agent reads it: the server's answer rather than Python's repr."""
+    def text(answer: bytes | str) -> str:
+        return answer.decode(errors="replace") if isinstance(answer, bytes) else answer
+
+    if isinstance(problem, smtplib.SMTPRecipientsRefused):
+        return "; ".join(f"adresse {to} refusée par le serveur : {code} {text(answer)}"
+                         for to, (code, answer) in problem.recipients.items())
+    if isinstance(problem, smtplib.SMTPResponseException):
+        return f"refusé par le serveur : {problem.smtp_code} {text(problem.smtp_error)}"
+    return str(problem)
+
+
+def send_in_groups(job: Job, items: Sequence[T], message: Callable[[T], EmailMessage],
+                      outcome: Callable[[T, str], None]) -> tuple[int, int]:
+    """A job's e-mails, one per item, in groups of NOTIFY_GROUP_SIZE over one connection, NOTIFY_GROUP_PAUSE
+    seconds apart (mail servers throttle). `outcome` hears each item's error ("" when it left) and records it;
+    each group ends with the progress committed, so a restarted job goes on after it. Returns (sent, failed)."""
+    size, pause = current_app.config["NOTIFY_GROUP_SIZE"], current_app.config["NOTIFY_GROUP_PAUSE"]
+    sent = failed = 0
+    for start in range(0, len(items), size):
+        if start:
+            time.sleep(pause)
+        with connect() as connection:
+            for item in items[start:start + size]:
+                error = ""
+                try:
+                    connection.send_message(message(item))
+                except (smtplib.SMTPException, OSError, ValueError) as problem:  # this address, not the others
+                    error = reason(problem)
+                outcome(item, error)
+                sent, failed = sent + (not error), failed + bool(error)
+                job.done += 1
+        beat(job)
+    return sent, failed

@@ -17,7 +17,10 @@ from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceLine, 
 from webapp.numbering import NumberSequence
 from webapp.online.models import OnlinePayment
 from webapp.organisations.models import Organisation, Regie
-from webapp.reminders.models import InvoiceDispute, RemindedInvoice, Reminder, ReminderLevel, ReminderRun
+from webapp.plans.models import PaymentPlan, PlanInstalment, PlanInvoice
+from webapp.reminders.models import (
+    InvoiceDispute, RemindedInvoice, Reminder, ReminderEmail, ReminderLevel, ReminderRun,
+)
 from webapp.submissions import Submission
 from webapp.tariffs.models import Activity, ChildDiscount, Discount, FamilyFee, Tariff
 from webapp.treasury.models import RollExport, TitledInvoice, TitleRun, TreasuryTitle
@@ -32,5 +35,6 @@ __all__ = [
     "OnlinePayment",
     "BankReject", "DebitFile", "DebitRun", "DebitRunItem", "DebtorAccount", "Mandate",
     "RollExport", "TitleRun", "TitledInvoice", "TreasuryTitle",
-    "InvoiceDispute", "RemindedInvoice", "Reminder", "ReminderLevel", "ReminderRun",
+    "InvoiceDispute", "RemindedInvoice", "Reminder", "ReminderEmail", "ReminderLevel", "ReminderRun",
+    "PaymentPlan", "PlanInstalment", "PlanInvoice",
 ]

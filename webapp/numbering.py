@@ -19,7 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from webapp import db
 from webapp.db import Base
-from webapp.organisations.models import Regie
+from webapp.organisations.models import Country, Regie
 
 
 class NumberKind(enum.StrEnum):
@@ -28,6 +28,7 @@ class NumberKind(enum.StrEnum):
     RECEIPT = "recu"
     SLIP = "bordereau"
     REMINDER = "relance"
+    PLAN = "echeancier"
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ FORMATS = {
     NumberKind.RECEIPT: Format("R-{prefix}-{year}-{sequence:06d}", "the calendar year the money was received"),
     NumberKind.SLIP: Format("B-{prefix}-{year}-{sequence:05d}", "the calendar year the slip is made final"),
     NumberKind.REMINDER: Format("REL-{prefix}-{year}-{sequence:05d}", "the calendar year the reminder is sent"),
+    NumberKind.PLAN: Format("ECH-{prefix}-{year}-{sequence:05d}", "the calendar year the plan is agreed"),
 }
 
 
@@ -85,12 +87,22 @@ def take(kind: NumberKind, regie: Regie, year: int, count: int = 1) -> list[Numb
 
 def structured_communication(regie: Regie, year: int, sequence: int, series: int | None = None) -> str:
     """The Belgian +++RRR/YYSS/SSSCC+++ of an invoice: the régie, the year and the invoice's sequence (modulo
-    their widths), then the check digits (`regie_coda.ogm`). Another document of the régie (a reminder) gives
+    their widths), then the check digits (`regie_coda.ogm`). Another document of the régie (a reminder, a payment plan) gives
     its `series` digit, which takes the sequence's first place: it reads apart from the invoices while they stay
-    under 90,000 a year (`REMINDER_SERIES`)."""
+    under 80,000 a year (`REMINDER_SERIES`, `PLAN_SERIES`)."""
     tail = f"{sequence % 100000:05d}" if series is None else f"{series}{sequence % 10000:04d}"
     return ogm.format(ogm.generate(f"{regie.id % 1000:03d}{year % 100:02d}{tail}"))
 
 
+def payment_reference(regie: Regie, number: Number, year: int, series: int) -> str:
+    """The payment reference of a document that groups invoices (a reminder, a payment plan): in Belgium a
+    structured communication of its series, in France its number, which a transfer's text carries."""
+    if regie.organisation.country is Country.BE:
+        return structured_communication(regie, year, number.sequence, series)
+    return number.text
+
+
 #: The series digit of a reminder's structured communication.
 REMINDER_SERIES = 9
+#: The series digit of a payment plan's structured communication.
+PLAN_SERIES = 8

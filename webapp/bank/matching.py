@@ -1,13 +1,15 @@
 """Which invoice a credit pays. Belgium: the structured communication the invoice carries; France (and Belgian
 free text): the invoice number or payment reference found in the text, tolerant to spaces, dashes and case.
 A movement is accepted only when exactly that invoice still owes at least its amount; otherwise it is rejected
-with the reason the agent reads before correcting it. A reminder's payment reference (its structured communication,
-or its number in the text) pays the invoices it chased, oldest first, while they owe at least the amount.
+with the reason the agent reads before correcting it. A reminder's or a payment plan's payment reference (its
+structured communication, or its number in the text) pays the invoices it groups, oldest first, while they owe at
+least the amount.
 Suggestions by amount and payer name are only shown."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -17,12 +19,14 @@ from regie_coda import ogm
 from webapp import db
 from webapp.bank.models import MovementStatus
 from webapp.bank.reading import ReadMovement
-from webapp.counter.settlement import owing, payable
+from webapp.counter.settlement import owing, payable, rolled_message
 from webapp.families.models import Family
 from webapp.formatting import money
 from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Regie
-from webapp.reminders.runs import payable_by_reference
+from webapp.plans import services as plans
+from webapp.reminders import runs as reminders
+from webapp.treasury.queries import rolls_by_lot
 from webapp.text import fold
 
 # Words of a transfer's payer that are no one's name.
@@ -40,6 +44,20 @@ def squeezed(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Grouped:
+    """A document with a payment reference of its own that settles several invoices: what a rejection calls it,
+    the letters its French number starts with, and its references → invoice ids, oldest first."""
+
+    name: str
+    letters: str
+    payable_by_reference: Callable[[int], dict[str, list[int]]]
+
+
+GROUPED = (Grouped("cette relance", "REL", reminders.payable_by_reference),
+           Grouped("cet échéancier", "ECH", plans.payable_by_reference))
+
+
+@dataclass(frozen=True)
 class Payable:
     """What matching knows of an invoice: enough to decide, and to show the agent which one."""
 
@@ -54,7 +72,7 @@ class Decision:
     status: MovementStatus
     reason: str = ""
     invoice: Payable | None = None
-    # A reminder's reference: how the amount settles its invoices (invoice id, share), oldest first.
+    # A reminder's or a plan's reference: how the amount settles its invoices (invoice id, share), oldest first.
     shares: tuple[tuple[int, Decimal], ...] = ()
 
 
@@ -66,7 +84,7 @@ class Matcher:
         rows = db.session.execute(
             sa.select(Invoice.id, Invoice.family_id, Invoice.number, Invoice.payment_reference, Family.label,
                       (Invoice.total - Invoice.paid - Invoice.written_off - Invoice.titled).label("left"),
-                      Invoice.titled)
+                      Invoice.titled, Invoice.batch_id)
             .join(Family, Family.id == Invoice.family_id).where(Invoice.regie_id == regie.id, payable())).all()
         invoices = [(Payable(r.id, r.family_id, r.number or "", r.label), r.payment_reference) for r in rows]
         # A Belgian invoice's reference is its structured communication: twelve digits.
@@ -78,14 +96,21 @@ class Matcher:
         self.numbers = re.compile(re.escape(self.prefix) + r"(\d+)")
         self.left = {r.id: max(r.left, Decimal("0.00")) for r in rows}
         self.titled = {r.id for r in rows if r.titled > 0}
+        rolls = rolls_by_lot(regie.id)
+        self.rolled = {r.id: rolls[r.batch_id] for r in rows if r.batch_id in rolls}
         self.by_id = {invoice.id: invoice for invoice, _ in invoices}
-        reminders = payable_by_reference(regie.id)
-        self.reminder_by_digits = {digits: ids for reference, ids in reminders.items()
-                                   if len(digits := re.sub(r"\D", "", reference)) == 12}
-        self.reminder_by_text = {squeezed(reference): ids for reference, ids in reminders.items()
-                                 if not reference.startswith("+")}
-        # A French reminder's reference is its number, REL-<prefix>-<year>-<sequence>: found in the text by shape.
-        self.reminder_numbers = re.compile("REL" + re.escape(self.prefix) + r"\d{9}")
+        self.grouped_by_digits: dict[str, tuple[str, list[int]]] = {}
+        self.grouped_by_text: dict[str, tuple[str, list[int]]] = {}
+        for grouped in GROUPED:
+            for reference, ids in grouped.payable_by_reference(regie.id).items():
+                if len(digits := re.sub(r"\D", "", reference)) == 12:
+                    self.grouped_by_digits[digits] = (grouped.name, ids)
+                if not reference.startswith("+"):
+                    self.grouped_by_text[squeezed(reference)] = (grouped.name, ids)
+        # A French reminder's or plan's reference is its number, REL- or ECH-<prefix>-<year>-<sequence>: found in
+        # the text by shape.
+        letters = "|".join(grouped.letters for grouped in GROUPED)
+        self.grouped_numbers = re.compile(f"(?:{letters})" + re.escape(self.prefix) + r"\d{9}")
 
     def _references(self, movement: ReadMovement) -> list[str]:
         if movement.structured_ref:
@@ -107,12 +132,13 @@ class Matcher:
             return Decision(MovementStatus.DEBIT, "Ressemble à un prélèvement revenu impayé." if
                             movement.direct_debit_return else "")
         references = self._references(movement)
-        reminded = next((self.reminder_by_digits[r] for r in references if r in self.reminder_by_digits), None)
-        if reminded is None and not movement.structured_ref:
-            found = self.reminder_numbers.findall(squeezed(movement.communication))
-            reminded = next((self.reminder_by_text[r] for r in found if r in self.reminder_by_text), None)
-        if reminded is not None:
-            return self._reminded(movement.amount, [i for i in reminded if i in self.by_id])
+        grouped = next((self.grouped_by_digits[r] for r in references if r in self.grouped_by_digits), None)
+        if grouped is None and not movement.structured_ref:
+            found = self.grouped_numbers.findall(squeezed(movement.communication))
+            grouped = next((self.grouped_by_text[r] for r in found if r in self.grouped_by_text), None)
+        if grouped is not None:
+            name, ids = grouped
+            return self._grouped(movement.amount, name, [i for i in ids if i in self.by_id])
         invoice = next((self.by_reference[r] for r in references if r in self.by_reference), None)
         if invoice is None and references and movement.structured_ref:
             return Decision(MovementStatus.REJECTED, NOTHING_MATCHES)
@@ -120,6 +146,8 @@ class Matcher:
         if invoice is None:
             return Decision(MovementStatus.REJECTED, NOTHING_MATCHES if references else NO_REFERENCE)
         left = self.left[invoice.id]
+        if invoice.id in self.rolled:
+            return Decision(MovementStatus.REJECTED, rolled_message(invoice.number, self.rolled[invoice.id]), invoice)
         if invoice.id in self.titled:
             return Decision(MovementStatus.REJECTED, f"La facture {invoice.number} est mise en titre : elle se paie "
                             "au Trésor public.", invoice)
@@ -131,16 +159,17 @@ class Matcher:
         self.left[invoice.id] = left - movement.amount
         return Decision(MovementStatus.ACCEPTED, "", invoice)
 
-    def _reminded(self, amount: Decimal, invoice_ids: list[int]) -> Decision:
-        """A payment to a reminder's reference: its invoices still to pay, oldest first, take the amount."""
+    def _grouped(self, amount: Decimal, name: str, invoice_ids: list[int]) -> Decision:
+        """A payment to a reminder's or a plan's reference (`name`): its invoices still to pay, oldest first, take
+        the amount."""
         owing_ids = [i for i in invoice_ids if self.left[i] > 0]
         left = sum((self.left[i] for i in owing_ids), Decimal("0.00"))
         first = self.by_id[invoice_ids[0]] if invoice_ids else None
         if left <= 0:
-            return Decision(MovementStatus.REJECTED, "Les factures de cette relance sont déjà payées.", first)
+            return Decision(MovementStatus.REJECTED, f"Les factures de {name} sont déjà payées.", first)
         if amount > left:
             return Decision(MovementStatus.REJECTED, f"Le montant ({money(amount)}) dépasse ce qui reste dû sur les "
-                            f"factures de cette relance ({money(left)}).", first)
+                            f"factures de {name} ({money(left)}).", first)
         shares = []
         for invoice_id in owing_ids:
             share = min(amount, self.left[invoice_id])

@@ -21,14 +21,17 @@ class JobStatus(Labelled):
 
 
 ACTIVE = "status IN ('en_attente', 'en_cours')"
+ACTIVE_ON_SOURCE = f"{ACTIVE} AND source <> ''"
 
 
 class Job(Base):
     __tablename__ = "jobs"
-    # One job of a kind at a time on a lot: two agents clicking together, or a restart while the first still runs,
-    # would e-mail every family twice.
+    # One job of a kind at a time on a lot, or on what else it works on (`source`): two agents clicking together,
+    # or a restart while the first still runs, would e-mail every family twice.
     __table_args__ = (sa.Index("uq_jobs_batch_id_kind_active", "batch_id", "kind", unique=True,
-                               sqlite_where=sa.text(ACTIVE), postgresql_where=sa.text(ACTIVE)),)
+                               sqlite_where=sa.text(ACTIVE), postgresql_where=sa.text(ACTIVE)),
+                      sa.Index("uq_jobs_source_kind_active", "source", "kind", unique=True,
+                               sqlite_where=sa.text(ACTIVE_ON_SOURCE), postgresql_where=sa.text(ACTIVE_ON_SOURCE)))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
@@ -47,7 +50,7 @@ class Job(Base):
     heartbeat_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
     # The file a job produced (a batch's PDF or ZIP), under the export folder.
     result: Mapped[str] = mapped_column(sa.String(200), default="")
-    # The file a job works on, when it is not a lot (a bank statement waiting to be imported).
+    # What a job works on when it is not a lot: a bank statement waiting to be imported, a reminder run.
     source: Mapped[str] = mapped_column(sa.String(300), default="", server_default="")
 
     created_by: Mapped[User | None] = relationship()

@@ -81,18 +81,18 @@ def beat(job: Job) -> None:
 
 
 def start_job(kind: str, *, organisation_id: int, regie_id: int, batch_id: int | None = None, source: str = "") -> Job:
-    """Queue a job of the kind on a lot (or on a `source` file); the runner gets it once this transaction has
-    committed."""
+    """Queue a job of the kind on a lot (or on a `source`: a file, a reminder run); the runner gets it once this
+    transaction has committed."""
     if kind not in KINDS:
         raise DomainError(f"Travail inconnu : {kind}.")
     fail_stale(batch_id)
     job = Job(organisation_id=organisation_id, regie_id=regie_id, kind=kind, batch_id=batch_id, source=source,
               created_at=utcnow(), created_by_id=actor_id())
     try:
-        with db.session.begin_nested():  # one of a kind at a time on a lot (a unique index says so)
+        with db.session.begin_nested():  # one of a kind at a time on a lot or a source (unique indexes say so)
             db.session.add(job)
     except sa.exc.IntegrityError:
-        raise DomainError("Ce travail est déjà en cours pour ce lot : suivez sa progression ci-dessous.") from None
+        raise DomainError("Ce travail est déjà en cours : suivez sa progression ci-dessous.") from None
     job_id = job.id
     db.after_commit(lambda: run_job(job_id))
     return job
@@ -125,6 +125,27 @@ def perform(job_id: int) -> Job | None:
         job.finished_at = utcnow()
         db.session.commit()
         return job
+
+
+def write_result(job: Job, filename: str, write: Callable[[Path, Callable[[int], None]], None]) -> None:
+    """The file a job produces, under the export folder in a folder of the job's own (two jobs may name their files
+    alike): `write` gets its path and a progress callback that shows how many items are done. A failure leaves no
+    file: half a file must not look like a result."""
+
+    def progress(done: int) -> None:
+        job.done = done
+        beat(job)
+
+    name = f"{job.id}/{filename}"
+    path = export_folder() / name
+    path.parent.mkdir(exist_ok=True)
+    try:
+        write(path, progress)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        path.parent.rmdir()
+        raise
+    job.result = name
 
 
 def export_folder() -> Path:

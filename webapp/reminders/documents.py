@@ -1,18 +1,23 @@
-"""The letters of a validated run, one PDF: what the law asks each letter to state (Belgium, livre XIX of the Code
-de droit économique: the creditor and its enterprise number, the service and due date of each invoice, the
-amount due, the fee the next level will claim, the delay to pay; on the last level, what comes next)."""
+"""The letters of a validated run: what the law asks each letter to state (Belgium, livre XIX of the Code de droit
+économique: the creditor, its enterprise number and whom to contact, the service and due date of each invoice, the
+amount due, the fee the next level will claim, the delay to pay; on the last level, what comes next). All in one
+PDF, only those to post, one for an e-mail, or a ZIP of one PDF per reminder."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import sqlalchemy as sa
 from flask import render_template
 from sqlalchemy.orm import selectinload
 
 from webapp import db
-from webapp.invoicing.models import Invoice
+from webapp.families.models import Family
+from webapp.invoicing.models import Batch, Invoice
 from webapp.organisations.models import Country
-from webapp.pdf import html_to_pdf
-from webapp.reminders.models import RemindedInvoice, Reminder, ReminderRun
+from webapp.pdf import file_name, html_to_pdf, write_merged, write_zip
+from webapp.reminders.models import RemindedInvoice, Reminder, ReminderChannel, ReminderRun
 
 #: What the last level announces when its letter text says nothing of it.
 NEXT_STEP = {
@@ -23,12 +28,44 @@ NEXT_STEP = {
 }
 
 
-def letters_pdf(run: ReminderRun) -> bytes:
-    reminders = db.session.scalars(
-        sa.select(Reminder).where(Reminder.run_id == run.id).order_by(Reminder.sequence)
-        .options(selectinload(Reminder.family),
+def printable(run: ReminderRun, channel: ReminderChannel | None = None) -> list[Reminder]:
+    """The run's reminders (those going by `channel`, if given), with what their letters read."""
+    return list(db.session.scalars(
+        sa.select(Reminder).where(Reminder.run_id == run.id, *([Reminder.channel == channel] if channel else []))
+        .order_by(Reminder.sequence)
+        .options(selectinload(Reminder.family).selectinload(Family.guardians),
                  selectinload(Reminder.invoices).selectinload(RemindedInvoice.invoice)
-                 .selectinload(Invoice.batch))).all()
+                 .selectinload(Invoice.batch).selectinload(Batch.period))))
+
+
+def _html(run: ReminderRun, reminders: Sequence[Reminder]) -> str:
     country = run.regie.organisation.country
-    return html_to_pdf(render_template("reminders/pdf/letters.html", run=run, reminders=reminders,
-                                       next_step=NEXT_STEP[country], belgian=country is Country.BE))
+    return render_template("reminders/pdf/letters.html", run=run, reminders=reminders, next_step=NEXT_STEP[country],
+                           belgian=country is Country.BE)
+
+
+def render_letters(run: ReminderRun, reminders: Sequence[Reminder]) -> bytes:
+    return html_to_pdf(_html(run, reminders))
+
+
+def letters_pdf(run: ReminderRun, channel: ReminderChannel | None = None) -> bytes:
+    return render_letters(run, printable(run, channel))
+
+
+def write_letters(run: ReminderRun, path: Path, progress: Callable[[int], None] = lambda done: None,
+                  chunk: int = 100) -> None:
+    """Every letter of a large run into one file, rendered in chunks by every core (`pdf.write_merged`);
+    `progress` hears how many letters are done."""
+    reminders = printable(run)
+    write_merged((_html(run, reminders[start:start + chunk]) for start in range(0, len(reminders), chunk)), path,
+                 lambda done: progress(min(done * chunk, len(reminders))))
+
+
+def letter_filename(reminder: Reminder) -> str:
+    """« relance-rel-cant-2026-00001-bernard-helene.pdf »: its number, then the family it goes to."""
+    return file_name("relance", reminder.number, reminder.family.label)
+
+
+def write_letters_zip(run: ReminderRun, path: Path, progress: Callable[[int], None] = lambda done: None) -> None:
+    """One PDF per reminder in a ZIP, rendered by every core (`pdf.write_zip`): memory holds letters, not the run."""
+    write_zip(((letter_filename(r), _html(run, [r])) for r in printable(run)), path, progress)

@@ -4,6 +4,7 @@ from wtforms import BooleanField, DateField, IntegerField, StringField, TextArea
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from webapp.forms import Form, FrenchDecimalField
+from webapp.reminders.levels import DEFAULT_EMAIL_TEXT
 
 
 class LevelForm(Form):
@@ -15,6 +16,9 @@ class LevelForm(Form):
     fee = FrenchDecimalField("Frais", [Optional()], places=2, default=None,
                              description="Belgique : le premier rappel est gratuit, les plafonds légaux s'appliquent.")
     letter_text = TextAreaField("Texte du courrier", [Optional(), Length(max=4000)])
+    email_text = TextAreaField("Texte de l'e-mail", [Optional(), Length(max=4000)],
+                               render_kw={"placeholder": DEFAULT_EMAIL_TEXT},
+                               description="Le courrier est joint à l'e-mail. Vide : le texte affiché en grisé.")
     last = BooleanField("Dernier niveau (avant la mise en titre ou la contrainte)")
 
 

@@ -21,11 +21,16 @@ from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Country, Regie
 from webapp.reminders.models import InvoiceDispute, ReminderLevel
 
-LEVEL_FIELDS = ("rank", "delay_days", "after_previous", "minimum_amount", "fee", "letter_text", "last")
+LEVEL_FIELDS = ("rank", "delay_days", "after_previous", "minimum_amount", "fee", "letter_text", "email_text", "last")
+
+#: What a reminder's e-mail says above its facts while its level's text is empty; the letter is attached.
+DEFAULT_EMAIL_TEXT = ("Sauf erreur de notre part, des factures restent impayées. Vous trouverez en pièce jointe notre "
+                      "rappel, qui en donne le détail. Si vous avez réglé entre-temps, merci de ne pas tenir compte "
+                      "de ce message.")
 
 declare({"reminder_level": "Niveau de relance", "invoice_dispute": "Contestation de facture"}, {
     "rank": "niveau", "delay_days": "délai (jours)", "after_previous": "après le niveau précédent",
-    "minimum_amount": "montant minimum", "fee": "frais", "letter_text": "texte du courrier", "last": "dernier niveau",
+    "minimum_amount": "montant minimum", "fee": "frais", "letter_text": "texte du courrier", "email_text": "texte de l'e-mail", "last": "dernier niveau",
     "reason": "motif",
 }, {"minimum_amount": money, "fee": money})
 
@@ -85,7 +90,7 @@ def _clean(regie: Regie, data: dict[str, Any], level: ReminderLevel | None) -> d
     refuse_above_caps(regie, rank, fee, minimum, last)
     return {"rank": rank, "delay_days": delay, "after_previous": bool(data.get("after_previous")),
             "minimum_amount": minimum, "fee": fee, "letter_text": (data.get("letter_text") or "").strip()[:4000],
-            "last": last}
+            "email_text": (data.get("email_text") or "").strip()[:4000], "last": last}
 
 
 def add_level(regie: Regie, data: dict[str, Any]) -> ReminderLevel:
@@ -103,6 +108,10 @@ def update_level(level: ReminderLevel, data: dict[str, Any]) -> ReminderLevel:
     if changes:
         record("update", "reminder_level", level, changes, organisation_id=level.organisation_id)
     return level
+
+
+def email_text(level: ReminderLevel) -> str:
+    return level.email_text.strip() or DEFAULT_EMAIL_TEXT
 
 
 def levels_of(regie_id: int) -> list[ReminderLevel]:

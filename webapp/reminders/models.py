@@ -40,6 +40,8 @@ class ReminderLevel(Base):
     minimum_amount: Mapped[Decimal] = mapped_column(MONEY)
     fee: Mapped[Decimal] = mapped_column(MONEY)
     letter_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # The e-mail that carries the letter; empty: the default wording (levels.DEFAULT_EMAIL_TEXT).
+    email_text: Mapped[str] = mapped_column(sa.Text, default="", server_default="")
     last: Mapped[bool] = mapped_column(default=False)
 
     regie: Mapped[Regie] = relationship()
@@ -99,6 +101,11 @@ class ReminderRun(Base):
         return f"Relances au {self.reference_date:%d/%m/%Y}"
 
 
+class ReminderChannel(Labelled):
+    PAPER = "courrier", "Courrier"
+    EMAIL = "email", "E-mail"
+
+
 class Reminder(Base):
     """What one family was reminded of: its level, its amount, and its own payment reference. Its fee, when it has
     one, is billed as a numbered invoice of its own (`fee_invoice`), chased with the invoices: the amount claims
@@ -130,12 +137,17 @@ class Reminder(Base):
     next_fee: Mapped[Decimal | None] = mapped_column(MONEY)
     fee: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0")
     fee_invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id"))
+    # How it goes, decided at validation (an e-mail when the payer has an address): the delay to pay follows.
+    channel: Mapped[ReminderChannel] = enum_column(ReminderChannel, default=ReminderChannel.PAPER,
+                                                   server_default=ReminderChannel.PAPER.value)
 
     run: Mapped[ReminderRun] = relationship(back_populates="reminders")
     family: Mapped[Family] = relationship()
     level: Mapped[ReminderLevel] = relationship()
     fee_invoice: Mapped[Invoice | None] = relationship()
     invoices: Mapped[list[RemindedInvoice]] = relationship(back_populates="reminder", order_by="RemindedInvoice.id")
+    # Loaded with the reminders: every list of them says how each went.
+    email: Mapped[ReminderEmail | None] = relationship(back_populates="reminder", lazy="selectin")
 
     def __str__(self) -> str:
         return f"Relance {self.number}"
@@ -154,3 +166,26 @@ class RemindedInvoice(Base):
 
     reminder: Mapped[Reminder] = relationship(back_populates="invoices")
     invoice: Mapped[Invoice] = relationship()
+
+
+class ReminderEmailStatus(Labelled):
+    WAITING = "en_attente", "En attente"
+    SENT = "envoye", "Envoyé"
+    FAILED = "echec", "Échec"
+
+
+class ReminderEmail(Base):
+    """The e-mail of a reminder sent by e-mail: waiting from the validation, then sent or failed with the reason
+    (a failed one is tried again by the next sending, to the family's address of that day)."""
+
+    __tablename__ = "reminder_emails"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    reminder_id: Mapped[int] = mapped_column(sa.ForeignKey("reminders.id"), unique=True)
+    job_id: Mapped[int | None] = mapped_column(sa.ForeignKey("jobs.id"))
+    email: Mapped[str] = mapped_column(sa.String(254))
+    status: Mapped[ReminderEmailStatus] = enum_column(ReminderEmailStatus, default=ReminderEmailStatus.WAITING)
+    error: Mapped[str] = mapped_column(sa.Text, default="")
+    at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
+
+    reminder: Mapped[Reminder] = relationship(back_populates="email")

@@ -27,10 +27,12 @@ from webapp.families.models import Family
 from webapp.formatting import money, today
 from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Country, Regie
+from webapp.plans.queries import families_in_plans
 from webapp.reminders import fees as reminder_fees
+from webapp.reminders import sending
 from webapp.reminders.levels import levels_of, setting
 from webapp.reminders.models import (
-    InvoiceDispute, RemindedInvoice, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus,
+    InvoiceDispute, RemindedInvoice, Reminder, ReminderChannel, ReminderLevel, ReminderRun, ReminderRunStatus,
 )
 
 RUN_FIELDS = ("reference_date", "threshold")
@@ -114,13 +116,18 @@ def _history(invoice_ids: list[int]) -> dict[int, tuple[int, date]]:
     return {invoice_id: (rank, sent_on) for invoice_id, rank, sent_on in rows}
 
 
+def chaseable() -> list[sa.ColumnElement[bool]]:
+    """Invoices the régie still chases itself: unpaid, undisputed, neither being debited nor in a lot a roll handed
+    to the Trésor public. A payment plan takes its invoices among them too."""
+    return [owing(), ~sa.exists().where(InvoiceDispute.invoice_id == Invoice.id), ~on_a_run(Invoice.id),
+            ~Invoice.batch_id.in_(rolled_lots())]
+
+
 def select(run: ReminderRun) -> Draft:
     """The draft as the books say now: unpaid, undisputed invoices of the régie due before the reference date."""
     levels = {level.rank: level for level in levels_of(run.regie_id)}
     invoices = list(db.session.scalars(
-        sa.select(Invoice).where(Invoice.regie_id == run.regie_id, owing(), Invoice.due_on < run.reference_date,
-                                 ~sa.exists().where(InvoiceDispute.invoice_id == Invoice.id),
-                                 ~on_a_run(Invoice.id), ~Invoice.batch_id.in_(rolled_lots()))
+        sa.select(Invoice).where(Invoice.regie_id == run.regie_id, *chaseable(), Invoice.due_on < run.reference_date)
         .order_by(Invoice.family_id, Invoice.issued_on, Invoice.id)
         .options(selectinload(Invoice.family).selectinload(Family.guardians))))
     history = _history([invoice.id for invoice in invoices])
@@ -133,13 +140,15 @@ def select(run: ReminderRun) -> Draft:
         start = last_sent if level.after_previous and last_sent is not None else invoice.due_on
         if start + timedelta(days=level.delay_days) <= run.reference_date:
             by_family[invoice.family_id].append((invoice, level))
-    excluded = set(run.excluded or ())
+    excluded, planned = set(run.excluded or ()), families_in_plans(run.regie_id)
     families = []
     for chosen in by_family.values():
         level = max((level for _, level in chosen), key=lambda level: level.rank)
         due = FamilyDue(chosen[0][0].family, level, [invoice for invoice, _ in chosen])
         floor = max(level.minimum_amount, run.threshold)
-        if due.family.id in excluded:
+        if due.family.id in planned:
+            due.reason = "Échéancier en cours"
+        elif due.family.id in excluded:
             due.excluded, due.reason = True, "Décochée"
         elif due.amount < floor:
             due.reason = f"Sous le minimum de {money(floor)}"
@@ -170,21 +179,22 @@ def delete_run(run: ReminderRun) -> None:
     db.session.flush()
 
 
-def pay_by(country: Country, sent_on: date) -> date:
-    """The last day to pay. Belgium: 14 days counted from the third working day after the letter is posted."""
+def pay_by(country: Country, sent_on: date, channel: ReminderChannel = ReminderChannel.PAPER) -> date:
+    """The last day to pay. Belgium: 14 days counted from the third working day after the letter is posted, or
+    from the day after the e-mail."""
     days = setting("BE_REMINDER_DAYS_TO_PAY")
     start, working = sent_on, 0
-    while country is Country.BE and working < 3:
+    if country is Country.BE and channel is ReminderChannel.EMAIL:
         start += timedelta(days=1)
-        working += start.weekday() < 5
+    else:
+        while country is Country.BE and working < 3:
+            start += timedelta(days=1)
+            working += start.weekday() < 5
     return start + timedelta(days=days)
 
 
 def reference(regie: Regie, number: numbering.Number, year: int) -> str:
-    """Belgium: a structured communication of the reminders' series; France: the reminder's number."""
-    if regie.organisation.country is Country.BE:
-        return numbering.structured_communication(regie, year, number.sequence, numbering.REMINDER_SERIES)
-    return number.text
+    return numbering.payment_reference(regie, number, year, numbering.REMINDER_SERIES)
 
 
 def validate(run: ReminderRun) -> list[Reminder]:
@@ -215,6 +225,7 @@ def validate(run: ReminderRun) -> list[Reminder]:
                             fee=due.fee, fee_invoice=fee_invoice, invoices=chased)
         db.session.add(reminder)
         reminders.append(reminder)
+    sending.route(reminders)
     run.status = ReminderRunStatus.VALIDATED
     run.validated_at, run.validated_by_id = utcnow(), actor_id()
     db.session.flush()

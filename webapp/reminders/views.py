@@ -15,9 +15,11 @@ from webapp.htmx import redirect_to, render
 from webapp.invoicing.models import BillingPeriod, Invoice
 from webapp.organisations.models import Regie
 from webapp.pdf import pdf_response
-from webapp.reminders import documents, levels, runs
+from webapp.reminders import documents, levels, paying, runs, sending  # noqa: F401 (paying registers its finders)
 from webapp.reminders.forms import ActionForm, DisputeForm, LevelForm, RunForm
-from webapp.reminders.models import InvoiceDispute, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus
+from webapp.reminders.models import (
+    InvoiceDispute, Reminder, ReminderChannel, ReminderLevel, ReminderRun, ReminderRunStatus,
+)
 
 bp = tenant_blueprint("reminders", __name__, "/relances")
 
@@ -28,6 +30,9 @@ def reminders_of(family_id: int, regie_id: int | None = None, invoice_id: int | 
     if invoice_id is not None:
         return runs.of_invoice(invoice_id)
     return runs.of_family(family_id, [regie_id] if regie_id is not None else None)
+
+
+bp.add_app_template_global(sending.jobs_of, "reminder_jobs")  # the run page's progress bars
 
 
 @bp.app_template_global()
@@ -151,13 +156,46 @@ def delete(reminder_run_id: int) -> Any:
     return _back(found)
 
 
-@bp.get("/<int:reminder_run_id>/lettres.pdf")
-@requires("counter.view")
-def letters(reminder_run_id: int) -> Any:
+def _validated(reminder_run_id: int) -> ReminderRun:
     found = _run(reminder_run_id)
     if found.status is not ReminderRunStatus.VALIDATED:
         abort(404)
+    return found
+
+
+@bp.get("/<int:reminder_run_id>/lettres.pdf")
+@requires("counter.view")
+def letters(reminder_run_id: int) -> Any:
+    found = _validated(reminder_run_id)
     return pdf_response(documents.letters_pdf(found), f"relances-{found.id}.pdf")
+
+
+@bp.get("/<int:reminder_run_id>/courriers-a-poster.pdf")
+@requires("counter.view")
+def paper_letters(reminder_run_id: int) -> Any:
+    """The letters of the families without an e-mail address, to print and post."""
+    found = _validated(reminder_run_id)
+    return pdf_response(documents.letters_pdf(found, ReminderChannel.PAPER), f"relances-{found.id}-courrier.pdf")
+
+
+@bp.post("/<int:reminder_run_id>/lettres.zip")
+@requires("counter.view")
+def letters_zip(reminder_run_id: int) -> Any:
+    """One PDF per reminder, written by the job runner: the page shows its progress, then the file."""
+    found = _validated(reminder_run_id)
+    if ActionForm().validate_on_submit():
+        attempt(lambda: sending.start(found, sending.ZIP_KIND), "ZIP des courriers lancé : la progression "
+                "s'affiche ci-dessous.")
+    return _back(found)
+
+
+@bp.post("/<int:reminder_run_id>/envoi")
+@requires("counter.manage")
+def send(reminder_run_id: int) -> Any:
+    found = _validated(reminder_run_id)
+    if ActionForm().validate_on_submit():
+        attempt(lambda: sending.start(found, sending.KIND), "Envoi des e-mails lancé : la progression s'affiche ci-dessous.")
+    return _back(found)
 
 
 @bp.post("/factures/<int:invoice_id>/contestation")

@@ -23,6 +23,7 @@ from webapp.counter.settlement import owing
 from webapp.families.models import Family
 from webapp.formatting import money, today
 from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceLine
+from webapp.plans.queries import planned
 from webapp.treasury.queries import rolled_lots
 from webapp.treasury.models import TitleRun
 
@@ -70,10 +71,11 @@ class Selection:
 
 
 def due_before(run: TitleRun) -> sa.ColumnElement[bool]:
-    """Invoices of periods ended by the reference date whose due date is the régie's delay behind."""
+    """Invoices of periods ended by the reference date whose due date is the régie's delay behind (none that a
+    payment plan in force collects)."""
     last_due = today() - timedelta(days=run.regie.titles_after_days)
     return sa.and_(Invoice.regie_id == run.regie_id, owing(), Invoice.due_on <= last_due, ~on_a_run(Invoice.id),
-                   ~Invoice.batch_id.in_(rolled_lots()),
+                   ~Invoice.batch_id.in_(rolled_lots()), ~planned(Invoice.id),
                    Invoice.batch_id.in_(sa.select(Batch.id).join(BillingPeriod)
                                         .where(BillingPeriod.end_date <= run.reference_date)))
 
