@@ -233,16 +233,3 @@ def of_family(family_id: int, regie_ids: list[int] | None = None) -> list[Remind
 def of_invoice(invoice_id: int) -> list[Reminder]:
     return list(db.session.scalars(sa.select(Reminder).join(RemindedInvoice)
                                    .where(RemindedInvoice.invoice_id == invoice_id).order_by(Reminder.sent_on)))
-
-
-def payable_by_reference(regie_id: int) -> dict[str, list[int]]:
-    """Each reminder's payment reference (squeezed to letters and digits) → the ids of its invoices, oldest first:
-    what a payment to that reference settles."""
-    rows = db.session.execute(
-        sa.select(Reminder.payment_reference, RemindedInvoice.invoice_id).join(RemindedInvoice)
-        .join(Invoice, Invoice.id == RemindedInvoice.invoice_id)
-        .where(Reminder.regie_id == regie_id).order_by(Reminder.id, Invoice.issued_on, Invoice.id))
-    found: dict[str, list[int]] = defaultdict(list)
-    for reference_text, invoice_id in rows:
-        found[reference_text].append(invoice_id)
-    return dict(found)
