@@ -17,7 +17,7 @@ from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceLine, 
 from webapp.numbering import NumberSequence
 from webapp.online.models import OnlinePayment
 from webapp.organisations.models import Organisation, Regie
-from webapp.reminders.models import InvoiceDispute, RemindedInvoice, Reminder, ReminderLevel, ReminderRun
+from webapp.reminders.models import FamilyAtBailiff, InvoiceDispute, RemindedInvoice, Reminder, ReminderLevel, ReminderRun
 from webapp.submissions import Submission
 from webapp.tariffs.models import Activity, ChildDiscount, Discount, FamilyFee, Tariff
 from webapp.treasury.models import RollExport, TitledInvoice, TitleRun, TreasuryTitle
@@ -32,5 +32,5 @@ __all__ = [
     "OnlinePayment",
     "BankReject", "DebitFile", "DebitRun", "DebitRunItem", "DebtorAccount", "Mandate",
     "RollExport", "TitleRun", "TitledInvoice", "TreasuryTitle",
-    "InvoiceDispute", "RemindedInvoice", "Reminder", "ReminderLevel", "ReminderRun",
+    "FamilyAtBailiff", "InvoiceDispute", "RemindedInvoice", "Reminder", "ReminderLevel", "ReminderRun",
 ]

@@ -9,10 +9,11 @@ from flask import render_template
 from sqlalchemy.orm import selectinload
 
 from webapp import db
-from webapp.invoicing.models import Invoice
+from webapp.invoicing.models import Invoice, InvoiceLine
 from webapp.organisations.models import Country
 from webapp.pdf import html_to_pdf
-from webapp.reminders.models import RemindedInvoice, Reminder, ReminderRun
+from webapp.reminders.models import RemindedInvoice, Reminder, ReminderRun, RunMode
+from webapp.reminders.runs import by_child
 
 #: What the last level announces when its letter text says nothing of it.
 NEXT_STEP = {
@@ -24,11 +25,15 @@ NEXT_STEP = {
 
 
 def letters_pdf(run: ReminderRun) -> bytes:
-    reminders = db.session.scalars(
-        sa.select(Reminder).where(Reminder.run_id == run.id).order_by(Reminder.sequence)
-        .options(selectinload(Reminder.family),
-                 selectinload(Reminder.invoices).selectinload(RemindedInvoice.invoice)
-                 .selectinload(Invoice.batch))).all()
+    """By child, each letter lists the invoices under the children they bill, with the amounts the reminder said."""
+    reminded = selectinload(Reminder.invoices).selectinload(RemindedInvoice.invoice)
+    stmt = (sa.select(Reminder).where(Reminder.run_id == run.id).order_by(Reminder.sequence)
+            .options(selectinload(Reminder.family), reminded.selectinload(Invoice.batch)))
+    if run.mode is RunMode.CHILD:
+        stmt = stmt.options(reminded.selectinload(Invoice.lines).selectinload(InvoiceLine.child))
+    reminders = db.session.scalars(stmt).all()
+    children = {r.id: by_child([(ri.invoice, ri.amount) for ri in r.invoices]) for r in reminders
+                if run.mode is RunMode.CHILD}
     country = run.regie.organisation.country
-    return html_to_pdf(render_template("reminders/pdf/letters.html", run=run, reminders=reminders,
+    return html_to_pdf(render_template("reminders/pdf/letters.html", run=run, reminders=reminders, children=children,
                                        next_step=NEXT_STEP[country], belgian=country is Country.BE))

@@ -72,8 +72,38 @@ class ReminderRunStatus(Labelled):
     VALIDATED = "validee", "Validée"
 
 
+class FamilyAtBailiff(Base):
+    """A family whose debts at a régie a bailiff (huissier) collects: no reminder chases it there until it is lifted
+    (lifting deletes the row; the audit keeps both reasons)."""
+
+    __tablename__ = "families_at_bailiff"
+    __table_args__ = (sa.UniqueConstraint("regie_id", "family_id", name="uq_families_at_bailiff_regie_id_family_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"))
+    family_id: Mapped[int] = mapped_column(sa.ForeignKey("families.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    family: Mapped[Family] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.family} chez l'huissier"
+
+
+class RunMode(Labelled):
+    """How a run groups what it chases (the screens of BL.enfance)."""
+
+    BALANCE = "solde", "Par solde"
+    CHILD = "enfant", "Par enfant"
+    INVOICE = "facture", "Par facture"
+
+
 class ReminderRun(Base):
-    """One chase of a régie's unpaid invoices « par solde », at a reference date, above a threshold."""
+    """One chase of a régie's unpaid invoices at a reference date, above a threshold, by balance, by child or by
+    invoice; optionally only the invoices issued within a period."""
 
     __tablename__ = "reminder_runs"
     __table_args__ = (sa.CheckConstraint("threshold >= 0", name="threshold_not_negative"),)
@@ -82,9 +112,14 @@ class ReminderRun(Base):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"), index=True)
     status: Mapped[ReminderRunStatus] = enum_column(ReminderRunStatus, default=ReminderRunStatus.DRAFT)
+    mode: Mapped[RunMode] = enum_column(RunMode, default=RunMode.BALANCE, server_default="solde")
     reference_date: Mapped[date]
+    # The letters' date; empty on the runs opened before it was asked (their reminders carry the day).
+    reminder_date: Mapped[date | None]
+    issued_from: Mapped[date | None]
+    issued_to: Mapped[date | None]
     threshold: Mapped[Decimal] = mapped_column(MONEY)
-    # Families the agent unticked: the rest of the draft follows the books.
+    # What the agent unticked (families; invoices in a run by invoice): the rest of the draft follows the books.
     excluded: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

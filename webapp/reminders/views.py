@@ -1,5 +1,5 @@
-"""Reminders: the régie's levels, the runs « par solde » from the draft to the validation, the letters, and the
-disputes that set an invoice apart."""
+"""Reminders: the régie's levels, the runs (by balance, by child, by invoice) from the draft to the validation, the
+letters, the disputes that set an invoice apart, and the families at the bailiff."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ import sqlalchemy as sa
 from flask import abort, flash, g, request, url_for
 
 from webapp import db
-from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
+from webapp.auth.access import requires, tenant_blueprint, visible_regie, visible_regie_ids
 from webapp.forms import attempt, form_status, submit
 from webapp.htmx import redirect_to, render
+from webapp.families.models import Family
 from webapp.invoicing.models import BillingPeriod, Invoice
 from webapp.organisations.models import Regie
 from webapp.pdf import pdf_response
-from webapp.reminders import documents, levels, runs
-from webapp.reminders.forms import ActionForm, DisputeForm, LevelForm, RunForm
-from webapp.reminders.models import InvoiceDispute, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus
+from webapp.reminders import bailiff, documents, levels, runs
+from webapp.reminders.forms import ActionForm, BailiffForm, DisputeForm, LevelForm, RunForm
+from webapp.reminders.models import FamilyAtBailiff, InvoiceDispute, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus
 
 bp = tenant_blueprint("reminders", __name__, "/relances")
 
@@ -33,6 +34,11 @@ def reminders_of(family_id: int, regie_id: int | None = None, invoice_id: int | 
 @bp.app_template_global()
 def invoice_dispute(invoice_id: int) -> InvoiceDispute | None:
     return levels.disputed(invoice_id)
+
+
+@bp.app_template_global()
+def family_at_bailiff(family_id: int, regie_id: int) -> FamilyAtBailiff | None:
+    return bailiff.at_bailiff(regie_id, family_id)
 
 
 def _regies() -> list[Regie]:
@@ -126,7 +132,7 @@ def families(reminder_run_id: int) -> Any:
     found = _run(reminder_run_id)
     if ActionForm().validate_on_submit():
         shown = {int(v) for v in request.form.getlist("shown") if v.isdigit() and len(v) < 12}
-        kept = {int(v) for v in request.form.getlist("family") if v.isdigit() and len(v) < 12}
+        kept = {int(v) for v in request.form.getlist("kept") if v.isdigit() and len(v) < 12}
         excluded = (set(found.excluded or ()) - shown) | (shown - kept)
         attempt(lambda: runs.choose_families(found, excluded), "Sélection enregistrée.")
     return _back(found)
@@ -137,7 +143,7 @@ def families(reminder_run_id: int) -> Any:
 def validate(reminder_run_id: int) -> Any:
     found = _run(reminder_run_id)
     if ActionForm().validate_on_submit():
-        attempt(lambda: runs.validate(found), lambda sent: f"Relances validées : {len(sent)} famille(s).")
+        attempt(lambda: runs.validate(found), lambda sent: f"Relances validées : {len(sent)} relance(s).")
     return _back(found)
 
 
@@ -180,3 +186,26 @@ def lift(invoice_id: int) -> Any:
     if ActionForm().validate_on_submit():
         attempt(lambda: levels.lift_dispute(invoice), "Contestation levée : la facture revient dans les relances.")
     return redirect_to(url_for("invoicing.invoice", invoice_id=invoice.id))
+
+
+@bp.post("/familles/<int:family_id>/regies/<int:regie_id>/huissier")
+@requires("counter.manage")
+def send_to_bailiff(family_id: int, regie_id: int) -> Any:
+    return _bailiff(family_id, regie_id, bailiff.send_to_bailiff,
+                    "Famille chez l'huissier : les relances de cette régie la laissent de côté.")
+
+
+@bp.post("/familles/<int:family_id>/regies/<int:regie_id>/huissier/levee")
+@requires("counter.manage")
+def lift_bailiff(family_id: int, regie_id: int) -> Any:
+    return _bailiff(family_id, regie_id, bailiff.lift_bailiff, "Huissier levé : la famille revient dans les relances.")
+
+
+def _bailiff(family_id: int, regie_id: int, action: Any, done: str) -> Any:
+    family, regie = db.get_or_404(Family, family_id, organisation_id=g.org.id), visible_regie(regie_id)
+    form = BailiffForm()
+    if form.validate_on_submit():
+        attempt(lambda: action(regie, family, form.reason.data), done)
+    else:
+        flash("Indiquez le motif.", "error")
+    return redirect_to(url_for("counter.account", family_id=family.id, regie_id=regie.id))
