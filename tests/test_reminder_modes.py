@@ -192,3 +192,21 @@ def test_the_database_keeps_a_validated_runs_mode(unpaid, session):  # noqa: F81
     with pytest.raises(sa.exc.DatabaseError):  # the database keeps a validated run as it was
         with session.begin_nested():
             session.execute(sa.update(ReminderRun).where(ReminderRun.id == run.id).values(mode=RunMode.BALANCE))
+
+
+def test_the_pages_of_a_run_by_child_and_the_treasury_option(unpaid, login, make_user, session):  # noqa: F811
+    draft = run_of(unpaid, RunMode.CHILD, issued_from=date(2026, 4, 1)).id
+    validated = run_of(unpaid, RunMode.CHILD, issued_to=date(2026, 4, 30))  # March; the draft keeps April
+    runs.validate(validated)
+    client = login(make_user(unpaid.org))
+    page = client.get(f"/o/{unpaid.org.id}/relances/{draft}").text
+    assert "Léo BERNARD" in page and "Par enfant" in page and "01/04/2026" in page
+    assert client.get(f"/o/{unpaid.org.id}/relances/{validated.id}/lettres.pdf").data.startswith(b"%PDF")
+    base = f"/o/{unpaid.org.id}/tresor"
+    assert "Seulement après le dernier niveau de relance" in client.get(f"{base}/").text
+    response = client.post_form(f"{base}/nouvelle?regie={unpaid.regie.id}", {
+        "reference_date": "2026-06-30", "bordereau_number": "31", "first_title_number": "412",
+        "minimum_amount": "", "object": "", "after_last_reminder": "y"})
+    assert response.status_code in (302, 303), response.text
+    page = client.get(response.headers["Location"]).text
+    assert "après le dernier niveau de relance" in page and "BERNARD" not in page  # level 1 only: nothing yet
