@@ -11,7 +11,7 @@ from webapp.audit.models import AuditEntry
 from webapp.errors import DomainError
 from webapp.families.services import add_child
 from webapp.formatting import today
-from webapp.reminders import bailiff, documents, runs
+from webapp.reminders import bailiff, documents, levels, runs
 from webapp.reminders.models import FamilyAtBailiff, ReminderRun, ReminderRunStatus, RunMode
 from webapp.treasury import runs as title_runs, selection
 
@@ -210,3 +210,45 @@ def test_the_pages_of_a_run_by_child_and_the_treasury_option(unpaid, login, make
     assert response.status_code in (302, 303), response.text
     page = client.get(response.headers["Location"]).text
     assert "après le dernier niveau de relance" in page and "BERNARD" not in page  # level 1 only: nothing yet
+
+
+def test_an_activity_with_levels_of_its_own_chases_the_invoices_that_bill_it_alone(unpaid, make_regie,  # noqa: F811
+                                                                                    make_activity):
+    canteen = {"activity_id": unpaid.canteen.id, "after_previous": True, "minimum_amount": D("0")}
+    first = levels.add_level(unpaid.regie, {**canteen, "rank": 1, "delay_days": 60, "fee": D("0")})
+    levels.add_level(unpaid.regie, {**canteen, "rank": 2, "delay_days": 15, "fee": D("3.00"), "last": True})
+    with pytest.raises(DomainError, match="existe déjà pour cette activité"):
+        levels.add_level(unpaid.regie, {**canteen, "rank": 2, "delay_days": 1})
+    elsewhere = make_activity(make_regie(unpaid.org))
+    with pytest.raises(DomainError, match="activité de la régie") as refused:
+        levels.add_level(unpaid.regie, {"activity_id": elsewhere.id, "rank": 1, "delay_days": 1})
+    assert refused.value.field == "activity_id"
+    attend(unpaid.child, unpaid.canteen, 5, 4)
+    attend(unpaid.child, unpaid.care, 5, 4)
+    may = bill(unpaid, 5)[unpaid.family.id]  # canteen and care: the régie's levels
+    draft = runs.select(run_of(unpaid, RunMode.INVOICE, date(2026, 7, 20)))
+    rows = {due.invoices[0]: (due.level, due.kept) for due in draft.families}
+    # March (canteen alone): 60 days after 28/04; April's 60 days are not over; Arnaud's 4.00 has no minimum.
+    assert rows[unpaid.march] == (first, True) and unpaid.april not in rows
+    assert rows[unpaid.other_march] == (first, True)
+    assert rows[may][0] == levels.levels_of(unpaid.regie.id)[0] and may.due_on + timedelta(days=10) <= date(2026, 7, 20)
+    sent = runs.validate(draft.run)
+    assert {r.invoices[0].invoice_id: r.next_fee for r in sent} == {
+        unpaid.march.id: D("3.00"), unpaid.other_march.id: D("3.00"), may.id: D("10.00")}
+
+
+def test_a_level_of_an_activity_is_added_on_the_page(unpaid, login, make_user, make_regie, make_activity):  # noqa: F811
+    stranger = make_activity(make_regie(unpaid.org)).id
+    client = login(make_user(unpaid.org))
+    url = f"/o/{unpaid.org.id}/relances/niveaux?regie={unpaid.regie.id}"
+    level = {"rank": "1", "delay_days": "30", "fee": "0", "minimum_amount": ""}
+    for wrong in (str(stranger), "abc"):
+        refused = client.post_form(url, {**level, "activity_id": wrong})
+        assert refused.status_code == 422, wrong
+    assert "activité de la régie" in client.post_form(url, {**level, "activity_id": str(stranger)}).text
+    assert client.post_form(url, {**level, "activity_id": str(unpaid.canteen.id)}).status_code in (302, 303)
+    (added,) = levels.levels_of(unpaid.regie.id, unpaid.canteen.id)
+    assert added.delay_days == 30
+    page = client.get(f"/o/{unpaid.org.id}/relances/?regie={unpaid.regie.id}").text
+    assert page.count(f"<td>{unpaid.canteen.name}</td>") == 1
+    assert client.get(f"/o/{unpaid.org.id}/relances/niveaux/{added.id}").status_code == 200

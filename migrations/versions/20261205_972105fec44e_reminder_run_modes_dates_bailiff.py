@@ -1,10 +1,12 @@
-"""reminder run modes, reminder date and period, families at the bailiff, titles after the last reminder level
+"""reminder run modes, reminder date and period, families at the bailiff, titles after the last reminder level,
+reminder levels per activity
 
 Revision ID: 972105fec44e
 Revises: c9a0cdcf9d86
 Create Date: 2026-12-05 10:30:00.000000
 
-Only new columns and one new table. `reminder_runs` must not be rebuilt (a rebuild on SQLite drops the triggers that
+New columns and one new table; `reminder_levels` (no trigger) is rebuilt on SQLite for its unique constraints: one
+rank per activity's set, and per the régie's own set (a partial index). `reminder_runs` must not be rebuilt (a rebuild on SQLite drops the triggers that
 freeze a validated run): its enum column is added by ALTER TABLE with its CHECK inline, which SQLite accepts.
 """
 
@@ -54,8 +56,26 @@ def upgrade() -> None:
     op.add_column('reminder_runs', sa.Column('issued_to', sa.Date(), nullable=True))
     op.add_column('title_runs', sa.Column('after_last_reminder', sa.Boolean(), server_default=sa.false(), nullable=False))
 
+    with op.batch_alter_table('reminder_levels', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('activity_id', sa.Integer(), nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_reminder_levels_activity_id_activities'), 'activities', ['activity_id'], ['id'])
+        batch_op.create_index(batch_op.f('ix_reminder_levels_activity_id'), ['activity_id'], unique=False)
+        batch_op.drop_constraint('uq_reminder_levels_regie_id_rank', type_='unique')
+        batch_op.create_unique_constraint('uq_reminder_levels_regie_id_activity_id_rank', ['regie_id', 'activity_id', 'rank'])
+    op.create_index('uq_reminder_levels_regie_id_rank', 'reminder_levels', ['regie_id', 'rank'], unique=True,
+                    sqlite_where=sa.text('activity_id IS NULL'), postgresql_where=sa.text('activity_id IS NULL'))
+
 
 def downgrade() -> None:
+    op.execute("DELETE FROM reminder_levels WHERE activity_id IS NOT NULL"
+               " AND id NOT IN (SELECT level_id FROM reminders)")
+    op.drop_index('uq_reminder_levels_regie_id_rank', table_name='reminder_levels')
+    with op.batch_alter_table('reminder_levels', schema=None) as batch_op:
+        batch_op.drop_constraint('uq_reminder_levels_regie_id_activity_id_rank', type_='unique')
+        batch_op.create_unique_constraint('uq_reminder_levels_regie_id_rank', ['regie_id', 'rank'])
+        batch_op.drop_index(batch_op.f('ix_reminder_levels_activity_id'))
+        batch_op.drop_constraint(batch_op.f('fk_reminder_levels_activity_id_activities'), type_='foreignkey')
+        batch_op.drop_column('activity_id')
     op.drop_column('title_runs', 'after_last_reminder')
     with op.batch_alter_table('reminder_runs', schema=None) as batch_op:
         batch_op.drop_constraint(op.f('ck_reminder_runs_runmode'), type_='check')

@@ -9,6 +9,10 @@ from webapp.reminders.models import RunMode
 
 
 class LevelForm(Form):
+    # The service checks the activity is the régie's: an absent field is the régie's own levels.
+    activity_id = SelectField("Activité", coerce=int, choices=[], default=0, validate_choice=False,
+                              description="Une activité peut avoir ses propres niveaux : ils relancent les factures "
+                                          "de cette seule activité.")
     rank = IntegerField("Niveau", [InputRequired("Saisissez le numéro du niveau."), NumberRange(1, 9)])
     delay_days = IntegerField("Délai (jours)", [InputRequired("Saisissez le délai."), NumberRange(0, 365)],
                               description="Après l'échéance, ou après la relance précédente si coché.")

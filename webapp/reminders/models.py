@@ -16,16 +16,22 @@ from webapp.families.models import Family
 from webapp.invoicing.models import Invoice
 from webapp.labels import Labelled
 from webapp.organisations.models import Regie
+from webapp.tariffs.models import Activity
 
 MONEY = sa.Numeric(12, 2)
 
 
 class ReminderLevel(Base):
-    """Level `rank` of a régie's chase: when it is reached, from which amount, what it costs, what it says."""
+    """Level `rank` of a régie's chase: when it is reached, from which amount, what it costs, what it says. The
+    régie's levels (no activity) chase every invoice, unless an activity has levels of its own: they chase the
+    invoices that bill that activity alone (`runs.level_set`)."""
 
     __tablename__ = "reminder_levels"
     __table_args__ = (
-        sa.UniqueConstraint("regie_id", "rank", name="uq_reminder_levels_regie_id_rank"),
+        # One rank per set: the régie's own levels (a partial index, NULLs being distinct), and each activity's.
+        sa.Index("uq_reminder_levels_regie_id_rank", "regie_id", "rank", unique=True,
+                 sqlite_where=sa.text("activity_id IS NULL"), postgresql_where=sa.text("activity_id IS NULL")),
+        sa.UniqueConstraint("regie_id", "activity_id", "rank", name="uq_reminder_levels_regie_id_activity_id_rank"),
         sa.CheckConstraint("rank > 0 AND delay_days >= 0", name="rank_and_delay_positive"),
         sa.CheckConstraint("minimum_amount >= 0 AND fee >= 0", name="amounts_not_negative"),
     )
@@ -33,6 +39,7 @@ class ReminderLevel(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"), index=True)
     rank: Mapped[int]
     # Days after the due date, or after the previous level's reminder when `after_previous`.
     delay_days: Mapped[int]
@@ -43,9 +50,10 @@ class ReminderLevel(Base):
     last: Mapped[bool] = mapped_column(default=False)
 
     regie: Mapped[Regie] = relationship()
+    activity: Mapped[Activity | None] = relationship()
 
     def __str__(self) -> str:
-        return f"Niveau {self.rank}"
+        return f"Niveau {self.rank}" + (f" · {self.activity.name}" if self.activity_id and self.activity else "")
 
 
 class InvoiceDispute(Base):

@@ -35,7 +35,7 @@ from webapp.formatting import money, today
 from webapp.invoicing.models import Invoice, InvoiceLine
 from webapp.organisations.models import Country, Regie
 from webapp.reminders.bailiff import families_at_bailiff
-from webapp.reminders.levels import levels_of, setting
+from webapp.reminders.levels import level_sets, setting
 from webapp.reminders.models import (
     InvoiceDispute, RemindedInvoice, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus, RunMode,
 )
@@ -112,7 +112,7 @@ def open_run(regie: Regie, data: dict[str, Any]) -> ReminderRun:
     reference_date = data.get("reference_date")
     if not isinstance(reference_date, date):
         raise DomainError("Indiquez la date arrêtée.", "reference_date")
-    if not levels_of(regie.id):
+    if not level_sets(regie.id):
         raise DomainError("Configurez d'abord les niveaux de relance de la régie.", "reference_date")
     try:
         mode = RunMode(data.get("mode") or RunMode.BALANCE)
@@ -153,8 +153,8 @@ def _history(invoice_ids: list[int]) -> dict[int, tuple[int, date]]:
 
 def _reached(run: ReminderRun) -> list[tuple[Invoice, ReminderLevel]]:
     """Each unpaid, undisputed invoice of the régie (issued within the run's period) due before the reference date,
-    with the level its own history reached by then."""
-    levels = {level.rank: level for level in levels_of(run.regie_id)}
+    with the level its own history reached by then, in the set of levels that chases it."""
+    sets = level_sets(run.regie_id)
     stmt = (sa.select(Invoice).where(Invoice.regie_id == run.regie_id, owing(), Invoice.due_on < run.reference_date,
                                      ~sa.exists().where(InvoiceDispute.invoice_id == Invoice.id),
                                      ~on_a_run(Invoice.id), ~Invoice.batch_id.in_(rolled_lots()))
@@ -164,20 +164,36 @@ def _reached(run: ReminderRun) -> list[tuple[Invoice, ReminderLevel]]:
         stmt = stmt.where(Invoice.issued_on >= run.issued_from)
     if run.issued_to is not None:
         stmt = stmt.where(Invoice.issued_on <= run.issued_to)
-    if run.mode is RunMode.CHILD:
+    if run.mode is RunMode.CHILD or len(sets) > 1:
         stmt = stmt.options(selectinload(Invoice.lines).selectinload(InvoiceLine.child))
     invoices = list(db.session.scalars(stmt))
     history = _history([invoice.id for invoice in invoices])
     reached = []
     for invoice in invoices:
         rank, last_sent = history.get(invoice.id, (0, None))
-        level = levels.get(rank + 1)
+        level = level_set(invoice, sets).get(rank + 1)
         if level is None:  # past the last level: the treasury or the contrainte takes over
             continue
         start = last_sent if level.after_previous and last_sent is not None else invoice.due_on
         if start + timedelta(days=level.delay_days) <= run.reference_date:
             reached.append((invoice, level))
     return reached
+
+
+def level_set(invoice: Invoice, sets: dict[int | None, dict[int, ReminderLevel]]) -> dict[int, ReminderLevel]:
+    """The levels that chase an invoice: its activity's, when all its lines bill that one activity and it has
+    levels of its own; else the régie's. An invoice of several activities follows the régie's levels."""
+    if len(sets) > 1:
+        activities = {line.activity_id for line in invoice.lines if line.activity_id is not None}
+        if len(activities) == 1 and (own := sets.get(activities.pop())):
+            return own
+    return sets.get(None, {})
+
+
+def next_fee(sets: dict[int | None, dict[int, ReminderLevel]], level: ReminderLevel) -> Decimal | None:
+    """What the level after `level`, in its set, will cost: the letter announces it."""
+    following = sets.get(level.activity_id, {}).get(level.rank + 1)
+    return following.fee if following else None
 
 
 def by_child(owed: list[tuple[Invoice, Decimal]]) -> list[ChildShare]:
@@ -287,7 +303,7 @@ def validate(run: ReminderRun) -> list[Reminder]:
         raise DomainError("Aucune relance à envoyer dans ce brouillon.")
     sent_on = run.reminder_date or today()
     regie = run.regie
-    fees = {level.rank: level.fee for level in levels_of(run.regie_id)}
+    sets = level_sets(run.regie_id)
     numbers = numbering.take(numbering.NumberKind.REMINDER, regie, sent_on.year, len(kept))
     last_day = pay_by(regie.organisation.country, sent_on)
     reminders = []
@@ -296,7 +312,7 @@ def validate(run: ReminderRun) -> list[Reminder]:
                             rank=due.level.rank, year=sent_on.year, sequence=number.sequence, number=number.text,
                             payment_reference=reference(regie, number, sent_on.year), amount=due.amount,
                             sent_on=sent_on, pay_by=last_day, last=due.level.last,
-                            letter_text=due.level.letter_text, next_fee=fees.get(due.level.rank + 1),
+                            letter_text=due.level.letter_text, next_fee=next_fee(sets, due.level),
                             invoices=[RemindedInvoice(invoice_id=i.id, amount=i.outstanding) for i in due.invoices])
         db.session.add(reminder)
         reminders.append(reminder)

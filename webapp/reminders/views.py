@@ -16,9 +16,12 @@ from webapp.families.models import Family
 from webapp.invoicing.models import BillingPeriod, Invoice
 from webapp.organisations.models import Regie
 from webapp.pdf import pdf_response
+from webapp.tariffs.models import Activity
 from webapp.reminders import bailiff, documents, levels, runs
 from webapp.reminders.forms import ActionForm, BailiffForm, DisputeForm, LevelForm, RunForm
-from webapp.reminders.models import FamilyAtBailiff, InvoiceDispute, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus
+from webapp.reminders.models import (
+    FamilyAtBailiff, InvoiceDispute, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus,
+)
 
 bp = tenant_blueprint("reminders", __name__, "/relances")
 
@@ -72,22 +75,34 @@ def _back(run: ReminderRun) -> Any:
 @bp.get("/")
 @requires("counter.view")
 def index() -> Any:
-    return _index(_chosen_regie(), RunForm(), LevelForm())
+    regie = _chosen_regie()
+    return _index(regie, RunForm(), _level_form(regie))
+
+
+def _level_form(regie: Regie, level: ReminderLevel | None = None) -> LevelForm:
+    """The level form, its activities those of the régie (none: the régie's own levels)."""
+    form = LevelForm(obj=level)
+    form.activity_id.choices = [(0, "Toutes : niveaux de la régie")] + [
+        (activity.id, activity.name) for activity in db.session.scalars(
+            sa.select(Activity).where(Activity.regie_id == regie.id).order_by(Activity.name))]
+    return form
 
 
 def _index(regie: Regie, form: RunForm, level_form: LevelForm, block: str | None = None) -> Any:
     listed = db.session.scalars(sa.select(ReminderRun).where(ReminderRun.regie_id == regie.id)
                                 .order_by(ReminderRun.created_at.desc(), ReminderRun.id.desc())).all()
     failed = form if block == "form" else level_form
+    sets = levels.level_sets(regie.id).values()
     return render("reminders/index.html", *([block, form_status(failed)] if block else []), form=form,
-                  level_form=level_form, regie=regie, regies=_regies(), runs=listed, levels=levels.levels_of(regie.id))
+                  level_form=level_form, regie=regie, regies=_regies(), runs=listed,
+                  levels=[level for by_rank in sets for level in by_rank.values()])
 
 
 @bp.post("/niveaux")
 @requires("counter.manage")
 def add_level() -> Any:
     regie = _chosen_regie()
-    form = LevelForm()
+    form = _level_form(regie)
     if submit(form, lambda data: levels.add_level(regie, data)):
         flash("Niveau de relance ajouté.", "success")
         return redirect_to(url_for("reminders.index", regie=regie.id))
@@ -100,7 +115,7 @@ def edit_level(level_id: int) -> Any:
     level = db.first_or_404(sa.select(ReminderLevel).where(
         ReminderLevel.id == level_id, ReminderLevel.organisation_id == g.org.id,
         ReminderLevel.regie_id.in_(visible_regie_ids())))
-    form = LevelForm(obj=level)
+    form = _level_form(level.regie, level)
     if submit(form, lambda data: levels.update_level(level, data)):
         flash("Niveau de relance enregistré : il vaut pour les prochaines relances.", "success")
         return redirect_to(url_for("reminders.index", regie=level.regie_id))
@@ -115,7 +130,7 @@ def create() -> Any:
     if found := submit(form, lambda data: runs.open_run(regie, data)):
         flash("Brouillon de relances créé : vérifiez les familles.", "success")
         return _back(found)
-    return _index(regie, form, LevelForm(), "form")
+    return _index(regie, form, _level_form(regie), "form")
 
 
 @bp.get("/<int:reminder_run_id>")
