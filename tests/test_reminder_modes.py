@@ -49,6 +49,7 @@ def test_by_invoice_one_reminder_per_invoice_each_at_its_own_level(unpaid, sessi
     assert len({r.payment_reference for r in (sent, march, april)}) == 3
     assert march.family_id == april.family_id == unpaid.family.id
     assert {r.sent_on for r in (march, april)} == {date(2026, 7, 20)}
+    assert march.pay_by == runs.pay_by(unpaid.org.country, today())  # posted once validated, not before
     assert run.status is ReminderRunStatus.VALIDATED
 
 
@@ -127,12 +128,14 @@ def test_a_family_at_the_bailiff_is_left_out_until_lifted_audited(unpaid, sessio
                               "lifted": [None, "Dette soldée auprès de l'huissier"]}
 
 
-def test_the_treasury_may_take_only_the_invoices_past_the_last_reminder_level(unpaid, session):  # noqa: F811
+def test_the_treasury_may_take_only_the_invoices_past_the_last_reminder_level(unpaid, session,  # noqa: F811
+                                                                               monkeypatch):
+    monkeypatch.setattr(runs, "today", lambda: date(2026, 7, 1))  # validated in July
     runs.validate(run_of(unpaid, RunMode.BALANCE, reminder_date=date(2026, 7, 1)))  # level 1: March and April
     second = run_of(unpaid, RunMode.INVOICE, date(2026, 7, 20), reminder_date=date(2026, 7, 20))
     runs.choose_families(second, {unpaid.april.id})
     (last,) = runs.validate(second)  # March at level 2, the last
-    assert last.last and last.pay_by < today()
+    assert last.last and last.pay_by == date(2026, 8, 3) < today()
     data = {"reference_date": date(2026, 6, 30), "fiscal_year": 2026, "first_title_number": 1,
             "minimum_amount": D("1.00")}
     every = selection.select(title_runs.open_run(unpaid.regie, {**data, "bordereau_number": 1}))

@@ -18,6 +18,7 @@ from webapp.config import Defaults
 from webapp.counter.amounts import CENT, ZERO, checked_amount
 from webapp.errors import DomainError
 from webapp.formatting import money
+from webapp.forms import LARGEST_INTEGER
 from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Country, Regie
 from webapp.reminders.models import InvoiceDispute, ReminderLevel
@@ -76,8 +77,9 @@ def _clean(regie: Regie, data: dict[str, Any], level: ReminderLevel | None) -> d
     if not isinstance(delay, int) or not 0 <= delay <= 365:
         raise DomainError("Le délai est un nombre de jours de 0 à 365.", "delay_days")
     activity_id = data.get("activity_id") or None
-    if activity_id is not None and db.session.scalar(sa.select(Activity.id).where(
-            Activity.id == activity_id, Activity.regie_id == regie.id)) is None:
+    if activity_id is not None and (not isinstance(activity_id, int) or not 0 < activity_id <= LARGEST_INTEGER
+                                    or db.session.scalar(sa.select(Activity.id).where(
+                                        Activity.id == activity_id, Activity.regie_id == regie.id)) is None):
         raise DomainError("Choisissez une activité de la régie, ou aucune.", "activity_id")
     taken = db.session.scalar(sa.select(ReminderLevel.id).where(
         ReminderLevel.regie_id == regie.id, ReminderLevel.activity_id.is_(None) if activity_id is None

@@ -305,7 +305,8 @@ def validate(run: ReminderRun) -> list[Reminder]:
     regie = run.regie
     sets = level_sets(run.regie_id)
     numbers = numbering.take(numbering.NumberKind.REMINDER, regie, sent_on.year, len(kept))
-    last_day = pay_by(regie.organisation.country, sent_on)
+    # A letter is not posted before its run is validated: the delay to pay never starts before that day.
+    last_day = pay_by(regie.organisation.country, max(sent_on, today()))
     reminders = []
     for number, due in zip(numbers, kept, strict=True):
         reminder = Reminder(run=run, regie_id=run.regie_id, family_id=due.family.id, level_id=due.level.id,
