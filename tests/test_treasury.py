@@ -126,7 +126,7 @@ def test_the_settlement_closes_each_invoice_by_title_and_the_books_hold(world, u
 def test_the_counter_refuses_a_titled_invoice_and_points_to_the_treasury(world, unpaid):
     settle.settle(controlled(world), {"count": 1, "total": D("18.00")})
     with pytest.raises(DomainError, match="Trésor public") as chosen:
-        pay(world, "8.00", first=unpaid.april.id)
+        pay(world, "8.00", first=(unpaid.april.id,))
     assert "titre de recettes n° 412/2026" in chosen.value.message
     with pytest.raises(DomainError, match="Trésor public"):
         pay(world, "8.00", shares={unpaid.april.id: D("8.00")})
@@ -324,3 +324,41 @@ def test_a_roll_leaves_cancelled_invoices_out_and_its_lot_is_neither_cancelled_n
     # Neither an invoice being debited nor one its lot's roll hands to the Trésor is titled again.
     selected = {i.id for debts in selection.select(new_run(world)).families for i in debts.invoices}
     assert unpaid.april.id not in selected and unpaid.march.id not in selected
+
+
+def test_an_invoice_of_a_rolled_lot_is_paid_to_the_treasury_not_at_the_regie(world, unpaid):
+    """March's lot went out in a roll: the counter settles April only, the bank statement and online payment
+    refuse March, naming the roll; a deleted roll gives March back to the régie."""
+    from webapp.bank.matching import Matcher
+    from webapp.bank.models import MovementStatus
+    from webapp.bank.reading import ReadMovement
+    from webapp.counter.models import PaymentMode
+    from webapp.counter.services import InvoicePayment, record_invoice_payments
+    from webapp.online.services import why_not_payable
+    roll_settings(world.regie)
+    export = rolls.export_roll(unpaid.march.batch)
+    view = queries.account_view(world.regie.id, world.family.id)
+    assert view.invoices == [unpaid.april] and view.rolled == {unpaid.march: str(export)}
+    assert view.payable == D("11.00")
+    with pytest.raises(DomainError, match="partie au Trésor public dans un rôle") as chosen:
+        pay(world, "7.00", first=(unpaid.march.id,))
+    assert chosen.value.message.startswith(f"La facture {unpaid.march.number}")
+    with pytest.raises(DomainError, match="dans un rôle"):
+        pay(world, "7.00", shares={unpaid.march.id: D("7.00")})
+    with pytest.raises(DomainError, match="dépasse de 7,00"):
+        pay(world, "18.00")
+    pay(world, "11.00")
+    pay(world, "3.00", keep_credit=True)
+    from webapp.counter.settlement import apply_credit
+    assert apply_credit(account(world)) == []  # the credit waits: the roll's invoice is not the régie's to settle
+    assert (unpaid.march.outstanding, unpaid.april.outstanding) == (D("7.00"), D("0.00"))
+    (refused,) = record_invoice_payments(world.regie, PaymentMode.TRANSFER,
+                                         [InvoicePayment(unpaid.march.id, D("1.00"), date(2026, 6, 15))])
+    assert "dans un rôle" in refused
+    movement = ReadMovement("r1", date(2026, 6, 15), None, D("7.00"), communication=unpaid.march.number)
+    decision = Matcher(world.regie).decide(movement)
+    assert decision.status is MovementStatus.REJECTED and "dans un rôle" in decision.reason
+    assert "Trésor public" in why_not_payable(unpaid.march)
+    rolls.delete(export, "Mauvais code nature")
+    assert queries.account_view(world.regie.id, world.family.id).invoices == [unpaid.march]
+    assert why_not_payable(unpaid.march) is None

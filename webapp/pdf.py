@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import io
+import os
+import zipfile
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
 from pathlib import Path
 
 from flask import Response
+from pypdf import PdfReader, PdfWriter
 from slugify import slugify
 from werkzeug.http import dump_options_header
 from xhtml2pdf import pisa
@@ -36,6 +42,35 @@ def html_to_pdf(html: str) -> bytes:
     if status.err:
         raise DomainError("Le PDF n'a pas pu être produit ; signalez-le à l'exploitant du serveur.")
     return output.getvalue()
+
+
+def _pool() -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=get_context("spawn"))
+
+
+def write_merged(chunks: Iterable[str], path: Path, progress: Callable[[int], None] = lambda done: None) -> None:
+    """Many documents into one file: chunks of HTML rendered by as many processes as cores and merged page by
+    page, so memory stays flat and every core works; `progress` hears how many chunks are done. Give a
+    generator: the workers start on the first chunks while the next ones are still being templated."""
+    writer = PdfWriter()
+    with _pool() as pool:
+        for index, pdf in enumerate(pool.map(html_to_pdf, chunks), start=1):
+            writer.append(PdfReader(io.BytesIO(pdf)))
+            progress(index)
+    with path.open("wb") as output:
+        writer.write(output)
+
+
+def write_zip(named: Iterable[tuple[str, str]], path: Path, progress: Callable[[int], None] = lambda done: None) -> None:
+    """One PDF per (file name, HTML) in a ZIP, rendered by as many processes as cores; `progress` hears how many
+    files are written, every twenty."""
+    named = list(named)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, _pool() as pool:
+        pdfs = pool.map(html_to_pdf, (html for _, html in named), chunksize=20)
+        for index, ((name, _), pdf) in enumerate(zip(named, pdfs, strict=True), start=1):
+            archive.writestr(name, pdf)
+            if index % 20 == 0 or index == len(named):
+                progress(index)
 
 
 def file_name(*words: str, extension: str = "pdf") -> str:

@@ -17,12 +17,13 @@ from regie_coda import ogm
 from webapp import db
 from webapp.bank.models import MovementStatus
 from webapp.bank.reading import ReadMovement
-from webapp.counter.settlement import owing, payable
+from webapp.counter.settlement import owing, payable, rolled_message
 from webapp.families.models import Family
 from webapp.formatting import money
 from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Regie
 from webapp.reminders.runs import payable_by_reference
+from webapp.treasury.queries import rolls_by_lot
 from webapp.text import fold
 
 # Words of a transfer's payer that are no one's name.
@@ -66,7 +67,7 @@ class Matcher:
         rows = db.session.execute(
             sa.select(Invoice.id, Invoice.family_id, Invoice.number, Invoice.payment_reference, Family.label,
                       (Invoice.total - Invoice.paid - Invoice.written_off - Invoice.titled).label("left"),
-                      Invoice.titled)
+                      Invoice.titled, Invoice.batch_id)
             .join(Family, Family.id == Invoice.family_id).where(Invoice.regie_id == regie.id, payable())).all()
         invoices = [(Payable(r.id, r.family_id, r.number or "", r.label), r.payment_reference) for r in rows]
         # A Belgian invoice's reference is its structured communication: twelve digits.
@@ -78,6 +79,8 @@ class Matcher:
         self.numbers = re.compile(re.escape(self.prefix) + r"(\d+)")
         self.left = {r.id: max(r.left, Decimal("0.00")) for r in rows}
         self.titled = {r.id for r in rows if r.titled > 0}
+        rolls = rolls_by_lot(regie.id)
+        self.rolled = {r.id: rolls[r.batch_id] for r in rows if r.batch_id in rolls}
         self.by_id = {invoice.id: invoice for invoice, _ in invoices}
         reminders = payable_by_reference(regie.id)
         self.reminder_by_digits = {digits: ids for reference, ids in reminders.items()
@@ -120,6 +123,8 @@ class Matcher:
         if invoice is None:
             return Decision(MovementStatus.REJECTED, NOTHING_MATCHES if references else NO_REFERENCE)
         left = self.left[invoice.id]
+        if invoice.id in self.rolled:
+            return Decision(MovementStatus.REJECTED, rolled_message(invoice.number, self.rolled[invoice.id]), invoice)
         if invoice.id in self.titled:
             return Decision(MovementStatus.REJECTED, f"La facture {invoice.number} est mise en titre : elle se paie "
                             "au Trésor public.", invoice)

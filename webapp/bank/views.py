@@ -135,7 +135,8 @@ def correct(movement_id: int) -> Any:
     view = lines = None
     if family is not None and movement.status is MovementStatus.REJECTED:
         view = queries.account_view(regie.id, family.id)
-        lines = PaymentLines(view.invoices, request.form, movement.amount, movement.invoice_id)
+        lines = PaymentLines(view.invoices, request.form, movement.amount,
+                             (movement.invoice_id,) if movement.invoice_id else ())
         payment = submit(form, lambda data: services.correct(regie, movement, family, lines.shares(),
                                                               data["keep_credit"]))
         if payment:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -66,8 +66,10 @@ class PaymentForm(Form):
     comment = TextAreaField("Commentaire", [Optional(), Length(max=2000)])
     # The account as the form showed it (queries.AccountView.stamp): a payment on figures that moved is refused.
     shown = HiddenField(validators=[Optional(), Length(max=64)])
-    # The invoice clicked in the search: the amount settles it before the others.
+    # The invoice clicked in the search, or the reference of a reminder typed there: the amount settles it (its
+    # invoices) before the others.
     first = IntegerField(widget=HiddenInput(), validators=[Optional()])
+    reference = HiddenField(validators=[Optional(), Length(max=60)])
 
     def set_banks(self, country: Country) -> None:
         self.bank.choices = [SelectChoice("", "—"), *(SelectChoice(b, b) for b in BANKS[country]),
@@ -96,7 +98,7 @@ class PaymentLines:
     else the split is the agent's, as typed. Lines left all empty follow the amount again."""
 
     def __init__(self, invoices: list[Invoice], values: Mapping[str, str], amount: Decimal | None,
-                 first: int | None):
+                 first: Sequence[int]):
         typed = {i.id: (values.get(f"share-{i.id}") or "").strip() for i in invoices}
         auto = {i.id: (values.get(f"auto-{i.id}") or "").strip() for i in invoices}
         self.posted = [Line(i, typed[i.id], auto[i.id]) for i in invoices]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
@@ -12,7 +12,7 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db
 from webapp.counter.amounts import ZERO
-from webapp.counter.settlement import credit, open_invoices, owing, stamp
+from webapp.counter.settlement import credit, open_invoices, owing, rolled, stamp
 from webapp.counter.models import Account, AccountEntry, Allocation, Payment, WriteOff
 from webapp.families.models import Family
 from webapp.families.services import exact_number_first, matching
@@ -69,8 +69,19 @@ def search_to_pay(organisation_id: int, regie_ids: Iterable[int], query: str) ->
 class AccountView:
     account: Account | None
     regie_id: int
-    invoices: list[Invoice]
+    open: list[Invoice]
     credit: Decimal
+    # Open invoices whose lot went out in a roll (id → the roll): the Trésor public collects them.
+    on_rolls: dict[int, str] = field(default_factory=dict)
+
+    @property
+    def invoices(self) -> list[Invoice]:
+        """What a payment at the régie settles."""
+        return [i for i in self.open if i.id not in self.on_rolls]
+
+    @property
+    def rolled(self) -> dict[Invoice, str]:
+        return {i: self.on_rolls[i.id] for i in self.open if i.id in self.on_rolls}
 
     @property
     def balance(self) -> Decimal:
@@ -82,12 +93,13 @@ class AccountView:
 
     @property
     def stamp(self) -> str:
-        return stamp(self.invoices, self.balance)
+        return stamp(self.open, self.balance)
 
     @property
     def payable(self) -> Decimal:
-        """What settles the account: its invoices, or more when it owes without an invoice behind it."""
-        return max(self.due, self.balance)
+        """What settles the account at the régie: its invoices, or more when it owes without an invoice behind
+        it."""
+        return max(self.due, self.balance - sum((i.outstanding for i in self.rolled), ZERO))
 
 
 def account_view(regie_id: int, family_id: int) -> AccountView:
@@ -96,7 +108,7 @@ def account_view(regie_id: int, family_id: int) -> AccountView:
     if account is None:
         return AccountView(None, regie_id, [], ZERO)
     invoices = open_invoices(account, lock=False)
-    return AccountView(account, regie_id, invoices, credit(account, invoices))
+    return AccountView(account, regie_id, invoices, credit(account, invoices), rolled([i.id for i in invoices]))
 
 
 def family_accounts(family_id: int, regie_ids: Iterable[int]) -> list[Account]:

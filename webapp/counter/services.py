@@ -98,9 +98,10 @@ def _cash_received(account: Account, day: date) -> Decimal:
 
 def record_payment(regie: Regie, family: Family, data: dict[str, Any],
                    shares: dict[int, Decimal] | None = None) -> Payment:
-    """Money received: settles the family's open invoices oldest first (the `first` the agent chose before the
-    others), or as the agent split it in `shares` (invoice id → amount); what is left becomes credit only if `keep_credit` says so. A form sends the
-    account's `shown` stamp: figures that moved since it was shown refuse the payment."""
+    """Money received: settles the family's open invoices oldest first (`first`, the ids the agent chose, before
+    the others), or as the agent split it in `shares` (invoice id → amount); what is left becomes credit only if
+    `keep_credit` says so. A form sends the account's `shown` stamp: figures that moved since it was shown refuse
+    the payment."""
     mode, amount, received_on, school_year = _money_movement(regie, family, data)
     cheque_number, bank = _text(data, "cheque_number"), _text(data, "bank")
     if mode is PaymentMode.CHEQUE:
@@ -118,18 +119,29 @@ def record_payment(regie: Regie, family: Family, data: dict[str, Any],
             "montant, puis enregistrez.")
     if mode is PaymentMode.CASH:  # the account's lock makes the family's cash of the day final
         refuse_cash_above_ceiling(regie.organisation.country, amount, _cash_received(account, received_on))
-    first = data.get("first")
-    if first is not None and first not in {invoice.id for invoice in invoices}:
-        settlement.refuse_titled(Invoice.id == first)
-        raise DomainError("La facture choisie n'est plus à payer : rechargez le formulaire.")
-    plan = settlement.plan(invoices, amount, shares, first)
-    due = sum((i.outstanding for i in invoices), ZERO)
+    # An invoice whose lot went out in a roll is the Trésor public's to collect: the payment settles the others.
+    rolled = settlement.rolled([invoice.id for invoice in invoices])
+    here = [invoice for invoice in invoices if invoice.id not in rolled]
+    first = data.get("first") or ()
+    if first and not set(first) & {invoice.id for invoice in here}:
+        settlement.refuse_titled(Invoice.id.in_(first))
+        if found := next((i for i in invoices if i.id in first and i.id in rolled), None):
+            raise DomainError(settlement.rolled_message(found.number, rolled[found.id]))
+        raise DomainError("La facture choisie n'est plus à payer : rechargez le formulaire." if len(first) == 1 else
+                          "Les factures de cette référence sont déjà réglées : rechargez le formulaire.")
+    if shares and (found := next((i for i in invoices if shares.get(i.id) and i.id in rolled), None)):
+        raise DomainError(settlement.rolled_message(found.number, rolled[found.id]), f"share-{found.id}")
+    plan = settlement.plan(here, amount, shares, first)
+    due = sum((i.outstanding for i in here), ZERO)
     # Owed without an invoice behind it (a cheque bounced after its overpayment was refunded): paying it
     # makes no credit.
-    uninvoiced = max(account.balance - due, ZERO)
+    uninvoiced = max(account.balance - sum((i.outstanding for i in invoices), ZERO), ZERO)
     beyond = amount - sum((share for _, share in plan), ZERO) - uninvoiced
     if beyond > 0 and not data.get("keep_credit"):
         settlement.refuse_titled(Invoice.regie_id == regie.id, Invoice.family_id == family.id, field="amount")
+        if rolled and not here:
+            found = next(i for i in invoices if i.id in rolled)
+            raise DomainError(settlement.rolled_message(found.number, rolled[found.id]), "amount")
         raise DomainError(
             f"Le montant dépasse de {money(beyond)} ce qui est dû ({money(due + uninvoiced)}) : corrigez-le, ou "
             "cochez « garder le trop-perçu en avoir ».", "amount")
@@ -186,12 +198,15 @@ def record_invoice_payments(regie: Regie, mode: PaymentMode, transfers: list[Inv
                   (invoices.total - invoices.paid - invoices.written_off - invoices.titled).label("left"))
         .where(among, settlement.payable()).order_by(invoices.id).with_for_update())}
     left = {invoice_id: row.left for invoice_id, row in owed.items()}
+    rolled = settlement.rolled(list(owed))
     accepted: list[tuple[int, InvoicePayment]] = []
     for n, transfer in enumerate(transfers):
         if n in refused:
             continue
         if transfer.invoice_id not in owed:
             refused[n] = "Cette facture n'est plus à payer."
+        elif transfer.invoice_id in rolled:
+            refused[n] = settlement.rolled_message(owed[transfer.invoice_id].number, rolled[transfer.invoice_id])
         elif owed[transfer.invoice_id].titled > 0:
             refused[n] = (f"La facture {owed[transfer.invoice_id].number} est mise en titre : elle se paie au Trésor "
                           "public.")

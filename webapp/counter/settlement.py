@@ -11,6 +11,7 @@ both credit and an invoice left to pay.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -72,6 +73,18 @@ def refuse_titled(*where: sa.ColumnElement[bool], field: str | None = None) -> N
             "à la régie mais au Trésor public, auprès du centre des finances publiques indiqué sur le titre.", field)
 
 
+def rolled(invoice_ids: list[int]) -> dict[int, str]:
+    """Invoice id → the live roll its lot went out in: the Trésor public collects it, the régie no longer."""
+    from webapp.treasury.queries import invoices_on_rolls  # the treasury builds on the counter
+
+    return invoices_on_rolls(invoice_ids)
+
+
+def rolled_message(number: str | None, roll: str) -> str:
+    return (f"La facture {number} est partie au Trésor public dans un rôle ({roll}) : elle se paie auprès de lui, "
+            "plus à la régie.")
+
+
 class MovedSince(DomainError):
     """The payment form was filled in on figures of the account that have moved since it was shown."""
 
@@ -122,12 +135,15 @@ def oldest_first(invoices: list[Invoice], amount: Decimal) -> Plan:
     return shares
 
 
-def following(invoices: list[Invoice], amount: Decimal, first: int | None = None) -> Plan:
-    """Oldest first, the invoice the agent chose (`first`, clicked in the search) before the others."""
-    return oldest_first(sorted(invoices, key=lambda invoice: invoice.id != first), amount)
+def following(invoices: list[Invoice], amount: Decimal, first: Sequence[int] = ()) -> Plan:
+    """Oldest first, the invoices the agent chose (`first`: clicked in the search, or a reminder's) before the
+    others."""
+    rank = {invoice_id: n for n, invoice_id in enumerate(first)}
+    return oldest_first(sorted(invoices, key=lambda invoice: rank.get(invoice.id, len(rank))), amount)
 
 
-def plan(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | None, first: int | None = None) -> Plan:
+def plan(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | None,
+         first: Sequence[int] = ()) -> Plan:
     """How a payment settles the open `invoices`: `following` the amount, or as the agent split it in `shares`
     (invoice id → amount, each refused on its own line when it cannot be)."""
     if shares is None:
@@ -162,7 +178,9 @@ def plan(invoices: list[Invoice], amount: Decimal, shares: dict[int, Decimal] | 
 def apply_credit(account: Account) -> list[Allocation]:
     """Settle the open invoices, oldest first, with whatever credit the family has; audited."""
     invoices = open_invoices(account)
-    used = [allocate(invoice, share) for invoice, share in oldest_first(invoices, credit(account, invoices))]
+    on_rolls = rolled([invoice.id for invoice in invoices])  # the Trésor public's to collect
+    here = [invoice for invoice in invoices if invoice.id not in on_rolls]
+    used = [allocate(invoice, share) for invoice, share in oldest_first(here, credit(account, invoices))]
     if used:
         record("apply_credit", "account", account,
                {"avoir utilisé": [None, ", ".join(f"{a.invoice.number} : {money(a.amount)}" for a in used)]},

@@ -14,7 +14,10 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db
 from webapp.auth.access import can, chosen_regie, requires, tenant_blueprint, visible_regie, visible_regie_ids, visible_regies
-from webapp.counter import closings, documents, journal, ledger, payment_search, queries, reports, services, slips
+from webapp.counter import (
+    closings, documents, journal, ledger, payment_search, queries, references, reports, services, slips,
+)
+from webapp.counter.amounts import ZERO
 from webapp.counter.school_years import school_year_label, school_year_of
 from webapp.counter.forms import (
     CancelForm,
@@ -94,25 +97,52 @@ def index() -> Any:
     regie_ids = [chosen] if chosen in {r.id for r in regies} else [r.id for r in regies]
     rows = queries.search_to_pay(g.org.id, regie_ids, query)
     return render("counter/index.html", "results", rows=rows, q=query, regies=regies, chosen=chosen,
-                  regie_names={r.id: r.name for r in regies})
+                  regie_names={r.id: r.name for r in regies}, grouped=references.find(regie_ids, query))
+
+
+def _first(clicked: int | None, reference: str | None, regie: Regie, family: Family) -> tuple[int, ...]:
+    """The invoices the amount settles first: the one clicked in the search, or those of the reference typed."""
+    if clicked:
+        return (clicked,)
+    if not reference:
+        return ()
+    grouped = references.of_family(regie.id, family.id, reference)
+    if grouped is None:
+        raise DomainError(f"Aucune relance de cette famille à cette régie ne porte la référence « {reference} » : "
+                          "recherchez-la de nouveau.")
+    return grouped.invoice_ids
+
+
+def _first_shown(clicked: int | None, reference: str | None, regie: Regie, family: Family) -> tuple[int, ...]:
+    """As `_first`, for a form or its lines being shown: an unknown reference is refused when booking."""
+    try:
+        return _first(clicked, reference, regie, family)
+    except DomainError:
+        return ()
 
 
 @bp.route("/familles/<int:family_id>/regies/<int:regie_id>/reglement", methods=["GET", "POST"])
 @requires("counter.take")
 @books_once
 def pay(family_id: int, regie_id: int) -> Any:
-    """From the search, `facture` names the clicked invoice: the form proposes to settle that one first."""
+    """From the search, `facture` names the clicked invoice, `reference` a reminder's (or a plan's) reference: the
+    form proposes to settle that first."""
     family, regie = _family(family_id), visible_regie(regie_id)
     view = queries.account_view(regie.id, family.id)
     form = PaymentForm()
     form.set_banks(g.org.country)
     if request.method == "GET":
         clicked = next((i for i in view.invoices if i.id == request.args.get("facture", type=int)), None)
-        form.amount.data = clicked.outstanding if clicked else view.payable or None
         form.first.data = clicked.id if clicked else None
+        form.reference.data = request.args.get("reference", "")[:60]
         form.shown.data = view.stamp
-    lines = PaymentLines(view.invoices, request.form, form.amount.data, form.first.data)
-    payment = submit(form, lambda data: services.record_payment(regie, family, data, lines.shares()))
+    first = _first_shown(form.first.data, form.reference.data, regie, family)
+    if request.method == "GET":
+        chosen = [i for i in view.invoices if i.id in first]
+        form.amount.data = sum((i.outstanding for i in chosen), ZERO) if chosen else view.payable or None
+    lines = PaymentLines(view.invoices, request.form, form.amount.data, first)
+    payment = submit(form, lambda data: services.record_payment(
+        regie, family, {**data, "first": _first(data["first"], data["reference"], regie, family)}, lines.shares()))
     if payment:
         flash("Règlement enregistré.", "success")
         return redirect_to(url_for("counter.payment", payment_id=payment.id))
@@ -120,7 +150,7 @@ def pay(family_id: int, regie_id: int) -> Any:
         # The form shows the account as it is now, its lines following the amount again.
         view, form.shown.data = now, now.stamp
         form.first.data = form.first.data if form.first.data in {i.id for i in now.invoices} else None
-        lines = PaymentLines(view.invoices, {}, form.amount.data, form.first.data)
+        lines = PaymentLines(view.invoices, {}, form.amount.data, first)
     return render("counter/pay.html", "form", form_status(form), form=form, family=family, regie=regie, view=view,
                   lines=lines)
 
@@ -139,7 +169,8 @@ def payment_lines(family_id: int, regie_id: int) -> Any:
     """The invoice lines following the amount being typed, unless the agent split it by hand."""
     family, regie = _family(family_id), visible_regie(regie_id)
     view = queries.account_view(regie.id, family.id)
-    lines = PaymentLines(view.invoices, request.args, _typed_amount(), request.args.get("first", type=int))
+    first = _first_shown(request.args.get("first", type=int), request.args.get("reference"), regie, family)
+    lines = PaymentLines(view.invoices, request.args, _typed_amount(), first)
     return render("counter/_payment_lines.html", family=family, regie_id=regie.id, lines=lines)
 
 

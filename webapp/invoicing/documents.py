@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections import defaultdict
-import os
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from flask import render_template
-from pypdf import PdfReader, PdfWriter
 from sqlalchemy.orm import selectinload
 
 from webapp import db
@@ -22,7 +16,7 @@ from webapp.families.models import Family
 from webapp.invoicing.models import Batch, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
 from webapp.jobs.models import Job
 from webapp.jobs.services import beat, export_folder
-from webapp.pdf import file_name, html_to_pdf
+from webapp.pdf import file_name, html_to_pdf, write_merged, write_zip
 
 
 def debited_automatically(invoice: Invoice) -> bool:
@@ -54,17 +48,9 @@ def render_invoices(invoices: Iterable[Invoice], *, detailed: bool = False) -> b
 
 def write_batch_pdf(invoices: Sequence[Invoice], path: Path, *, detailed: bool = False,
                     progress: Callable[[int], None] = lambda done: None, chunk: int = 100) -> None:
-    """A whole batch into one file, in chunks rendered by as many processes as cores and merged page by
-    page, so memory stays flat and both cores work; `progress` hears how many invoices are done."""
-    # A generator: the workers start on the first chunks while the next ones are still being templated.
-    pages = (_html(invoices[start:start + chunk], detailed) for start in range(0, len(invoices), chunk))
-    writer = PdfWriter()
-    with ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=get_context("spawn")) as pool:
-        for index, pdf in enumerate(pool.map(html_to_pdf, pages)):
-            writer.append(PdfReader(io.BytesIO(pdf)))
-            progress(min((index + 1) * chunk, len(invoices)))
-    with path.open("wb") as output:
-        writer.write(output)
+    """A whole batch into one file; `progress` hears how many invoices are done."""
+    write_merged((_html(invoices[start:start + chunk], detailed) for start in range(0, len(invoices), chunk)), path,
+                 lambda done: progress(min(done * chunk, len(invoices))))
 
 
 def filename(invoice: Invoice) -> str:
@@ -83,14 +69,8 @@ def batch_filename(batch: Batch, suffix: str, detailed: bool) -> str:
 
 def write_batch_zip(invoices: Sequence[Invoice], path: Path, *, detailed: bool = False,
                     progress: Callable[[int], None] = lambda done: None) -> None:
-    """One PDF per invoice in a ZIP, rendered by as many processes as cores."""
-    pages = (_html([invoice], detailed) for invoice in invoices)
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive, \
-            ProcessPoolExecutor(max_workers=os.cpu_count() or 1, mp_context=get_context("spawn")) as pool:
-        for index, (invoice, pdf) in enumerate(zip(invoices, pool.map(html_to_pdf, pages, chunksize=20), strict=True), start=1):
-            archive.writestr(filename(invoice), pdf)
-            if index % 20 == 0 or index == len(invoices):
-                progress(index)
+    """One PDF per invoice in a ZIP."""
+    write_zip(((filename(invoice), _html([invoice], detailed)) for invoice in invoices), path, progress)
 
 
 #: A batch's invoices by family, as numbering gives their numbers: a batch reads the same before and after.

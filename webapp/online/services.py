@@ -17,6 +17,7 @@ from webapp.audit.services import declare, record, record_creation
 from webapp.counter import closings
 from webapp.counter.models import PaymentMode
 from webapp.counter.services import record_payment
+from webapp.counter.settlement import rolled
 from webapp.db import utcnow
 from webapp.errors import DomainError
 from webapp.formatting import money, today
@@ -50,6 +51,8 @@ def why_not_payable(invoice: Invoice) -> str | None:
         return "Cette facture a été annulée : elle n'est plus à payer."
     if invoice.titled > 0:
         return "Cette facture a été transmise au Trésor public : payez-la auprès de lui, comme l'indique son titre."
+    if rolled([invoice.id]):
+        return "Cette facture a été transmise au Trésor public : payez-la auprès de lui, comme l'indique son avis."
     if invoice.written_off > 0:
         return "Cette facture n'est plus payable en ligne : adressez-vous à la régie."
     if invoice.outstanding <= 0:
@@ -128,7 +131,7 @@ def _book(operation: OnlinePayment, mode: PaymentMode) -> None:
     data = {"mode": mode.value, "amount": operation.amount, "received_on": today(), "keep_credit": True,
             "comment": f"PayFiP, référence {operation.refdet}, idOp {operation.idop}"}
     if invoice.settlement.due:  # else paid or cancelled meanwhile: the money settles what is due, or is credit
-        data["first"] = invoice.id
+        data["first"] = (invoice.id,)
     operation.payment = record_payment(invoice.regie, invoice.family, data)
 
 

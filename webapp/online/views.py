@@ -21,7 +21,7 @@ from webapp.htmx import render
 from webapp.mail import link
 from webapp.online import jobs, services  # noqa: F401 (jobs declares the periodic sweep)
 from webapp.online.models import OnlinePayment
-from webapp.online.qr import epc_qr_data_uri, shows_qr
+from webapp.online.qr import epc_qr_data_uri, offers_qr, qr_data_uri, shows_qr
 from webapp.online.tokens import LinkExpired, invoice_for, token_for
 
 bp = Blueprint("online", __name__, url_prefix="/paiement")
@@ -39,7 +39,7 @@ def pay_online_link(invoice: Any) -> str | None:
 
 
 # The invoice's PDF and e-mail, also made by jobs.
-for _global in (pay_online_link, shows_qr, epc_qr_data_uri):
+for _global in (pay_online_link, shows_qr, epc_qr_data_uri, offers_qr, qr_data_uri):
     bp.add_app_template_global(_global)
 
 

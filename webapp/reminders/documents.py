@@ -4,14 +4,18 @@ amount due, the fee the next level will claim, the delay to pay; on the last lev
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
 import sqlalchemy as sa
 from flask import render_template
 from sqlalchemy.orm import selectinload
 
 from webapp import db
-from webapp.invoicing.models import Invoice, InvoiceLine
+from webapp.families.models import Family
+from webapp.invoicing.models import Batch, Invoice, InvoiceLine
 from webapp.organisations.models import Country
-from webapp.pdf import html_to_pdf
+from webapp.pdf import html_to_pdf, write_merged
 from webapp.reminders.models import RemindedInvoice, Reminder, ReminderRun, RunMode
 from webapp.reminders.runs import by_child
 
@@ -24,16 +28,33 @@ NEXT_STEP = {
 }
 
 
-def letters_pdf(run: ReminderRun) -> bytes:
-    """By child, each letter lists the invoices under the children they bill, with the amounts the reminder said."""
+def _reminders(run: ReminderRun) -> list[Reminder]:
     reminded = selectinload(Reminder.invoices).selectinload(RemindedInvoice.invoice)
     stmt = (sa.select(Reminder).where(Reminder.run_id == run.id).order_by(Reminder.sequence)
-            .options(selectinload(Reminder.family), reminded.selectinload(Invoice.batch)))
+            .options(selectinload(Reminder.family).selectinload(Family.guardians),
+                     reminded.selectinload(Invoice.batch).selectinload(Batch.period)))
     if run.mode is RunMode.CHILD:
         stmt = stmt.options(reminded.selectinload(Invoice.lines).selectinload(InvoiceLine.child))
-    reminders = db.session.scalars(stmt).all()
+    return list(db.session.scalars(stmt))
+
+
+def _html(run: ReminderRun, reminders: Sequence[Reminder]) -> str:
+    """By child, each letter lists the invoices under the children they bill, with the amounts the reminder said."""
     children = {r.id: by_child([(ri.invoice, ri.amount) for ri in r.invoices]) for r in reminders
                 if run.mode is RunMode.CHILD}
     country = run.regie.organisation.country
-    return html_to_pdf(render_template("reminders/pdf/letters.html", run=run, reminders=reminders, children=children,
-                                       next_step=NEXT_STEP[country], belgian=country is Country.BE))
+    return render_template("reminders/pdf/letters.html", run=run, reminders=reminders, children=children,
+                           next_step=NEXT_STEP[country], belgian=country is Country.BE)
+
+
+def letters_pdf(run: ReminderRun) -> bytes:
+    return html_to_pdf(_html(run, _reminders(run)))
+
+
+def write_letters(run: ReminderRun, path: Path, progress: Callable[[int], None] = lambda done: None,
+                  chunk: int = 100) -> None:
+    """Every letter of a large run into one file, rendered in chunks by every core (`pdf.write_merged`);
+    `progress` hears how many letters are done."""
+    reminders = _reminders(run)
+    write_merged((_html(run, reminders[start:start + chunk]) for start in range(0, len(reminders), chunk)), path,
+                 lambda done: progress(min(done * chunk, len(reminders))))

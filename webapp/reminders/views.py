@@ -17,7 +17,7 @@ from webapp.invoicing.models import BillingPeriod, Invoice
 from webapp.organisations.models import Regie
 from webapp.pdf import pdf_response
 from webapp.tariffs.models import Activity
-from webapp.reminders import bailiff, documents, levels, runs
+from webapp.reminders import bailiff, documents, levels, paying, runs  # noqa: F401 (paying registers its finders)
 from webapp.reminders.forms import ActionForm, BailiffForm, DisputeForm, LevelForm, RunForm
 from webapp.reminders.models import (
     FamilyAtBailiff, InvoiceDispute, Reminder, ReminderLevel, ReminderRun, ReminderRunStatus,

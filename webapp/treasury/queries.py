@@ -23,6 +23,12 @@ def invoices_on_rolls(invoice_ids: list[int]) -> dict[int, str]:
               .where(Invoice.id.in_(invoice_ids))))}
 
 
+def rolls_by_lot(regie_id: int) -> dict[int, str]:
+    """The régie's lots that went out in a live roll → that roll."""
+    return {roll.batch_id: str(roll) for roll in db.session.scalars(
+        live(sa.select(RollExport).where(RollExport.regie_id == regie_id)))}
+
+
 def rolled_lots() -> sa.Select:
     """The lots a live roll hands to the Trésor public: the régie neither reminds nor titles their invoices."""
     return live(sa.select(RollExport.batch_id))

@@ -1,0 +1,75 @@
+"""A reminder's reference paid at the counter: the search finds the reminder, and the payment form settles its
+invoices, oldest first, before the family's others."""
+
+from datetime import date
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from webapp.counter import ledger, references
+from webapp.counter.models import Payment
+from webapp.invoicing.models import Invoice
+from webapp.reminders import runs
+
+from tests.counter_world import attend, bill
+from tests.test_reminders import open_run, unpaid  # noqa: F401
+
+D = Decimal
+
+
+def test_a_reminder_is_found_by_its_reference_as_printed_or_typed_loosely(app, unpaid):  # noqa: F811
+    (sent,) = runs.validate(open_run(unpaid))
+    for typed in (sent.number, sent.number.lower(), f"  {sent.number} "):
+        (found,) = references.find([unpaid.regie.id], typed)
+        assert (found.family_id, found.invoice_ids, found.due) == (
+            unpaid.family.id, (unpaid.march.id, unpaid.april.id), D("20.00"))
+    assert references.find([unpaid.regie.id + 1000], sent.number) == []
+    assert references.find([unpaid.regie.id], "REL-CANT-1999-00001") == []
+
+
+def test_the_counter_settles_the_reminders_invoices_before_a_newer_one(unpaid, login, make_user, session):  # noqa: F811
+    attend(unpaid.child, unpaid.canteen, 5, 4)
+    may = bill(unpaid, 5)[unpaid.family.id]
+    (sent,) = runs.validate(open_run(unpaid))
+    session.commit()
+    client = login(make_user(unpaid.org))
+    base = f"/o/{unpaid.org.id}/caisse"
+    search = client.get(f"{base}/?q={sent.number.lower()}")
+    assert f"Relance {sent.number}" in search.text and "20,00" in search.text and "BERNARD" in search.text
+    url = f"{base}/familles/{unpaid.family.id}/regies/{unpaid.regie.id}/reglement"
+    form = client.get(f"{url}?reference={sent.payment_reference}")
+    assert 'value="20,00"' in form.text  # the reminder's invoices, not the whole balance
+    lines = client.get(f"{base}/familles/{unpaid.family.id}/regies/{unpaid.regie.id}/lignes?amount=15,00"
+                       f"&reference={sent.payment_reference}")
+    assert 'value="12,00"' in lines.text and 'value="3,00"' in lines.text
+    response = client.post_form(url, {"mode": "especes", "amount": "15,00", "received_on": "2026-12-01",
+                                      "school_year": "2026", "reference": sent.payment_reference})
+    assert response.status_code in (302, 303), response.text
+    march, april, may = (session.get(Invoice, i.id) for i in (unpaid.march, unpaid.april, may))
+    assert (march.outstanding, april.outstanding, may.outstanding) == (D("0.00"), D("5.00"), may.total)
+    assert session.scalar(sa.select(sa.func.count()).select_from(Payment)) == 1
+    assert ledger.check_books() == []
+
+
+def test_a_reference_whose_invoices_are_paid_is_refused_in_french(unpaid, login, make_user, session):  # noqa: F811
+    (sent,) = runs.validate(open_run(unpaid))
+    attend(unpaid.child, unpaid.canteen, 5, 4)
+    bill(unpaid, 5)
+    session.commit()
+    client = login(make_user(unpaid.org))
+    url = f"/o/{unpaid.org.id}/caisse/familles/{unpaid.family.id}/regies/{unpaid.regie.id}/reglement"
+    client.post_form(url, {"mode": "especes", "amount": "20,00", "received_on": "2026-12-01", "school_year": "2026",
+                           "reference": sent.payment_reference})
+    session.expire_all()
+    search = client.get(f"/o/{unpaid.org.id}/caisse/?q={sent.number}")
+    assert "ses factures sont réglées" in search.text
+    refused = client.post_form(url, {"mode": "especes", "amount": "1,00", "received_on": "2026-12-01",
+                                     "school_year": "2026", "reference": sent.payment_reference})
+    assert refused.status_code == 422 and "déjà réglées" in refused.text
+
+
+def test_another_organisations_reminder_reference_finds_nothing(unpaid, make_org, make_user, login):  # noqa: F811
+    (sent,) = runs.validate(open_run(unpaid, date(2026, 6, 30)))
+    other = make_org("FR")
+    client = login(make_user(other))
+    assert f"Relance {sent.number}" not in client.get(f"/o/{other.id}/caisse/?q={sent.number}").text
