@@ -11,7 +11,7 @@ from webapp.audit.models import AuditEntry
 from webapp.errors import DomainError
 from webapp.families.services import add_child
 from webapp.formatting import today
-from webapp.reminders import bailiff, documents, levels, runs
+from webapp.reminders import bailiff, children, documents, levels, runs
 from webapp.reminders.models import FamilyAtBailiff, ReminderRun, ReminderRunStatus, RunMode
 from webapp.treasury import runs as title_runs, selection
 
@@ -98,9 +98,9 @@ def test_by_child_groups_the_invoices_under_the_children_and_claims_each_once(un
 
 def test_by_child_puts_lines_billing_no_child_under_the_family(unpaid):  # noqa: F811
     line = unpaid.march.lines[0]
-    assert runs.by_child([(unpaid.march, D("12.00"))])[0].label == str(line.child)
+    assert children.by_child([(unpaid.march, D("12.00"))])[0].label == str(line.child)
     line.child_id, line.child = None, None
-    assert [(c.label, c.amount) for c in runs.by_child([(unpaid.march, D("12.00"))])] == [("Famille", D("12.00"))]
+    assert [(c.label, c.amount) for c in children.by_child([(unpaid.march, D("12.00"))])] == [("Famille", D("12.00"))]
 
 
 def test_a_family_at_the_bailiff_is_left_out_until_lifted_audited(unpaid, session):  # noqa: F811

@@ -2,7 +2,7 @@
 reminder levels per activity
 
 Revision ID: 972105fec44e
-Revises: c9a0cdcf9d86
+Revises: 2e9abc8da546
 Create Date: 2026-12-05 10:30:00.000000
 
 New columns and one new table; `reminder_levels` (no trigger) is rebuilt on SQLite for its unique constraints: one
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 
 
 revision = '972105fec44e'
-down_revision = 'c9a0cdcf9d86'
+down_revision = '2e9abc8da546'
 branch_labels = None
 depends_on = None
 

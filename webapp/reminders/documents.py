@@ -18,7 +18,7 @@ from webapp.invoicing.models import Batch, Invoice, InvoiceLine
 from webapp.organisations.models import Country
 from webapp.pdf import file_name, html_to_pdf, write_merged, write_zip
 from webapp.reminders.models import RemindedInvoice, Reminder, ReminderChannel, ReminderRun, RunMode
-from webapp.reminders.runs import by_child
+from webapp.reminders.children import by_child
 
 #: What the last level announces when its letter text says nothing of it.
 NEXT_STEP = {

@@ -22,7 +22,6 @@ from sqlalchemy.orm import selectinload
 
 from webapp.debits.queries import on_a_run
 from webapp.treasury.queries import rolled_lots
-from webapp.treasury.selection import imputation
 from webapp import db, numbering
 from webapp.audit.services import actor_id, declare, record, record_creation, snapshot
 from webapp.counter.amounts import ZERO, checked_amount
@@ -37,6 +36,7 @@ from webapp.organisations.models import Country, Regie
 from webapp.plans.queries import families_in_plans
 from webapp.reminders import sending
 from webapp.reminders.bailiff import families_at_bailiff
+from webapp.reminders.children import ChildShare, by_child
 from webapp.reminders.levels import level_sets, setting
 from webapp.reminders.models import (
     InvoiceDispute, RemindedInvoice, Reminder, ReminderChannel, ReminderLevel, ReminderRun, ReminderRunStatus,
@@ -51,22 +51,6 @@ declare({"reminder_run": "Relances"}, {
     "excluded": "décochées (familles, ou factures par facture)", "status": "état", "reminders": "relances",
     "total": "total",
 }, {"threshold": money, "total": money, "status": ReminderRunStatus, "mode": RunMode})
-
-#: A family's part of an invoice that bills no child (a family fee), in a run by child.
-FAMILY_PART = "Famille"
-
-
-@dataclass
-class ChildShare:
-    """What one child's invoices owe in a reminder by child: each invoice with the child's share of it."""
-
-    label: str
-    invoices: list[tuple[Invoice, Decimal]]
-
-    @property
-    def amount(self) -> Decimal:
-        return sum((share for _, share in self.invoices), ZERO)
-
 
 @dataclass
 class FamilyDue:
@@ -204,24 +188,6 @@ def next_fee(sets: dict[int | None, dict[int, ReminderLevel]], level: ReminderLe
     return following.fee if following else None
 
 
-def by_child(owed: list[tuple[Invoice, Decimal]]) -> list[ChildShare]:
-    """The rule of a run by child. Each invoice shows under every child its lines bill, with the child's share of
-    what the invoice still owes, in proportion to that child's lines (to the cent, the rounding on the largest
-    share; a reduction line lowers its own child's share); lines billing no child (a family fee) show under
-    « Famille ». An invoice's shares add up to what it owes, so the reminder claims each invoice once, whatever
-    the number of children. `owed`: each invoice with what it owes (its outstanding, or what a reminder said)."""
-    names: dict[str, str] = {}
-    shares: dict[str, list[tuple[Invoice, Decimal]]] = defaultdict(list)
-    for invoice, amount in owed:
-        for line in invoice.lines:
-            if line.child is not None:
-                names[str(line.child_id)] = str(line.child)
-        for key, share in imputation(invoice, amount, lambda line: str(line.child_id or "")).items():
-            shares[key].append((invoice, share))
-    children = [ChildShare(names.get(key, FAMILY_PART), found) for key, found in shares.items()]
-    return sorted(children, key=lambda child: (child.label == FAMILY_PART, child.label.casefold()))
-
-
 def _group(run: ReminderRun, reached: list[tuple[Invoice, ReminderLevel]]) -> list[FamilyDue]:
     """The draft's rows as the run's mode groups them: one per invoice, or one per family at the highest level
     its invoices reached (by child, with its children's shares)."""
@@ -332,7 +298,6 @@ def validate(run: ReminderRun) -> list[Reminder]:
     run.status = ReminderRunStatus.VALIDATED
     run.validated_at, run.validated_by_id = utcnow(), actor_id()
     db.session.flush()
-    sending.send_when_due(run)
     record("validate", "reminder_run", run, {
         "status": [ReminderRunStatus.DRAFT.value, ReminderRunStatus.VALIDATED.value],
         "reminders": [None, f"{reminders[0].number} … {reminders[-1].number} ({len(reminders)})"],

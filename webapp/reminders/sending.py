@@ -43,11 +43,12 @@ def route(reminders: list[Reminder], posted_on: date) -> None:
             reminder.email = ReminderEmail(email=to)
 
 
-def send_when_due(run: ReminderRun) -> None:
+def send_when_due(run: ReminderRun, sent: list[Reminder]) -> list[Reminder]:
     """The e-mails of letters dated today leave as soon as their run is validated: the delay they give starts the
     day after. Those of a run dated later wait for the agent's click on that day."""
-    if (run.reminder_date or today()) <= today() and unsent(run.id):
+    if (run.reminder_date or today()) <= today() and any(r.channel is ReminderChannel.EMAIL for r in sent):
         start(run, KIND)
+    return sent
 
 
 def unsent(run_id: int) -> list[ReminderEmail]:

@@ -161,7 +161,8 @@ def families(reminder_run_id: int) -> Any:
 def validate(reminder_run_id: int) -> Any:
     found = _run(reminder_run_id)
     if ActionForm().validate_on_submit():
-        attempt(lambda: runs.validate(found), lambda sent: f"Relances validées : {len(sent)} relance(s).")
+        attempt(lambda: sending.send_when_due(found, runs.validate(found)),
+                lambda sent: f"Relances validées : {len(sent)} relance(s).")
     return _back(found)
 
 
