@@ -32,7 +32,7 @@ from webapp.invoicing.services import compute_batch, create_period, number_batch
 from webapp.numbering import NumberSequence
 from webapp import pdf as html_to
 from webapp.organisations.services import create_organisation, create_regie
-from webapp.reminders import documents, levels, runs
+from webapp.reminders import documents, levels, paying, runs
 from webapp.reminders.models import Reminder, ReminderRun
 from webapp.tariffs.services import create_activity, create_tariff
 from webapp.treasury import rolls
@@ -76,11 +76,11 @@ def test_a_french_fee_is_its_own_numbered_invoice_chased_with_the_reminder(owed,
     assert [ri.invoice for ri in second.invoices] == [owed.march, owed.april, fee]
     assert [ri.amount for ri in second.invoices] == [D("12.00"), D("8.00"), D("10.00")]
     # A numbered invoice of the régie, gapless with the others of its year, due with the reminder.
-    year = today().year
+    year = fee.fiscal_year
     assert [i.sequence for i in invoices_of_year(session, owed.regie, year)] == list(
         range(1, len(invoices_of_year(session, owed.regie, year)) + 1))
     assert fee.number == fee.payment_reference == f"CANT-{year}-{fee.sequence:06d}"
-    assert (fee.total, fee.issued_on, fee.due_on, fee.family_id) == (D("10.00"), today(), second.pay_by,
+    assert (fee.total, fee.issued_on, fee.due_on, fee.family_id) == (D("10.00"), second.sent_on, second.pay_by,
                                                                      owed.family.id)
     (line,) = fee.lines
     assert (line.kind, line.label, line.accounting_code, line.amount) == (
@@ -99,12 +99,12 @@ def test_a_french_fee_is_its_own_numbered_invoice_chased_with_the_reminder(owed,
     assert [ri.invoice for ri in third.invoices][:3] == [owed.march, owed.april, fee]
     assert (third.fee, third.amount) == (D("20.00"), D("50.00"))
     # Paying the reminder's number in a transfer: the invoices first, then the fee.
-    assert runs.payable_by_reference(owed.regie.id)[second.number] == [owed.march.id, owed.april.id, fee.id]
+    assert paying.payable_by_reference(owed.regie.id)[second.number] == [owed.march.id, owed.april.id, fee.id]
 
 
 def test_a_payment_to_the_reminders_structured_communication_settles_the_invoices_then_the_fee(
         be, session, monkeypatch):  # noqa: F811
-    monkeypatch.setattr(Defaults, "BE_FREE_REMINDERS_PER_YEAR", 1)
+    monkeypatch.setattr(Defaults, "BE_FREE_REMINDERS_PER_YEAR", 0)
     attend(be.child, be.canteen, 4, 1, 2)
     april = bill(be, 4)[be.family.id]
     chase(be.regie, D("0"), D("7.50"))
@@ -136,9 +136,9 @@ def test_belgian_reminders_are_free_the_first_and_three_a_year_and_the_indemnity
     run = runs.open_run(be.regie, {"reference_date": today() + LATER})
     bernard = next(d for d in runs.select(run).kept if d.family.id == be.family.id)
     assert (bernard.level.rank, bernard.fee, bernard.fee_reason) == (2, D("0"), "3 rappels gratuits par an")
-    # Had it been the family's second reminder of the year with one free: the level's fee, under the maximum.
+    # Had no reminder been free that year: the level's fee, under the maximum.
     with monkeypatch.context() as law:
-        law.setattr(Defaults, "BE_FREE_REMINDERS_PER_YEAR", 1)
+        law.setattr(Defaults, "BE_FREE_REMINDERS_PER_YEAR", 0)
         law.setattr(Defaults, "BE_REMINDER_FEE_MAX", "5.00")
         bernard = next(d for d in runs.select(run).kept if d.family.id == be.family.id)
         assert (bernard.fee, bernard.fee_reason) == (D("5.00"), "Frais plafonnés à 5,00\xa0€")
@@ -159,6 +159,17 @@ def test_the_counter_finds_the_reminder_with_its_fee_last(app, owed):
     sent = validated(owed.regie, date(2026, 6, 30))[owed.family.id]
     (found,) = references.find([owed.regie.id], sent.number)
     assert (found.invoice_ids, found.due) == ((owed.march.id, owed.april.id, sent.fee_invoice_id), D("25.00"))
+
+
+def test_a_run_by_invoice_bills_a_family_one_fee_invoice_a_line_per_reminder(owed):
+    chase(owed.regie, D("5.00"))
+    run = runs.open_run(owed.regie, {"reference_date": date(2026, 6, 30), "mode": "facture"})
+    first, second = runs.validate(run)
+    fee = first.fee_invoice
+    assert second.fee_invoice_id == fee.id and (fee.total, len(fee.lines)) == (D("10.00"), 2)
+    assert [(ri.invoice_id, ri.amount) for ri in first.invoices] == [(owed.march.id, D("12.00")), (fee.id, D("5.00"))]
+    assert [(ri.invoice_id, ri.amount) for ri in second.invoices] == [(owed.april.id, D("8.00")), (fee.id, D("5.00"))]
+    assert (first.amount, second.amount) == (D("17.00"), D("13.00")) and ledger.check_books() == []
 
 
 def test_a_draft_deleted_bills_nothing(owed, session):

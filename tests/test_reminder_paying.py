@@ -73,3 +73,21 @@ def test_another_organisations_reminder_reference_finds_nothing(unpaid, make_org
     other = make_org("FR")
     client = login(make_user(other))
     assert f"Relance {sent.number}" not in client.get(f"/o/{other.id}/caisse/?q={sent.number}").text
+
+
+def test_a_payment_plans_reference_is_paid_at_the_counter_while_the_plan_is_in_force(
+        app, unpaid, login, make_user, session):  # noqa: F811
+    from webapp.plans import services as plans
+    plan = plans.create_plan(unpaid.regie, unpaid.family, {
+        "invoice_ids": [unpaid.april.id], "count": 2, "first_due_on": date(2026, 12, 15)})
+    (found,) = references.find([unpaid.regie.id], plan.number)
+    assert (found.label, found.invoice_ids, found.due) == (f"Échéancier {plan.number}", (unpaid.april.id,), D("8.00"))
+    session.commit()
+    client = login(make_user(unpaid.org))
+    url = f"/o/{unpaid.org.id}/caisse/familles/{unpaid.family.id}/regies/{unpaid.regie.id}/reglement"
+    assert 'value="8,00"' in client.get(f"{url}?reference={plan.payment_reference}").text
+    response = client.post_form(url, {"mode": "especes", "amount": "4,00", "received_on": "2026-12-01",
+                                      "school_year": "2026", "reference": plan.payment_reference})
+    assert response.status_code in (302, 303), response.text
+    march, april = (session.get(Invoice, i.id) for i in (unpaid.march, unpaid.april))
+    assert (march.outstanding, april.outstanding) == (D("12.00"), D("4.00"))  # the plan's invoice first

@@ -231,3 +231,18 @@ def test_a_levels_email_text_is_edited_in_its_form(mixed, login, make_user, sess
     assert client.post_form(url, {"rank": "1", "delay_days": "10", "after_previous": "", "minimum_amount": "5,00",
                                   "fee": "0", "email_text": "Merci de régulariser."}).status_code in (302, 303)
     assert session.get(type(level), level.id, populate_existing=True).email_text == "Merci de régulariser."
+
+
+def test_validating_on_the_page_sends_the_emails_of_letters_dated_today(world, login, make_user, session):
+    world.family.payer.email = "bernard@example.org"
+    attend(world.child, world.canteen, 3, 2, 3)
+    bill(world, 3)
+    chase(world.regie, D("0"))
+    today_run = runs.open_run(world.regie, {"reference_date": date(2026, 6, 30)})
+    session.commit()
+    client = login(make_user(world.org))
+    before = huey.pending_count()
+    client.post_form(f"/o/{world.org.id}/relances/{today_run.id}/validation")
+    job = session.scalars(sa.select(Job).where(Job.kind == sending.KIND)).one()
+    assert job.source == f"reminder_run:{today_run.id}" and huey.pending_count() == before + 1
+    huey.flush()

@@ -97,7 +97,7 @@ def test_the_draft_follows_the_books_disputes_minimums_and_unticked_families(unp
     assert runs.select(open_run(unpaid, date(2026, 6, 5))).kept[0].invoices == [unpaid.march]  # April: 8 days
     runs.choose_families(run, {unpaid.family.id})
     assert runs.select(run).kept == []
-    with pytest.raises(DomainError, match="Aucune famille"):
+    with pytest.raises(DomainError, match="Aucune relance"):
         runs.validate(run)
     runs.delete_run(run)
     assert session.get(ReminderRun, run.id) is None
@@ -185,7 +185,7 @@ def test_the_screens_from_levels_to_letters(unpaid, login, make_user, session):
     page = client.get(f"{base}/{run.id}")
     assert page.status_code == 200 and "BERNARD" in page.text
     client.post_form(f"{base}/{run.id}/familles", {"shown": [unpaid.family.id, unpaid.other.id],
-                                                   "family": [unpaid.family.id]})
+                                                   "kept": [unpaid.family.id]})
     assert session.get(ReminderRun, run.id, populate_existing=True).excluded == [unpaid.other.id]
     assert client.post_form(f"{base}/{run.id}/validation").status_code in (302, 303)
     session.expire_all()

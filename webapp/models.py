@@ -19,7 +19,7 @@ from webapp.online.models import OnlinePayment
 from webapp.organisations.models import Organisation, Regie
 from webapp.plans.models import PaymentPlan, PlanInstalment, PlanInvoice
 from webapp.reminders.models import (
-    InvoiceDispute, RemindedInvoice, Reminder, ReminderEmail, ReminderLevel, ReminderRun,
+    FamilyAtBailiff, InvoiceDispute, RemindedInvoice, Reminder, ReminderEmail, ReminderLevel, ReminderRun,
 )
 from webapp.submissions import Submission
 from webapp.tariffs.models import Activity, ChildDiscount, Discount, FamilyFee, Tariff
@@ -35,6 +35,6 @@ __all__ = [
     "OnlinePayment",
     "BankReject", "DebitFile", "DebitRun", "DebitRunItem", "DebtorAccount", "Mandate",
     "RollExport", "TitleRun", "TitledInvoice", "TreasuryTitle",
-    "InvoiceDispute", "RemindedInvoice", "Reminder", "ReminderEmail", "ReminderLevel", "ReminderRun",
-    "PaymentPlan", "PlanInstalment", "PlanInvoice",
+    "FamilyAtBailiff", "InvoiceDispute", "RemindedInvoice", "Reminder", "ReminderEmail", "ReminderLevel",
+    "ReminderRun", "PaymentPlan", "PlanInstalment", "PlanInvoice",
 ]

@@ -1,7 +1,7 @@
 """reminder fees billed as invoices of their own
 
 Revision ID: d8e3598b3147
-Revises: 2e9abc8da546
+Revises: 972105fec44e
 Create Date: 2026-12-05 10:40:00
 
 Columns only, added in place (references inline): on SQLite a rebuild of `reminders` would lose its append-only
@@ -14,7 +14,7 @@ from alembic import op
 
 
 revision = 'd8e3598b3147'
-down_revision = '2e9abc8da546'
+down_revision = '972105fec44e'
 branch_labels = None
 depends_on = None
 

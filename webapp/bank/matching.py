@@ -9,7 +9,6 @@ Suggestions by amount and payer name are only shown."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,13 +18,12 @@ from regie_coda import ogm
 from webapp import db
 from webapp.bank.models import MovementStatus
 from webapp.bank.reading import ReadMovement
+from webapp.counter.references import sources as grouped_sources
 from webapp.counter.settlement import owing, payable, rolled_message
 from webapp.families.models import Family
 from webapp.formatting import money
 from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Regie
-from webapp.plans import services as plans
-from webapp.reminders import runs as reminders
 from webapp.treasury.queries import rolls_by_lot
 from webapp.text import fold
 
@@ -43,18 +41,6 @@ def squeezed(text: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", text.upper())
 
 
-@dataclass(frozen=True)
-class Grouped:
-    """A document with a payment reference of its own that settles several invoices: what a rejection calls it,
-    the letters its French number starts with, and its references → invoice ids, oldest first."""
-
-    name: str
-    letters: str
-    payable_by_reference: Callable[[int], dict[str, list[int]]]
-
-
-GROUPED = (Grouped("cette relance", "REL", reminders.payable_by_reference),
-           Grouped("cet échéancier", "ECH", plans.payable_by_reference))
 
 
 @dataclass(frozen=True)
@@ -101,15 +87,15 @@ class Matcher:
         self.by_id = {invoice.id: invoice for invoice, _ in invoices}
         self.grouped_by_digits: dict[str, tuple[str, list[int]]] = {}
         self.grouped_by_text: dict[str, tuple[str, list[int]]] = {}
-        for grouped in GROUPED:
-            for reference, ids in grouped.payable_by_reference(regie.id).items():
+        for source in grouped_sources():
+            for reference, ids in source.payable_by_reference(regie.id).items():
                 if len(digits := re.sub(r"\D", "", reference)) == 12:
-                    self.grouped_by_digits[digits] = (grouped.name, ids)
+                    self.grouped_by_digits[digits] = (source.name, ids)
                 if not reference.startswith("+"):
-                    self.grouped_by_text[squeezed(reference)] = (grouped.name, ids)
+                    self.grouped_by_text[squeezed(reference)] = (source.name, ids)
         # A French reminder's or plan's reference is its number, REL- or ECH-<prefix>-<year>-<sequence>: found in
         # the text by shape.
-        letters = "|".join(grouped.letters for grouped in GROUPED)
+        letters = "|".join(source.letters for source in grouped_sources())
         self.grouped_numbers = re.compile(f"(?:{letters})" + re.escape(self.prefix) + r"\d{9}")
 
     def _references(self, movement: ReadMovement) -> list[str]:

@@ -1,15 +1,19 @@
-"""References that pay several invoices of a family at once: a reminder's, a payment plan's. Typed at the counter,
-one proposes to settle its invoices, oldest first, before the family's others; each area registers how it finds
-its own (`pays_grouped`), as the family search registers its finders."""
+"""References that pay several invoices of a family at once: a reminder's, a payment plan's. A bank statement
+reads all of a régie's at once and pays their invoices oldest first; typed at the counter, one proposes to settle
+its invoices before the family's others. Each area that issues such documents gives its `Source`."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
 from regie_coda import ogm
+
+from webapp.counter.amounts import ZERO
+from webapp.invoicing.models import Invoice
 
 
 @dataclass(frozen=True)
@@ -22,14 +26,38 @@ class Grouped:
     due: Decimal  # what they still owe
 
 
-Finder = Callable[[Sequence[int], set[str]], list[Grouped]]
-FINDERS: list[Finder] = []
+def grouped(label: str, reference: str, regie_id: int, family_id: int, invoices: Iterable[Invoice]) -> Grouped:
+    ordered = sorted(invoices, key=lambda invoice: (invoice.issued_on, invoice.id))
+    return Grouped(label, reference, regie_id, family_id, tuple(invoice.id for invoice in ordered),
+                   sum((invoice.outstanding for invoice in ordered), ZERO))
 
 
-def pays_grouped(finder: Finder) -> Finder:
-    """Register how an area finds its grouped references among the ways a reference may be written."""
-    FINDERS.append(finder)
-    return finder
+@dataclass(frozen=True)
+class Source:
+    """A kind of document with a payment reference of its own: what a rejection calls one (« cette relance »),
+    the letters its French number starts with, its references at a régie → invoice ids oldest first, and the
+    documents written as one of the given forms in the given régies."""
+
+    name: str
+    letters: str
+    payable_by_reference: Callable[[int], dict[str, list[int]]]
+    find: Callable[[Sequence[int], set[str]], list[Grouped]]
+
+
+def by_reference(rows: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
+    """(reference, invoice id) rows, in order → each reference's invoice ids: a source's `payable_by_reference`."""
+    found: dict[str, list[int]] = defaultdict(list)
+    for reference, invoice_id in rows:
+        found[reference].append(invoice_id)
+    return dict(found)
+
+
+def sources() -> tuple[Source, ...]:
+    # The reminders and the plans build on the counter: their sources are read when asked for.
+    from webapp.plans.paying import SOURCE as plans
+    from webapp.reminders.paying import SOURCE as reminders
+
+    return reminders, plans
 
 
 def written_forms(text: str) -> set[str]:
@@ -47,7 +75,7 @@ def written_forms(text: str) -> set[str]:
 
 def find(regie_ids: Sequence[int], text: str) -> list[Grouped]:
     forms = written_forms(text)
-    return [found for finder in FINDERS for found in finder(regie_ids, forms)] if forms and regie_ids else []
+    return [found for source in sources() for found in source.find(regie_ids, forms)] if forms and regie_ids else []
 
 
 def of_family(regie_id: int, family_id: int, text: str) -> Grouped | None:

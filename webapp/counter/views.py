@@ -108,8 +108,8 @@ def _first(clicked: int | None, reference: str | None, regie: Regie, family: Fam
         return ()
     grouped = references.of_family(regie.id, family.id, reference)
     if grouped is None:
-        raise DomainError(f"Aucune relance de cette famille à cette régie ne porte la référence « {reference} » : "
-                          "recherchez-la de nouveau.")
+        raise DomainError(f"Aucune relance ni aucun échéancier en cours de cette famille à cette régie ne porte la "
+                          f"référence « {reference} » : recherchez-la de nouveau.")
     return grouped.invoice_ids
 
 

@@ -8,7 +8,6 @@ invoices; two agents proposing a plan over the same invoice at once therefore gi
 from __future__ import annotations
 
 import calendar
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_CEILING, ROUND_DOWN, Decimal
@@ -298,17 +297,3 @@ def notify_late(plan: PaymentPlan, letter: bytes) -> str:
     mail.send_after_commit(message)
     record("notify", "payment_plan", plan, {"late": [None, str(found.due_now)]}, organisation_id=plan.organisation_id)
     return payer.email
-
-
-def payable_by_reference(regie_id: int) -> dict[str, list[int]]:
-    """Each plan in force's payment reference → the ids of its invoices, oldest first: what a payment to that
-    reference settles (as `reminders.runs.payable_by_reference`). A cancelled plan's reference pays nothing."""
-    rows = db.session.execute(
-        sa.select(PaymentPlan.payment_reference, PlanInvoice.invoice_id).join(PlanInvoice)
-        .join(Invoice, Invoice.id == PlanInvoice.invoice_id)
-        .where(PaymentPlan.regie_id == regie_id, PaymentPlan.status == PlanStatus.IN_FORCE)
-        .order_by(PaymentPlan.id, Invoice.issued_on, Invoice.id))
-    found: dict[str, list[int]] = defaultdict(list)
-    for reference_text, invoice_id in rows:
-        found[reference_text].append(invoice_id)
-    return dict(found)

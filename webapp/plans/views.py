@@ -15,7 +15,7 @@ from webapp.families.models import Family
 from webapp.forms import attempt, form_status, submit
 from webapp.htmx import redirect_to, render
 from webapp.pdf import pdf_response
-from webapp.plans import documents, services
+from webapp.plans import documents, paying, services  # noqa: F401 (paying registers its family finder)
 from webapp.plans.forms import ActionForm, CancelForm, PlanForm
 from webapp.plans.models import PaymentPlan
 from webapp.submissions import books_once

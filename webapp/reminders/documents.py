@@ -14,10 +14,11 @@ from sqlalchemy.orm import selectinload
 
 from webapp import db
 from webapp.families.models import Family
-from webapp.invoicing.models import Batch, Invoice
+from webapp.invoicing.models import Batch, Invoice, InvoiceLine
 from webapp.organisations.models import Country
 from webapp.pdf import file_name, html_to_pdf, write_merged, write_zip
-from webapp.reminders.models import RemindedInvoice, Reminder, ReminderChannel, ReminderRun
+from webapp.reminders.models import RemindedInvoice, Reminder, ReminderChannel, ReminderRun, RunMode
+from webapp.reminders.children import by_child
 
 #: What the last level announces when its letter text says nothing of it.
 NEXT_STEP = {
@@ -30,18 +31,23 @@ NEXT_STEP = {
 
 def printable(run: ReminderRun, channel: ReminderChannel | None = None) -> list[Reminder]:
     """The run's reminders (those going by `channel`, if given), with what their letters read."""
-    return list(db.session.scalars(
-        sa.select(Reminder).where(Reminder.run_id == run.id, *([Reminder.channel == channel] if channel else []))
-        .order_by(Reminder.sequence)
-        .options(selectinload(Reminder.family).selectinload(Family.guardians),
-                 selectinload(Reminder.invoices).selectinload(RemindedInvoice.invoice)
-                 .selectinload(Invoice.batch).selectinload(Batch.period))))
+    reminded = selectinload(Reminder.invoices).selectinload(RemindedInvoice.invoice)
+    stmt = (sa.select(Reminder).where(Reminder.run_id == run.id, *([Reminder.channel == channel] if channel else []))
+            .order_by(Reminder.sequence)
+            .options(selectinload(Reminder.family).selectinload(Family.guardians),
+                     reminded.selectinload(Invoice.batch).selectinload(Batch.period)))
+    if run.mode is RunMode.CHILD:
+        stmt = stmt.options(reminded.selectinload(Invoice.lines).selectinload(InvoiceLine.child))
+    return list(db.session.scalars(stmt))
 
 
 def _html(run: ReminderRun, reminders: Sequence[Reminder]) -> str:
+    """By child, each letter lists the invoices under the children they bill, with the amounts the reminder said."""
+    children = {r.id: by_child([(ri.invoice, ri.amount) for ri in r.invoices]) for r in reminders
+                if run.mode is RunMode.CHILD}
     country = run.regie.organisation.country
-    return render_template("reminders/pdf/letters.html", run=run, reminders=reminders, next_step=NEXT_STEP[country],
-                           belgian=country is Country.BE)
+    return render_template("reminders/pdf/letters.html", run=run, reminders=reminders, children=children,
+                           next_step=NEXT_STEP[country], belgian=country is Country.BE)
 
 
 def render_letters(run: ReminderRun, reminders: Sequence[Reminder]) -> bytes:

@@ -23,7 +23,7 @@ from webapp.formatting import money
 from webapp.invoicing.fees import Fee, bill_fees
 from webapp.invoicing.models import Batch, BillingPeriod, Invoice
 from webapp.organisations.models import Country, Regie
-from webapp.reminders.levels import indemnity_cap, levels_of, setting
+from webapp.reminders.levels import indemnity_cap, level_sets, setting
 from webapp.reminders.models import Reminder, ReminderLevel, ReminderRun
 
 if TYPE_CHECKING:
@@ -52,10 +52,14 @@ def price(regie: Regie, dues: list[FamilyDue], year: int) -> None:
     """Set each reminder's fee (`due.fee`), why it is below its level's (`due.fee_reason`), and what the next level
     would cost if nothing is paid (`due.next_fee`, the letter announces it), in the order the reminders will be
     numbered: a family reminded twice in a run counts both."""
-    following = {level.rank - 1: level for level in levels_of(regie.id)}
+    sets = level_sets(regie.id)
+
+    def following(level: ReminderLevel) -> ReminderLevel | None:  # in the level's own set
+        return sets.get(level.activity_id, {}).get(level.rank + 1)
+
     if regie.organisation.country is not Country.BE:
         for due in dues:
-            after = following.get(due.level.rank)
+            after = following(due.level)
             due.fee, due.fee_reason, due.next_fee = due.level.fee, "", after.fee if after else None
         return
     earlier = _earlier(regie.id, sorted({due.family.id for due in dues}), year)
@@ -64,7 +68,7 @@ def price(regie: Regie, dues: list[FamilyDue], year: int) -> None:
         debt = sum((i.outstanding for i in due.invoices if i.id not in fees_billed), ZERO)
         due.fee, due.fee_reason = _belgian_fee(due.level, earlier[due.family.id], debt)
         earlier[due.family.id] += 1
-        after = following.get(due.level.rank)
+        after = following(due.level)
         due.next_fee = _belgian_fee(after, earlier[due.family.id], debt)[0] if after else None
 
 

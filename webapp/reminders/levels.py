@@ -1,7 +1,8 @@
 """The reminder levels a régie configures, within the law of its country, and the disputed invoices no reminder
 chases. Belgium (Code de droit économique, livre XIX): the first reminder is free, a later one costs at most the
 configured amount, and the last level's indemnity stays under the bracket of the smallest debt it applies to; the
-amounts are read from the configuration (`BE_*`), the law changes them. France sets no cap."""
+amounts are read from the configuration (`BE_*`), the law changes them. France sets no cap. An activity may have a
+set of levels of its own, for the invoices that bill it alone; the régie's set chases the others."""
 
 from __future__ import annotations
 
@@ -17,11 +18,14 @@ from webapp.config import Defaults
 from webapp.counter.amounts import CENT, ZERO, checked_amount
 from webapp.errors import DomainError
 from webapp.formatting import money
+from webapp.forms import LARGEST_INTEGER
 from webapp.invoicing.models import Invoice
 from webapp.organisations.models import Country, Regie
 from webapp.reminders.models import InvoiceDispute, ReminderLevel
+from webapp.tariffs.models import Activity
 
-LEVEL_FIELDS = ("rank", "delay_days", "after_previous", "minimum_amount", "fee", "letter_text", "email_text", "last")
+LEVEL_FIELDS = ("activity_id", "rank", "delay_days", "after_previous", "minimum_amount", "fee", "letter_text",
+                "email_text", "last")
 
 #: What a reminder's e-mail says above its facts while its level's text is empty; the letter is attached.
 DEFAULT_EMAIL_TEXT = ("Sauf erreur de notre part, des factures restent impayées. Vous trouverez en pièce jointe notre "
@@ -29,8 +33,9 @@ DEFAULT_EMAIL_TEXT = ("Sauf erreur de notre part, des factures restent impayées
                       "de ce message.")
 
 declare({"reminder_level": "Niveau de relance", "invoice_dispute": "Contestation de facture"}, {
-    "rank": "niveau", "delay_days": "délai (jours)", "after_previous": "après le niveau précédent",
-    "minimum_amount": "montant minimum", "fee": "frais", "letter_text": "texte du courrier", "email_text": "texte de l'e-mail", "last": "dernier niveau",
+    "activity_id": "activité (n°)", "rank": "niveau", "delay_days": "délai (jours)",
+    "after_previous": "après le niveau précédent", "minimum_amount": "montant minimum", "fee": "frais",
+    "letter_text": "texte du courrier", "email_text": "texte de l'e-mail", "last": "dernier niveau",
     "reason": "motif",
 }, {"minimum_amount": money, "fee": money})
 
@@ -78,17 +83,24 @@ def _clean(regie: Regie, data: dict[str, Any], level: ReminderLevel | None) -> d
     delay = data.get("delay_days")
     if not isinstance(delay, int) or not 0 <= delay <= 365:
         raise DomainError("Le délai est un nombre de jours de 0 à 365.", "delay_days")
+    activity_id = data.get("activity_id") or None
+    if activity_id is not None and (not isinstance(activity_id, int) or not 0 < activity_id <= LARGEST_INTEGER
+                                    or db.session.scalar(sa.select(Activity.id).where(
+                                        Activity.id == activity_id, Activity.regie_id == regie.id)) is None):
+        raise DomainError("Choisissez une activité de la régie, ou aucune.", "activity_id")
     taken = db.session.scalar(sa.select(ReminderLevel.id).where(
-        ReminderLevel.regie_id == regie.id, ReminderLevel.rank == rank,
+        ReminderLevel.regie_id == regie.id, ReminderLevel.activity_id.is_(None) if activity_id is None
+        else ReminderLevel.activity_id == activity_id, ReminderLevel.rank == rank,
         ReminderLevel.id != (level.id if level else 0)))
     if taken is not None:
-        raise DomainError(f"Le niveau {rank} existe déjà pour cette régie.", "rank")
+        raise DomainError(f"Le niveau {rank} existe déjà pour cette {'régie' if activity_id is None else 'activité'}.",
+                          "rank")
     minimum = checked_amount(data.get("minimum_amount") if data.get("minimum_amount") is not None else ZERO,
                              "minimum_amount", zero=True)
     fee = checked_amount(data.get("fee") if data.get("fee") is not None else ZERO, "fee", zero=True)
     last = bool(data.get("last"))
     refuse_above_caps(regie, rank, fee, minimum, last)
-    return {"rank": rank, "delay_days": delay, "after_previous": bool(data.get("after_previous")),
+    return {"activity_id": activity_id, "rank": rank, "delay_days": delay, "after_previous": bool(data.get("after_previous")),
             "minimum_amount": minimum, "fee": fee, "letter_text": (data.get("letter_text") or "").strip()[:4000],
             "email_text": (data.get("email_text") or "").strip()[:4000], "last": last}
 
@@ -114,9 +126,22 @@ def email_text(level: ReminderLevel) -> str:
     return level.email_text.strip() or DEFAULT_EMAIL_TEXT
 
 
-def levels_of(regie_id: int) -> list[ReminderLevel]:
-    return list(db.session.scalars(sa.select(ReminderLevel).where(ReminderLevel.regie_id == regie_id)
-                                   .order_by(ReminderLevel.rank)))
+def levels_of(regie_id: int, activity_id: int | None = None) -> list[ReminderLevel]:
+    """One set of levels, by rank: the régie's own (no activity), or an activity's."""
+    return list(db.session.scalars(sa.select(ReminderLevel).where(
+        ReminderLevel.regie_id == regie_id,
+        ReminderLevel.activity_id.is_(None) if activity_id is None else ReminderLevel.activity_id == activity_id)
+        .order_by(ReminderLevel.rank)))
+
+
+def level_sets(regie_id: int) -> dict[int | None, dict[int, ReminderLevel]]:
+    """Every set of the régie's levels: activity id (None: the régie's own set) → rank → level."""
+    sets: dict[int | None, dict[int, ReminderLevel]] = {}
+    for level in db.session.scalars(sa.select(ReminderLevel).where(ReminderLevel.regie_id == regie_id)
+                                    .order_by(ReminderLevel.activity_id.is_not(None), ReminderLevel.activity_id,
+                                              ReminderLevel.rank)):
+        sets.setdefault(level.activity_id, {})[level.rank] = level
+    return sets
 
 
 def dispute(invoice: Invoice, reason: str) -> InvoiceDispute:

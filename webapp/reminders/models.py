@@ -16,16 +16,22 @@ from webapp.families.models import Family
 from webapp.invoicing.models import Invoice
 from webapp.labels import Labelled
 from webapp.organisations.models import Regie
+from webapp.tariffs.models import Activity
 
 MONEY = sa.Numeric(12, 2)
 
 
 class ReminderLevel(Base):
-    """Level `rank` of a régie's chase: when it is reached, from which amount, what it costs, what it says."""
+    """Level `rank` of a régie's chase: when it is reached, from which amount, what it costs, what it says. The
+    régie's levels (no activity) chase every invoice, unless an activity has levels of its own: they chase the
+    invoices that bill that activity alone (`runs.level_set`)."""
 
     __tablename__ = "reminder_levels"
     __table_args__ = (
-        sa.UniqueConstraint("regie_id", "rank", name="uq_reminder_levels_regie_id_rank"),
+        # One rank per set: the régie's own levels (a partial index, NULLs being distinct), and each activity's.
+        sa.Index("uq_reminder_levels_regie_id_rank", "regie_id", "rank", unique=True,
+                 sqlite_where=sa.text("activity_id IS NULL"), postgresql_where=sa.text("activity_id IS NULL")),
+        sa.UniqueConstraint("regie_id", "activity_id", "rank", name="uq_reminder_levels_regie_id_activity_id_rank"),
         sa.CheckConstraint("rank > 0 AND delay_days >= 0", name="rank_and_delay_positive"),
         sa.CheckConstraint("minimum_amount >= 0 AND fee >= 0", name="amounts_not_negative"),
     )
@@ -33,6 +39,7 @@ class ReminderLevel(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"), index=True)
+    activity_id: Mapped[int | None] = mapped_column(sa.ForeignKey("activities.id"), index=True)
     rank: Mapped[int]
     # Days after the due date, or after the previous level's reminder when `after_previous`.
     delay_days: Mapped[int]
@@ -45,9 +52,10 @@ class ReminderLevel(Base):
     last: Mapped[bool] = mapped_column(default=False)
 
     regie: Mapped[Regie] = relationship()
+    activity: Mapped[Activity | None] = relationship()
 
     def __str__(self) -> str:
-        return f"Niveau {self.rank}"
+        return f"Niveau {self.rank}" + (f" · {self.activity.name}" if self.activity_id and self.activity else "")
 
 
 class InvoiceDispute(Base):
@@ -74,8 +82,38 @@ class ReminderRunStatus(Labelled):
     VALIDATED = "validee", "Validée"
 
 
+class FamilyAtBailiff(Base):
+    """A family whose debts at a régie a bailiff (huissier) collects: no reminder chases it there until it is lifted
+    (lifting deletes the row; the audit keeps both reasons)."""
+
+    __tablename__ = "families_at_bailiff"
+    __table_args__ = (sa.UniqueConstraint("regie_id", "family_id", name="uq_families_at_bailiff_regie_id_family_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
+    regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"))
+    family_id: Mapped[int] = mapped_column(sa.ForeignKey("families.id"), index=True)
+    reason: Mapped[str] = mapped_column(sa.Text)
+    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))
+
+    family: Mapped[Family] = relationship()
+
+    def __str__(self) -> str:
+        return f"{self.family} chez l'huissier"
+
+
+class RunMode(Labelled):
+    """How a run groups what it chases (the screens of BL.enfance)."""
+
+    BALANCE = "solde", "Par solde"
+    CHILD = "enfant", "Par enfant"
+    INVOICE = "facture", "Par facture"
+
+
 class ReminderRun(Base):
-    """One chase of a régie's unpaid invoices « par solde », at a reference date, above a threshold."""
+    """One chase of a régie's unpaid invoices at a reference date, above a threshold, by balance, by child or by
+    invoice; optionally only the invoices issued within a period."""
 
     __tablename__ = "reminder_runs"
     __table_args__ = (sa.CheckConstraint("threshold >= 0", name="threshold_not_negative"),)
@@ -84,9 +122,14 @@ class ReminderRun(Base):
     organisation_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id"), index=True)
     regie_id: Mapped[int] = mapped_column(sa.ForeignKey("regies.id"), index=True)
     status: Mapped[ReminderRunStatus] = enum_column(ReminderRunStatus, default=ReminderRunStatus.DRAFT)
+    mode: Mapped[RunMode] = enum_column(RunMode, default=RunMode.BALANCE, server_default="solde")
     reference_date: Mapped[date]
+    # The letters' date; empty on the runs opened before it was asked (their reminders carry the day).
+    reminder_date: Mapped[date | None]
+    issued_from: Mapped[date | None]
+    issued_to: Mapped[date | None]
     threshold: Mapped[Decimal] = mapped_column(MONEY)
-    # Families the agent unticked: the rest of the draft follows the books.
+    # What the agent unticked (families; invoices in a run by invoice): the rest of the draft follows the books.
     excluded: Mapped[list[int]] = mapped_column(sa.JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("users.id"))

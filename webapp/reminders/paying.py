@@ -1,5 +1,6 @@
-"""A reminder's reference pays its invoices: the family search and the counter find a reminder from the reference
-its letter prints (a structured communication in Belgium, its number in France)."""
+"""A reminder's reference pays its invoices: the bank statements read every reference of a régie, the family
+search and the counter find a reminder from the reference its letter prints (a structured communication in
+Belgium, its number in France)."""
 
 from __future__ import annotations
 
@@ -9,9 +10,9 @@ import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
 from webapp import db
-from webapp.counter.amounts import ZERO
-from webapp.counter.references import Grouped, pays_grouped, written_forms
+from webapp.counter.references import Grouped, Source, by_reference, grouped, written_forms
 from webapp.families.services import finds_families
+from webapp.invoicing.models import Invoice
 from webapp.reminders.models import RemindedInvoice, Reminder
 
 
@@ -24,15 +25,19 @@ def _by_reminder_reference(query: str) -> sa.Select:
     return sa.select(Reminder.family_id).where(_written(written_forms(query) or {""}))
 
 
-@pays_grouped
-def _reminders(regie_ids: Sequence[int], forms: set[str]) -> list[Grouped]:
+def payable_by_reference(regie_id: int) -> dict[str, list[int]]:
+    """Each reminder's payment reference → the ids of its invoices, oldest first: what a payment to it settles."""
+    return by_reference(db.session.execute(
+        sa.select(Reminder.payment_reference, RemindedInvoice.invoice_id).join(RemindedInvoice)
+        .join(Invoice, Invoice.id == RemindedInvoice.invoice_id)
+        .where(Reminder.regie_id == regie_id).order_by(Reminder.id, Invoice.issued_on, Invoice.id)))
+
+
+def _find(regie_ids: Sequence[int], forms: set[str]) -> list[Grouped]:
     found = db.session.scalars(sa.select(Reminder).where(Reminder.regie_id.in_(regie_ids), _written(forms))
                                .options(selectinload(Reminder.invoices).selectinload(RemindedInvoice.invoice)))
-    grouped = []
-    for reminder in found:
-        invoices = sorted((r.invoice for r in reminder.invoices), key=lambda invoice: (  # its fee last
-            invoice.id == reminder.fee_invoice_id, invoice.issued_on, invoice.id))
-        grouped.append(Grouped(f"Relance {reminder.number}", reminder.payment_reference, reminder.regie_id,
-                               reminder.family_id, tuple(invoice.id for invoice in invoices),
-                               sum((invoice.outstanding for invoice in invoices), ZERO)))
-    return grouped
+    return [grouped(f"Relance {r.number}", r.payment_reference, r.regie_id, r.family_id,
+                    (chased.invoice for chased in r.invoices)) for r in found]
+
+
+SOURCE = Source("cette relance", "REL", payable_by_reference, _find)

@@ -4,6 +4,7 @@ sending started again sends only what has not left."""
 
 from __future__ import annotations
 
+from datetime import date
 from email.message import EmailMessage
 
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from webapp.audit.services import record
 from webapp.db import utcnow
 from webapp.errors import DomainError
 from webapp.families.models import Family
+from webapp.formatting import today
 from webapp.invoicing.notices import address
 from webapp.jobs import services as jobs
 from webapp.jobs.models import Job
@@ -30,15 +32,23 @@ ZIP_KIND = "reminder_letters_zip"
 SOURCE = "reminder_run:"
 
 
-def route(reminders: list[Reminder]) -> None:
+def route(reminders: list[Reminder], posted_on: date) -> None:
     """At validation, before the reminders are written (they never change after): each one's channel, the delay to
-    pay that follows from it, and its e-mail waiting to leave."""
+    pay that follows from it (counted from `posted_on`), and its e-mail waiting to leave."""
     for reminder in reminders:
         to = address(db.session.get(Family, reminder.family_id))
         reminder.channel = ReminderChannel.EMAIL if to else ReminderChannel.PAPER
-        reminder.pay_by = runs.pay_by(reminder.run.regie.organisation.country, reminder.sent_on, reminder.channel)
+        reminder.pay_by = runs.pay_by(reminder.run.regie.organisation.country, posted_on, reminder.channel)
         if to:
             reminder.email = ReminderEmail(email=to)
+
+
+def send_when_due(run: ReminderRun, sent: list[Reminder]) -> list[Reminder]:
+    """The e-mails of letters dated today leave as soon as their run is validated: the delay they give starts the
+    day after. Those of a run dated later wait for the agent's click on that day."""
+    if (run.reminder_date or today()) <= today() and any(r.channel is ReminderChannel.EMAIL for r in sent):
+        start(run, KIND)
+    return sent
 
 
 def unsent(run_id: int) -> list[ReminderEmail]:

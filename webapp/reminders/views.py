@@ -1,5 +1,5 @@
-"""Reminders: the régie's levels, the runs « par solde » from the draft to the validation, the letters, and the
-disputes that set an invoice apart."""
+"""Reminders: the régie's levels, the runs (by balance, by child, by invoice) from the draft to the validation, the
+letters, the disputes that set an invoice apart, and the families at the bailiff."""
 
 from __future__ import annotations
 
@@ -9,16 +9,18 @@ import sqlalchemy as sa
 from flask import abort, flash, g, request, url_for
 
 from webapp import db
-from webapp.auth.access import requires, tenant_blueprint, visible_regie_ids
+from webapp.auth.access import requires, tenant_blueprint, visible_regie, visible_regie_ids
 from webapp.forms import attempt, form_status, submit
 from webapp.htmx import redirect_to, render
+from webapp.families.models import Family
 from webapp.invoicing.models import BillingPeriod, Invoice
 from webapp.organisations.models import Regie
 from webapp.pdf import pdf_response
-from webapp.reminders import documents, levels, paying, runs, sending  # noqa: F401 (paying registers its finders)
-from webapp.reminders.forms import ActionForm, DisputeForm, LevelForm, RunForm
+from webapp.tariffs.models import Activity
+from webapp.reminders import bailiff, documents, levels, paying, runs, sending  # noqa: F401 (paying registers its family finder)
+from webapp.reminders.forms import ActionForm, BailiffForm, DisputeForm, LevelForm, RunForm
 from webapp.reminders.models import (
-    InvoiceDispute, Reminder, ReminderChannel, ReminderLevel, ReminderRun, ReminderRunStatus,
+    FamilyAtBailiff, InvoiceDispute, Reminder, ReminderChannel, ReminderLevel, ReminderRun, ReminderRunStatus,
 )
 
 bp = tenant_blueprint("reminders", __name__, "/relances")
@@ -38,6 +40,11 @@ bp.add_app_template_global(sending.jobs_of, "reminder_jobs")  # the run page's p
 @bp.app_template_global()
 def invoice_dispute(invoice_id: int) -> InvoiceDispute | None:
     return levels.disputed(invoice_id)
+
+
+@bp.app_template_global()
+def family_at_bailiff(family_id: int, regie_id: int) -> FamilyAtBailiff | None:
+    return bailiff.at_bailiff(regie_id, family_id)
 
 
 def _regies() -> list[Regie]:
@@ -71,22 +78,34 @@ def _back(run: ReminderRun) -> Any:
 @bp.get("/")
 @requires("counter.view")
 def index() -> Any:
-    return _index(_chosen_regie(), RunForm(), LevelForm())
+    regie = _chosen_regie()
+    return _index(regie, RunForm(), _level_form(regie))
+
+
+def _level_form(regie: Regie, level: ReminderLevel | None = None) -> LevelForm:
+    """The level form, its activities those of the régie (none: the régie's own levels)."""
+    form = LevelForm(obj=level)
+    form.activity_id.choices = [(0, "Toutes : niveaux de la régie")] + [
+        (activity.id, activity.name) for activity in db.session.scalars(
+            sa.select(Activity).where(Activity.regie_id == regie.id).order_by(Activity.name))]
+    return form
 
 
 def _index(regie: Regie, form: RunForm, level_form: LevelForm, block: str | None = None) -> Any:
     listed = db.session.scalars(sa.select(ReminderRun).where(ReminderRun.regie_id == regie.id)
                                 .order_by(ReminderRun.created_at.desc(), ReminderRun.id.desc())).all()
     failed = form if block == "form" else level_form
+    sets = levels.level_sets(regie.id).values()
     return render("reminders/index.html", *([block, form_status(failed)] if block else []), form=form,
-                  level_form=level_form, regie=regie, regies=_regies(), runs=listed, levels=levels.levels_of(regie.id))
+                  level_form=level_form, regie=regie, regies=_regies(), runs=listed,
+                  levels=[level for by_rank in sets for level in by_rank.values()])
 
 
 @bp.post("/niveaux")
 @requires("counter.manage")
 def add_level() -> Any:
     regie = _chosen_regie()
-    form = LevelForm()
+    form = _level_form(regie)
     if submit(form, lambda data: levels.add_level(regie, data)):
         flash("Niveau de relance ajouté.", "success")
         return redirect_to(url_for("reminders.index", regie=regie.id))
@@ -99,7 +118,7 @@ def edit_level(level_id: int) -> Any:
     level = db.first_or_404(sa.select(ReminderLevel).where(
         ReminderLevel.id == level_id, ReminderLevel.organisation_id == g.org.id,
         ReminderLevel.regie_id.in_(visible_regie_ids())))
-    form = LevelForm(obj=level)
+    form = _level_form(level.regie, level)
     if submit(form, lambda data: levels.update_level(level, data)):
         flash("Niveau de relance enregistré : il vaut pour les prochaines relances.", "success")
         return redirect_to(url_for("reminders.index", regie=level.regie_id))
@@ -114,7 +133,7 @@ def create() -> Any:
     if found := submit(form, lambda data: runs.open_run(regie, data)):
         flash("Brouillon de relances créé : vérifiez les familles.", "success")
         return _back(found)
-    return _index(regie, form, LevelForm(), "form")
+    return _index(regie, form, _level_form(regie), "form")
 
 
 @bp.get("/<int:reminder_run_id>")
@@ -131,7 +150,7 @@ def families(reminder_run_id: int) -> Any:
     found = _run(reminder_run_id)
     if ActionForm().validate_on_submit():
         shown = {int(v) for v in request.form.getlist("shown") if v.isdigit() and len(v) < 12}
-        kept = {int(v) for v in request.form.getlist("family") if v.isdigit() and len(v) < 12}
+        kept = {int(v) for v in request.form.getlist("kept") if v.isdigit() and len(v) < 12}
         excluded = (set(found.excluded or ()) - shown) | (shown - kept)
         attempt(lambda: runs.choose_families(found, excluded), "Sélection enregistrée.")
     return _back(found)
@@ -142,7 +161,8 @@ def families(reminder_run_id: int) -> Any:
 def validate(reminder_run_id: int) -> Any:
     found = _run(reminder_run_id)
     if ActionForm().validate_on_submit():
-        attempt(lambda: runs.validate(found), lambda sent: f"Relances validées : {len(sent)} famille(s).")
+        attempt(lambda: sending.send_when_due(found, runs.validate(found)),
+                lambda sent: f"Relances validées : {len(sent)} relance(s).")
     return _back(found)
 
 
@@ -218,3 +238,26 @@ def lift(invoice_id: int) -> Any:
     if ActionForm().validate_on_submit():
         attempt(lambda: levels.lift_dispute(invoice), "Contestation levée : la facture revient dans les relances.")
     return redirect_to(url_for("invoicing.invoice", invoice_id=invoice.id))
+
+
+@bp.post("/familles/<int:family_id>/regies/<int:regie_id>/huissier")
+@requires("counter.manage")
+def send_to_bailiff(family_id: int, regie_id: int) -> Any:
+    return _bailiff(family_id, regie_id, bailiff.send_to_bailiff,
+                    "Famille chez l'huissier : les relances de cette régie la laissent de côté.")
+
+
+@bp.post("/familles/<int:family_id>/regies/<int:regie_id>/huissier/levee")
+@requires("counter.manage")
+def lift_bailiff(family_id: int, regie_id: int) -> Any:
+    return _bailiff(family_id, regie_id, bailiff.lift_bailiff, "Huissier levé : la famille revient dans les relances.")
+
+
+def _bailiff(family_id: int, regie_id: int, action: Any, done: str) -> Any:
+    family, regie = db.get_or_404(Family, family_id, organisation_id=g.org.id), visible_regie(regie_id)
+    form = BailiffForm()
+    if form.validate_on_submit():
+        attempt(lambda: action(regie, family, form.reason.data), done)
+    else:
+        flash("Indiquez le motif.", "error")
+    return redirect_to(url_for("counter.account", family_id=family.id, regie_id=regie.id))

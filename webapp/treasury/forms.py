@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from wtforms import DateField, IntegerField, StringField
+from wtforms import BooleanField, DateField, IntegerField, StringField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from webapp.forms import Form, FrenchDecimalField
@@ -19,6 +19,9 @@ class RunForm(Form):
     minimum_amount = FrenchDecimalField("Montant minimum", [Optional()], places=2, default=None,
                                         description="Seuil réglementaire : 15,00 € si vide. Une famille en dessous "
                                                     "reste à la régie.")
+    after_last_reminder = BooleanField("Seulement après le dernier niveau de relance",
+                                       description="Les factures relancées au dernier niveau dont le délai de "
+                                                   "paiement est passé.")
     object = StringField("Objet de la recette", [Optional(), Length(max=160)],
                          description="Imprimé sur le titre ; vide : « Régie <nom> – impayés au <date> ».")
 

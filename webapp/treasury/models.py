@@ -51,6 +51,8 @@ class TitleRun(Base):
     bordereau_number: Mapped[int]
     first_title_number: Mapped[int]
     minimum_amount: Mapped[Decimal] = mapped_column(MONEY)
+    # Only the invoices past the last reminder level: reminded at it, its pay-by day gone.
+    after_last_reminder: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     object: Mapped[str] = mapped_column(sa.String(160))
     # Families the agent unticked: the rest of the selection follows the books.
     excluded: Mapped[list[int]] = mapped_column(sa.JSON, default=list)

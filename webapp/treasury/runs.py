@@ -19,11 +19,13 @@ from webapp.treasury.models import RunStatus, TitleRun
 
 #: The regulatory floor: a debt under it is not sent alone to the treasury.
 FLOOR = Decimal("15.00")
-RUN_FIELDS = ("reference_date", "fiscal_year", "bordereau_number", "first_title_number", "minimum_amount", "object")
+RUN_FIELDS = ("reference_date", "fiscal_year", "bordereau_number", "first_title_number", "minimum_amount",
+              "after_last_reminder", "object")
 
 declare({"title_run": "Mise en titre", "roll_export": "Rôle"}, {
     "reference_date": "date de référence", "fiscal_year": "exercice", "bordereau_number": "n° de bordereau",
     "first_title_number": "premier n° de titre", "minimum_amount": "seuil", "object": "objet",
+    "after_last_reminder": "seulement après le dernier niveau de relance",
     "status": "état", "excluded": "familles décochées", "titles": "titres", "total": "total", "file": "fichier",
     "roll_format": "format", "number": "numéro", "file_name": "fichier", "file_hash": "empreinte",
     "count": "articles", "reason": "motif",
@@ -60,7 +62,7 @@ def open_run(regie: Regie, data: dict[str, Any]) -> TitleRun:
     text = (data.get("object") or "").strip() or default_object(regie, reference_date)
     run = TitleRun(organisation_id=regie.organisation_id, regie_id=regie.id, regie=regie,
                    reference_date=reference_date, fiscal_year=fiscal_year, minimum_amount=minimum,
-                   object=text[:160], excluded=[], created_by_id=actor_id(), **numbers)
+                   after_last_reminder=bool(data.get("after_last_reminder")), object=text[:160], excluded=[], created_by_id=actor_id(), **numbers)
     db.session.add(run)
     db.session.flush()
     record_creation("title_run", run, RUN_FIELDS, organisation_id=regie.organisation_id)

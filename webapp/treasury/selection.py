@@ -1,8 +1,7 @@
 """Which debts a « mise en titre » hands to the treasury, recomputed from the books each time it is asked: the
 invoices billed up to the reference date and still unpaid past the régie's delay after their due date, grouped by
 family (one title per family), the families the agent unticked and those under the regulatory floor set apart.
-
-Until reminders exist, « past their last reminder » is « past due by `Regie.titles_after_days` days ».
+A run may also take only the invoices past the last reminder level (reminded at it, its pay-by day gone).
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from webapp.families.models import Family
 from webapp.formatting import money, today
 from webapp.invoicing.models import Batch, BillingPeriod, Invoice, InvoiceLine
 from webapp.plans.queries import planned
+from webapp.reminders.queries import past_last_level
 from webapp.treasury.queries import rolled_lots
 from webapp.treasury.models import TitleRun
 
@@ -72,12 +72,14 @@ class Selection:
 
 def due_before(run: TitleRun) -> sa.ColumnElement[bool]:
     """Invoices of periods ended by the reference date whose due date is the régie's delay behind (none that a
-    payment plan in force collects)."""
-    last_due = today() - timedelta(days=run.regie.titles_after_days)
+    payment plan in force collects; and, if the run asks, past the last reminder level today)."""
+    day = today()
+    last_due = day - timedelta(days=run.regie.titles_after_days)
     return sa.and_(Invoice.regie_id == run.regie_id, owing(), Invoice.due_on <= last_due, ~on_a_run(Invoice.id),
                    ~Invoice.batch_id.in_(rolled_lots()), ~planned(Invoice.id),
                    Invoice.batch_id.in_(sa.select(Batch.id).join(BillingPeriod)
-                                        .where(BillingPeriod.end_date <= run.reference_date)))
+                                        .where(BillingPeriod.end_date <= run.reference_date)),
+                   past_last_level(Invoice.id, day) if run.after_last_reminder else sa.true())
 
 
 def select(run: TitleRun, *, lock: bool = False) -> Selection:
