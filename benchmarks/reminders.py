@@ -4,7 +4,8 @@
 
 `families` families owe two numbered invoices each: September's, due 15/10, and October's, due 30/11. A first
 run (not timed) reminded half of them of September at level 1; the timed run, sixteen days later, reaches level
-2 for those and level 1 for the others: its draft and validation give `reminder_run_s`, then the letters of every
+2 for those (billing each its 5.00 fee invoice) and level 1 for the others: its draft and validation give
+`reminder_run_s`, then the letters of every
 reminder are rendered into one PDF (`letters_pdf_s`, and the process's peak resident size `letters_pdf_mb`),
 written to DIR (default a temporary folder). SQLite in a temporary folder. Prints one `name: value` line per
 figure; asserts nothing.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from webapp import create_app, db, migrations
+from webapp import create_app, db, migrations, numbering
 from webapp.counter import ledger
 from webapp.families.models import Civility, Family, Guardian
 from webapp.families.services import refresh_search
@@ -46,7 +47,7 @@ def populate(families: int) -> Regie:
                   invoice_prefix="R", address_line="1 place de la Mairie", postcode="38190", city="Froges")
     db.session.add(regie)
     db.session.flush()
-    for rank, delay, fee in ((1, 10, "0"), (2, 15, "0"), (3, 15, "0")):
+    for rank, delay, fee in ((1, 10, "0"), (2, 15, "5.00"), (3, 15, "10.00")):
         levels.add_level(regie, {"rank": rank, "delay_days": delay, "after_previous": rank > 1,
                                  "minimum_amount": Decimal("5.00"), "fee": Decimal(fee), "last": rank == 3,
                                  "letter_text": "Sauf erreur de notre part, les factures ci-dessous restent impayées."})
@@ -60,7 +61,6 @@ def populate(families: int) -> Regie:
         objects.append(family)
     db.session.add_all(objects)
     db.session.flush()
-    sequence = 0
     for label, start, due in LOTS:
         period = BillingPeriod(organisation_id=org.id, label=label, start_date=start,
                                end_date=start + timedelta(days=27), invoice_date=start + timedelta(days=30),
@@ -72,11 +72,11 @@ def populate(families: int) -> Regie:
         db.session.add(lot)
         db.session.flush()
         invoices = []
-        for n, family in enumerate(objects):
-            sequence += 1
+        numbers = numbering.take(numbering.NumberKind.INVOICE, regie, 2026, len(objects))  # the fees' follow them
+        for n, (family, number) in enumerate(zip(objects, numbers, strict=True)):
             invoices.append(Invoice(batch_id=lot.id, regie_id=regie.id, family_id=family.id, fiscal_year=2026,
-                                    kind=InvoiceKind.INVOICE, status=InvoiceStatus.NUMBERED, sequence=sequence,
-                                    number=f"R-2026-{sequence:06d}", issued_on=period.invoice_date, due_on=due,
+                                    kind=InvoiceKind.INVOICE, status=InvoiceStatus.NUMBERED, sequence=number.sequence,
+                                    number=number.text, issued_on=period.invoice_date, due_on=due,
                                     total=Decimal(20 + n % 40) + Decimal("0.40")))
         db.session.add_all(invoices)
         db.session.flush()

@@ -44,7 +44,8 @@ def test_by_invoice_one_reminder_per_invoice_each_at_its_own_level(unpaid, sessi
     assert [due.invoices for due in runs.select(run).kept] == [[unpaid.march]]
     runs.choose_families(run, set())
     march, april = runs.validate(run)
-    assert (march.rank, march.amount, april.rank, april.amount) == (2, D("12.00"), 1, D("8.00"))
+    assert (march.rank, march.amount, april.rank, april.amount) == (2, D("22.00"), 1, D("8.00"))  # level 2's fee
+    assert (march.fee, march.fee_invoice.total, april.fee_invoice) == (D("10.00"), D("10.00"), None)
     assert [r.sequence for r in (sent, march, april)] == [1, 2, 3]  # gapless across runs
     assert len({r.payment_reference for r in (sent, march, april)}) == 3
     assert march.family_id == april.family_id == unpaid.family.id

@@ -62,6 +62,12 @@ class Defaults:
     BE_INDEMNITY_BRACKETS = [("150.00", "20.00", "0"), ("500.00", "30.00", "0.10"), (None, "65.00", "0.05")]
     BE_INDEMNITY_MAX = "2000.00"
     BE_REMINDER_DAYS_TO_PAY = 14
+    # A regular service (canteen, care): a family's first reminders of a calendar year at a régie are free, fee
+    # included; the later ones cost the level's fee (at most BE_REMINDER_FEE_MAX).
+    BE_FREE_REMINDERS_PER_YEAR = 3
+    # The accounting code of a reminder's fee line, by the organisation's country: the commune's chart of accounts
+    # may name another one (instance file).
+    REMINDER_FEE_ACCOUNTING_CODE = {"FR": "7588", "BE": "161-01"}
     # PayFiP (online payment of French régies): its web service's WSDL (None: the copy eopayment ships, which names
     # the DGFiP's server) and the page the family is sent to. Tests and `make run` point both at a local fake.
     PAYFIP_WSDL_URL = None

@@ -288,8 +288,8 @@ def unverified_days(regie_id: int, first: date, last: date, chosen: list[Activit
 def _unbilled_selection() -> tuple[date, date, int | None, str, list[BillingPeriod]]:
     """The list's dates (a period's, or typed), activity and school, from the query string."""
     periods = list(db.session.scalars(sa.select(BillingPeriod).where(
-        BillingPeriod.organisation_id == g.org.id, BillingPeriod.corrects_id.is_(None))
-        .order_by(BillingPeriod.start_date.desc()).limit(24)))
+        BillingPeriod.organisation_id == g.org.id, BillingPeriod.corrects_id.is_(None),
+        BillingPeriod.fees_only.is_(False)).order_by(BillingPeriod.start_date.desc()).limit(24)))
     chosen = {p.id: p for p in periods}.get(query_int("periode") or 0)
     first = chosen.start_date if chosen else query_date("du", today().replace(day=1))
     last = chosen.end_date if chosen else query_date("au", today())

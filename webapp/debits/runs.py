@@ -79,6 +79,8 @@ def prepare_run(lot: Lot, data: dict[str, Any]) -> DebitRun:
     reason (a credit note, nothing due, a held invoice, a mandate lapsed on the collection date)."""
     if not lot.status.numbered:
         raise DomainError("Les prélèvements se préparent sur un lot numéroté.")
+    if lot.period.fees_only:
+        raise DomainError("Un lot de frais de relance ne se prélève pas : les frais se paient avec la relance.")
     hold_regie(lot.regie_id, exclusive=True)  # two agents preparing the same lot take turns
     if (existing := live_run(lot)) is not None:
         raise DomainError(f"Ce lot a déjà ses prélèvements ({existing}).")

@@ -75,7 +75,7 @@ def index() -> Any:
         DebitRun.organisation_id == g.org.id, DebitRun.regie_id.in_(regie_ids)).order_by(DebitRun.id.desc())).all()
     with_run = {r.batch_id for r in run_list if r.status in runs.LIVE}
     lots = [lot for lot in db.session.scalars(sa.select(Batch).join(BillingPeriod).where(
-        BillingPeriod.organisation_id == g.org.id, Batch.regie_id.in_(regie_ids),
+        BillingPeriod.organisation_id == g.org.id, Batch.regie_id.in_(regie_ids), BillingPeriod.fees_only.is_(False),
         Batch.status.in_((BatchStatus.NUMBERED, BatchStatus.EXPORTED))).order_by(Batch.id.desc())) if lot.id not in with_run]
     mandate_list = db.session.scalars(sa.select(Mandate).where(
         Mandate.organisation_id == g.org.id, Mandate.regie_id.in_(regie_ids))

@@ -51,6 +51,9 @@ class BillingPeriod(Timestamped, Base):
     fiscal_year: Mapped[int]
     # A correction period holds the credit notes that cancel invoices of the period it corrects.
     corrects_id: Mapped[int | None] = mapped_column(sa.ForeignKey("billing_periods.id"), index=True)
+    # A fees period bills one-off fees (a reminder's) in a lot born numbered (`invoicing.fees`): it bills no
+    # attendance, is never computed, and its lot is neither debited nor rolled.
+    fees_only: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
     organisation: Mapped[Organisation] = relationship()
     corrects: Mapped[BillingPeriod | None] = relationship(remote_side=[id])

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from webapp import db, numbering
 from webapp.attendance.models import Attendance
 from webapp.audit.services import actor_id, declare, record, record_creation
+from webapp.counter.closings import hold_regie
 from webapp.db import utcnow
 from webapp.errors import DomainError
 from webapp.families.services import finds_families
@@ -124,6 +125,9 @@ def _payment_reference(regie: Regie, country: Country, invoice: Invoice) -> str:
 def number_batch(batch: Batch) -> list[Invoice]:
     """Number every draft of the batch in a stable order (payer's name, family number), in one go."""
     db.session.refresh(batch, with_for_update=True)  # a second agent waits here, then sees the new status
+    # The régie (shared) before the numbers, as every booking: a reminder run billing its fees holds it exclusively
+    # while it takes invoice numbers, so taking them the other way round could deadlock.
+    hold_regie(batch.regie_id)
     if not batch.status.may(BatchAction.NUMBER):
         if batch.status.numbered:
             raise DomainError(f"Ce lot a déjà été numéroté {_who_when(batch.numbered_by, batch.numbered_at)}.")

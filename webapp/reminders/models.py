@@ -150,8 +150,9 @@ class ReminderChannel(Labelled):
 
 
 class Reminder(Base):
-    """What one family was reminded of: its level, its amount, and its own payment reference. The level's fee is
-    not billed yet (a fee invoice needs a lot of its own): the reminder claims only what the invoices owe."""
+    """What one family was reminded of: its level, its amount, and its own payment reference. Its fee, when it has
+    one, is billed as a numbered invoice of its own (`fee_invoice`), chased with the invoices: the amount claims
+    both, and a payment to the reference settles the invoices first, then the fee."""
 
     __tablename__ = "reminders"
     __table_args__ = (
@@ -177,6 +178,8 @@ class Reminder(Base):
     last: Mapped[bool] = mapped_column(default=False)
     letter_text: Mapped[str] = mapped_column(sa.Text, default="")
     next_fee: Mapped[Decimal | None] = mapped_column(MONEY)
+    fee: Mapped[Decimal] = mapped_column(MONEY, default=Decimal("0.00"), server_default="0")
+    fee_invoice_id: Mapped[int | None] = mapped_column(sa.ForeignKey("invoices.id"))
     # How it goes, decided at validation (an e-mail when the payer has an address): the delay to pay follows.
     channel: Mapped[ReminderChannel] = enum_column(ReminderChannel, default=ReminderChannel.PAPER,
                                                    server_default=ReminderChannel.PAPER.value)
@@ -184,6 +187,7 @@ class Reminder(Base):
     run: Mapped[ReminderRun] = relationship(back_populates="reminders")
     family: Mapped[Family] = relationship()
     level: Mapped[ReminderLevel] = relationship()
+    fee_invoice: Mapped[Invoice | None] = relationship()
     invoices: Mapped[list[RemindedInvoice]] = relationship(back_populates="reminder", order_by="RemindedInvoice.id")
     # Loaded with the reminders: every list of them says how each went.
     email: Mapped[ReminderEmail | None] = relationship(back_populates="reminder", lazy="selectin")

@@ -34,6 +34,7 @@ from webapp.formatting import money, today
 from webapp.invoicing.models import Invoice, InvoiceLine
 from webapp.organisations.models import Country, Regie
 from webapp.plans.queries import families_in_plans
+from webapp.reminders import fees as reminder_fees
 from webapp.reminders import sending
 from webapp.reminders.bailiff import families_at_bailiff
 from webapp.reminders.children import ChildShare, by_child
@@ -49,8 +50,8 @@ declare({"reminder_run": "Relances"}, {
     "mode": "mode", "reference_date": "date arrêtée", "reminder_date": "date des relances",
     "issued_from": "factures émises à partir du", "issued_to": "factures émises jusqu'au", "threshold": "seuil",
     "excluded": "décochées (familles, ou factures par facture)", "status": "état", "reminders": "relances",
-    "total": "total",
-}, {"threshold": money, "total": money, "status": ReminderRunStatus, "mode": RunMode})
+    "total": "total", "fees": "dont frais",
+}, {"threshold": money, "total": money, "fees": money, "status": ReminderRunStatus, "mode": RunMode})
 
 @dataclass
 class FamilyDue:
@@ -64,6 +65,11 @@ class FamilyDue:
     excluded: bool = False
     reason: str = ""
     children: list[ChildShare] = field(default_factory=list)
+    # What the reminder bills as its own fee invoice, why it is below the level's, and what the next level would
+    # bill (`reminders.fees.price`).
+    fee: Decimal = ZERO
+    fee_reason: str = ""
+    next_fee: Decimal | None = None
 
     @property
     def amount(self) -> Decimal:
@@ -86,6 +92,10 @@ class Draft:
     @property
     def total(self) -> Decimal:
         return sum((due.amount for due in self.kept), ZERO)
+
+    @property
+    def fees(self) -> Decimal:
+        return sum((due.fee for due in self.kept), ZERO)
 
 
 def _optional_date(data: dict[str, Any], name: str) -> date | None:
@@ -182,12 +192,6 @@ def level_set(invoice: Invoice, sets: dict[int | None, dict[int, ReminderLevel]]
     return sets.get(None, {})
 
 
-def next_fee(sets: dict[int | None, dict[int, ReminderLevel]], level: ReminderLevel) -> Decimal | None:
-    """What the level after `level`, in its set, will cost: the letter announces it."""
-    following = sets.get(level.activity_id, {}).get(level.rank + 1)
-    return following.fee if following else None
-
-
 def _group(run: ReminderRun, reached: list[tuple[Invoice, ReminderLevel]]) -> list[FamilyDue]:
     """The draft's rows as the run's mode groups them: one per invoice, or one per family at the highest level
     its invoices reached (by child, with its children's shares)."""
@@ -229,7 +233,9 @@ def select(run: ReminderRun) -> Draft:
     dues = _group(run, _reached(run))
     _set_apart(run, dues)
     dues.sort(key=lambda due: (due.family.label.casefold(), due.family.id, due.invoices[0].issued_on, due.key))
-    return Draft(run, dues)
+    draft = Draft(run, dues)
+    reminder_fees.price(run.regie, draft.kept, (run.reminder_date or today()).year)
+    return draft
 
 
 def choose_families(run: ReminderRun, excluded: set[int]) -> ReminderRun:
@@ -281,27 +287,34 @@ def validate(run: ReminderRun) -> list[Reminder]:
         raise DomainError("Aucune relance à envoyer dans ce brouillon.")
     sent_on = run.reminder_date or today()
     regie = run.regie
-    sets = level_sets(run.regie_id)
     numbers = numbering.take(numbering.NumberKind.REMINDER, regie, sent_on.year, len(kept))
+    # A letter is not posted before its run is validated: the delay to pay never starts before that day. The fees
+    # are due with the latest delay (a letter's).
+    posted_on = max(sent_on, today())
+    fee_invoices = reminder_fees.bill(run, list(zip(numbers, kept, strict=True)), sent_on,
+                                      pay_by(regie.organisation.country, posted_on))
     reminders = []
     for number, due in zip(numbers, kept, strict=True):
+        chased = [RemindedInvoice(invoice_id=i.id, amount=i.outstanding) for i in due.invoices]
+        fee_invoice = fee_invoices[due.family.id] if due.fee else None
+        if fee_invoice is not None:  # issued on the reminder's date, after every invoice it chases: paid last
+            chased.append(RemindedInvoice(invoice_id=fee_invoice.id, amount=due.fee))
         reminder = Reminder(run=run, regie_id=run.regie_id, family_id=due.family.id, level_id=due.level.id,
                             rank=due.level.rank, year=sent_on.year, sequence=number.sequence, number=number.text,
-                            payment_reference=reference(regie, number, sent_on.year), amount=due.amount,
-                            sent_on=sent_on, last=due.level.last,
-                            letter_text=due.level.letter_text, next_fee=next_fee(sets, due.level),
-                            invoices=[RemindedInvoice(invoice_id=i.id, amount=i.outstanding) for i in due.invoices])
+                            payment_reference=reference(regie, number, sent_on.year), amount=due.amount + due.fee,
+                            sent_on=sent_on, last=due.level.last, letter_text=due.level.letter_text,
+                            next_fee=due.next_fee, fee=due.fee, fee_invoice=fee_invoice, invoices=chased)
         db.session.add(reminder)
         reminders.append(reminder)
-    # A letter is not posted before its run is validated: the delay to pay never starts before that day.
-    sending.route(reminders, max(sent_on, today()))
+    sending.route(reminders, posted_on)
     run.status = ReminderRunStatus.VALIDATED
     run.validated_at, run.validated_by_id = utcnow(), actor_id()
     db.session.flush()
     record("validate", "reminder_run", run, {
         "status": [ReminderRunStatus.DRAFT.value, ReminderRunStatus.VALIDATED.value],
         "reminders": [None, f"{reminders[0].number} … {reminders[-1].number} ({len(reminders)})"],
-        "total": [None, str(sum((r.amount for r in reminders), ZERO))]}, organisation_id=run.organisation_id)
+        "total": [None, str(sum((r.amount for r in reminders), ZERO))],
+        "fees": [None, str(sum((r.fee for r in reminders), ZERO))]}, organisation_id=run.organisation_id)
     return reminders
 
 

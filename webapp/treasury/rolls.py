@@ -60,6 +60,8 @@ def _refuse_unready(batch: Batch) -> str:
                           "coordonnées (Trésor public).")
     if not batch.status.numbered:
         raise DomainError("Seul un lot numéroté part en rôle.")
+    if batch.period.fees_only:
+        raise DomainError("Un lot de frais de relance ne part pas en rôle : les frais se paient avec la relance.")
     refuse_missing_settings(regie)
     needed = [("roll_collectivity", "code collectivité du rôle"), ("roll_nature", "code nature du rôle")]
     if regie.roll_format == "rolmre":
