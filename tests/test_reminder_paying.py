@@ -5,6 +5,7 @@ from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
+from regie_coda import ogm
 
 from webapp.counter import ledger, references
 from webapp.counter.models import Payment
@@ -12,6 +13,7 @@ from webapp.invoicing.models import Invoice
 from webapp.reminders import runs
 
 from tests.counter_world import attend, bill
+from tests.test_bank import be  # noqa: F401
 from tests.test_reminders import open_run, unpaid  # noqa: F401
 
 D = Decimal
@@ -91,3 +93,21 @@ def test_a_payment_plans_reference_is_paid_at_the_counter_while_the_plan_is_in_f
     assert response.status_code in (302, 303), response.text
     march, april = (session.get(Invoice, i.id) for i in (unpaid.march, unpaid.april))
     assert (march.outstanding, april.outstanding) == (D("12.00"), D("4.00"))  # the plan's invoice first
+
+
+def test_a_belgian_letter_carries_the_qr_code_of_its_reminders_amount_and_reference(be, app):  # noqa: F811
+    import io
+
+    from pypdf import PdfReader
+
+    from tests.test_document_mentions import _qr_codes
+    from tests.test_reminders import chase
+    from webapp.reminders import documents
+    chase(be.regie, D("0"))
+    run = runs.open_run(be.regie, {"reference_date": date(2026, 6, 30)})
+    sent = {r.family_id: r for r in runs.validate(run)}[be.family.id]
+    with app.test_request_context():
+        pdf = PdfReader(io.BytesIO(documents.letters_pdf(run)))
+    codes = {code[9]: code for code in _qr_codes(pdf)}  # by structured reference
+    (service, _version, _charset, kind, _bic, _name, iban, amount, *_) = codes[ogm.validate(sent.payment_reference)]
+    assert (service, kind, iban, amount) == ("BCD", "SCT", be.regie.iban, f"EUR{sent.amount.normalize():f}")

@@ -15,6 +15,8 @@ from sqlalchemy.orm import selectinload
 from webapp import db
 from webapp.families.models import Family
 from webapp.invoicing.models import Batch, Invoice, InvoiceLine
+from webapp.online.qr import offers_qr
+from webapp.online.services import offers_online_payment
 from webapp.organisations.models import Country
 from webapp.pdf import file_name, html_to_pdf, write_merged, write_zip
 from webapp.reminders.models import RemindedInvoice, Reminder, ReminderChannel, ReminderRun, RunMode
@@ -45,9 +47,11 @@ def _html(run: ReminderRun, reminders: Sequence[Reminder]) -> str:
     """By child, each letter lists the invoices under the children they bill, with the amounts the reminder said."""
     children = {r.id: by_child([(ri.invoice, ri.amount) for ri in r.invoices]) for r in reminders
                 if run.mode is RunMode.CHILD}
-    country = run.regie.organisation.country
+    regie = run.regie
+    country = regie.organisation.country
     return render_template("reminders/pdf/letters.html", run=run, reminders=reminders, children=children,
-                           next_step=NEXT_STEP[country], belgian=country is Country.BE)
+                           next_step=NEXT_STEP[country], belgian=country is Country.BE, qr=offers_qr(regie),
+                           online=offers_online_payment(regie))
 
 
 def render_letters(run: ReminderRun, reminders: Sequence[Reminder]) -> bytes:
