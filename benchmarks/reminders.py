@@ -5,10 +5,10 @@
 `families` families owe two numbered invoices each: September's, due 15/10, and October's, due 30/11. A first
 run (not timed) reminded half of them of September at level 1; the timed run, sixteen days later, reaches level
 2 for those (billing each its 5.00 fee invoice) and level 1 for the others: its draft and validation give
-`reminder_run_s`, then the letters of every
-reminder are rendered into one PDF (`letters_pdf_s`, and the process's peak resident size `letters_pdf_mb`),
-written to DIR (default a temporary folder). SQLite in a temporary folder. Prints one `name: value` line per
-figure; asserts nothing.
+`reminder_run_s`. Then the letters of every reminder, with the transfer's QR code, are rendered into one PDF by
+every core (`letters_pdf_s`, and the largest peak resident size of the process and of its renderers,
+`letters_pdf_mb`), written to DIR (default a temporary folder). SQLite in a temporary folder. Prints one
+`name: value` line per figure; asserts nothing.
 """
 
 from __future__ import annotations
@@ -44,7 +44,8 @@ def populate(families: int) -> Regie:
     db.session.flush()
     regie = Regie(organisation_id=org.id, name="Restauration", iban="FR7630006000011234567890189",
                   bic="BDFEFRPPCCT", creditor_id="FR72ZZZ123456", company_number="21380123600018",
-                  invoice_prefix="R", address_line="1 place de la Mairie", postcode="38190", city="Froges")
+                  invoice_prefix="R", address_line="1 place de la Mairie", postcode="38190", city="Froges",
+                  transfer_qr=True)
     db.session.add(regie)
     db.session.flush()
     for rank, delay, fee in ((1, 10, "0"), (2, 15, "5.00"), (3, 15, "10.00")):
