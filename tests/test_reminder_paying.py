@@ -111,3 +111,11 @@ def test_a_belgian_letter_carries_the_qr_code_of_its_reminders_amount_and_refere
     codes = {code[9]: code for code in _qr_codes(pdf)}  # by structured reference
     (service, _version, _charset, kind, _bic, _name, iban, amount, *_) = codes[ogm.validate(sent.payment_reference)]
     assert (service, kind, iban, amount) == ("BCD", "SCT", be.regie.iban, f"EUR{sent.amount.normalize():f}")
+
+
+def test_the_counter_says_what_a_reference_still_settles_without_a_cancelled_invoice(app, unpaid):  # noqa: F811
+    from webapp.invoicing.cancellation import cancel_invoices
+    (sent,) = runs.validate(open_run(unpaid))
+    cancel_invoices([unpaid.april], "Absence justifiée")
+    (found,) = references.find([unpaid.regie.id], sent.number)
+    assert found.due == D("12.00")

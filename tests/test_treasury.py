@@ -335,6 +335,10 @@ def test_an_invoice_of_a_rolled_lot_is_paid_to_the_treasury_not_at_the_regie(wor
     from webapp.counter.models import PaymentMode
     from webapp.counter.services import InvoicePayment, record_invoice_payments
     from webapp.online.services import why_not_payable
+    from webapp.reminders import levels, runs as reminders
+    levels.add_level(world.regie, {"rank": 1, "delay_days": 1, "fee": D("0")})
+    (sent,) = [r for r in reminders.validate(reminders.open_run(world.regie, {"reference_date": date(2026, 6, 30)}))
+               if r.family_id == world.family.id]
     roll_settings(world.regie)
     export = rolls.export_roll(unpaid.march.batch)
     view = queries.account_view(world.regie.id, world.family.id)
@@ -359,6 +363,10 @@ def test_an_invoice_of_a_rolled_lot_is_paid_to_the_treasury_not_at_the_regie(wor
     decision = Matcher(world.regie).decide(movement)
     assert decision.status is MovementStatus.REJECTED and "dans un rôle" in decision.reason
     assert "Trésor public" in why_not_payable(unpaid.march)
+    # The reminder sent before the roll chases March and April: its reference pays April only, then nothing.
+    movement = ReadMovement("r2", date(2026, 6, 15), None, D("7.00"), communication=f"relance {sent.number}")
+    decision = Matcher(world.regie).decide(movement)
+    assert decision.status is MovementStatus.REJECTED and "dans un rôle" in decision.reason
     rolls.delete(export, "Mauvais code nature")
     assert queries.account_view(world.regie.id, world.family.id).invoices == [unpaid.march]
     assert why_not_payable(unpaid.march) is None

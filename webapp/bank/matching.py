@@ -41,8 +41,6 @@ def squeezed(text: str) -> str:
     return re.sub(r"[^0-9A-Z]", "", text.upper())
 
 
-
-
 @dataclass(frozen=True)
 class Payable:
     """What matching knows of an invoice: enough to decide, and to show the agent which one."""
@@ -146,11 +144,14 @@ class Matcher:
         return Decision(MovementStatus.ACCEPTED, "", invoice)
 
     def _grouped(self, amount: Decimal, name: str, invoice_ids: list[int]) -> Decision:
-        """A payment to a reminder's or a plan's reference (`name`): its invoices still to pay, oldest first, take
-        the amount."""
-        owing_ids = [i for i in invoice_ids if self.left[i] > 0]
+        """A payment to a reminder's or a plan's reference (`name`): its invoices still to pay at the régie (not
+        those a roll handed to the Trésor public), oldest first, take the amount."""
+        owing_ids = [i for i in invoice_ids if self.left[i] > 0 and i not in self.rolled]
         left = sum((self.left[i] for i in owing_ids), Decimal("0.00"))
         first = self.by_id[invoice_ids[0]] if invoice_ids else None
+        if left <= 0 and (rolled := next((i for i in invoice_ids if self.left[i] > 0 and i in self.rolled), None)):
+            return Decision(MovementStatus.REJECTED, rolled_message(self.by_id[rolled].number, self.rolled[rolled]),
+                            self.by_id[rolled])
         if left <= 0:
             return Decision(MovementStatus.REJECTED, f"Les factures de {name} sont déjà payées.", first)
         if amount > left:

@@ -13,6 +13,7 @@ from decimal import Decimal
 from regie_coda import ogm
 
 from webapp.counter.amounts import ZERO
+from webapp.counter.settlement import rolled
 from webapp.invoicing.models import Invoice
 
 
@@ -27,9 +28,11 @@ class Grouped:
 
 
 def grouped(label: str, reference: str, regie_id: int, family_id: int, invoices: Iterable[Invoice]) -> Grouped:
+    """What the reference still settles at the régie: neither a cancelled invoice nor one a roll handed over."""
     ordered = sorted(invoices, key=lambda invoice: (invoice.issued_on, invoice.id))
+    on_rolls = rolled([invoice.id for invoice in ordered])
     return Grouped(label, reference, regie_id, family_id, tuple(invoice.id for invoice in ordered),
-                   sum((invoice.outstanding for invoice in ordered), ZERO))
+                   sum((i.outstanding for i in ordered if i.settlement.due and i.id not in on_rolls), ZERO))
 
 
 @dataclass(frozen=True)
