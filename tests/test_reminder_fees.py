@@ -43,7 +43,7 @@ from tests.test_bank import be, coda_file, coda_movement, run as import_statemen
 from tests.counter_world import attend, bill
 
 D = Decimal
-LATER = timedelta(days=15)
+LATER = timedelta(days=21)  # the next level's delay, and the last letter's delay to pay, are over
 
 
 @pytest.fixture

@@ -30,11 +30,13 @@ def audit(session, entity_type, action):
 
 def test_by_invoice_one_reminder_per_invoice_each_at_its_own_level(unpaid, session):  # noqa: F811
     # A first run by balance, limited to the invoices issued in April: March alone, level 1.
+    # Its letters dated on a day already past: they are dated the day they are validated.
     first = run_of(unpaid, RunMode.BALANCE, reminder_date=date(2026, 7, 1), issued_to=date(2026, 4, 30))
     (sent,) = runs.validate(first)
-    assert [ri.invoice for ri in sent.invoices] == [unpaid.march] and sent.sent_on == date(2026, 7, 1)
-    # By invoice, three weeks later: March reaches level 2 (15 days after its reminder), April its level 1.
-    run = run_of(unpaid, RunMode.INVOICE, date(2026, 7, 20), reminder_date=date(2026, 7, 20))
+    assert [ri.invoice for ri in sent.invoices] == [unpaid.march] and sent.sent_on == today()
+    # By invoice, three weeks later (March's delay to pay is over): March reaches level 2, April its level 1.
+    later = today() + timedelta(days=21)
+    run = run_of(unpaid, RunMode.INVOICE, later, reminder_date=later)
     draft = runs.select(run)
     rows = [(due.invoices, due.level.rank, due.amount, due.key, due.kept) for due in draft.families]
     assert rows == [([unpaid.other_march], 1, D("4.00"), unpaid.other_march.id, False),  # under the 5.00 minimum
@@ -49,8 +51,8 @@ def test_by_invoice_one_reminder_per_invoice_each_at_its_own_level(unpaid, sessi
     assert [r.sequence for r in (sent, march, april)] == [1, 2, 3]  # gapless across runs
     assert len({r.payment_reference for r in (sent, march, april)}) == 3
     assert march.family_id == april.family_id == unpaid.family.id
-    assert {r.sent_on for r in (march, april)} == {date(2026, 7, 20)}
-    assert march.pay_by == runs.pay_by(unpaid.org.country, today())  # posted once validated, not before
+    assert {r.sent_on for r in (march, april)} == {later}
+    assert march.pay_by == runs.pay_by(unpaid.org.country, later)
     assert run.status is ReminderRunStatus.VALIDATED
 
 

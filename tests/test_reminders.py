@@ -210,3 +210,12 @@ def test_a_level_is_edited_within_the_caps(be, login, make_user, session):  # no
     assert refused.status_code == 422 and "premier rappel est gratuit" in refused.text
     assert client.post_form(url, {"rank": "1", "delay_days": "20", "fee": "0"}).status_code in (302, 303)
     assert session.get(type(level), level.id, populate_existing=True).delay_days == 20
+
+
+def test_the_next_level_waits_for_the_last_letters_delay_to_pay(unpaid):
+    _, second = levels.levels_of(unpaid.regie.id)
+    levels.update_level(second, {"rank": 2, "delay_days": 5, "after_previous": True, "fee": D("10.00")})
+    (sent,) = runs.validate(open_run(unpaid))
+    assert runs.select(open_run(unpaid, sent.pay_by)).kept == []  # the family may still pay on that day
+    (due,) = runs.select(open_run(unpaid, sent.pay_by + timedelta(days=1))).kept
+    assert due.level.rank == 2

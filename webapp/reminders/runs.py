@@ -138,14 +138,16 @@ def refuse_validated(run: ReminderRun) -> None:
         raise DomainError(f"Ces relances ont été validées le {run.validated_at:%d/%m/%Y} : elles ne changent plus.")
 
 
-def _history(invoice_ids: list[int]) -> dict[int, tuple[int, date]]:
-    """Per invoice: the highest level it was reminded at, and the day of its last reminder."""
+def _history(invoice_ids: list[int]) -> dict[int, tuple[int, date, date]]:
+    """Per invoice: the highest level it was reminded at, the day of its last reminder, and the last day to pay
+    it gave."""
     if not invoice_ids:
         return {}
     rows = db.session.execute(
-        sa.select(RemindedInvoice.invoice_id, sa.func.max(Reminder.rank), sa.func.max(Reminder.sent_on))
+        sa.select(RemindedInvoice.invoice_id, sa.func.max(Reminder.rank), sa.func.max(Reminder.sent_on),
+                  sa.func.max(Reminder.pay_by))
         .join(Reminder).where(RemindedInvoice.invoice_id.in_(invoice_ids)).group_by(RemindedInvoice.invoice_id))
-    return {invoice_id: (rank, sent_on) for invoice_id, rank, sent_on in rows}
+    return {invoice_id: (rank, sent_on, pay_by) for invoice_id, rank, sent_on, pay_by in rows}
 
 
 def chaseable() -> list[sa.ColumnElement[bool]]:
@@ -172,9 +174,11 @@ def _reached(run: ReminderRun) -> list[tuple[Invoice, ReminderLevel]]:
     history = _history([invoice.id for invoice in invoices])
     reached = []
     for invoice in invoices:
-        rank, last_sent = history.get(invoice.id, (0, None))
+        rank, last_sent, last_day = history.get(invoice.id, (0, None, None))
         level = level_set(invoice, sets).get(rank + 1)
         if level is None:  # past the last level: the treasury or the contrainte takes over
+            continue
+        if last_day is not None and last_day >= run.reference_date:  # the family may still pay the last letter
             continue
         start = last_sent if level.after_previous and last_sent is not None else invoice.due_on
         if start + timedelta(days=level.delay_days) <= run.reference_date:
@@ -276,23 +280,21 @@ def reference(regie: Regie, number: numbering.Number, year: int) -> str:
 
 
 def validate(run: ReminderRun) -> list[Reminder]:
-    """One numbered reminder per kept row of the draft, dated the run's reminder date (today for a run opened
-    before it was asked). The régie's exclusive lock makes a second agent wait, then be refused: the run is
-    validated once."""
+    """One numbered reminder per kept row of the draft, dated the run's reminder date (or the validation day, when
+    later). The régie's exclusive lock makes a second agent wait, then be refused: the run is validated once."""
     hold_regie(run.regie_id, exclusive=True)
     db.session.refresh(run, with_for_update=True)
     refuse_validated(run)
     kept = select(run).kept
     if not kept:
         raise DomainError("Aucune relance à envoyer dans ce brouillon.")
-    sent_on = run.reminder_date or today()
+    # A letter is not posted before its run is validated: a draft validated after its date is dated that day, and
+    # the delay to pay never starts before. The fees are due with the latest delay (a letter's).
+    sent_on = max(run.reminder_date or today(), today())
     regie = run.regie
     numbers = numbering.take(numbering.NumberKind.REMINDER, regie, sent_on.year, len(kept))
-    # A letter is not posted before its run is validated: the delay to pay never starts before that day. The fees
-    # are due with the latest delay (a letter's).
-    posted_on = max(sent_on, today())
     fee_invoices = reminder_fees.bill(run, list(zip(numbers, kept, strict=True)), sent_on,
-                                      pay_by(regie.organisation.country, posted_on))
+                                      pay_by(regie.organisation.country, sent_on))
     reminders = []
     for number, due in zip(numbers, kept, strict=True):
         chased = [RemindedInvoice(invoice_id=i.id, amount=i.outstanding) for i in due.invoices]
@@ -306,7 +308,7 @@ def validate(run: ReminderRun) -> list[Reminder]:
                             next_fee=due.next_fee, fee=due.fee, fee_invoice=fee_invoice, invoices=chased)
         db.session.add(reminder)
         reminders.append(reminder)
-    sending.route(reminders, posted_on)
+    sending.route(reminders, sent_on)
     run.status = ReminderRunStatus.VALIDATED
     run.validated_at, run.validated_by_id = utcnow(), actor_id()
     db.session.flush()
