@@ -40,7 +40,7 @@ from webapp.treasury import rolls
 from tests.fixtures import VALID_REGIE, in_parallel
 from tests.test_reminders import chase, open_run
 from tests.test_bank import be, coda_file, coda_movement, run as import_statement  # noqa: F401
-from tests.counter_world import attend, bill
+from tests.counter_world import attend, bill, pay
 
 D = Decimal
 LATER = timedelta(days=21)  # the next level's delay, and the last letter's delay to pay, are over
@@ -161,15 +161,27 @@ def test_the_counter_finds_the_reminder_with_its_fee_last(app, owed):
     assert (found.invoice_ids, found.due) == ((owed.march.id, owed.april.id, sent.fee_invoice_id), D("25.00"))
 
 
-def test_a_run_by_invoice_bills_a_family_one_fee_invoice_a_line_per_reminder(owed):
+def test_a_run_by_invoice_bills_a_family_one_fee_on_its_first_reminder(owed):
+    """Each reminder's reference pays what its letter claims: the fee is on one of them only."""
     chase(owed.regie, D("5.00"))
     run = runs.open_run(owed.regie, {"reference_date": date(2026, 6, 30), "mode": "facture"})
+    second_row = [due for due in runs.select(run).kept if due.family.id == owed.family.id][1]
+    assert (second_row.fee, second_row.fee_reason) == (D("0"), "Frais déjà portés par une autre relance de la famille")
     first, second = runs.validate(run)
     fee = first.fee_invoice
-    assert second.fee_invoice_id == fee.id and (fee.total, len(fee.lines)) == (D("10.00"), 2)
+    assert second.fee_invoice_id is None and (fee.total, len(fee.lines)) == (D("5.00"), 1)
     assert [(ri.invoice_id, ri.amount) for ri in first.invoices] == [(owed.march.id, D("12.00")), (fee.id, D("5.00"))]
-    assert [(ri.invoice_id, ri.amount) for ri in second.invoices] == [(owed.april.id, D("8.00")), (fee.id, D("5.00"))]
-    assert (first.amount, second.amount) == (D("17.00"), D("13.00")) and ledger.check_books() == []
+    assert [(ri.invoice_id, ri.amount) for ri in second.invoices] == [(owed.april.id, D("8.00"))]
+    assert (first.amount, second.amount) == (D("17.00"), D("8.00")) and ledger.check_books() == []
+
+
+def test_a_reminder_of_a_fee_invoice_alone_bills_no_fee(owed):
+    chase(owed.regie, D("5.00"), D("5.00"))
+    sent = validated(owed.regie, date(2026, 6, 30))[owed.family.id]
+    pay(owed, "20.00")  # March and April: the fee invoice is left
+    run = runs.open_run(owed.regie, {"reference_date": today() + LATER, "mode": "facture"})
+    (row,) = [due for due in runs.select(run).kept if due.family.id == owed.family.id]
+    assert row.invoices == [sent.fee_invoice] and (row.fee, row.fee_reason) == (D("0"), "Pas de frais sur des frais")
 
 
 def test_a_draft_deleted_bills_nothing(owed, session):

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from webapp.reminders.runs import FamilyDue
 
 FIRST_FREE = "1er rappel gratuit"
+NO_FEE_ON_FEES = "Pas de frais sur des frais"
+ONE_FEE_A_RUN = "Frais déjà portés par une autre relance de la famille"
 
 
 def _earlier(regie_id: int, family_ids: list[int], year: int) -> Counter[int]:
@@ -51,25 +53,29 @@ def _fee_invoices(invoice_ids: list[int]) -> set[int]:
 def price(regie: Regie, dues: list[FamilyDue], year: int) -> None:
     """Set each reminder's fee (`due.fee`), why it is below its level's (`due.fee_reason`), and what the next level
     would cost if nothing is paid (`due.next_fee`, the letter announces it), in the order the reminders will be
-    numbered: a family reminded twice in a run counts both."""
+    numbered: a family reminded twice in a run counts both. A run bills a family one fee (by invoice, its first
+    reminder's), and no fee on a reminder of fees alone."""
     sets = level_sets(regie.id)
-
-    def following(level: ReminderLevel) -> ReminderLevel | None:  # in the level's own set
-        return sets.get(level.activity_id, {}).get(level.rank + 1)
-
-    if regie.organisation.country is not Country.BE:
-        for due in dues:
-            after = following(due.level)
-            due.fee, due.fee_reason, due.next_fee = due.level.fee, "", after.fee if after else None
-        return
-    earlier = _earlier(regie.id, sorted({due.family.id for due in dues}), year)
+    belgian = regie.organisation.country is Country.BE
+    earlier = _earlier(regie.id, sorted({due.family.id for due in dues}), year) if belgian else Counter()
     fees_billed = _fee_invoices([invoice.id for due in dues for invoice in due.invoices])
+    charged: set[int] = set()
     for due in dues:
-        debt = sum((i.outstanding for i in due.invoices if i.id not in fees_billed), ZERO)
-        due.fee, due.fee_reason = _belgian_fee(due.level, earlier[due.family.id], debt)
-        earlier[due.family.id] += 1
-        after = following(due.level)
-        due.next_fee = _belgian_fee(after, earlier[due.family.id], debt)[0] if after else None
+        after = sets.get(due.level.activity_id, {}).get(due.level.rank + 1)  # in the level's own set
+        if belgian:
+            debt = sum((i.outstanding for i in due.invoices if i.id not in fees_billed), ZERO)
+            fee, reason = _belgian_fee(due.level, earlier[due.family.id], debt)
+            earlier[due.family.id] += 1
+            next_fee = _belgian_fee(after, earlier[due.family.id], debt)[0] if after else None
+        else:
+            fee, reason, next_fee = due.level.fee, "", after.fee if after else None
+        if fee and all(invoice.id in fees_billed for invoice in due.invoices):
+            fee, reason = ZERO, NO_FEE_ON_FEES
+        elif fee and due.family.id in charged:
+            fee, reason = ZERO, ONE_FEE_A_RUN
+        if fee:
+            charged.add(due.family.id)
+        due.fee, due.fee_reason, due.next_fee = fee, reason, next_fee
 
 
 def _belgian_fee(level: ReminderLevel, earlier: int, debt: Decimal) -> tuple[Decimal, str]:
