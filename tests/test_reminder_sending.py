@@ -246,3 +246,16 @@ def test_validating_on_the_page_sends_the_emails_of_letters_dated_today(world, l
     job = session.scalars(sa.select(Job).where(Job.kind == sending.KIND)).one()
     assert job.source == f"reminder_run:{today_run.id}" and huey.pending_count() == before + 1
     huey.flush()
+
+
+def test_the_emails_of_letters_dated_later_wait_for_their_day(world, session):
+    world.family.payer.email = "bernard@example.org"
+    attend(world.child, world.canteen, 3, 2, 3)
+    bill(world, 3)
+    chase(world.regie, D("0"))
+    later = today() + timedelta(days=3)
+    run = runs.open_run(world.regie, {"reference_date": date(2026, 6, 30), "reminder_date": later})
+    (sent,) = [r for r in sending.send_when_due(run, runs.validate(run)) if r.family_id == world.family.id]
+    assert sent.sent_on == later and session.scalar(sa.select(sa.func.count()).select_from(Job)) == 0
+    with pytest.raises(DomainError, match=f"datées du {later:%d/%m/%Y}"):
+        sending.start(run, sending.KIND)

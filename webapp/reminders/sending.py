@@ -73,6 +73,9 @@ def start(run: ReminderRun, kind: str) -> Job:
     index on the jobs says so)."""
     if run.status is not ReminderRunStatus.VALIDATED:
         raise DomainError("Validez les relances avant de les envoyer.")
+    if kind == KIND and run.reminders and run.reminders[0].sent_on > today():
+        raise DomainError(f"Les relances sont datées du {run.reminders[0].sent_on:%d/%m/%Y} : leurs e-mails partent "
+                          "ce jour-là, pas avant (le délai de paiement en part).")
     if kind == KIND and not unsent(run.id):
         raise DomainError("Toutes les relances par e-mail sont déjà parties.")
     return jobs.start_job(kind, organisation_id=run.organisation_id, regie_id=run.regie_id,
