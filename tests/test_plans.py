@@ -128,9 +128,9 @@ def test_a_french_plans_number_in_a_transfers_text_pays_its_invoices(unpaid):
     decision = Matcher(unpaid.regie).decide(ReadMovement("x1", date(2026, 12, 1), None, D("14.00"), communication=text))
     assert decision.status is MovementStatus.ACCEPTED
     assert decision.shares == ((unpaid.march.id, D("12.00")), (unpaid.april.id, D("2.00")))
-    assert paying.payable_by_reference(unpaid.regie.id) == {plan.number: [unpaid.march.id, unpaid.april.id]}
+    assert paying.SOURCE.payable_by_reference(unpaid.regie.id) == {plan.number: [unpaid.march.id, unpaid.april.id]}
     services.cancel_plan(plan, "Rompu")
-    assert paying.payable_by_reference(unpaid.regie.id) == {}  # a cancelled plan's reference pays nothing
+    assert paying.SOURCE.payable_by_reference(unpaid.regie.id) == {}  # a cancelled plan's reference pays nothing
 
 
 def test_late_instalments_are_listed_and_any_payment_counts(unpaid, monkeypatch):

@@ -99,7 +99,7 @@ def test_a_french_fee_is_its_own_numbered_invoice_chased_with_the_reminder(owed,
     assert [ri.invoice for ri in third.invoices][:3] == [owed.march, owed.april, fee]
     assert (third.fee, third.amount) == (D("20.00"), D("50.00"))
     # Paying the reminder's number in a transfer: the invoices first, then the fee.
-    assert paying.payable_by_reference(owed.regie.id)[second.number] == [owed.march.id, owed.april.id, fee.id]
+    assert paying.SOURCE.payable_by_reference(owed.regie.id)[second.number] == [owed.march.id, owed.april.id, fee.id]
 
 
 def test_a_payment_to_the_reminders_structured_communication_settles_the_invoices_then_the_fee(

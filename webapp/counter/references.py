@@ -9,11 +9,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any
 
+import sqlalchemy as sa
 from regie_coda import ogm
+from sqlalchemy.orm import selectinload
 
+from webapp import db
 from webapp.counter.amounts import ZERO
 from webapp.counter.settlement import rolled
+from webapp.families.services import finds_families
 from webapp.invoicing.models import Invoice
 
 
@@ -53,6 +58,31 @@ def by_reference(rows: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
     for reference, invoice_id in rows:
         found[reference].append(invoice_id)
     return dict(found)
+
+
+def document_source(name: str, letters: str, label: str, document: Any, link: Any,
+                    *where: sa.ColumnElement[bool]) -> Source:
+    """The source of a kind of document (a reminder, a plan) with a `number`, a `payment_reference`, a régie, a
+    family and its `invoices` through `link` rows; `where` keeps those whose reference still pays. The family
+    search finds a family from one of them too."""
+
+    def written(forms: set[str]) -> sa.ColumnElement[bool]:
+        return sa.and_(*where, sa.or_(document.payment_reference.in_(forms), document.number.in_(forms)))
+
+    def payable_by_reference(regie_id: int) -> dict[str, list[int]]:
+        return by_reference(db.session.execute(
+            sa.select(document.payment_reference, link.invoice_id).join(link)
+            .join(Invoice, Invoice.id == link.invoice_id).where(document.regie_id == regie_id, *where)
+            .order_by(document.id, Invoice.issued_on, Invoice.id)))
+
+    def find(regie_ids: Sequence[int], forms: set[str]) -> list[Grouped]:
+        found = db.session.scalars(sa.select(document).where(document.regie_id.in_(regie_ids), written(forms))
+                                   .options(selectinload(document.invoices).selectinload(link.invoice)))
+        return [grouped(f"{label} {d.number}", d.payment_reference, d.regie_id, d.family_id,
+                        (held.invoice for held in d.invoices)) for d in found]
+
+    finds_families(lambda query: sa.select(document.family_id).where(written(written_forms(query) or {""})))
+    return Source(name, letters, payable_by_reference, find)
 
 
 def sources() -> tuple[Source, ...]:

@@ -20,22 +20,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.orm import selectinload
 
-from webapp.debits.queries import on_a_run
-from webapp.treasury.queries import rolled_lots
 from webapp import db, numbering
 from webapp.audit.services import actor_id, declare, record, record_creation, snapshot
 from webapp.counter.amounts import ZERO, checked_amount
 from webapp.counter.closings import hold_regie
 from webapp.counter.settlement import owing
 from webapp.db import utcnow
+from webapp.debits.queries import on_a_run
 from webapp.errors import DomainError
 from webapp.families.models import Family
 from webapp.formatting import money, today
 from webapp.invoicing.models import Invoice, InvoiceLine
 from webapp.organisations.models import Country, Regie
 from webapp.plans.queries import families_in_plans
-from webapp.reminders import fees as reminder_fees
-from webapp.reminders import sending
+from webapp.reminders import fees as reminder_fees, sending
 from webapp.reminders.bailiff import families_at_bailiff
 from webapp.reminders.children import ChildShare, by_child
 from webapp.reminders.levels import level_sets, setting
@@ -43,6 +41,7 @@ from webapp.reminders.models import (
     InvoiceDispute, RemindedInvoice, Reminder, ReminderChannel, ReminderLevel, ReminderRun, ReminderRunStatus,
     RunMode,
 )
+from webapp.treasury.queries import rolled_lots
 
 RUN_FIELDS = ("mode", "reference_date", "reminder_date", "issued_from", "issued_to", "threshold")
 
