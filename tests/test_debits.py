@@ -212,7 +212,8 @@ def test_demo_families_have_mandates_one_lapsing_one_lapsed(session):
     assert "actif" in states and any(s.startswith("caduc") for s in states)
     regie_ids = list({m.regie_id for m in found})
     assert any(mandates.expiry(m) >= date.today() for m in mandates.lapsing(regie_ids))
-    october = session.scalars(sa.select(Batch).where(Batch.status == BatchStatus.NUMBERED)).first()
+    october = session.scalars(sa.select(Batch).where(Batch.status == BatchStatus.NUMBERED,
+                                                     Batch.regie_id.in_(regie_ids)).order_by(Batch.id)).first()
     run = runs.prepare_run(october, {})
     assert run.collected and any("caduc" in i.excluded for i in run.excluded)
 
