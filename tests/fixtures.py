@@ -367,10 +367,13 @@ def make_world(make_org, make_regie, make_user, make_family, make_activity, make
         activity = make_activity(regie)
         tariff = make_tariff(activity, price=Decimal("2.50"))
         set_attendance(child, activity, date(2026, 3, 2), Presence.PRESENT)
+        # A second family of March pays by a plan: an invoice a plan pays is not debited.
+        planned = add_child(make_family(org, "Martin", "Anne"), {"last_name": "Martin", "first_name": "Lou"})
+        set_attendance(planned, activity, date(2026, 3, 2), Presence.PRESENT)
         period = create_period(org, {"label": "Mars", "start_date": date(2026, 3, 1), "end_date": date(2026, 3, 31),
                                      "invoice_date": date(2026, 4, 1), "due_date": date(2026, 4, 30)}, [regie], [])
         imported = import_file(org, period, activity, "self.txt", b"P1\t20260302\t20260306\t2\t\r\n")
-        (invoice,) = compute_batch(period.batches[0])
+        invoice, planned_invoice = sorted(compute_batch(period.batches[0]), key=lambda i: i.family_id != family.id)
         number_batch(period.batches[0])
         payment = record_payment(regie, family, {"mode": "especes", "amount": Decimal("1.00"),
                                                  "received_on": today()})
@@ -381,7 +384,8 @@ def make_world(make_org, make_regie, make_user, make_family, make_activity, make
         level = add_level(regie, {"rank": 1, "delay_days": 0})
         reminder_run = open_reminders(regie, {"reference_date": date(2026, 6, 30)})
         validate_reminders(reminder_run)
-        plan = create_plan(regie, family, {"invoice_ids": [invoice.id], "count": 2, "first_due_on": today()})
+        plan = create_plan(regie, planned.family, {"invoice_ids": [planned_invoice.id], "count": 2,
+                                                   "first_due_on": today()})
         mandate = create_mandate(regie, family, {"holder": "Mme Dupont", "iban": "FR7630004000010001234567830",
                                                  "signed_on": date(2026, 9, 1), "town": "Marville"})
         run = prepare_run(period.batches[0], {})

@@ -238,6 +238,16 @@ def test_an_invoice_on_a_run_is_not_cancelled_and_a_cancelled_one_is_not_collect
     assert blockers([invoice]) == {}
 
 
+def test_an_invoice_a_payment_plan_is_paying_is_not_collected(world, lot):
+    from webapp.formatting import today
+    from webapp.plans.services import create_plan
+    other = next(i for i in lot.invoices if i.family_id == world.other.id)
+    create_plan(world.regie, world.other, {"invoice_ids": [other.id], "count": 2, "first_due_on": today()})
+    run = runs.prepare_run(lot, {})
+    assert [i.family_id for i in run.collected] == [world.family.id]
+    assert [(item.invoice_id, item.excluded) for item in run.excluded] == [(other.id, "Échéancier en cours")]
+
+
 def test_a_debit_of_an_invoice_paid_meanwhile_settles_the_next_one_or_stays_as_credit(world, lot, session):
     from tests.counter_world import pay
     from webapp.counter import ledger

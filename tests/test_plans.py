@@ -81,6 +81,15 @@ def test_instalments_by_count_or_by_amount_monthly_or_on_chosen_dates():
         services.schedule(D("100.00"), DATES, dates=days, amount=D("30.00"))
 
 
+def test_an_instalment_is_at_least_one_cent():
+    for frequency, data, field in ((MONTHLY, {"first_due_on": today(), "count": 12}, "count"),
+                                   (DATES, {"dates": [today() + timedelta(days=n) for n in range(6)]}, "dates")):
+        with pytest.raises(DomainError, match="au moins 0,01\xa0€ : 0,05\xa0€ se paie en 5 échéance") as refused:
+            services.schedule(D("0.05"), frequency, **data)
+        assert refused.value.field == field
+    assert [a for _, a in services.schedule(D("0.05"), MONTHLY, first_due_on=today(), count=5)] == [D("0.01")] * 5
+
+
 def test_a_french_plan_is_numbered_its_number_is_its_reference_and_it_is_audited(unpaid, session):
     plan = propose(unpaid, count=3)
     assert plan.number == plan.payment_reference == f"ECH-CANT-{today().year}-00001"
@@ -253,8 +262,11 @@ def test_the_screens_from_the_account_to_the_cancellation(unpaid, login, make_us
     assert "à envoyer par courrier" in client.get(f"/o/{org}/echeanciers/{plan.id}").text
     session.execute(sa.update(Guardian).where(Guardian.family_id == unpaid.family.id)
                     .values(email="bernard@example.org"))
-    client.post_form(f"/o/{org}/echeanciers/{plan.id}/retard/envoi")
-    (message,) = outbox
+    assert 'name="once"' in client.get(f"/o/{org}/echeanciers/{plan.id}").text
+    notice = {"once": client.once()}
+    first, second = (client.post_form(f"/o/{org}/echeanciers/{plan.id}/retard/envoi", notice) for _ in range(2))
+    assert first.status_code == second.status_code == 303 and first.location == second.location
+    (message,) = outbox  # sent twice, e-mailed once
     assert message["To"] == "bernard@example.org" and plan.number in message["Subject"]
     assert [part.get_filename() for part in message.iter_attachments()] == [f"retard-{plan.number}.pdf"]
     notified = session.scalars(sa.select(AuditEntry).where(AuditEntry.action == "notify")).one()

@@ -131,6 +131,15 @@ def test_a_family_at_the_bailiff_is_left_out_until_lifted_audited(unpaid, sessio
                               "lifted": [None, "Dette soldée auprès de l'huissier"]}
 
 
+def test_two_agents_sending_a_family_to_the_bailiff_at_once_get_a_french_refusal(unpaid, session, monkeypatch):  # noqa: F811
+    bailiff.send_to_bailiff(unpaid.regie, unpaid.family, "Dossier 118")
+    monkeypatch.setattr(bailiff, "at_bailiff", lambda *_: None)  # the other agent's row came after the check
+    with pytest.raises(DomainError, match="déjà chez l'huissier"):
+        bailiff.send_to_bailiff(unpaid.regie, unpaid.family, "Dossier 119")
+    assert session.scalars(sa.select(FamilyAtBailiff.reason)).all() == ["Dossier 118"]
+    assert len(audit(session, "family_at_bailiff", "create")) == 1
+
+
 def test_the_treasury_may_take_only_the_invoices_past_the_last_reminder_level(unpaid, session,  # noqa: F811
                                                                                monkeypatch):
     monkeypatch.setattr(runs, "today", lambda: date(2026, 7, 1))  # validated in July

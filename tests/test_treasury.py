@@ -326,6 +326,19 @@ def test_a_roll_leaves_cancelled_invoices_out_and_its_lot_is_neither_cancelled_n
     assert unpaid.april.id not in selected and unpaid.march.id not in selected
 
 
+def test_a_lot_does_not_go_out_in_a_roll_while_a_payment_plan_pays_one_of_its_invoices(world, unpaid):
+    from webapp.formatting import today
+    from webapp.plans.services import cancel_plan, create_plan
+    roll_settings(world.regie)
+    plan = create_plan(world.regie, world.other, {"invoice_ids": [unpaid.other_march.id], "count": 2,
+                                                  "first_due_on": today()})
+    with pytest.raises(DomainError, match=f"La facture {unpaid.other_march.number} est dans l'échéancier "
+                                          f"{plan.number} en cours"):
+        rolls.export_roll(unpaid.march.batch)
+    cancel_plan(plan, "Rompu")
+    assert rolls.export_roll(unpaid.march.batch).count == 2
+
+
 def test_an_invoice_of_a_rolled_lot_is_paid_to_the_treasury_not_at_the_regie(world, unpaid):
     """March's lot went out in a roll: the counter settles April only, the bank statement and online payment
     refuse March, naming the roll; a deleted roll gives March back to the régie."""

@@ -67,8 +67,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.execute("DELETE FROM reminder_levels WHERE activity_id IS NOT NULL"
-               " AND id NOT IN (SELECT level_id FROM reminders)")
+    # The older schema has no activity levels: kept, they would become régie levels and collide on the régie's
+    # ranks, so the operator decides what becomes of them before anything changes.
+    if held := op.get_bind().scalar(sa.text("SELECT count(*) FROM reminder_levels WHERE activity_id IS NOT NULL")):
+        raise RuntimeError(f"Cannot downgrade 972105fec44e: {held} reminder level(s) belong to an activity. Delete "
+                           "the activities' reminder levels first (reminder_levels rows with activity_id set, and "
+                           "the reminders using them).")
     op.drop_index('uq_reminder_levels_regie_id_rank', table_name='reminder_levels')
     with op.batch_alter_table('reminder_levels', schema=None) as batch_op:
         batch_op.drop_constraint('uq_reminder_levels_regie_id_activity_id_rank', type_='unique')

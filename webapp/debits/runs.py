@@ -29,6 +29,7 @@ from webapp.debits.models import DebitFile, DebitRun, DebitRunItem, Mandate, Man
 from webapp.errors import DomainError
 from webapp.formatting import money, today
 from webapp.invoicing.models import Batch as Lot, Invoice, InvoiceKind, InvoiceStatus
+from webapp.plans.queries import planned
 
 declare({"debit_run": "Prélèvements"}, {
     "first_date": "date FIRST", "recurrent_date": "date RCUR", "reason": "motif", "status": "état",
@@ -101,13 +102,14 @@ def prepare_run(lot: Lot, data: dict[str, Any]) -> DebitRun:
         .options(selectinload(Mandate.account)))}
     invoices = db.session.scalars(sa.select(Invoice).where(
         Invoice.batch_id == lot.id, Invoice.family_id.in_(list(mandates))).order_by(Invoice.id)).all()
+    in_plans = set(db.session.scalars(sa.select(Invoice.id).where(Invoice.batch_id == lot.id, planned(Invoice.id))))
     rows = []
     for invoice in invoices:
         mandate = mandates[invoice.family_id]
         record_ = records.mandate(mandate)
         sequence = rules.next_sequence(record_)
         day = first if sequence is Sequence.FIRST else recurrent
-        excluded = _excluded(invoice, record_, day)
+        excluded = _excluded(invoice, record_, day, invoice.id in in_plans)
         rows.append({"run_id": run.id, "invoice_id": invoice.id, "family_id": invoice.family_id,
                      "mandate_id": mandate.id, "amount": max(invoice.outstanding, ZERO),
                      "sequence": "" if excluded else sequence.value,
@@ -122,7 +124,7 @@ def prepare_run(lot: Lot, data: dict[str, Any]) -> DebitRun:
     return run
 
 
-def _excluded(invoice: Invoice, mandate: Any, day: date) -> str:
+def _excluded(invoice: Invoice, mandate: Any, day: date, in_plan: bool) -> str:
     if invoice.kind is InvoiceKind.CREDIT_NOTE:
         return "Avoir : rien à prélever"
     if invoice.status is InvoiceStatus.HELD:
@@ -133,6 +135,8 @@ def _excluded(invoice: Invoice, mandate: Any, day: date) -> str:
         return f"Facture annulée par l'avoir {invoice.cancelled_by.number}"
     if invoice.outstanding <= 0:
         return "Rien à prélever : facture à zéro ou déjà réglée"
+    if in_plan:  # the family pays it by the plan's instalments
+        return "Échéancier en cours"
     status = rules.status_on(mandate, day)
     if status != "active":
         return f"Mandat {mandate.reference} {rules.STATUS_LABELS[status]} au {day:%d/%m/%Y} : un nouveau mandat est nécessaire"

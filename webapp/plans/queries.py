@@ -3,6 +3,8 @@ force, the treasury's titles its invoices."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 
 from webapp import db
@@ -17,10 +19,22 @@ def in_force() -> sa.ColumnElement[bool]:
         PlanInvoice.plan_id == PaymentPlan.id, Invoice.id == PlanInvoice.invoice_id, owing()))
 
 
+def _holding() -> tuple[sa.ColumnElement[bool], ...]:
+    return PaymentPlan.id == PlanInvoice.plan_id, PaymentPlan.status == PlanStatus.IN_FORCE
+
+
 def planned(invoice_id: sa.ColumnElement[int]) -> sa.ColumnElement[bool]:
     """The invoice belongs to a plan not cancelled: the plan, not the reminders or a title, collects it."""
-    return sa.exists().where(PlanInvoice.invoice_id == invoice_id, PaymentPlan.id == PlanInvoice.plan_id,
-                             PaymentPlan.status == PlanStatus.IN_FORCE)
+    return sa.exists().where(PlanInvoice.invoice_id == invoice_id, *_holding())
+
+
+def plans_of(invoice_ids: Iterable[int]) -> dict[int, str]:
+    """Invoice id → the number of the plan not cancelled holding it (see `planned`)."""
+    ids = list(invoice_ids)
+    if not ids:
+        return {}
+    return dict(db.session.execute(sa.select(PlanInvoice.invoice_id, PaymentPlan.number)
+                                   .where(PlanInvoice.invoice_id.in_(ids), *_holding())).all())
 
 
 def families_in_plans(regie_id: int) -> set[int]:

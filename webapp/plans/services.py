@@ -114,6 +114,10 @@ def schedule(total: Decimal, frequency: PlanFrequency, *, first_due_on: date | N
         raise DomainError("Indiquez le nombre d'échéances ou le montant par échéance.", "count")
     if not 1 <= count <= MAX_INSTALMENTS:
         raise DomainError(f"Un échéancier compte de 1 à {MAX_INSTALMENTS} échéances.", "count")
+    if total < CENT * count:  # an instalment of 0,00 € is no instalment (and the table refuses it)
+        raise DomainError(f"Chaque échéance doit être d'au moins {money(CENT)} : {money(total)} se paie en "
+                          f"{int(total / CENT)} échéance(s) au plus.",
+                          "dates" if frequency is PlanFrequency.DATES else "count")
     if frequency is PlanFrequency.MONTHLY:
         dates = [_add_months(first_due_on, n) for n in range(count)]
     if dates[0] < today():

@@ -107,6 +107,7 @@ def late_pdf(plan_id: int) -> Any:
 
 @bp.post("/<int:plan_id>/retard/envoi")
 @requires("counter.manage")
+@books_once
 def notify_late(plan_id: int) -> Any:
     found = _plan(plan_id)
     if ActionForm().validate_on_submit():

@@ -33,12 +33,16 @@ def families_at_bailiff(regie_id: int) -> set[int]:
 
 def send_to_bailiff(regie: Regie, family: Family, reason: str | None) -> FamilyAtBailiff:
     reason = _reason(reason)
+    already = DomainError("Cette famille est déjà chez l'huissier pour cette régie.", "reason")
     if at_bailiff(regie.id, family.id) is not None:
-        raise DomainError("Cette famille est déjà chez l'huissier pour cette régie.", "reason")
+        raise already
     found = FamilyAtBailiff(organisation_id=regie.organisation_id, regie_id=regie.id, family_id=family.id,
                             family=family, reason=reason, created_by_id=actor_id())
-    db.session.add(found)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():  # two agents at once: the unique (régie, family) keeps the first
+            db.session.add(found)
+    except sa.exc.IntegrityError:
+        raise already from None
     record_creation("family_at_bailiff", found, ("reason",), organisation_id=found.organisation_id)
     return found
 

@@ -26,6 +26,7 @@ from webapp.errors import DomainError
 from webapp.formatting import today
 from webapp.invoicing.models import Batch, Invoice
 from webapp.organisations.models import Regie
+from webapp.plans.queries import plans_of
 from webapp.treasury.debtors import debtor_fields
 from webapp.treasury.models import RollExport, RollStatus
 from webapp.treasury.titles_file import refuse_missing_settings
@@ -86,6 +87,11 @@ def export_roll(batch: Batch) -> RollExport:
                                        .order_by(Invoice.sequence)))
     if not invoices:
         raise DomainError("Aucune facture de ce lot ne reste due : pas de rôle à écrire.")
+    if in_plans := plans_of(invoice.id for invoice in invoices):
+        invoice_id, plan = next(iter(in_plans.items()))
+        held = next(invoice.number for invoice in invoices if invoice.id == invoice_id)
+        raise DomainError(f"La facture {held} est dans l'échéancier {plan} en cours : le lot ne part pas en rôle "
+                          "tant qu'il court.")
     fiscal_year = invoices[0].fiscal_year
     number = 1 + (db.session.scalar(live(sa.select(sa.func.max(RollExport.number)).where(
         RollExport.regie_id == regie.id, RollExport.fiscal_year == fiscal_year))) or 0)
