@@ -266,3 +266,30 @@ def test_a_lots_totals_tell_what_was_debited(world, lot, session):
     runs.validate(ready(lot, session))
     totals = lot_totals(lot)
     assert (totals.received, totals.debited, totals.due) == (D("12.00"), D("12.00"), D("4.00"))
+
+
+@pytest.mark.parametrize("statement, message", [
+    ("UPDATE debit_runs SET first_date = '2026-12-31' WHERE id = :run", "ne changent plus"),
+    ("UPDATE debit_runs SET status = 'transmis' WHERE id = :run", "ne changent plus"),
+    ("DELETE FROM debit_runs WHERE id = :run", "ne s'effacent pas"),
+    ("UPDATE debit_run_items SET amount = 1 WHERE run_id = :run", "ne change plus"),
+    ("DELETE FROM debit_run_items WHERE run_id = :run", "ne s'efface pas"),
+    ("UPDATE debit_files SET total = 1 WHERE run_id = :run", "ce que la banque a reçu"),
+    ("DELETE FROM debit_files WHERE run_id = :run", "ne s'efface pas"),
+    ("UPDATE bank_rejects SET code = 'AC04' WHERE item_id IN (SELECT id FROM debit_run_items WHERE run_id = :run)",
+     "définitif"),
+])
+def test_a_validated_run_its_items_files_and_rejects_refuse_raw_sql(world, lot, session, statement, message):
+    run = runs.validate(ready(lot, session))
+    rejects.reject(run.collected[0], "MD06", "Remboursement demandé")
+    session.flush()
+    with pytest.raises(sa.exc.DBAPIError, match=message), session.begin_nested():
+        session.execute(sa.text(statement), {"run": run.id})
+
+
+def test_a_rolled_back_run_changes_no_more(world, lot, session):
+    run = runs.validate(ready(lot, session))
+    rollback.roll_back(run, "Fichier refusé par la banque")
+    session.flush()
+    with pytest.raises(sa.exc.DBAPIError, match="ne changent plus"), session.begin_nested():
+        session.execute(sa.text("UPDATE debit_runs SET status = 'valide' WHERE id = :run"), {"run": run.id})

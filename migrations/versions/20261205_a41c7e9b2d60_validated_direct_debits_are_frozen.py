@@ -1,0 +1,71 @@
+"""validated direct debits are frozen
+
+Revision ID: a41c7e9b2d60
+Revises: d8e3598b3147
+Create Date: 2026-12-05 11:45:00
+
+What the bank received and what the régie booked from it never change: triggers refuse to delete a run once its
+files were transmitted, to change a validated run except its rollback (and a rolled back one at all), to change
+or delete the items of a validated or rolled back run, to change a file, or to delete it once transmitted, and to
+change or delete a bank reject. Before transmission a run, its items and files may still go (« Annuler »).
+"""
+
+from alembic import op
+
+
+revision = 'a41c7e9b2d60'
+down_revision = 'd8e3598b3147'
+branch_labels = None
+depends_on = None
+
+SENT = "('transmis', 'valide', 'annule')"
+BOOKED = "('valide', 'annule')"
+FROZEN = [
+    ("debit_runs", "regie_frozen_debit_runs_update", "UPDATE",
+     "OLD.status = 'annule' OR (OLD.status = 'valide' AND (NEW.status NOT IN ('valide', 'annule') "
+     "OR NEW.batch_id <> OLD.batch_id OR NEW.regie_id <> OLD.regie_id OR NEW.first_date <> OLD.first_date "
+     "OR NEW.recurrent_date <> OLD.recurrent_date OR NEW.message_id <> OLD.message_id))",
+     "Des prélèvements validés ne changent plus, sauf par leur annulation."),
+    ("debit_runs", "regie_frozen_debit_runs_delete", "DELETE", f"OLD.status IN {SENT}",
+     "Des prélèvements transmis à la banque ne s''effacent pas."),
+    ("debit_run_items", "regie_frozen_debit_run_items_update", "UPDATE",
+     f"(SELECT status FROM debit_runs WHERE id = OLD.run_id) IN {BOOKED}",
+     "Un prélèvement validé ne change plus."),
+    ("debit_run_items", "regie_frozen_debit_run_items_delete", "DELETE",
+     f"(SELECT status FROM debit_runs WHERE id = OLD.run_id) IN {SENT}",
+     "Un prélèvement transmis à la banque ne s''efface pas."),
+    ("debit_files", "regie_frozen_debit_files_update", "UPDATE", None,
+     "Un fichier de prélèvements ne change pas : il est ce que la banque a reçu."),
+    ("debit_files", "regie_frozen_debit_files_delete", "DELETE",
+     f"(SELECT status FROM debit_runs WHERE id = OLD.run_id) IN {SENT}",
+     "Un fichier de prélèvements transmis ne s''efface pas."),
+    ("bank_rejects", "regie_frozen_bank_rejects_update", "UPDATE", None, "Un rejet de la banque est définitif."),
+    ("bank_rejects", "regie_frozen_bank_rejects_delete", "DELETE", None, "Un rejet de la banque est définitif."),
+]
+
+
+def _trigger(table: str, name: str, event: str, condition: str | None, message: str) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        check, end = (f"IF {condition} THEN ", " END IF;") if condition else ("", "")
+        row = "OLD" if event == "DELETE" else "NEW"
+        op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {check}"
+                   f"RAISE EXCEPTION '{message}' USING ERRCODE = 'integrity_constraint_violation';"
+                   f"{end} RETURN {row}; END $$")
+        op.execute(f"CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
+    else:
+        when = f" WHEN {condition}" if condition else ""
+        op.execute(f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {event} ON {table} FOR EACH ROW{when} "
+                   f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+
+
+def upgrade() -> None:
+    for rule in FROZEN:
+        _trigger(*rule)
+
+
+def downgrade() -> None:
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for table, name, *_ in FROZEN:
+        op.execute(f"DROP TRIGGER {name} ON {table}" if postgresql else f"DROP TRIGGER {name}")
+        if postgresql:
+            op.execute(f"DROP FUNCTION {name}()")
