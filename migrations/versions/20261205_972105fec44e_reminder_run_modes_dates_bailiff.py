@@ -13,6 +13,8 @@ freeze a validated run): its enum column is added by ALTER TABLE with its CHECK 
 from alembic import op
 import sqlalchemy as sa
 
+from webapp import frozen_rows
+
 
 revision = '972105fec44e'
 down_revision = '2e9abc8da546'
@@ -22,8 +24,10 @@ depends_on = None
 MODE_CHECK = "CONSTRAINT ck_reminder_runs_runmode CHECK (mode IN ('solde', 'enfant', 'facture'))"
 #: The triggers of c9a0cdcf9d86 on `reminder_runs`, which a rebuild on SQLite drops (the downgrade restores them).
 FROZEN_RUNS = [
-    ("regie_frozen_reminder_runs_update", "UPDATE", "Des relances validées ne changent plus."),
-    ("regie_frozen_reminder_runs_delete", "DELETE", "Des relances validées ne s''effacent pas."),
+    ("reminder_runs", "regie_frozen_reminder_runs_update", "UPDATE", "OLD.status = 'validee'",
+     "Des relances validées ne changent plus."),
+    ("reminder_runs", "regie_frozen_reminder_runs_delete", "DELETE", "OLD.status = 'validee'",
+     "Des relances validées ne s''effacent pas."),
 ]
 
 
@@ -86,9 +90,7 @@ def downgrade() -> None:
         for column in ('issued_to', 'issued_from', 'reminder_date', 'mode'):
             batch_op.drop_column(column)
     if op.get_bind().dialect.name != "postgresql":
-        for name, event, message in FROZEN_RUNS:
-            op.execute(f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {event} ON reminder_runs FOR EACH ROW "
-                       f"WHEN OLD.status = 'validee' BEGIN SELECT RAISE(ABORT, '{message}'); END")
+        frozen_rows.create(FROZEN_RUNS)
     with op.batch_alter_table('families_at_bailiff', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_families_at_bailiff_organisation_id'))
         batch_op.drop_index(batch_op.f('ix_families_at_bailiff_family_id'))

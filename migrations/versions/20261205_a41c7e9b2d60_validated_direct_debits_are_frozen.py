@@ -10,7 +10,8 @@ or delete the items of a validated or rolled back run, to change a file, or to d
 change or delete a bank reject. Before transmission a run, its items and files may still go (« Annuler »).
 """
 
-from alembic import op
+
+from webapp import frozen_rows
 
 
 revision = 'a41c7e9b2d60'
@@ -44,28 +45,9 @@ FROZEN = [
 ]
 
 
-def _trigger(table: str, name: str, event: str, condition: str | None, message: str) -> None:
-    if op.get_bind().dialect.name == "postgresql":
-        check, end = (f"IF {condition} THEN ", " END IF;") if condition else ("", "")
-        row = "OLD" if event == "DELETE" else "NEW"
-        op.execute(f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN {check}"
-                   f"RAISE EXCEPTION '{message}' USING ERRCODE = 'integrity_constraint_violation';"
-                   f"{end} RETURN {row}; END $$")
-        op.execute(f"CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()")
-    else:
-        when = f" WHEN {condition}" if condition else ""
-        op.execute(f"CREATE TRIGGER IF NOT EXISTS {name} BEFORE {event} ON {table} FOR EACH ROW{when} "
-                   f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
-
-
 def upgrade() -> None:
-    for rule in FROZEN:
-        _trigger(*rule)
+    frozen_rows.create(FROZEN)
 
 
 def downgrade() -> None:
-    postgresql = op.get_bind().dialect.name == "postgresql"
-    for table, name, *_ in FROZEN:
-        op.execute(f"DROP TRIGGER {name} ON {table}" if postgresql else f"DROP TRIGGER {name}")
-        if postgresql:
-            op.execute(f"DROP FUNCTION {name}()")
+    frozen_rows.drop(FROZEN)

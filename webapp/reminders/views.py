@@ -9,7 +9,9 @@ import sqlalchemy as sa
 from flask import abort, flash, g, request, url_for
 
 from webapp import db
-from webapp.auth.access import requires, tenant_blueprint, visible_regie, visible_regie_ids
+from webapp.auth.access import (
+    chosen_regie, requires, tenant_blueprint, visible_regie, visible_regie_ids, visible_regies,
+)
 from webapp.forms import attempt, form_status, submit
 from webapp.htmx import redirect_to, render
 from webapp.families.models import Family
@@ -47,19 +49,6 @@ def family_at_bailiff(family_id: int, regie_id: int) -> FamilyAtBailiff | None:
     return bailiff.at_bailiff(regie_id, family_id)
 
 
-def _regies() -> list[Regie]:
-    visible = visible_regie_ids()
-    return [r for r in g.org.regies if r.id in visible]
-
-
-def _chosen_regie() -> Regie:
-    regies = _regies()
-    if not regies:
-        abort(404)
-    wanted = request.args.get("regie", type=int)
-    return next((r for r in regies if r.id == wanted), regies[0])
-
-
 def _run(reminder_run_id: int) -> ReminderRun:
     return db.first_or_404(sa.select(ReminderRun).where(
         ReminderRun.id == reminder_run_id, ReminderRun.organisation_id == g.org.id,
@@ -78,7 +67,7 @@ def _back(run: ReminderRun) -> Any:
 @bp.get("/")
 @requires("counter.view")
 def index() -> Any:
-    regie = _chosen_regie()
+    regie = chosen_regie()
     return _index(regie, RunForm(), _level_form(regie))
 
 
@@ -97,14 +86,14 @@ def _index(regie: Regie, form: RunForm, level_form: LevelForm, block: str | None
     failed = form if block == "form" else level_form
     sets = levels.level_sets(regie.id).values()
     return render("reminders/index.html", *([block, form_status(failed)] if block else []), form=form,
-                  level_form=level_form, regie=regie, regies=_regies(), runs=listed,
+                  level_form=level_form, regie=regie, regies=visible_regies(), runs=listed,
                   levels=[level for by_rank in sets for level in by_rank.values()])
 
 
 @bp.post("/niveaux")
 @requires("counter.manage")
 def add_level() -> Any:
-    regie = _chosen_regie()
+    regie = chosen_regie()
     form = _level_form(regie)
     if submit(form, lambda data: levels.add_level(regie, data)):
         flash("Niveau de relance ajouté.", "success")
@@ -128,7 +117,7 @@ def edit_level(level_id: int) -> Any:
 @bp.post("/nouvelle")
 @requires("counter.manage")
 def create() -> Any:
-    regie = _chosen_regie()
+    regie = chosen_regie()
     form = RunForm()
     if found := submit(form, lambda data: runs.open_run(regie, data)):
         flash("Brouillon de relances créé : vérifiez les familles.", "success")
