@@ -77,7 +77,8 @@ def document_source(name: str, letters: str, label: str, document: Any, link: An
 
     def find(regie_ids: Sequence[int], forms: set[str]) -> list[Grouped]:
         found = db.session.scalars(sa.select(document).where(document.regie_id.in_(regie_ids), written(forms))
-                                   .options(selectinload(document.invoices).selectinload(link.invoice)))
+                                   .options(selectinload(document.invoices).selectinload(link.invoice)
+                                            .selectinload(Invoice.cancelled_by)))
         return [grouped(f"{label} {d.number}", d.payment_reference, d.regie_id, d.family_id,
                         (held.invoice for held in d.invoices)) for d in found]
 

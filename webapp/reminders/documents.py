@@ -36,8 +36,9 @@ def printable(run: ReminderRun, channel: ReminderChannel | None = None) -> list[
     reminded = selectinload(Reminder.invoices).selectinload(RemindedInvoice.invoice)
     stmt = (sa.select(Reminder).where(Reminder.run_id == run.id, *([Reminder.channel == channel] if channel else []))
             .order_by(Reminder.sequence)
-            .options(selectinload(Reminder.family).selectinload(Family.guardians),
-                     reminded.selectinload(Invoice.batch).selectinload(Batch.period)))
+            .options(selectinload(Reminder.family).selectinload(Family.guardians), selectinload(Reminder.fee_invoice),
+                     reminded.selectinload(Invoice.batch).selectinload(Batch.period),
+                     reminded.selectinload(Invoice.cancelled_by)))  # what the online link reads of the settlement
     if run.mode is RunMode.CHILD:
         stmt = stmt.options(reminded.selectinload(Invoice.lines).selectinload(InvoiceLine.child))
     return list(db.session.scalars(stmt))

@@ -130,7 +130,8 @@ def create() -> Any:
 def run(reminder_run_id: int) -> Any:
     found = _run(reminder_run_id)
     draft = runs.select(found) if found.status is ReminderRunStatus.DRAFT else None
-    return render("reminders/run.html", run=found, draft=draft, form=ActionForm())
+    return render("reminders/run.html", run=found, draft=draft, form=ActionForm(),
+                  reminders=documents.printable(found) if draft is None else [])
 
 
 @bp.post("/<int:reminder_run_id>/familles")
